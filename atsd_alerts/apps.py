@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AtsdAlertsConfig(AppConfig):
+    name = "atsd_alerts"
+    verbose_name = "Accounts and site"

@@ -1,0 +1,1 @@
+"""Ingestion: network commands and JSON inserts become normalised events."""

@@ -1,0 +1,3 @@
+from rules.models.registry import Entity, Metric
+
+__all__ = ["Entity", "Metric"]
