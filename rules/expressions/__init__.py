@@ -1,0 +1,1 @@
+"""The rule expression language (spec §4): lexer, parser, AST, compiler to closures."""

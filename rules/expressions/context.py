@@ -1,0 +1,62 @@
+"""What compiled expressions read at run time.
+
+The engine's window scope and the placeholder renderer implement ``EvalContext``;
+windows implement ``SampleWindow``. Both are protocols so the expression package
+depends on nothing else in the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class SampleWindow(Protocol):
+    """Samples of one window in time order (spec §4.5), NaN samples included.
+
+    The aggregate methods cover the non-NaN values and are kept incrementally by
+    the engine's windows; functions with a selection argument (last n samples, an
+    interval) or without an incremental form read ``times()``/``values()``.
+    """
+
+    def times(self) -> Sequence[int]: ...  # Unix ms, oldest first
+
+    def values(self) -> Sequence[float]: ...  # same order as times(), NaN included
+
+    def count(self) -> int: ...
+
+    def count_nan(self) -> int: ...
+
+    def sum(self) -> float: ...
+
+    def avg(self) -> float: ...
+
+    def min(self) -> float: ...
+
+    def max(self) -> float: ...
+
+    def first(self) -> float: ...  # oldest non-NaN value, NaN when none
+
+    def last(self) -> float: ...  # newest non-NaN value, NaN when none
+
+    def percentile(self, p: float) -> float: ...  # NIST R6 over non-NaN values
+
+
+class EvalContext(Protocol):
+    """The names and services an expression sees (spec §4.4)."""
+
+    now_ms: int  # Unix ms of "now" for this evaluation (explicit clock in tests)
+    zone: str  # server time zone, e.g. "UTC"
+    window: SampleWindow | None  # None in filters: statistical functions return 0
+
+    def lookup(self, name: str) -> Any:
+        """Value of a top-level name (entity, tags, value, variables...); None if unknown."""
+        ...
+
+    def line_value(self, metric: str) -> float | None:
+        """value('metric'): another m: value of the same series line, None if absent."""
+        ...
+
+    def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
+        """rule_open(): whether another window of ``rule`` is OPEN/REPEAT (spec §4.6)."""
+        ...
