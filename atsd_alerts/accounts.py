@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 
 ADMINISTRATORS = "administrators"
 OPERATORS = "operators"
+# Users (usually service accounts of collectors) allowed to write data, as ATSD's API_DATA_WRITE.
+COLLECTORS = "collectors"
 
 
 def is_administrator(user: Any) -> bool:
@@ -22,6 +24,12 @@ def can_acknowledge(user: Any) -> bool:
     if not user.is_authenticated:
         return False
     return is_administrator(user) or user.groups.filter(name=OPERATORS).exists()
+
+
+def can_write_data(user: Any) -> bool:
+    if not user.is_authenticated:
+        return False
+    return is_administrator(user) or user.groups.filter(name=COLLECTORS).exists()
 
 
 def roles_context(request: HttpRequest) -> dict[str, bool]:

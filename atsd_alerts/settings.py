@@ -140,3 +140,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Engine ------------------------------------------------------------------------
+# Partition queues engine.0 ... engine.N-1; each is consumed by one worker process.
+ENGINE_PARTITIONS = env_int("ENGINE_PARTITIONS", 2)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def create_groups(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
-    for name in ("administrators", "operators"):
+    for name in ("administrators", "operators", "collectors"):
         Group.objects.get_or_create(name=name)
 
 
