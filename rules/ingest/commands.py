@@ -1,0 +1,577 @@
+"""Parse one ATSD network command line into normalised events (spec §1.1-1.3).
+
+``parse_command`` has two paths that must agree:
+
+* a fast path for the common ``series`` line without quotes, built on
+  ``str.split(' ')``; it never reports errors itself: on anything unusual or
+  invalid it gives up and lets the general path decide;
+* the general path: a quote-aware scanner that turns the line into fields,
+  then one builder per command that applies every rule and names the field
+  at fault when it rejects the line.
+
+Events from one ``series`` line share their ``tags`` and ``line_values``
+dicts; consumers treat events as read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from rules.ingest.events import MESSAGE, PROPERTY, SERIES, SEVERITY_ALIASES, SEVERITY_NAMES, Event
+
+MAX_LINE_BYTES = 128 * 1024
+MAX_TAGS = 1024
+MAX_TIME_MS = 4_294_969_199_999  # 2106-02-07T06:59:59.999Z
+_MAX_TIME_TEXT = "2106-02-07T06:59:59.999Z"
+
+_NAN = math.nan
+# A line this short cannot exceed the byte limit even at 4 bytes per character.
+_SHORT_LINE_CHARS = MAX_LINE_BYTES // 4
+# How much of a field is quoted back in an error message.
+_FIELD_ECHO_CHARS = 80
+
+
+class CommandError(ValueError):
+    """A command line was rejected; ``reason`` says why, naming the field at fault."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------
+# Values: numbers, booleans, times, severities
+
+
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+_ISO_RE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]+))?(?:(Z)|([+-])([0-9]{2}):?([0-9]{2}))"
+)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def parse_number(text: str) -> float:
+    """Parse an ATSD number (spec §1.2 rule 8): sign, digits, fraction, exponent or ``NaN``.
+
+    Raises ``ValueError`` with a short reason; grouping, hex, ``Infinity`` and
+    values beyond the double range are refused.
+    """
+    if text == "NaN":
+        return _NAN
+    if not _NUMBER_RE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a number")
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text!r} is out of the double range")
+    return value
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise ValueError(f"{text!r} is not a boolean (true or false)")
+
+
+_SEVERITY_CODES = {name: code for code, name in enumerate(SEVERITY_NAMES)} | SEVERITY_ALIASES
+_SEVERITY_CODES |= {str(code): code for code in range(len(SEVERITY_NAMES))}
+
+
+def parse_severity(text: str) -> int:
+    """Severity code for a code ``0``-``7`` or a name, case-insensitive (spec §1.3)."""
+    code = _SEVERITY_CODES.get(text.upper())
+    if code is None:
+        raise ValueError(f"{text!r} is not a severity (0-7 or UNDEFINED ... FATAL)")
+    return code
+
+
+def _check_time_range(time_ms: int, written: str) -> int:
+    if time_ms < 0:
+        raise CommandError(f"time {written} is before 1970-01-01")
+    if time_ms > MAX_TIME_MS:
+        raise CommandError(f"time {written} is after {_MAX_TIME_TEXT}")
+    return time_ms
+
+
+@lru_cache(maxsize=4096)
+def parse_iso_time(text: str) -> int:
+    """Unix milliseconds of ``yyyy-MM-ddTHH:mm:ss[.S…](Z|±hh:mm|±hhmm)``.
+
+    Cached because a batch usually repeats a handful of timestamps. Fractions
+    below a millisecond are truncated. Raises ``CommandError``.
+    """
+    match = _ISO_RE.fullmatch(text)
+    if match is None:
+        raise CommandError(
+            f"time {text}: not an ISO-8601 time (yyyy-MM-ddTHH:mm:ss[.SSS] with Z or ±hh:mm)"
+        )
+    year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    fraction, zulu, sign, off_hours, off_minutes = match.group(7, 8, 9, 10, 11)
+    if year < 1:
+        raise CommandError(f"time {text}: year {year} out of range")
+    if not 1 <= month <= 12:
+        raise CommandError(f"time {text}: month {month} out of range")
+    try:
+        ordinal = dt.date(year, month, day).toordinal()
+    except ValueError:
+        raise CommandError(f"time {text}: day {day} out of range") from None
+    limits = (("hour", hour, 23), ("minute", minute, 59), ("second", second, 59))
+    for label, number, limit in limits:
+        if number > limit:
+            raise CommandError(f"time {text}: {label} {number} out of range")
+    offset_ms = 0
+    if not zulu:
+        if int(off_hours) > 18 or int(off_minutes) > 59:
+            offset = f"{sign}{off_hours}:{off_minutes}"
+            raise CommandError(f"time {text}: zone offset {offset} out of range")
+        offset_ms = (int(off_hours) * 60 + int(off_minutes)) * 60_000
+        if sign == "-":
+            offset_ms = -offset_ms
+    millis = int((fraction or "0")[:3].ljust(3, "0"))
+    seconds = (ordinal - _EPOCH_ORDINAL) * 86_400 + hour * 3600 + minute * 60 + second
+    return _check_time_range(seconds * 1000 + millis - offset_ms, text)
+
+
+def _parse_epoch(text: str, unit: str, scale: int) -> int:
+    if not _INTEGER_RE.fullmatch(text):
+        raise CommandError(f"time {text} {unit}: not a whole number")
+    return _check_time_range(int(text) * scale, f"{text} {unit}")
+
+
+# --------------------------------------------------------------------------
+# Scanner: line → command word and fields
+
+
+class Field(NamedTuple):
+    """One ``prefix:payload`` field with quotes removed.
+
+    ``name`` is set for ``name=value`` fields and ``None`` for plain ones;
+    ``raw`` is the field as written, for error messages.
+    """
+
+    prefix: str
+    name: str | None
+    value: str
+    raw: str
+
+
+_PLAIN, _PAIR = False, True
+_TIME_PREFIXES = {"d": _PLAIN, "ms": _PLAIN, "s": _PLAIN}
+_SHAPES: dict[str, dict[str, bool]] = {
+    SERIES: {"e": _PLAIN, "m": _PAIR, "x": _PAIR, "t": _PAIR, "a": _PLAIN} | _TIME_PREFIXES,
+    MESSAGE: {"e": _PLAIN, "t": _PAIR, "m": _PLAIN, "p": _PLAIN} | _TIME_PREFIXES,
+    PROPERTY: {"e": _PLAIN, "t": _PLAIN, "k": _PAIR, "v": _PAIR, "p": _PLAIN} | _TIME_PREFIXES,
+}
+# C0 and C1 control characters; allowed only inside quotes (spec §1.2 rules 3 and 5).
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _echo(text: str) -> str:
+    if len(text) <= _FIELD_ECHO_CHARS:
+        return text
+    return text[: _FIELD_ECHO_CHARS - 3] + "..."
+
+
+class _Scanner:
+    """Quote-aware reader over one command line (spec §1.2 rules 2-5)."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        self.pos = 0
+        self.command = ""
+
+    def fail(self, detail: str, start: int | None = None) -> CommandError:
+        where = "" if start is None else f"{_echo(self.line[start : self._token_end(start)])}: "
+        return CommandError(f"{self.command}: {where}{detail}" if self.command else detail)
+
+    def _token_end(self, start: int) -> int:
+        end = self.line.find(" ", start)
+        return len(self.line) if end < 0 else end
+
+    def _skip_spaces(self) -> None:
+        line, pos, size = self.line, self.pos, len(self.line)
+        while pos < size and line[pos] == " ":
+            pos += 1
+        self.pos = pos
+
+    def scan(self) -> tuple[str, list[Field]]:
+        self._skip_spaces()
+        end = self._token_end(self.pos)
+        command = self.line[self.pos : end]
+        if not command:
+            raise CommandError("empty command line")
+        shapes = _SHAPES.get(command)
+        if shapes is None:
+            raise CommandError(f"unknown command {_echo(command)!r}")
+        self.command = command
+        self.pos = end
+        fields = []
+        while True:
+            self._skip_spaces()
+            if self.pos >= len(self.line):
+                return command, fields
+            fields.append(self._field(shapes))
+
+    def _field(self, shapes: dict[str, bool]) -> Field:
+        line, start = self.line, self.pos
+        colon = line.find(":", start, self._token_end(start))
+        if colon < 0 or '"' in line[start:colon]:
+            raise self.fail("field has no prefix (expected prefix:value)", start)
+        prefix = line[start:colon]
+        shape = shapes.get(prefix)
+        if shape is None:
+            raise self.fail(f"unknown field prefix '{_echo(prefix)}:'", start)
+        self.pos = colon + 1
+        name = self._name(start) if shape is _PAIR else None
+        value = self._value(start)
+        return Field(prefix, name, value, line[start : self.pos])
+
+    def _name(self, start: int) -> str:
+        line, pos = self.line, self.pos
+        if line.startswith('"', pos):
+            name = self._quoted(start)
+            if not line.startswith("=", self.pos):
+                raise self.fail("expected '=' after the quoted name", start)
+        else:
+            equals = line.find("=", pos, self._token_end(pos))
+            if equals < 0:
+                raise self.fail("expected name=value", start)
+            name = line[pos:equals]
+            self._check_unquoted(name, "name", start)
+            self.pos = equals
+        self.pos += 1
+        return name
+
+    def _value(self, start: int) -> str:
+        line, pos = self.line, self.pos
+        if line.startswith('"', pos):
+            value = self._quoted(start)
+            if self.pos < len(line) and line[self.pos] != " ":
+                raise self.fail("unexpected text after the closing quote", start)
+            return value
+        end = self._token_end(pos)
+        value = line[pos:end]
+        self._check_unquoted(value, "value", start)
+        self.pos = end
+        return value
+
+    def _quoted(self, start: int) -> str:
+        line = self.line
+        search = self.pos + 1
+        while True:
+            close = line.find('"', search)
+            if close < 0:
+                raise self.fail(f"unterminated quote at column {self.pos + 1}", start)
+            if line.startswith('"', close + 1):
+                search = close + 2  # "" is an escaped quote
+                continue
+            text = line[self.pos + 1 : close]
+            self.pos = close + 1
+            return text.replace('""', '"')
+
+    def _check_unquoted(self, text: str, what: str, start: int) -> None:
+        if '"' in text:
+            raise self.fail(f"'\"' inside an unquoted {what}; quote the whole {what}", start)
+        control = _CONTROL_RE.search(text)
+        if control:
+            code = ord(control.group())
+            raise self.fail(f"control character U+{code:04X} in an unquoted {what}", start)
+
+
+# --------------------------------------------------------------------------
+# Builders: fields → events, one per command
+
+
+class _Common:
+    """Fields every command shares: entity, time and persist."""
+
+    __slots__ = ("command", "entity", "persist", "time_ms")
+
+    def __init__(self, command: str, receive_ms: int) -> None:
+        self.command = command
+        self.entity: str | None = None
+        self.time_ms = receive_ms
+        self.persist = True
+
+    def take(self, field: Field) -> None:
+        """Apply one of the shared fields (the scanner let no other prefix through)."""
+        prefix = field.prefix
+        if prefix == "e":
+            if not field.value:
+                raise _field_error(self.command, field, "empty entity name")
+            self.entity = field.value.lower()
+        elif prefix == "ms":
+            self.time_ms = _parse_epoch(field.value, "ms", 1)
+        elif prefix == "s":
+            self.time_ms = _parse_epoch(field.value, "s", 1000)
+        elif prefix == "d":
+            self.time_ms = parse_iso_time(field.value)
+        elif prefix == "p":
+            self.persist = _parse_bool_field(self.command, field)
+        else:
+            raise AssertionError(f"unexpected prefix {prefix!r}")
+
+    def require_entity(self) -> str:
+        if self.entity is None:
+            raise CommandError("missing required field e: (entity)")
+        return self.entity
+
+
+def _field_error(command: str, field: Field, detail: str) -> CommandError:
+    return CommandError(f"{command}: {_echo(field.raw)}: {detail}")
+
+
+def _parse_bool_field(command: str, field: Field) -> bool:
+    try:
+        return _parse_bool(field.value)
+    except ValueError as exc:
+        raise _field_error(command, field, str(exc)) from None
+
+
+def _number_field(command: str, field: Field) -> float:
+    try:
+        return parse_number(field.value)
+    except ValueError as exc:
+        raise _field_error(command, field, str(exc)) from None
+
+
+def _name_of(command: str, field: Field, what: str) -> str:
+    if not field.name:
+        raise _field_error(command, field, f"empty {what} name")
+    return field.name.lower()
+
+
+def _set_tag(tags: dict[str, str], name: str, value: str) -> None:
+    # An empty series/message tag value means "no tag" [decision]; last wins.
+    if value:
+        tags[name] = value
+    else:
+        tags.pop(name, None)
+
+
+def _check_tag_count(count: int) -> None:
+    if count > MAX_TAGS:
+        raise CommandError(f"{count} tags, the limit is {MAX_TAGS}")
+
+
+def _build_series(fields: list[Field], receive_ms: int) -> list[Event]:
+    common = _Common(SERIES, receive_ms)
+    tags: dict[str, str] = {}
+    # Metric name → m: value, or None for an x:-only metric; insertion order is written order.
+    values: dict[str, float | None] = {}
+    texts: dict[str, str] = {}
+    for field in fields:
+        prefix = field.prefix
+        if prefix == "m":
+            values[_name_of(SERIES, field, "metric")] = _number_field(SERIES, field)
+        elif prefix == "t":
+            _set_tag(tags, _name_of(SERIES, field, "tag"), field.value)
+        elif prefix == "x":
+            name = _name_of(SERIES, field, "metric")
+            texts[name] = field.value
+            values.setdefault(name, None)
+        elif prefix == "a":
+            _parse_bool_field(SERIES, field)  # append mode is a storage concern
+        else:
+            common.take(field)
+    entity = common.require_entity()
+    if not values:
+        raise CommandError("series: at least one m: or x: field required")
+    _check_tag_count(len(tags))
+    if texts:
+        line_values = {name: value for name, value in values.items() if value is not None}
+    else:
+        line_values = values  # type: ignore[assignment]  # no None without x:
+    return [
+        Event(
+            kind=SERIES,
+            entity=entity,
+            metric=name,
+            tags=tags,
+            time_ms=common.time_ms,
+            receive_ms=receive_ms,
+            value=_NAN if value is None else value,
+            text=texts.get(name),
+            line_values=line_values,
+        )
+        for name, value in values.items()
+    ]
+
+
+def _build_message(fields: list[Field], receive_ms: int) -> list[Event]:
+    common = _Common(MESSAGE, receive_ms)
+    tags: dict[str, str] = {}
+    text: str | None = None
+    for field in fields:
+        if field.prefix == "t":
+            _set_tag(tags, _name_of(MESSAGE, field, "tag"), field.value)
+        elif field.prefix == "m":
+            text = field.value
+        else:
+            common.take(field)
+    entity = common.require_entity()
+    if not text and not tags:
+        raise CommandError("message: message text (m:) or at least one tag (t:) required")
+    _check_tag_count(len(tags))
+    severity = None
+    if "severity" in tags:
+        try:
+            severity = parse_severity(tags["severity"])
+        except ValueError as exc:
+            raise CommandError(f"message: t:severity: {exc}") from None
+    return [
+        Event(
+            kind=MESSAGE,
+            entity=entity,
+            metric=MESSAGE,
+            tags=tags,
+            time_ms=common.time_ms,
+            receive_ms=receive_ms,
+            value=0.0,
+            text=text,
+            # Message rules also see type/source/severity in tags (spec §4.4).
+            type=tags.get("type"),
+            source=tags.get("source"),
+            severity=severity,
+            persist=common.persist,
+        )
+    ]
+
+
+def _build_property(fields: list[Field], receive_ms: int) -> list[Event]:
+    common = _Common(PROPERTY, receive_ms)
+    type_: str | None = None
+    keys: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    for field in fields:
+        if field.prefix == "t":
+            if not field.value:
+                raise _field_error(PROPERTY, field, "empty property type")
+            type_ = field.value.lower()
+        elif field.prefix == "k":
+            keys[_name_of(PROPERTY, field, "key")] = field.value
+        elif field.prefix == "v":
+            # An empty value is kept: it deletes the stored tag (spec §1.5 #12).
+            tags[_name_of(PROPERTY, field, "tag")] = field.value
+        else:
+            common.take(field)
+    entity = common.require_entity()
+    if type_ is None:
+        raise CommandError("missing required field t: (property type)")
+    if not tags:
+        raise CommandError("property: at least one v: field required")
+    _check_tag_count(len(keys) + len(tags))
+    return [
+        Event(
+            kind=PROPERTY,
+            entity=entity,
+            metric=PROPERTY,
+            tags=tags,
+            time_ms=common.time_ms,
+            receive_ms=receive_ms,
+            value=0.0,
+            type=type_,
+            keys=keys,
+            persist=common.persist,
+        )
+    ]
+
+
+_BUILDERS = {SERIES: _build_series, MESSAGE: _build_message, PROPERTY: _build_property}
+
+
+def _parse_general(line: str, receive_ms: int) -> list[Event]:
+    command, fields = _Scanner(line).scan()
+    return _BUILDERS[command](fields, receive_ms)
+
+
+# --------------------------------------------------------------------------
+# Fast path: unquoted series lines
+
+
+def _series_fast(line: str, receive_ms: int) -> list[Event] | None:
+    """Events for a plain ``series`` line, or ``None`` to defer to the general path.
+
+    Handles ``e:``, ``m:``, ``t:`` and the time fields without quotes; any
+    other field, and any value the general path might reject, defers.
+    """
+    entity = None
+    time_ms = receive_ms
+    tags: dict[str, str] = {}
+    values: dict[str, float] = {}
+    for token in line.split(" ")[1:]:
+        head = token[:2]
+        if head == "m:":
+            name, equals, text = token[2:].partition("=")
+            if not (equals and name):
+                return None
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+            # float() also takes '1_0', 'inf', 'nan' and non-ASCII digits; the
+            # spec does not. Finite ASCII without '_' is exactly the spec's grammar.
+            not_plain = value - value != 0.0 or "_" in text or not text.isascii()
+            if not_plain and text != "NaN":
+                return None
+            values[name.lower()] = value
+        elif head == "t:":
+            name, equals, text = token[2:].partition("=")
+            if not (equals and name and text):
+                return None
+            tags[name.lower()] = text
+        elif head == "e:":
+            entity = token[2:]
+        elif head == "ms":
+            text = token[3:]
+            if not (token.startswith(":", 2) and text.isdigit() and text.isascii()):
+                return None
+            time_ms = int(text)
+        elif head == "d:":
+            try:
+                time_ms = parse_iso_time(token[2:])
+            except CommandError:
+                return None
+        elif token:
+            return None  # s:, x:, a:, unknown prefixes and stray text
+    if not (entity and values) or time_ms > MAX_TIME_MS or len(tags) > MAX_TAGS:
+        return None
+    entity = entity.lower()
+    return [
+        Event(SERIES, entity, name, tags, time_ms, receive_ms, value, None, values)
+        for name, value in values.items()
+    ]
+
+
+# --------------------------------------------------------------------------
+
+
+def parse_command(line: str, receive_ms: int) -> list[Event]:
+    """Parse one ``series``, ``message`` or ``property`` command line.
+
+    ``line`` is one command as split by :mod:`rules.ingest.lines` (no
+    terminating LF; quoted values may hold LF). ``receive_ms`` is the server
+    receive time, used as the event time when the line names none.
+
+    Returns one event per metric for ``series`` (in written order) and one
+    event for ``message`` and ``property``. Raises :class:`CommandError` with
+    a human reason when any rule of spec §1.1-1.3 rejects the line; a
+    rejected line yields no events at all.
+    """
+    if len(line) > _SHORT_LINE_CHARS:
+        size = len(line.encode("utf-8"))
+        if size > MAX_LINE_BYTES:
+            raise CommandError(f"line is {size} bytes, the limit is {MAX_LINE_BYTES}")
+    if line.startswith("series ") and '"' not in line and line.isprintable():
+        events = _series_fast(line, receive_ms)
+        if events is not None:
+            return events
+    return _parse_general(line, receive_ms)
