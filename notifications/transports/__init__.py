@@ -1,0 +1,1 @@
+"""Per-channel transports: one small class per endpoint kind on top of ``base``."""
