@@ -497,51 +497,51 @@ def _parse_general(line: str, receive_ms: int) -> list[Event]:
 # Fast path: unquoted series lines
 
 
-def _series_fast(line: str, receive_ms: int) -> list[Event] | None:
-    """Events for a plain ``series`` line, or ``None`` to defer to the general path.
+def _series_fast(tokens: list[str], receive_ms: int) -> list[Event] | None:
+    """Events for the fields of a plain ``series`` line, or ``None`` to defer.
 
-    Handles ``e:``, ``m:``, ``t:`` and the time fields without quotes; any
-    other field, and any value the general path might reject, defers.
+    ``tokens`` are the space-separated fields after the command word, from a
+    line without quotes or unprintable characters. Handles ``e:``, ``m:``,
+    ``t:``, ``ms:`` and ``d:``; any other field, and any value the general
+    path might reject, defers to the general path, which owns the errors.
     """
     entity = None
     time_ms = receive_ms
     tags: dict[str, str] = {}
     values: dict[str, float] = {}
-    for token in line.split(" ")[1:]:
-        head = token[:2]
-        if head == "m:":
-            name, equals, text = token[2:].partition("=")
-            if not (equals and name):
-                return None
+    for token in tokens:
+        # Shaped like the naive loop on purpose; a field without ':' fails a check below.
+        prefix, _, payload = token.partition(":")
+        if prefix == "m":
+            name, _, text = payload.partition("=")
             try:
-                value = float(text)
+                value = float(text)  # also fails for a field without '='
             except ValueError:
                 return None
             # float() also takes '1_0', 'inf', 'nan' and non-ASCII digits; the
             # spec does not. Finite ASCII without '_' is exactly the spec's grammar.
-            not_plain = value - value != 0.0 or "_" in text or not text.isascii()
-            if not_plain and text != "NaN":
+            unusual = value - value != 0.0 or "_" in text or not text.isascii()
+            if not name or (unusual and text != "NaN"):
                 return None
             values[name.lower()] = value
-        elif head == "t:":
-            name, equals, text = token[2:].partition("=")
-            if not (equals and name and text):
+        elif prefix == "t":
+            name, _, text = payload.partition("=")
+            if not (name and text):
                 return None
             tags[name.lower()] = text
-        elif head == "e:":
-            entity = token[2:]
-        elif head == "ms":
-            text = token[3:]
-            if not (token.startswith(":", 2) and text.isdigit() and text.isascii()):
+        elif prefix == "e":
+            entity = payload
+        elif prefix == "ms":
+            if not (payload.isdigit() and payload.isascii()):
                 return None
-            time_ms = int(text)
-        elif head == "d:":
+            time_ms = int(payload)
+        elif prefix == "d":
             try:
-                time_ms = parse_iso_time(token[2:])
+                time_ms = parse_iso_time(payload)
             except CommandError:
                 return None
         elif token:
-            return None  # s:, x:, a:, unknown prefixes and stray text
+            return None  # s:, x:, a:, unknown prefixes and text without a prefix
     if not (entity and values) or time_ms > MAX_TIME_MS or len(tags) > MAX_TAGS:
         return None
     entity = entity.lower()
@@ -570,8 +570,11 @@ def parse_command(line: str, receive_ms: int) -> list[Event]:
         size = len(line.encode("utf-8"))
         if size > MAX_LINE_BYTES:
             raise CommandError(f"line is {size} bytes, the limit is {MAX_LINE_BYTES}")
-    if line.startswith("series ") and '"' not in line and line.isprintable():
-        events = _series_fast(line, receive_ms)
-        if events is not None:
-            return events
+    if '"' not in line and line.isprintable():
+        tokens = line.split(" ")
+        if tokens[0] == SERIES:
+            del tokens[0]
+            events = _series_fast(tokens, receive_ms)
+            if events is not None:
+                return events
     return _parse_general(line, receive_ms)
