@@ -1,0 +1,338 @@
+"""HipChat REST API v2 (Cloud, Server and Data Center).
+
+Contract: ``../shared/spec/hipchat-v2.md`` §1 and ``atsd-rule-engine.md`` §7.4.
+Everything is sent the safest way the spec allows: a Bearer header (query
+tokens land in access logs), boolean ``notify``, ``%20`` in room names and
+messages cut to the documented limits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from notifications.http import HttpClient, HttpResult, HttpSettings
+from notifications.transports.base import Delivery, HttpTransport, TransportError
+
+DEFAULT_BASE_URL = "https://api.hipchat.com"
+NOTIFICATION_LIMIT = 10_000
+# Limit from the old method reference, unconfirmed (hipchat-v2.md §1.2, §1.3).
+MESSAGE_LIMIT = 1_000
+CAPTION_LIMIT = 1_000
+FROM_LIMIT = 64
+ELLIPSIS = "..."
+TEST_TEXT = "Hello from Axibase Time Series Database"
+
+SEVERITY_COLORS: Mapping[str, str] = {
+    "UNDEFINED": "gray",
+    "UNKNOWN": "gray",
+    "NORMAL": "green",
+    "INFO": "green",
+    "WARNING": "yellow",
+    "WARN": "yellow",
+    "MINOR": "yellow",
+    "MAJOR": "red",
+    "CRITICAL": "red",
+    "ERROR": "red",
+    "FATAL": "red",
+}
+
+# Elements HipChat's curated HTML allows that have no closing tag.
+_VOID_TAGS = frozenset({"br", "img", "hr"})
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
+_OPEN_ENTITY = re.compile(r"&#?[A-Za-z0-9]*$")
+
+
+def color_for(severity: str) -> str:
+    """HipChat colour for an ATSD severity name, any case (spec §7.4); unknown → gray."""
+    return SEVERITY_COLORS.get(severity.strip().upper(), "gray")
+
+
+def cut_text(text: str, limit: int) -> str:
+    """``text`` if it fits, else its first ``limit - 3`` characters and ``...``."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def _open_tags(fragment: str) -> list[str]:
+    stack: list[str] = []
+    for match in _TAG.finditer(fragment):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if closing:
+            if name in stack:
+                del stack[len(stack) - 1 - stack[::-1].index(name) :]
+        elif not self_closing and name not in _VOID_TAGS:
+            stack.append(name)
+    return stack
+
+
+def _safe_html_cut(text: str, position: int) -> int:
+    """The largest cut ≤ ``position`` that is outside any tag and any entity."""
+    head = text[:position]
+    last_open, last_close = head.rfind("<"), head.rfind(">")
+    if last_open > last_close:
+        head = head[:last_open]
+    entity = _OPEN_ENTITY.search(head)
+    if entity is not None:
+        head = head[: entity.start()]
+    return len(head)
+
+
+def cut_html(text: str, limit: int = NOTIFICATION_LIMIT) -> str:
+    """Cut HipChat HTML to ``limit`` characters, ending with ``...``.
+
+    The cut never falls inside a tag or an entity, and elements left open are
+    closed after the marker, so the result stays valid curated HTML (an invalid
+    or over-long message is a 400 and a lost alert, hipchat-v2.md §3).
+    """
+    if len(text) <= limit:
+        return text
+    position = limit - len(ELLIPSIS)
+    while True:
+        cut = _safe_html_cut(text, position)
+        closers = "".join(f"</{name}>" for name in reversed(_open_tags(text[:cut])))
+        if cut + len(ELLIPSIS) + len(closers) <= limit:
+            return text[:cut] + ELLIPSIS + closers
+        position = max(0, min(cut - 1, limit - len(ELLIPSIS) - len(closers)))
+
+
+@dataclass(frozen=True)
+class HipChatConfig:
+    """One HipChat endpoint with its parameters resolved.
+
+    Tokens: ``notification_token`` (scope send_notification) posts notifications,
+    ``message_token`` (scope send_message) shares files and posts messages; the
+    single ``auth_token`` holding both scopes stands in for either. ``notify``
+    None = *Default* (the field is omitted).
+    """
+
+    room: str
+    base_url: str = DEFAULT_BASE_URL
+    auth_token: str = field(default="", repr=False)
+    notification_token: str = field(default="", repr=False)
+    message_token: str = field(default="", repr=False)
+    from_: str = ""
+    message_format: str = "text"
+    notify: bool | None = None
+    http: HttpSettings = field(default_factory=HttpSettings)
+
+    @classmethod
+    def from_parameters(
+        cls,
+        parameters: Mapping[str, str],
+        *,
+        base_url: str = "",
+        http: HttpSettings | None = None,
+    ) -> HipChatConfig:
+        """Build from endpoint parameter values keyed as in the registry."""
+        notify_raw = parameters.get("notify", "").strip().lower()
+        return cls(
+            room=parameters.get("room", ""),
+            base_url=base_url or DEFAULT_BASE_URL,
+            auth_token=parameters.get("auth_token", ""),
+            notification_token=parameters.get("notification_token", ""),
+            message_token=parameters.get("message_token", ""),
+            from_=parameters.get("from", ""),
+            message_format=parameters.get("message_format", "") or "text",
+            notify={"true": True, "false": False}.get(notify_raw),
+            http=http or HttpSettings(),
+        )
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.auth_token, self.notification_token, self.message_token) if t)
+
+
+class HipChatTransport(HttpTransport):
+    """Sends to one HipChat room. Every method returns a :class:`Delivery` or
+    raises :class:`TransportError` (classified by :class:`HttpTransport`).
+    """
+
+    label = "HipChat"
+
+    def __init__(
+        self,
+        config: HipChatConfig,
+        *,
+        client: HttpClient | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not config.room.strip():
+            raise TransportError("HipChat room is not set", permanent=True)
+        super().__init__(client or HttpClient(config.http, secrets=config.secrets()), clock=clock)
+        self.config = config
+
+    # ------------------------------------------------------------ helpers
+
+    def room_url(self, action: str = "") -> str:
+        """``{base}/v2/room/{room}[/action]`` with the room percent-encoded as one segment."""
+        # quote(), not quote_plus(): a "+" for a space is "Room not found" (hipchat-v2.md §1.7).
+        room = quote(self.config.room.strip(), safe="")
+        url = f"{self.config.base_url.rstrip('/')}/v2/room/{room}"
+        return f"{url}/{action}" if action else url
+
+    def _headers(self, scope: str) -> dict[str, str]:
+        specific = (
+            self.config.notification_token
+            if scope == "send_notification"
+            else self.config.message_token
+        )
+        token = specific or self.config.auth_token
+        if not token:
+            raise TransportError(f"HipChat token with scope {scope} is not set", permanent=True)
+        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def error_text(self, result: HttpResult) -> str:
+        """``HTTP <status>: <error.message> (field <error.field>)`` from HipChat's body."""
+        try:
+            error = json.loads(result.body_text)["error"]
+            message = str(error["message"])
+        except (ValueError, KeyError, TypeError):
+            return super().error_text(result)
+        if error.get("field"):
+            message += f" (field {error['field']})"
+        return f"HTTP {result.status}: {message}"
+
+    # ------------------------------------------------------------- methods
+
+    def send(self, text: str, *, severity: str = "UNDEFINED") -> Delivery:
+        """A notification with the endpoint's format, notify and from."""
+        return self.send_notification(
+            text,
+            severity=severity,
+            message_format=self.config.message_format,
+            notify=self.config.notify,
+            from_=self.config.from_,
+        )
+
+    def notification_payload(
+        self,
+        text: str,
+        *,
+        severity: str = "UNDEFINED",
+        message_format: str = "text",
+        notify: bool | None = None,
+        from_: str = "",
+    ) -> dict[str, Any]:
+        """The JSON body of a room notification (spec §7.4 item 1)."""
+        if message_format not in ("text", "html"):
+            raise TransportError(
+                f"unknown HipChat message format {message_format!r}", permanent=True
+            )
+        if not text.strip():
+            raise TransportError("HipChat rejects an empty message; nothing sent", permanent=True)
+        cut = cut_html if message_format == "html" else cut_text
+        payload: dict[str, Any] = {
+            "message": cut(text, NOTIFICATION_LIMIT),
+            "message_format": message_format,
+            "color": color_for(severity),
+        }
+        if notify is not None:
+            payload["notify"] = bool(notify)
+        if from_.strip():
+            payload["from"] = from_.strip()[:FROM_LIMIT]
+        return payload
+
+    def send_notification(
+        self,
+        text: str,
+        *,
+        severity: str = "UNDEFINED",
+        message_format: str = "text",
+        notify: bool | None = None,
+        from_: str = "",
+    ) -> Delivery:
+        """``POST /v2/room/{room}/notification`` with the notification token; 204 expected."""
+        payload = self.notification_payload(
+            text, severity=severity, message_format=message_format, notify=notify, from_=from_
+        )
+        headers = self._headers("send_notification")
+        return self.request("POST", self.room_url("notification"), headers=headers, json=payload)
+
+    def send_message(self, text: str) -> Delivery:
+        """``POST /v2/room/{room}/message`` (posts as the message token's user); 201 expected."""
+        if not text.strip():
+            raise TransportError("HipChat rejects an empty message; nothing sent", permanent=True)
+        payload = {"message": cut_text(text, MESSAGE_LIMIT)}
+        headers = self._headers("send_message")
+        return self.request("POST", self.room_url("message"), headers=headers, json=payload)
+
+    def share_file(
+        self,
+        filename: str,
+        content: bytes,
+        content_type: str = "image/png",
+        caption: str = "",
+    ) -> Delivery:
+        """``POST /v2/room/{room}/share/file`` as ``multipart/related`` (spec §7.4 item 2).
+
+        A JSON ``metadata`` part carries the caption (omitted when empty), then the
+        file part, sent binary with CRLF line endings and a closing delimiter.
+        """
+        body, multipart_type = build_multipart_related(filename, content, content_type, caption)
+        headers = {**self._headers("send_message"), "Content-Type": multipart_type}
+        return self.request("POST", self.room_url("share/file"), headers=headers, data=body)
+
+    def test_connection(self) -> Delivery:
+        """Check each configured token with ``auth_test=true`` (no message is posted).
+
+        The notification token is tested on the notification method; a separate
+        message token also on the message method. Returns the last result.
+        """
+        checks = [("notification", "send_notification")]
+        if self.config.message_token and self.config.message_token != (
+            self.config.notification_token or self.config.auth_token
+        ):
+            checks.append(("message", "send_message"))
+        delivery: Delivery | None = None
+        for action, scope in checks:
+            delivery = self.request(
+                "POST",
+                self.room_url(action),
+                headers=self._headers(scope),
+                params={"auth_test": "true"},
+                json={"message": TEST_TEXT},
+            )
+        assert delivery is not None
+        return delivery
+
+
+def _quoted(value: str) -> str:
+    """A header parameter value safe inside double quotes."""
+    cleaned = re.sub(r'[\r\n"\\]', "_", value)
+    return f'"{cleaned}"'
+
+
+def build_multipart_related(
+    filename: str, content: bytes, content_type: str, caption: str = ""
+) -> tuple[bytes, str]:
+    """(body, Content-Type header) of a share-file request."""
+    boundary = f"atsd-alerts-{uuid.uuid4().hex}"
+    delimiter = f"--{boundary}".encode()
+    crlf = b"\r\n"
+    chunks: list[bytes] = []
+    if caption:
+        metadata = json.dumps({"message": cut_text(caption, CAPTION_LIMIT)}, ensure_ascii=False)
+        chunks += [
+            delimiter,
+            b"Content-Type: application/json; charset=UTF-8",
+            b'Content-Disposition: attachment; name="metadata"',
+            b"",
+            metadata.encode("utf-8"),
+        ]
+    chunks += [
+        delimiter,
+        f"Content-Type: {content_type}".encode("latin-1"),
+        f'Content-Disposition: attachment; name="file"; filename={_quoted(filename)}'.encode(),
+        b"",
+        content,
+        f"--{boundary}--".encode(),
+        b"",
+    ]
+    return crlf.join(chunks), f"multipart/related; boundary={boundary}"

@@ -1,0 +1,476 @@
+"""HipChatTransport against the fake HipChat v2 server on loopback (real HTTP)."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+
+import pytest
+
+from notifications.http import HttpSettings
+from notifications.transports.base import Delivery, TransportError
+from notifications.transports.hipchat import (
+    HipChatConfig,
+    HipChatTransport,
+    color_for,
+    cut_html,
+)
+from tests.fakes.hipchat import HipChatFake, Reply
+
+TOKEN = "notif-0123456789abcdef"
+MESSAGE_TOKEN = "msg-fedcba9876543210"
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def transport(fake: HipChatFake, room: str = "Ops Alerts", **overrides) -> HipChatTransport:
+    options = {
+        "room": room,
+        "base_url": fake.url,
+        "notification_token": TOKEN,
+        "message_token": MESSAGE_TOKEN,
+        "http": HttpSettings(connect_timeout_s=2, read_timeout_s=5),
+    }
+    options.update(overrides)
+    return HipChatTransport(HipChatConfig(**options))
+
+
+@pytest.fixture
+def fake(hipchat_fake: HipChatFake) -> HipChatFake:
+    hipchat_fake.add_room("Ops Alerts", room_id=7)
+    hipchat_fake.add_token(TOKEN, scopes=["send_notification"])
+    hipchat_fake.add_token(MESSAGE_TOKEN, scopes=["send_message"])
+    return hipchat_fake
+
+
+def test_it_sends_bearer_notification_token(fake: HipChatFake) -> None:
+    delivery = transport(fake).send_notification("CPU > 90%", severity="WARNING")
+
+    assert delivery == Delivery(204, delivery.elapsed_ms, "")
+    [request] = fake.log
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert request.auth_method == "header"
+    assert "auth_token" not in request.query
+    assert request.json == {"message": "CPU > 90%", "message_format": "text", "color": "yellow"}
+
+
+def test_it_uses_a_single_auth_token_for_both_scopes(fake: HipChatFake) -> None:
+    both = fake.add_token("both-scopes-token", scopes=["send_notification", "send_message"])
+    hipchat = transport(fake, notification_token="", message_token="", auth_token=both)
+
+    hipchat.send_notification("hi")
+    hipchat.share_file("chart.png", tiny_png(), "image/png", "Default for atsd")
+
+    assert [r.token for r in fake.log] == [both, both]
+    assert [r.status for r in fake.log] == [204, 204]
+
+
+def test_it_percent_encodes_room_names(fake: HipChatFake) -> None:
+    room = fake.add_room("test axibase+ops/a,b")
+
+    transport(fake, room=room.name).send_notification("hi")
+
+    [request] = fake.room_messages(room)
+    assert request.path == "/v2/room/test%20axibase%2Bops%2Fa%2Cb/notification"
+
+
+def test_it_sends_room_ids_as_ids(fake: HipChatFake) -> None:
+    transport(fake, room="7").send_notification("hi")
+
+    assert fake.log[0].path == "/v2/room/7/notification"
+    assert fake.log[0].room is not None and fake.log[0].room.name == "Ops Alerts"
+
+
+def test_it_omits_notify_for_default(fake: HipChatFake) -> None:
+    hipchat = transport(fake)
+    hipchat.send_notification("default")
+    hipchat.send_notification("yes", notify=True)
+    hipchat.send_notification("no", notify=False)
+
+    bodies = [r.json for r in fake.room_messages("Ops Alerts")]
+    assert "notify" not in bodies[0]
+    assert bodies[1]["notify"] is True
+    assert bodies[2]["notify"] is False
+
+
+def test_it_sends_from_only_when_set_and_within_64(fake: HipChatFake) -> None:
+    hipchat = transport(fake)
+    hipchat.send_notification("a", from_="")
+    hipchat.send_notification("b", from_="x" * 80)
+
+    first, second = (r.json for r in fake.log)
+    assert "from" not in first
+    assert second["from"] == "x" * 64
+    assert [r.status for r in fake.log] == [204, 204]
+
+
+def test_it_sends_endpoint_options_with_send(fake: HipChatFake) -> None:
+    hipchat = transport(fake, from_="atsd", message_format="html", notify=True)
+
+    hipchat.send("<b>[OPEN]</b> rule", severity="critical")
+
+    assert fake.log[0].json == {
+        "message": "<b>[OPEN]</b> rule",
+        "message_format": "html",
+        "color": "red",
+        "notify": True,
+        "from": "atsd",
+    }
+
+
+@pytest.mark.parametrize(
+    ("severity", "color"),
+    [
+        ("WARNING", "yellow"),
+        ("warning", "yellow"),
+        ("CRITICAL", "red"),
+        ("Critical", "red"),
+        ("NORMAL", "green"),
+        ("MINOR", "yellow"),
+        ("MAJOR", "red"),
+        ("FATAL", "red"),
+        ("UNDEFINED", "gray"),
+        ("unknown", "gray"),
+        ("", "gray"),
+    ],
+)
+def test_it_colours_by_severity(fake: HipChatFake, severity: str, color: str) -> None:
+    assert color_for(severity) == color
+
+    transport(fake).send_notification("x", severity=severity)
+
+    assert fake.log[0].json["color"] == color
+    assert fake.log[0].status == 204
+
+
+def test_it_cuts_long_text_to_10000_with_marker(fake: HipChatFake) -> None:
+    transport(fake).send_notification("é" * 12000)
+
+    [request] = fake.log
+    assert request.status == 204
+    assert request.json["message"] == "é" * 9997 + "..."
+
+
+def test_it_cuts_long_html_outside_tags_and_entities(fake: HipChatFake) -> None:
+    row = '<tr><td><a href="https://atsd.example.org/rule?name=a&amp;b">r&amp;1</a></td></tr>'
+    message = "<b>Details</b><table>" + row * 300 + "</table>"
+    assert len(message) > 10_000
+
+    transport(fake).send_notification(message, message_format="html")
+
+    [request] = fake.log
+    assert request.status == 204
+    sent = request.json["message"]
+    assert len(sent) <= 10_000
+    body, _, closers = sent.partition("...")
+    assert message.startswith(body)
+    assert body.count("<") == body.count(">")
+    assert re.search(r"&[#A-Za-z0-9]*$", body) is None
+    assert closers == "".join(re.findall(r"</\w+>", closers))
+    assert closers.endswith("</table>")
+
+
+@pytest.mark.parametrize("position", range(9985, 10003))
+def test_it_never_cuts_html_inside_a_tag_or_entity_at_any_boundary(position: int) -> None:
+    message = "x" * position + "<i>a &amp; b</i>" + "y" * 200
+
+    cut = cut_html(message)
+
+    assert len(cut) <= 10_000
+    body = cut.partition("...")[0]
+    assert body.count("<") == body.count(">")
+    assert re.search(r"&[#A-Za-z0-9]*$", body) is None
+    if "<i>" in body and "</i>" not in body:
+        assert cut.endswith("...</i>")
+
+
+def test_it_classifies_429_as_transient_with_reset(fake: HipChatFake) -> None:
+    fake.script(Reply.rate_limited(reset_in_s=30))
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_notification("hi")
+
+    error = caught.value
+    assert error.permanent is False
+    assert error.status == 429
+    assert error.retry_after_s is not None
+    assert 28 <= error.retry_after_s <= 31
+
+
+def test_it_waits_for_flood_control_reset(fake: HipChatFake) -> None:
+    fake.script(Reply.rate_limited(reset_in_s=45, flood=True))
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_notification("hi")
+
+    assert caught.value.retry_after_s is not None
+    assert 43 <= caught.value.retry_after_s <= 46
+
+
+def test_it_honours_retry_after_on_429(fake: HipChatFake) -> None:
+    fake.script(Reply(status=429, headers={"Retry-After": "120"}))
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_notification("hi")
+
+    assert caught.value.retry_after_s == pytest.approx(120, abs=1)
+
+
+def test_it_hits_the_real_flood_limit_as_transient(fake: HipChatFake) -> None:
+    fake.flood_limit = 2
+    hipchat = transport(fake)
+    hipchat.send_notification("1")
+    hipchat.send_notification("2")
+
+    with pytest.raises(TransportError) as caught:
+        hipchat.send_notification("3")
+
+    assert caught.value.status == 429
+    assert caught.value.permanent is False
+    assert 0 < (caught.value.retry_after_s or 0) <= 61
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_it_classifies_500_as_transient(fake: HipChatFake, status: int) -> None:
+    fake.script(Reply(status=status))
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_notification("hi")
+
+    assert caught.value.permanent is False
+    assert caught.value.status == status
+    # X-Ratelimit-Reset rides on every response; it must not delay a 5xx retry.
+    assert caught.value.retry_after_s is None
+
+
+def test_it_classifies_network_errors_as_transient(fake: HipChatFake) -> None:
+    fake.script(Reply.dropped())
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_notification("hi")
+
+    assert caught.value.permanent is False
+    assert caught.value.status is None
+
+
+def test_it_classifies_a_slow_reply_as_transient_timeout(fake: HipChatFake) -> None:
+    fake.script(Reply.slow(delay_s=30))
+    hipchat = transport(fake, http=HttpSettings(connect_timeout_s=2, read_timeout_s=0.2))
+
+    with pytest.raises(TransportError) as caught:
+        hipchat.send_notification("hi")
+
+    assert caught.value.permanent is False
+    assert caught.value.status is None
+    assert "timeout" in caught.value.message
+
+
+def test_it_reports_401_invalid_oauth_session_as_permanent(fake: HipChatFake) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(fake, notification_token="revoked-token").send_notification("hi")
+
+    error = caught.value
+    assert error.permanent is True
+    assert error.status == 401
+    assert "Invalid OAuth session" in error.message
+    assert '"Invalid OAuth session"' in error.response_text
+
+
+def test_it_reports_403_missing_scope(fake: HipChatFake) -> None:
+    # The message token lacks send_notification.
+    with pytest.raises(TransportError) as caught:
+        transport(fake, notification_token=MESSAGE_TOKEN).send_notification("hi")
+
+    assert caught.value.permanent is True
+    assert caught.value.status == 403
+    assert "requires one of the following scopes: [u'send_notification']" in caught.value.message
+
+
+def test_it_reports_404_room_not_found(fake: HipChatFake) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(fake, room="No Such Room").send_notification("hi")
+
+    assert caught.value.permanent is True
+    assert caught.value.status == 404
+    assert caught.value.message == "HipChat error: HTTP 404: Room not found"
+
+
+def test_it_reports_400_with_field(fake: HipChatFake) -> None:
+    fake.script(
+        Reply(
+            status=400,
+            body={
+                "error": {
+                    "code": 400,
+                    "type": "Bad Request",
+                    "field": "color",
+                    "validation": "enum",
+                    "value": "grey",
+                    "message": "'grey' is not one of ['yellow', 'green']",
+                }
+            },
+        )
+    )
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_notification("hi")
+
+    error = caught.value
+    assert error.permanent is True
+    assert error.status == 400
+    assert error.retry_after_s is None
+    assert error.message == (
+        "HipChat error: HTTP 400: 'grey' is not one of ['yellow', 'green'] (field color)"
+    )
+    assert '"field": "color"' in error.response_text
+
+
+def test_it_shares_png_as_multipart_related_with_caption(fake: HipChatFake) -> None:
+    png = tiny_png()
+    name = "atsd.jvm.low_memory_atsd_open_Default_20180222_1710596.png"
+
+    delivery = transport(fake).share_file(name, png, "image/png", "Default for atsd")
+
+    assert delivery.status == 204
+    [request] = fake.room_messages("Ops Alerts")
+    assert request.endpoint == "share/file"
+    assert request.headers["content-type"].startswith("multipart/related; boundary=")
+    assert request.headers["authorization"] == f"Bearer {MESSAGE_TOKEN}"
+    assert request.metadata == {"message": "Default for atsd"}
+    metadata_part, file_part = request.parts
+    assert metadata_part.name == "metadata"
+    assert metadata_part.content_type == "application/json; charset=UTF-8"
+    assert file_part.name == "file"
+    assert file_part.filename == name
+    assert file_part.content_type == "image/png"
+    assert file_part.data == png
+    assert request.body.endswith(b"--\r\n")
+
+
+def test_it_shares_a_text_file_without_caption(fake: HipChatFake) -> None:
+    transport(fake).share_file("details.txt", b"| a | b |\n", "text/plain")
+
+    [request] = fake.log
+    assert request.status == 204
+    assert request.metadata is None
+    assert [p.name for p in request.parts] == ["file"]
+    assert request.file is not None and request.file.data == b"| a | b |\n"
+
+
+def test_it_posts_plain_messages_with_the_message_token(fake: HipChatFake) -> None:
+    delivery = transport(fake).send_message("https://atsd.example.org/portal/1")
+
+    assert delivery.status == 201
+    assert '"id"' in delivery.response_text
+    [request] = fake.log
+    assert request.token == MESSAGE_TOKEN
+    assert request.json == {"message": "https://atsd.example.org/portal/1"}
+
+
+def test_it_tests_the_connection_without_posting(fake: HipChatFake) -> None:
+    delivery = transport(fake).test_connection()
+
+    assert delivery.status == 202
+    assert [(r.endpoint, r.token, r.query["auth_test"]) for r in fake.log] == [
+        ("notification", TOKEN, ["true"]),
+        ("message", MESSAGE_TOKEN, ["true"]),
+    ]
+    assert fake.room_messages("Ops Alerts") == []
+
+
+def test_it_refuses_to_send_without_a_token(fake: HipChatFake) -> None:
+    hipchat = transport(fake, notification_token="", message_token="")
+
+    with pytest.raises(TransportError) as caught:
+        hipchat.send_notification("hi")
+
+    assert caught.value.permanent is True
+    assert fake.log == []
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_it_verifies_tls_unless_ignored(hipchat_tls_fake: HipChatFake) -> None:
+    fake = hipchat_tls_fake
+    fake.add_room("Ops Alerts")
+    fake.add_token(TOKEN, scopes=["send_notification"])
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_notification("hi")
+    assert caught.value.permanent is False
+    assert caught.value.status is None
+    assert "tls" in caught.value.message
+
+    ignoring = HttpSettings(verify_tls=False)
+    assert transport(fake, http=ignoring).send_notification("hi").status == 204
+
+    assert fake.ca_bundle is not None
+    trusting = HttpSettings(ca_bundle=fake.ca_bundle)
+    assert transport(fake, http=trusting).send_notification("hi").status == 204
+    assert len(fake.room_messages("Ops Alerts")) == 2
+
+
+def test_it_never_puts_tokens_in_errors(
+    fake: HipChatFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "s3cr3t-token-value-42"
+    fake.add_token(secret, scopes=["send_message"])  # wrong scope → 403
+    hipchat = transport(fake, notification_token=secret)
+    errors: list[TransportError] = []
+
+    with pytest.raises(TransportError) as caught:
+        hipchat.send_notification("hi")
+    errors.append(caught.value)
+
+    fake.script(Reply(status=400, body={"error": {"code": 400, "message": f"bad {secret}"}}))
+    with pytest.raises(TransportError) as caught:
+        hipchat.send_notification("hi")
+    errors.append(caught.value)
+
+    fake.script(Reply.dropped())
+    with caplog.at_level("DEBUG"), pytest.raises(TransportError) as caught:
+        hipchat.send_notification("hi")
+    errors.append(caught.value)
+
+    closed = transport(fake, base_url=f"http://127.0.0.1:1/?auth_token={secret}")
+    with caplog.at_level("DEBUG"), pytest.raises(TransportError) as caught:
+        closed.send_notification("hi")
+    errors.append(caught.value)
+
+    for error in errors:
+        for text in (str(error), error.message, error.response_text, repr(error)):
+            assert secret not in text
+        assert error.__cause__ is None
+    assert secret not in caplog.text
+    assert "[redacted]" in errors[1].message
+
+
+def test_it_builds_its_config_from_endpoint_parameters(fake: HipChatFake) -> None:
+    config = HipChatConfig.from_parameters(
+        {"room": "Ops Alerts", "auth_token": TOKEN, "from": "atsd", "notify": "Default"},
+        base_url=fake.url,
+    )
+    assert config.notify is None
+    assert config.message_format == "text"
+
+    transport_ = HipChatTransport(config)
+    transport_.send("hi", severity="NORMAL")
+
+    assert fake.log[0].json == {
+        "message": "hi",
+        "message_format": "text",
+        "color": "green",
+        "from": "atsd",
+    }
