@@ -1,1 +1,78 @@
-"""Shared fixtures. Service fixtures (Redis, Celery worker, browser) live in tests/services.py."""
+"""Shared fixtures: a real Redis broker, real Celery workers, users with roles."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
+from atsd_alerts.celery import app as celery_app
+from rules.ingest.handoff import engine_queue
+from tests.services import redis_service
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    with redis_service() as url:
+        celery_app.conf.broker_url = url
+        yield url
+
+
+@pytest.fixture
+def broker(redis_url):
+    """An empty broker: queues left by an earlier test are flushed."""
+    redis.Redis.from_url(redis_url).flushdb()
+    return redis_url
+
+
+@pytest.fixture
+def engine_worker(broker, transactional_db):
+    """One real Celery worker consuming every engine partition queue."""
+    queues = [engine_queue(p) for p in range(settings.ENGINE_PARTITIONS)]
+    with start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        queues=queues,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=10,
+    ) as worker:
+        yield worker
+
+
+def _user(username: str, group: str | None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def administrator(db) -> User:
+    return _user("alice", ADMINISTRATORS)
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return _user("oscar", OPERATORS)
+
+
+@pytest.fixture
+def collector(db) -> User:
+    return _user("collector", COLLECTORS)
+
+
+@pytest.fixture
+def admin_client(client, administrator):
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client

@@ -1,0 +1,38 @@
+"""``python manage.py listen_tcp``: the network command listener (ATSD port 8081)."""
+
+import asyncio
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from rules.ingest.pipeline import hand_off
+from rules.ingest.tcp import CommandListener
+
+
+class Command(BaseCommand):
+    help = "Accept series/message/property network commands over TCP."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=settings.TCP_LISTENER_HOST)
+        parser.add_argument("--port", type=int, default=settings.TCP_LISTENER_PORT)
+
+    def handle(self, *args: object, **options: object) -> None:
+        asyncio.run(self._serve(str(options["host"]), int(options["port"])))  # type: ignore[call-overload]
+
+    async def _serve(self, host: str, port: int) -> None:
+        listener = CommandListener(
+            hand_off,
+            disconnect_on_error=settings.INPUT_DISCONNECT_ON_ERROR,
+            batch_size=settings.INGEST_BATCH_SIZE,
+            flush_ms=settings.INGEST_FLUSH_MS,
+        )
+        bound = await listener.start(host, port)
+        self.stdout.write(f"TCP command listener on {host}:{bound}", ending="\n")
+        self.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await listener.stop()

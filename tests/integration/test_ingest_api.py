@@ -1,0 +1,177 @@
+"""POST /api/v1/command and /api/v1/series/insert with a real worker on real Redis."""
+
+import base64
+import gzip
+import time
+
+import pytest
+
+from atsd_alerts.models import ApiToken
+from rules.models import Entity, Metric, ReceivedBatch
+
+pytestmark = pytest.mark.integration
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def wait_for_events(expected: int, timeout: float = 20.0) -> int:
+    deadline = time.monotonic() + timeout
+    total = 0
+    while time.monotonic() < deadline:
+        total = sum(ReceivedBatch.objects.values_list("events", flat=True))
+        if total >= expected:
+            return total
+        time.sleep(0.05)
+    return total
+
+
+BAD_LINES = [
+    ("series m:cpu=1", "entity"),  # no entity
+    ("series e:s m:t=1,5", "number"),  # bad number
+    ('series e:s m:t=1 t:name="unterminated', "quote"),  # unterminated quote
+    ("unknown_command e:s m:t=1", "unknown command"),
+    ("series e:s m:big=1 t:pad=" + "x" * 200_000, "limit"),  # a 200 KB line
+    ("series e:s m:t=5 ms:-5", "1970"),  # before 1970
+    ("series e:s m:t=5 d:2016-13-01T00:00:00Z", ""),  # bad date
+    ("series e:station_1", "m:"),  # no metric
+    ("series e:s m:t=5 z:what", "z"),  # unknown prefix
+    ("property e:e1 t:cfg", "v:"),  # property without tags
+]
+
+
+def test_a_thousand_good_lines_and_ten_bad_ones(client, collector, engine_worker):
+    lines = []
+    bad_numbers = {}
+    for i in range(1010):
+        if i % 101 == 50:
+            text, hint = BAD_LINES[len(bad_numbers)]
+            lines.append(text)
+            bad_numbers[i + 1] = hint
+        else:
+            lines.append(
+                f"series e:host-{i % 7} m:cpu_busy={i % 100} t:dc=eu ms:{1_700_000_000_000 + i}"
+            )
+    assert len(bad_numbers) == 10
+    response = client.post(
+        "/api/v1/command",
+        "\n".join(lines),
+        content_type="text/plain",
+        HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["success"], body["fail"], body["total"]) == (1000, 10, 1010)
+    assert [error["line"] for error in body["errors"]] == sorted(bad_numbers)
+    for error in body["errors"]:
+        assert bad_numbers[error["line"]].lower() in error["reason"].lower(), error
+    assert wait_for_events(1000) == 1000
+    assert Entity.objects.filter(name__startswith="host-").count() == 7
+    assert Metric.objects.filter(name="cpu_busy").exists()
+
+
+def test_spec_row_1_counts_a_failed_line(client, collector, engine_worker):
+    body = "series e:e1 m:m1=1\nseries e:e1\nproperty e:e1 t:t v:a=b\n"
+    response = client.post(
+        "/api/v1/command", body, content_type="text/plain",
+        HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )  # fmt: skip
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["fail"], body["success"], body["total"]) == (1, 2, 3)
+    assert body["errors"][0]["line"] == 2
+    assert wait_for_events(2) == 2
+
+
+def test_gzip_bodies_are_accepted(client, collector, engine_worker):
+    payload = gzip.compress(b"series e:gz m:cpu=1\nseries e:gz m:cpu=2\n")
+    response = client.post(
+        "/api/v1/command", payload, content_type="text/plain",
+        HTTP_CONTENT_ENCODING="gzip", HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )  # fmt: skip
+    assert response.json()["success"] == 2
+    assert wait_for_events(2) == 2
+
+
+def test_a_broken_gzip_body_is_a_clear_400(client, collector):
+    response = client.post(
+        "/api/v1/command", b"not gzip at all", content_type="text/plain",
+        HTTP_CONTENT_ENCODING="gzip", HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "gzip" in response.json()["error"]
+
+
+def test_api_tokens_authenticate_as_their_user(client, collector, engine_worker):
+    _token, raw = ApiToken.issue(collector, "script")
+    response = client.post(
+        "/api/v1/command", "series e:tok m:cpu=1", content_type="text/plain",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )  # fmt: skip
+    assert response.json()["success"] == 1
+
+
+@pytest.mark.django_db
+def test_bad_credentials_get_401_and_operators_403(client, operator):
+    response = client.post(
+        "/api/v1/command", "series e:x m:y=1", content_type="text/plain",
+        HTTP_AUTHORIZATION=basic("collector", "wrong"),
+    )  # fmt: skip
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Basic")
+    response = client.post(
+        "/api/v1/command", "series e:x m:y=1", content_type="text/plain",
+        HTTP_AUTHORIZATION=basic("oscar", "pw-oscar"),
+    )  # fmt: skip
+    assert response.status_code == 403
+
+
+def test_spec_row_2_series_insert_with_null_is_nan(client, collector, engine_worker):
+    response = client.post(
+        "/api/v1/series/insert",
+        '[{"entity":"e1","metric":"m1","data":[{"t":1462427358127,"v":null}]}]',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )
+    assert response.status_code == 200
+    assert response.content == b""
+    assert wait_for_events(1) == 1
+
+
+@pytest.mark.django_db
+def test_spec_row_3_series_insert_with_empty_entity(client, collector):
+    response = client.post(
+        "/api/v1/series/insert",
+        '[{"entity":"","metric":"m1","data":[{"t":1462427358127,"v":1}]}]',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "IllegalArgumentException: Empty entity."}
+
+
+@pytest.mark.django_db
+def test_series_insert_with_broken_json_keeps_atsd_500(client, collector):
+    response = client.post(
+        "/api/v1/series/insert", "[{", content_type="application/json",
+        HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )  # fmt: skip
+    assert response.status_code == 500
+    assert response.json()["error"].startswith("JsonParseException")
+
+
+@pytest.mark.django_db
+def test_disabled_entities_never_reach_the_engine(client, collector, monkeypatch):
+    from rules.ingest import pipeline
+    from rules.ingest.registry import registry
+
+    Entity.objects.create(name="quiet", enabled=False)
+    registry.forget()
+    sent = []
+    monkeypatch.setattr(pipeline, "submit", lambda events: sent.extend(events) or 1)
+    client.post(
+        "/api/v1/command", "series e:quiet m:cpu=1\nseries e:loud m:cpu=1",
+        content_type="text/plain", HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
+    )  # fmt: skip
+    assert [event.entity for event in sent] == ["loud"]

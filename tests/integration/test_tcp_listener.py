@@ -1,0 +1,155 @@
+"""The TCP command listener: many clients, debug replies, disconnect-on-error setting."""
+
+import socket
+import threading
+import time
+
+import pytest
+
+from rules.ingest.pipeline import hand_off
+from rules.ingest.tcp import CommandListener, ListenerThread
+from rules.models import ReceivedBatch
+
+pytestmark = pytest.mark.integration
+
+
+class Collected:
+    def __init__(self):
+        self.events = []
+        self.lock = threading.Lock()
+
+    def __call__(self, events):
+        with self.lock:
+            self.events.extend(events)
+
+    def wait_for(self, count, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.events) >= count:
+                    return list(self.events)
+            time.sleep(0.02)
+        return list(self.events)
+
+
+@pytest.fixture
+def collected():
+    return Collected()
+
+
+def running(hand, **options):
+    listener = ListenerThread(CommandListener(hand, flush_ms=20, **options))
+    listener.start()
+    return listener
+
+
+def send(port, payload: bytes, *, read_reply=False):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(payload)
+        if not read_reply:
+            sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            try:
+                data = sock.recv(4096)
+            except TimeoutError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+            if read_reply and b"\n" in data:
+                break
+        return b"".join(chunks)
+
+
+def test_it_accepts_lines_from_many_concurrent_clients(collected):
+    listener = running(collected)
+    try:
+
+        def client(n):
+            lines = "".join(
+                f"series e:c{n} m:cpu={i} ms:{1_700_000_000_000 + i}\n" for i in range(200)
+            )
+            send(listener.port, lines.encode())
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        events = collected.wait_for(4000)
+    finally:
+        listener.stop()
+    assert len(events) == 4000
+    per_client = {}
+    for event in events:
+        per_client.setdefault(event.entity, []).append(event.value)
+    assert all(values == [float(i) for i in range(200)] for values in per_client.values())
+
+
+def test_debug_prefix_answers_ok_or_invalid_command(collected):
+    listener = running(collected, disconnect_on_error=False)
+    try:
+        assert send(listener.port, b"debug series e:d m:cpu=1\n", read_reply=True) == b"ok\n"
+        reply = send(listener.port, b"debug series e:d m:cpu=x\n", read_reply=True)
+        assert reply == b"Invalid command: series e:d m:cpu=x\n"
+    finally:
+        listener.stop()
+    assert [event.value for event in collected.events] == [1.0]
+
+
+def test_first_invalid_command_closes_the_connection_when_set(collected):
+    listener = running(collected, disconnect_on_error=True)
+    try:
+        payload = b"series e:a m:cpu=1\nseries e:a m:cpu=bad\nseries e:a m:cpu=3\n"
+        send(listener.port, payload)
+        events = collected.wait_for(1)
+        time.sleep(0.1)  # the third line must not arrive; give a late flush its chance
+    finally:
+        listener.stop()
+    assert [event.value for event in events] == [1.0]
+    assert [event.value for event in collected.events] == [1.0]
+
+
+def test_invalid_commands_are_skipped_when_disconnect_is_off(collected):
+    listener = running(collected, disconnect_on_error=False)
+    try:
+        send(listener.port, b"series e:a m:cpu=1\nseries e:a m:cpu=bad\nseries e:a m:cpu=3\n")
+        events = collected.wait_for(2)
+    finally:
+        listener.stop()
+    assert [event.value for event in events] == [1.0, 3.0]
+    assert listener.listener.failed == 1
+
+
+def test_an_over_long_line_is_refused_without_buffering_it(collected):
+    listener = running(collected, disconnect_on_error=False)
+    try:
+        payload = b"series e:a m:cpu=1 t:pad=" + b"x" * 300_000 + b"\nseries e:a m:cpu=2\n"
+        send(listener.port, payload)
+        events = collected.wait_for(1)
+    finally:
+        listener.stop()
+    assert [event.value for event in events] == [2.0]
+
+
+def test_quoted_values_may_span_lines(collected):
+    listener = running(collected)
+    try:
+        send(listener.port, b'message e:m t:type=note m:"first\nsecond"\n')
+        events = collected.wait_for(1)
+    finally:
+        listener.stop()
+    assert events[0].text == "first\nsecond"
+
+
+def test_tcp_lines_reach_a_real_engine_worker(engine_worker):
+    listener = running(hand_off)
+    try:
+        send(listener.port, b"series e:atsd m:jvm_memory_used_percent=55 t:host=axibase\n")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not ReceivedBatch.objects.exists():
+            time.sleep(0.05)
+    finally:
+        listener.stop()
+    assert ReceivedBatch.objects.get().events == 1
