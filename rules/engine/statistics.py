@@ -1,0 +1,301 @@
+"""Incremental aggregates over the values of one window (spec §4.5, design "Performance shape").
+
+``RunningStats`` is an ordered sequence of values (NaN included) that only ever loses its
+*oldest* value: both window kinds evict from the old end (capacity eviction of a count
+window, expiry of a time window), while inserts land at the new end or, for a late
+sample, somewhere in the middle. That shape is what makes O(1) amortised aggregates
+possible:
+
+* count, countNaN, sum (Neumaier-compensated), avg: O(1).
+* first, last: O(1) from a deque of the non-NaN values in order.
+* min, max: O(1) amortised from monotonic deques while samples arrive in time order.
+  A late (middle) insert breaks the monotonic-deque invariant, so the sequence then
+  switches to a ``SortedList`` and min/max become O(log n) until it empties.
+* percentile/median: O(log n) per update from a ``SortedList`` that is built on the
+  first percentile request and maintained from then on (windows whose condition never
+  asks for a percentile never pay for it).
+
+Out-of-order inserts themselves cost O(n) (a deque insert in the middle); they are the
+rare path by construction (ATSD collectors send in time order).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from sortedcontainers import SortedList
+
+NAN = math.nan
+
+
+def percentile_r6(ordered: Sequence[float], p: float) -> float:
+    """NIST R6 percentile of already sorted non-NaN values; NaN when empty.
+
+    ``r = p/100·(n+1)``; r ≤ 1 → x₁; r ≥ n → xₙ; else ``x_k + (r-k)(x_{k+1}-x_k)``,
+    k = ⌊r⌋ (1-based), as spec §4.5 states.
+    """
+    n = len(ordered)
+    if n == 0:
+        return NAN
+    r = p / 100.0 * (n + 1)
+    if r <= 1:
+        return ordered[0]
+    if r >= n:
+        return ordered[n - 1]
+    k = int(r)
+    lo = ordered[k - 1]
+    return lo + (r - k) * (ordered[k] - lo)
+
+
+class RunningStats:
+    """An ordered value sequence with incremental aggregates over its non-NaN values.
+
+    Contract: ``append`` adds the newest value, ``insert(index, v)`` adds a value at a
+    position of the full sequence (NaN included), ``popleft`` removes the oldest. The
+    aggregate methods follow spec §4.5 (empty → NaN, counts → 0).
+    """
+
+    __slots__ = (
+        "_all",
+        "_comp",
+        "_head",
+        "_maxq",
+        "_minq",
+        "_n_nan",
+        "_nn",
+        "_pushed",
+        "_sorted",
+        "_sum",
+        "_want_sorted",
+    )
+
+    def __init__(self) -> None:
+        self._all: deque[float] = deque()  # every value, NaN included, oldest first
+        self._nn: deque[float] = deque()  # non-NaN values, oldest first
+        self._n_nan = 0
+        self._sum = 0.0
+        self._comp = 0.0  # Neumaier compensation term
+        # Monotonic deques of (absolute index, value); absolute index = how many values
+        # were appended before this one, so the oldest value's index is ``_head``.
+        self._maxq: deque[tuple[int, float]] | None = deque()
+        self._minq: deque[tuple[int, float]] | None = deque()
+        self._head = 0
+        self._pushed = 0
+        self._sorted: SortedList | None = None
+        self._want_sorted = False  # a percentile was asked for: keep the SortedList
+
+    # -- updates -------------------------------------------------------------------
+
+    def append(self, v: float) -> None:
+        """Add ``v`` as the newest value."""
+        self._all.append(v)
+        idx = self._pushed
+        self._pushed = idx + 1
+        if v != v:  # NaN: only counted
+            self._n_nan += 1
+            return
+        self._nn.append(v)
+        self._add_sum(v)
+        if self._sorted is not None:
+            self._sorted.add(v)
+            return
+        maxq = self._maxq
+        while maxq and maxq[-1][1] <= v:  # type: ignore[union-attr]
+            maxq.pop()  # type: ignore[union-attr]
+        maxq.append((idx, v))  # type: ignore[union-attr]
+        minq = self._minq
+        while minq and minq[-1][1] >= v:  # type: ignore[union-attr]
+            minq.pop()  # type: ignore[union-attr]
+        minq.append((idx, v))  # type: ignore[union-attr]
+
+    def insert(self, index: int, v: float) -> None:
+        """Add ``v`` at position ``index`` of the full sequence (a late sample)."""
+        size = len(self._all)
+        if index >= size:
+            self.append(v)
+            return
+        # Position among the non-NaN values = non-NaN values before ``index``.
+        nn_index = index - sum(1 for x in islice(self._all, index) if x != x)
+        self._all.insert(index, v)
+        self._pushed += 1
+        if self._sorted is None:
+            # The monotonic deques locate values by arrival order, which any middle insert
+            # (NaN included) shifts; ordered storage keeps min/max exact from here on.
+            self._build_sorted()
+        if v != v:
+            self._n_nan += 1
+            return
+        self._nn.insert(nn_index, v)
+        self._add_sum(v)
+        self._sorted.add(v)  # type: ignore[union-attr]
+
+    def popleft(self) -> float:
+        """Remove and return the oldest value (NaN included). IndexError when empty."""
+        v = self._all.popleft()
+        idx = self._head
+        self._head = idx + 1
+        if v != v:
+            self._n_nan -= 1
+        else:
+            self._nn.popleft()
+            self._add_sum(-v)
+            if self._sorted is not None:
+                self._sorted.remove(v)
+            else:
+                maxq = self._maxq
+                if maxq and maxq[0][0] == idx:  # type: ignore[index]
+                    maxq.popleft()  # type: ignore[union-attr]
+                minq = self._minq
+                if minq and minq[0][0] == idx:  # type: ignore[index]
+                    minq.popleft()  # type: ignore[union-attr]
+        if not self._all:
+            self._reset_empty()
+        return v
+
+    def clear(self) -> None:
+        """Remove every value (the sorted mode is kept if a percentile was asked for)."""
+        self._all.clear()
+        self._reset_empty()
+
+    def _reset_empty(self) -> None:
+        # An empty sequence has an exact sum of 0; dropping accumulated rounding here
+        # keeps the compensated sum from drifting over a long-lived window.
+        self._nn.clear()
+        self._n_nan = 0
+        self._sum = 0.0
+        self._comp = 0.0
+        self._head = self._pushed
+        if self._want_sorted:
+            self._sorted = SortedList()
+            self._maxq = self._minq = None
+        else:
+            self._sorted = None
+            self._maxq = deque()
+            self._minq = deque()
+
+    def _add_sum(self, x: float) -> None:
+        s = self._sum
+        t = s + x
+        if abs(s) >= abs(x):
+            self._comp += (s - t) + x
+        else:
+            self._comp += (x - t) + s
+        self._sum = t
+
+    def _build_sorted(self) -> None:
+        self._sorted = SortedList(self._nn)
+        self._maxq = self._minq = None
+
+    # -- reads ---------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def values(self) -> list[float]:
+        """All values, NaN included, oldest first (a copy)."""
+        return list(self._all)
+
+    def count(self) -> int:
+        return len(self._nn)
+
+    def count_nan(self) -> int:
+        return self._n_nan
+
+    def sum(self) -> float:
+        return self._sum + self._comp if self._nn else NAN
+
+    def avg(self) -> float:
+        n = len(self._nn)
+        return (self._sum + self._comp) / n if n else NAN
+
+    def min(self) -> float:
+        if not self._nn:
+            return NAN
+        if self._sorted is not None:
+            return self._sorted[0]
+        return self._minq[0][1]  # type: ignore[index]
+
+    def max(self) -> float:
+        if not self._nn:
+            return NAN
+        if self._sorted is not None:
+            return self._sorted[-1]
+        return self._maxq[0][1]  # type: ignore[index]
+
+    def first(self) -> float:
+        nn = self._nn
+        return nn[0] if nn else NAN
+
+    def last(self) -> float:
+        nn = self._nn
+        return nn[-1] if nn else NAN
+
+    def percentile(self, p: float) -> float:
+        """NIST R6 percentile of the non-NaN values; O(log n) once the SortedList exists."""
+        if self._sorted is None:
+            self._build_sorted()
+        self._want_sorted = True
+        return percentile_r6(self._sorted, p)  # type: ignore[arg-type]
+
+    def median(self) -> float:
+        return self.percentile(50.0)
+
+
+def describe(values: Iterable[float], times: Iterable[int] | None = None) -> dict[str, float]:
+    """The details-table statistics (spec §6) recomputed over a window, O(n log n).
+
+    Used once per trigger snapshot, never per sample. NaN values are skipped; keys
+    follow the details table (``count``, ``sum``, ``avg``, ``first``, ``last``, ``diff``,
+    ``max``, ``min``, ``variance``, ``stddev``, ``wavg``, ``wtavg``, ``percentile(N)``,
+    ``slope``, ``intercept``). Empty → count 0 and NaN elsewhere.
+    """
+    vals = list(values)
+    ts = list(times) if times is not None else None
+    pairs = [(ts[i] if ts is not None else i, v) for i, v in enumerate(vals) if not math.isnan(v)]
+    n = len(pairs)
+    out: dict[str, float] = {"count": n, "countNaN": len(vals) - n}
+    keys = ("sum", "avg", "first", "last", "diff", "max", "min", "variance", "stddev",
+            "wavg", "wtavg", "percentile(50)", "percentile(75)", "percentile(90)",
+            "percentile(95)", "percentile(99)", "slope", "intercept")  # fmt: skip
+    if n == 0:
+        out.update(dict.fromkeys(keys, NAN))
+        return out
+    xs = [v for _, v in pairs]
+    total = math.fsum(xs)
+    mean = total / n
+    ordered = sorted(xs)
+    out["sum"] = total
+    out["avg"] = mean
+    out["first"] = xs[0]
+    out["last"] = xs[-1]
+    out["diff"] = xs[-1] - xs[0]
+    out["max"] = ordered[-1]
+    out["min"] = ordered[0]
+    var = math.fsum((x - mean) ** 2 for x in xs) / (n - 1) if n > 1 else 0.0
+    out["variance"] = var
+    out["stddev"] = math.sqrt(var)
+    out["wavg"] = math.fsum(i * x for i, x in enumerate(xs, 1)) / (n * (n + 1) / 2)
+    if ts is not None:
+        secs = [t // 1000 for t, _ in pairs]
+        span = secs[-1] - secs[0] + 1
+        weights = [(s - secs[0] + 1) / span for s in secs]
+        out["wtavg"] = math.fsum(w * x for w, x in zip(weights, xs, strict=True)) / math.fsum(
+            weights
+        )
+        tms = [float(t) for t, _ in pairs]
+        tmean = math.fsum(tms) / n
+        sxx = math.fsum((t - tmean) ** 2 for t in tms)
+        if sxx > 0:
+            slope = math.fsum((t - tmean) * (x - mean) for t, x in zip(tms, xs, strict=True)) / sxx
+            out["slope"] = slope
+            out["intercept"] = mean - slope * tmean
+        else:
+            out["slope"] = out["intercept"] = NAN
+    else:
+        out["wtavg"] = out["slope"] = out["intercept"] = NAN
+    for p in (50, 75, 90, 95, 99):
+        out[f"percentile({p})"] = percentile_r6(ordered, p)
+    return out

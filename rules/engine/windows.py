@@ -1,0 +1,212 @@
+"""Count and time windows (spec §3.3) and window specs (``length(3)``, ``time(15 minute)``).
+
+Both windows keep samples ordered by time (a late sample lands at its time position,
+after samples with an equal time) and implement ``rules.expressions.context.SampleWindow``
+by inheriting the incremental aggregates of ``RunningStats``. They know nothing about
+rules, status or clocks other than the ``now_ms`` they are handed.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import deque
+from dataclasses import dataclass
+
+from rules.engine.statistics import RunningStats
+
+_MS = {
+    "millisecond": 1,
+    "second": 1_000,
+    "minute": 60_000,
+    "hour": 3_600_000,
+    "day": 86_400_000,
+    "week": 7 * 86_400_000,
+    # Calendar units as fixed lengths [decision]: a window is a duration, not a calendar
+    # range, so a month is 30 days, a quarter 90 days and a year 365 days.
+    "month": 30 * 86_400_000,
+    "quarter": 90 * 86_400_000,
+    "year": 365 * 86_400_000,
+}
+UNIT_MS: dict[str, int] = {**_MS, **{f"{k}s": v for k, v in _MS.items()}}
+
+_SPEC_RE = re.compile(r"^\s*(length|count|time)\s*\(\s*([^)]*?)\s*\)\s*$", re.IGNORECASE)
+_TIME_ARG_RE = re.compile(r"^(\d+)\s*([A-Za-z]+)$")
+
+
+class WindowSpecError(ValueError):
+    """A window text that is not ``length(N)``, ``count(N)`` or ``time(N unit)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpec:
+    """A parsed window. ``kind`` is ``count`` or ``time``; ``size`` is N or milliseconds.
+
+    ``text`` is the canonical form shown by the ``window`` placeholder and stored in XML:
+    ``length(N)`` for count windows, ``time(N unit)`` (unit lower case, as written).
+    """
+
+    kind: str
+    size: int
+    text: str
+
+    @property
+    def display(self) -> str:
+        """The UI form: ``count(N)`` / ``time(N unit)``."""
+        return f"count({self.size})" if self.kind == "count" else self.text
+
+    def new_window(self) -> CountWindow | TimeWindow:
+        """An empty window of this spec."""
+        return CountWindow(self.size) if self.kind == "count" else TimeWindow(self.size)
+
+
+def parse_window_spec(text: str) -> WindowSpec:
+    """Parse ``length(N)``/``count(N)``/``time(N unit)``; units millisecond…year, any case,
+    singular or plural. Raises ``WindowSpecError`` saying what is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise WindowSpecError("window is empty: expected length(N), count(N) or time(N unit)")
+    m = _SPEC_RE.match(text)
+    if not m:
+        raise WindowSpecError(
+            f"window {text!r} is not length(N), count(N) or time(N unit), e.g. time(15 minute)"
+        )
+    kind, arg = m.group(1).lower(), m.group(2)
+    if kind in ("length", "count"):
+        if not arg.isdigit():
+            raise WindowSpecError(f"window {text!r}: count must be a positive integer, got {arg!r}")
+        n = int(arg)
+        if n < 1:
+            raise WindowSpecError(f"window {text!r}: count must be at least 1")
+        return WindowSpec("count", n, f"length({n})")
+    tm = _TIME_ARG_RE.match(arg)
+    if not tm:
+        raise WindowSpecError(
+            f"window {text!r}: expected time(N unit) with a whole N, e.g. time(15 minute)"
+        )
+    n, unit = int(tm.group(1)), tm.group(2).lower()
+    if unit not in UNIT_MS:
+        raise WindowSpecError(
+            f"window {text!r}: unknown unit {tm.group(2)!r}; use millisecond, second, minute, "
+            "hour, day, week, month, quarter or year"
+        )
+    if n < 1:
+        raise WindowSpecError(f"window {text!r}: duration must be at least 1 {unit}")
+    return WindowSpec("time", n * UNIT_MS[unit], f"time({n} {unit})")
+
+
+class _Window(RunningStats):
+    """Samples in time order: ``_t`` holds times beside the values kept by RunningStats."""
+
+    __slots__ = ("_t", "max_time")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._t: deque[int] = deque()
+        # Largest time accepted so far; the out-of-order filter compares against it and it
+        # survives eviction, as spec §3.1 step 10 speaks of times "this window has seen".
+        self.max_time: int | None = None
+
+    def times(self) -> list[int]:
+        """Sample times (Unix ms), oldest first (a copy)."""
+        return list(self._t)
+
+    def samples(self) -> list[tuple[int, float]]:
+        """(time, value) pairs, oldest first."""
+        return list(zip(self._t, self._all, strict=True))
+
+    def first_time(self) -> int | None:
+        return self._t[0] if self._t else None
+
+    def last_time(self) -> int | None:
+        return self._t[-1] if self._t else None
+
+    def _put(self, t: int, v: float) -> int:
+        """Insert at the time position (after equal times); returns the position."""
+        ts = self._t
+        mt = self.max_time
+        if mt is None or t > mt:
+            self.max_time = t
+        if not ts or t >= ts[-1]:
+            ts.append(t)
+            self.append(v)
+            return len(ts) - 1
+        pos = bisect_right(ts, t)
+        ts.insert(pos, t)
+        self.insert(pos, v)
+        return pos
+
+    def _pop_oldest(self) -> tuple[int, float]:
+        return self._t.popleft(), self.popleft()
+
+    def clear(self) -> None:
+        super().clear()
+        self._t.clear()
+
+
+class CountWindow(_Window):
+    """``length(N)``: at most N samples; the oldest is evicted when over N (not an exit)."""
+
+    __slots__ = ("capacity",)
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__()
+        if capacity < 1:
+            raise ValueError("count window capacity must be at least 1")
+        self.capacity = capacity
+
+    def insert_sample(self, t: int, v: float) -> bool:
+        """Insert a sample; always True (a count window always evaluates, spec §3.3).
+
+        When the window is full and the sample is older than every sample held, it would
+        be the one evicted: the contents stay unchanged [decision in §3.3].
+        """
+        ts = self._t
+        if len(ts) >= self.capacity and t < ts[0]:
+            mt = self.max_time
+            if mt is None or t > mt:
+                self.max_time = t
+            return True
+        self._put(t, v)
+        if len(ts) > self.capacity:
+            self._pop_oldest()
+        return True
+
+
+class TimeWindow(_Window):
+    """``time(D)``: samples with time ≥ now - D; no upper bound on future times."""
+
+    __slots__ = ("duration_ms",)
+
+    def __init__(self, duration_ms: int) -> None:
+        super().__init__()
+        if duration_ms < 1:
+            raise ValueError("time window duration must be at least 1 ms")
+        self.duration_ms = duration_ms
+
+    def insert_sample(self, t: int, v: float, now_ms: int) -> bool:
+        """Prune samples older than ``now - D`` (silently), then insert.
+
+        Returns False, leaving the sample out, when it is itself older than ``now - D``:
+        such an event is ignored and not evaluated (spec §3.3).
+        """
+        cutoff = now_ms - self.duration_ms
+        ts = self._t
+        while ts and ts[0] < cutoff:
+            self._pop_oldest()
+        if t < cutoff:
+            return False
+        self._put(t, v)
+        return True
+
+    def expire(self, now_ms: int) -> list[tuple[int, float]]:
+        """Remove samples older than ``now - D``; returns them oldest first (Check On Exit)."""
+        cutoff = now_ms - self.duration_ms
+        ts = self._t
+        removed: list[tuple[int, float]] = []
+        while ts and ts[0] < cutoff:
+            removed.append(self._pop_oldest())
+        return removed
+
+    def next_expiry(self) -> int | None:
+        """The ``now`` at which the oldest sample expires, None when empty (for sweepers)."""
+        return self._t[0] + self.duration_ms + 1 if self._t else None

@@ -1,0 +1,158 @@
+"""Count and time windows (spec §3.3) against naive lists; window spec parsing."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules.engine.windows import (
+    CountWindow,
+    TimeWindow,
+    WindowSpecError,
+    parse_window_spec,
+)
+
+value = st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(math.nan))
+
+
+def _naive_insert(naive: list[tuple[int, float]], t: int, v: float) -> None:
+    pos = bisect_right([x[0] for x in naive], t)
+    naive.insert(pos, (t, v))
+
+
+def _assert_window_matches(w, naive: list[tuple[int, float]]) -> None:
+    assert w.times() == [t for t, _ in naive]
+    assert w.values() == pytest.approx([v for _, v in naive], nan_ok=True)
+    xs = [v for _, v in naive if not math.isnan(v)]
+    assert w.count() == len(xs)
+    assert w.count_nan() == len(naive) - len(xs)
+    for got, want in (
+        (w.min(), min(xs) if xs else math.nan),
+        (w.max(), max(xs) if xs else math.nan),
+        (w.first(), xs[0] if xs else math.nan),
+        (w.last(), xs[-1] if xs else math.nan),
+        (w.avg(), math.fsum(xs) / len(xs) if xs else math.nan),
+    ):
+        assert got == pytest.approx(want, nan_ok=True, abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=6),
+    st.lists(st.tuples(st.integers(0, 30), value), max_size=40),
+)
+def test_count_window_matches_a_sorted_list_trimmed_to_n(n, samples):
+    w = CountWindow(n)
+    naive: list[tuple[int, float]] = []
+    for t, v in samples:
+        assert w.insert_sample(t, v) is True  # a count window always evaluates
+        _naive_insert(naive, t, v)
+        if len(naive) > n:
+            naive.pop(0)  # the oldest; when that is the new sample, contents are unchanged
+        _assert_window_matches(w, naive)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=20),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(-25, 5), value, st.booleans()), max_size=40),
+)
+def test_time_window_matches_a_naive_prune_then_insert(duration, steps):
+    w = TimeWindow(duration)
+    naive: list[tuple[int, float]] = []
+    now = 100
+    for advance, offset, v, expire in steps:
+        now += advance
+        cutoff = now - duration
+        if expire:
+            removed = w.expire(now)
+            want = [s for s in naive if s[0] < cutoff]
+            assert [r[0] for r in removed] == [s[0] for s in want]
+            naive = [s for s in naive if s[0] >= cutoff]
+        else:
+            t = now + offset
+            accepted = w.insert_sample(t, v, now)
+            naive = [s for s in naive if s[0] >= cutoff]
+            assert accepted is (t >= cutoff)
+            if accepted:
+                _naive_insert(naive, t, v)
+        _assert_window_matches(w, naive)
+
+
+def test_count_window_inserts_after_equal_times_and_evicts_the_oldest():
+    w = CountWindow(3)
+    for t, v in ((10, 1.0), (20, 2.0), (20, 3.0)):
+        w.insert_sample(t, v)
+    w.insert_sample(10, 4.0)  # lands after the (10, 1.0) sample, which is evicted
+    assert w.samples() == [(10, 4.0), (20, 2.0), (20, 3.0)]
+
+
+def test_count_window_keeps_contents_when_the_new_sample_is_the_oldest():
+    w = CountWindow(2)
+    w.insert_sample(10, 1.0)
+    w.insert_sample(20, 2.0)
+    assert w.insert_sample(5, 9.0) is True
+    assert w.samples() == [(10, 1.0), (20, 2.0)]
+
+
+def test_time_window_ignores_an_event_older_than_the_window():
+    w = TimeWindow(60_000)
+    assert w.insert_sample(0, 1.0, now_ms=120_000) is False
+    assert w.count() == 0
+
+
+def test_time_window_expiry_returns_removed_samples_oldest_first():
+    w = TimeWindow(1000)
+    for t in (0, 500, 900):
+        w.insert_sample(t, float(t), now_ms=900)
+    assert w.next_expiry() == 1001
+    assert w.expire(1600) == [(0, 0.0), (500, 500.0)]
+    assert w.samples() == [(900, 900.0)]
+    assert math.isnan(TimeWindow(5).avg())
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "size", "canonical"),
+    [
+        ("length(3)", "count", 3, "length(3)"),
+        ("count(100)", "count", 100, "length(100)"),
+        (" COUNT( 7 ) ", "count", 7, "length(7)"),
+        ("time(15 minute)", "time", 900_000, "time(15 minute)"),
+        ("time(1 MINUTES)", "time", 60_000, "time(1 minutes)"),
+        ("time(500 millisecond)", "time", 500, "time(500 millisecond)"),
+        ("time(2 Hours)", "time", 7_200_000, "time(2 hours)"),
+        ("time(1 day)", "time", 86_400_000, "time(1 day)"),
+        ("time(1 week)", "time", 604_800_000, "time(1 week)"),
+        ("time(1 year)", "time", 365 * 86_400_000, "time(1 year)"),
+    ],
+)
+def test_window_specs_parse(text, kind, size, canonical):
+    spec = parse_window_spec(text)
+    assert (spec.kind, spec.size, spec.text) == (kind, size, canonical)
+
+
+def test_count_spec_displays_as_count():
+    assert parse_window_spec("length(3)").display == "count(3)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("length()", "positive integer"),
+        ("length(0)", "at least 1"),
+        ("length(2.5)", "positive integer"),
+        ("time(15)", "time(N unit)"),
+        ("time(15 fortnight)", "unknown unit 'fortnight'"),
+        ("time(0 minute)", "at least 1"),
+        ("window(3)", "is not length(N)"),
+        ("length(3", "is not length(N)"),
+    ],
+)
+def test_bad_window_specs_say_what_is_wrong(text, message):
+    with pytest.raises(WindowSpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_window_spec(text)
