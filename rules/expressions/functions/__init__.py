@@ -1,0 +1,18 @@
+"""Function library of the expression language (spec §4.5, §4.6).
+
+Importing this package registers every function in ``REGISTRY``.
+"""
+
+from rules.expressions.functions import (  # noqa: F401 - imported for registration
+    collections,
+    content,
+    conversion,
+    dates,
+    math,
+    statistics,
+    text,
+    window,
+)
+from rules.expressions.functions.registry import REGISTRY, Function, register
+
+__all__ = ["REGISTRY", "Function", "register"]
