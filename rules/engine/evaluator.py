@@ -1,0 +1,813 @@
+"""The rule engine core: rules, their windows, evaluation and trigger events (spec §3).
+
+Pure Python with an explicit clock: no Django, no ORM, no network. The running engine
+(a Celery worker owning one partition) drives it:
+
+* ``Engine.install(rule)`` / ``Engine.drop_rule(name)`` when rules change (§3.9);
+* ``Engine.process(event, now_ms)`` per event of a batch, in arrival order;
+* ``Engine.tick(now_ms)`` about once a second for Check On Exit expiry;
+* ``Engine.delayed_open(...)`` when a Delay-on-OPEN countdown expires (§3.8);
+* ``Engine.snapshot()`` / ``Engine.restore(data)`` to checkpoint window state;
+* ``Engine.drain_errors()`` for the Rule Errors page.
+
+Each returns ``TriggerEvent`` snapshots (OPEN/REPEAT/CANCEL) to hand to the alert store
+and notifications; they are JSON-able through ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Protocol
+
+from rules.engine import actions as act
+from rules.engine.filters import (
+    ACCEPTED,
+    STEP_EXPIRED,
+    STEP_FILTER_ERROR,
+    STEP_OUT_OF_ORDER,
+    FilterLog,
+    RuleFilter,
+    compile_patterns,
+    data_type_of,
+)
+from rules.engine.grouping import Grouping, WindowKey, display_key, key_from_json, key_to_json
+from rules.engine.scope import (
+    EntityLookup,
+    FilterScope,
+    MetricLookup,
+    WindowScope,
+    default_entity,
+    default_metric,
+    event_tags,
+)
+from rules.engine.state import WindowState
+from rules.engine.status import CANCEL, OPEN, is_active
+from rules.engine.windows import CountWindow, TimeWindow, WindowSpec, parse_window_spec
+from rules.ingest.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
+
+# Kinds passed to the compiler, one per place an expression appears.
+KIND_CONDITION = "condition"
+KIND_FILTER = "filter"
+KIND_VARIABLE = "variable"
+
+
+class Evaluable(Protocol):
+    def evaluate(self, ctx: Any) -> Any: ...
+
+
+Compiler = Callable[[str, str], Evaluable]
+
+
+def default_compiler(text: str, kind: str) -> Evaluable:
+    """The project's expression compiler (imported lazily: the package is optional here)."""
+    from rules.expressions.compiler import compile_expression
+
+    return compile_expression(text, kind)
+
+
+# -- rule definition ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleDefinition:
+    """Everything the engine needs from a rule (built from the model or ``rules.xml``).
+
+    ``window`` is the window text (``length(3)``, ``time(15 minute)``); ``variables``
+    are (name, expression) in declared order; ``time_filter_ms`` 0 = no time offset
+    filter; ``discard_previous_values`` = out-of-order filter; ``check_on_exit`` =
+    ``leavingEvents``.
+    """
+
+    name: str
+    metric: str
+    expression: str
+    window: str
+    type: str | None = None
+    source: str | None = None
+    entity_filter: str = ""
+    filter: str = ""
+    grouping: Grouping = field(default_factory=Grouping)
+    variables: tuple[tuple[str, str], ...] = ()
+    severity: str = "WARNING"
+    time_filter_ms: int = 0
+    discard_previous_values: bool = False
+    check_on_exit: bool = False
+    actions: tuple[act.ActionSettings, ...] = ()
+    enabled: bool = True
+
+    def fingerprint(self) -> str:
+        """Hash of what decides window contents and status (all but actions/enabled):
+        a change drops the rule's windows (§3.9); an actions-only change keeps them."""
+        data = asdict(self)
+        data.pop("actions")
+        data.pop("enabled")
+        raw = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+# -- records out ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RuleError:
+    """A failed evaluation (Rule Errors page): status unchanged, no trigger."""
+
+    time_ms: int
+    rule: str
+    error: str
+    expression: str
+    command: list | None = None  # the triggering event in wire form
+    window_key: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time_ms": self.time_ms,
+            "rule": self.rule,
+            "error": self.error,
+            "expression": self.expression,
+            "command": self.command,
+            "window_key": self.window_key,
+        }
+
+
+def _finite(x: Any) -> Any:
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON data for a variable value: numbers (NaN → None), strings, bools,
+    lists and maps as such; any other object (DateTime...) as its expression text."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return _finite(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    from rules.expressions.formatting import format_value
+
+    return format_value(value)
+
+
+@dataclass(slots=True)
+class ActionOutcome:
+    """What one action does for a trigger: ``fire``, ``suppress`` or ``schedule`` (a
+    delayed OPEN check after ``countdown_ms``, to be sent back via ``Engine.delayed_open``)."""
+
+    action: str
+    decision: str
+    countdown_ms: int = 0
+
+
+@dataclass(slots=True)
+class TriggerEvent:
+    """A snapshot of a window at trigger time (OPEN/REPEAT/CANCEL).
+
+    ``reason``: ``evaluation`` (an insert), ``exit`` (Check On Exit), ``delayed_open``,
+    ``rule_dropped`` (§3.9: alerts closed; CANCEL actions only with cancel-on-change).
+    Times are Unix ms or None ("never"). ``statistics`` holds the incremental aggregates;
+    ``times``/``values`` are the window samples, from which ``details_statistics()``
+    (details table, §6) and any placeholder function can be computed by the renderer.
+    """
+
+    rule: str
+    reason: str
+    window_key: str
+    key: list
+    status: str
+    before_status: str
+    repeat_count: int
+    episode: int | None
+    severity: str
+    now_ms: int
+    open_time: int | None
+    repeat_time: int | None
+    cancel_time: int | None
+    change_time: int | None
+    add_time: int | None
+    previous_add_time: int | None
+    remove_time: int | None
+    update_time: int | None
+    command_time: int | None
+    command_first_time: int | None
+    command_last_time: int | None
+    received_time: int | None
+    data_type: str
+    metric: str
+    entity: str | None
+    window_entity: str | None
+    window_tags: dict[str, str]
+    tags: dict[str, str]
+    value: float
+    open_value: float
+    text: str | None
+    line_values: dict[str, float]
+    message_type: str | None
+    message_source: str | None
+    message_severity: int | None
+    keys: dict[str, str]
+    is_exiting: bool
+    delay_expired: bool
+    window: str
+    expression: str
+    rule_filter: str
+    statistics: dict[str, float]
+    times: list[int]
+    values: list[float]
+    variables: dict[str, Any]
+    actions: list[ActionOutcome]
+
+    def fired(self) -> list[str]:
+        """Names of the actions that fire now."""
+        return [a.action for a in self.actions if a.decision == act.Decision.FIRE.value]
+
+    def details_statistics(self) -> dict[str, float]:
+        """The details-table statistics (§6) over the snapshot's samples."""
+        from rules.engine.statistics import describe
+
+        return describe(self.values, self.times)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Strict-JSON data (NaN → None, as ``Event.to_wire`` does)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "actions":
+                v = [asdict(a) for a in v]
+            elif f.name in ("statistics", "line_values"):
+                v = {k: _finite(x) for k, x in v.items()}
+            elif f.name == "values":
+                v = [_finite(x) for x in v]
+            elif f.name == "variables":
+                v = _jsonable(v)
+            else:
+                v = _finite(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TriggerEvent:
+        """Inverse of ``to_dict`` (None stands for NaN in numeric fields)."""
+        kw = dict(data)
+        kw["actions"] = [ActionOutcome(**a) for a in data["actions"]]
+        for name in ("value", "open_value"):
+            if kw[name] is None:
+                kw[name] = math.nan
+        kw["values"] = [math.nan if x is None else x for x in data["values"]]
+        return cls(**kw)
+
+
+# -- runtime ----------------------------------------------------------------------------
+
+
+class WindowRuntime:
+    """One window of one rule: its key, samples and state."""
+
+    __slots__ = ("key", "state", "window")
+
+    def __init__(self, key: WindowKey, window: CountWindow | TimeWindow) -> None:
+        self.key = key
+        self.window = window
+        self.state = WindowState()
+
+
+class RuleRuntime:
+    """A compiled rule and its windows."""
+
+    def __init__(self, rule: RuleDefinition, engine: Engine) -> None:
+        self.rule = rule
+        self.engine = engine
+        self.fingerprint = rule.fingerprint()
+        self.spec: WindowSpec = parse_window_spec(rule.window)
+        self.kind, self.metric = data_type_of(rule.metric)
+        compile_ = engine.compiler
+        self.condition = compile_(rule.expression, KIND_CONDITION)
+        self.variable_exprs: dict[str, Evaluable] = {
+            name: compile_(text, KIND_VARIABLE) for name, text in rule.variables
+        }
+        filter_expr = compile_(rule.filter, KIND_FILTER) if rule.filter.strip() else None
+        self.filter_scope = FilterScope(engine.zone, engine.entity_lookup, engine.metric_lookup)
+        self.filter = RuleFilter(
+            rule.metric,
+            type_=rule.type if self.kind != "series" else None,
+            source=rule.source if self.kind == MESSAGE else None,
+            entity_filter=rule.entity_filter,
+            filter_expr=filter_expr,
+            filter_ctx=self.filter_scope.bind,
+            grace_ms=rule.time_filter_ms,
+        )
+        # Precomputed: a rule with no filter steps beyond its (kind, metric) index entry
+        # skips the filter chain entirely on the hot path.
+        self.trivial_filter = (
+            self.filter.type is None
+            and self.filter.source is None
+            and compile_patterns(rule.entity_filter) is None
+            and filter_expr is None
+            and not rule.time_filter_ms
+        )
+        self.grouping = rule.grouping
+        self.is_time = self.spec.kind == "time"
+        self.duration_ms = self.spec.size if self.is_time else 0
+        self.exit_checks = self.is_time and rule.check_on_exit
+        self.windows: dict[WindowKey, WindowRuntime] = {}
+        self.scope = WindowScope(
+            self, engine.zone, engine.entity_lookup, engine.metric_lookup, engine._rule_open
+        )
+        self.filter_log = FilterLog(engine.filter_log_size) if engine.filter_log_size else None
+
+    def severity_for(self, event: Event | None) -> str:
+        """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
+        sev = self.rule.severity.upper()
+        sev = {"INFO": "NORMAL", "WARN": "WARNING", "ERROR": "CRITICAL"}.get(sev, sev)
+        if (
+            sev in ("UNKNOWN", "UNDEFINED")
+            and event is not None
+            and event.kind == MESSAGE
+            and event.severity is not None
+        ):
+            return SEVERITY_NAMES[event.severity]
+        return sev
+
+    def new_window(self, key: WindowKey) -> WindowRuntime:
+        wr = WindowRuntime(key, self.spec.new_window())
+        self.windows[key] = wr
+        return wr
+
+    # The hot path: one event for this rule (already matched by kind and metric).
+    def process(self, event: Event, now_ms: int, out: list[TriggerEvent]) -> None:
+        log = self.filter_log
+        if not self.trivial_filter:
+            step = self.filter.check_after_metric(event, now_ms)
+            if step is not None:
+                if log is not None:
+                    log.add(event, step)
+                if step == STEP_FILTER_ERROR:
+                    err = self.filter.last_error
+                    self.engine._error(
+                        now_ms, self.rule.name, err.message if err else step, self.rule.filter,
+                        event, None,
+                    )  # fmt: skip
+                return
+        t = event.time_ms
+        if self.is_time and t < now_ms - self.duration_ms:
+            if log is not None:
+                log.add(event, STEP_EXPIRED)
+            return
+        kind = event.kind
+        key = self.grouping.key(
+            kind, event.metric, event.entity, event.tags if kind != PROPERTY else event_tags(event)
+        )
+        wr = self.windows.get(key)
+        if wr is None:
+            wr = self.new_window(key)
+        w = wr.window
+        if self.rule.discard_previous_values:
+            mt = w.max_time
+            if mt is not None and t < mt:
+                if log is not None:
+                    log.add(event, STEP_OUT_OF_ORDER)
+                return
+        if self.exit_checks:
+            self.run_exits(wr, now_ms, out)
+        st = wr.state
+        size = len(w)
+        if self.is_time:
+            w.insert_sample(t, event.value, now_ms)  # type: ignore[call-arg]
+        else:
+            w.insert_sample(t, event.value)  # type: ignore[call-arg]
+        if len(w) <= size:  # an eviction or a prune happened
+            st.remove_time = now_ms
+        st.record_add(event, now_ms)
+        if log is not None:
+            log.add(event, ACCEPTED)
+        self.evaluate(wr, now_ms, out, "evaluation")
+
+    def run_exits(self, wr: WindowRuntime, now_ms: int, out: list[TriggerEvent]) -> None:
+        """Check On Exit: evaluate once per expired sample, oldest first (§3.3)."""
+        removed = wr.window.expire(now_ms)  # type: ignore[union-attr]
+        for t, _v in removed:
+            wr.state.record_remove(t, now_ms)
+            self.evaluate(wr, now_ms, out, "exit")
+
+    def evaluate(
+        self, wr: WindowRuntime, now_ms: int, out: list[TriggerEvent], reason: str
+    ) -> None:
+        """Condition → status → trigger. Errors leave the status unchanged (§3.4)."""
+        scope = self.scope.bind(wr, now_ms)
+        try:
+            result = self.condition.evaluate(scope)
+        except Exception as exc:  # user expressions fail in many ways; each is a Rule Error
+            self._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression)
+            return
+        st = wr.state
+        if result is False:
+            if st.status == CANCEL:
+                return  # CANCEL → CANCEL: nothing to do, the common case
+        elif result is not True:
+            self._fail(
+                wr, now_ms,
+                f"condition returned {type(result).__name__} {result!r}, not a boolean",
+                self.rule.expression,
+            )  # fmt: skip
+            return
+        variables: dict[str, Any] = {}
+        if self.variable_exprs:
+            try:
+                variables = scope.all_variables()
+            except Exception as exc:  # a failing variable fails the evaluation
+                self._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression)
+                return
+        status = st.apply(result, now_ms)
+        if status is not None:
+            out.append(self.trigger(wr, status, now_ms, reason, variables))
+
+    def _fail(self, wr: WindowRuntime, now_ms: int, message: str, expression: str) -> None:
+        self.engine._error(
+            now_ms, self.rule.name, message, expression, wr.state.event, display_key(wr.key)
+        )
+
+    def trigger(
+        self,
+        wr: WindowRuntime,
+        status: str,
+        now_ms: int,
+        reason: str,
+        variables: dict[str, Any],
+        *,
+        decide_actions: bool = True,
+        delay_expired: bool = False,
+        outcomes: list[ActionOutcome] | None = None,
+    ) -> TriggerEvent:
+        st = wr.state
+        w = wr.window
+        ev = st.event
+        if outcomes is None:
+            outcomes = []
+            if decide_actions:
+                for settings in self.rule.actions:
+                    prev = st.actions.get(settings.name, act.INITIAL)
+                    o = act.decide(settings, prev, status, st.repeat_count, now_ms, st.episode)
+                    st.actions[settings.name] = o.state
+                    outcomes.append(ActionOutcome(settings.name, o.decision.value, o.countdown_ms))
+        data_type, metric, window_entity, tag_items = wr.key
+        rule = self.rule
+        return TriggerEvent(
+            rule=rule.name,
+            reason=reason,
+            window_key=display_key(wr.key),
+            key=key_to_json(wr.key),
+            status=status,
+            before_status=st.before_status,
+            repeat_count=st.repeat_count,
+            episode=st.episode,
+            severity=self.severity_for(ev),
+            now_ms=now_ms,
+            open_time=st.open_time,
+            repeat_time=st.repeat_time,
+            cancel_time=st.cancel_time,
+            change_time=st.change_time,
+            add_time=st.add_time,
+            previous_add_time=st.previous_add_time,
+            remove_time=st.remove_time,
+            update_time=st.update_time,
+            command_time=st.command_time,
+            command_first_time=w.first_time(),
+            command_last_time=w.last_time(),
+            received_time=ev.receive_ms if ev else None,
+            data_type=data_type,
+            metric=metric,
+            entity=ev.entity if ev else window_entity,
+            window_entity=window_entity,
+            window_tags=dict(tag_items),
+            tags=dict(event_tags(ev)) if ev else {},
+            value=ev.value if ev else math.nan,
+            open_value=st.open_value,
+            text=ev.text if ev else None,
+            line_values=dict(ev.line_values) if ev else {},
+            message_type=ev.type if ev else None,
+            message_source=ev.source if ev else None,
+            message_severity=ev.severity if ev else None,
+            keys=dict(ev.keys) if ev else {},
+            is_exiting=st.is_exiting,
+            delay_expired=delay_expired,
+            window=self.spec.text,
+            expression=rule.expression,
+            rule_filter=rule.filter,
+            statistics={
+                "count": w.count(),
+                "countNaN": w.count_nan(),
+                "sum": w.sum(),
+                "avg": w.avg(),
+                "min": w.min(),
+                "max": w.max(),
+                "first": w.first(),
+                "last": w.last(),
+            },
+            times=w.times(),
+            values=w.values(),
+            variables=variables,
+            actions=outcomes,
+        )
+
+
+class Engine:
+    """All rules and windows of one partition.
+
+    ``compiler(text, kind)`` compiles expression texts (default: the project's
+    expression package). ``entity_lookup``/``metric_lookup`` give the entity/metric
+    objects expressions see (labels, tags), fed by the running engine from its cache.
+    """
+
+    def __init__(
+        self,
+        compiler: Compiler | None = None,
+        *,
+        zone: str = "UTC",
+        entity_lookup: EntityLookup = default_entity,
+        metric_lookup: MetricLookup = default_metric,
+        filter_log_size: int = 100,
+        error_log_size: int = 1000,
+        cancel_on_rule_change: bool = False,
+    ) -> None:
+        self.compiler: Compiler = compiler or default_compiler
+        self.zone = zone
+        self.entity_lookup = entity_lookup
+        self.metric_lookup = metric_lookup
+        self.filter_log_size = filter_log_size
+        self.cancel_on_rule_change = cancel_on_rule_change
+        self.rules: dict[str, RuleRuntime] = {}
+        self._index: dict[tuple[str, str], list[RuleRuntime]] = {}
+        self.errors: deque[RuleError] = deque(maxlen=error_log_size)
+        self._probe_cache: dict[str, Evaluable] = {}
+
+    # -- rules -----------------------------------------------------------------------
+
+    def install(self, rule: RuleDefinition, now_ms: int = 0) -> list[TriggerEvent]:
+        """Add or replace a rule (§3.9). Replacing with the same filters, grouping,
+        window and condition keeps the windows (actions-only change); otherwise the old
+        windows are dropped as by ``drop_rule``. A disabled rule is dropped.
+
+        Raises WindowSpecError / the compiler's errors for a broken rule, leaving the
+        installed version untouched.
+        """
+        if not rule.enabled:
+            return self.drop_rule(rule.name, now_ms)
+        new = RuleRuntime(rule, self)
+        old = self.rules.get(rule.name)
+        out: list[TriggerEvent] = []
+        if old is not None:
+            if old.fingerprint == new.fingerprint:
+                new.windows = old.windows
+            else:
+                out = self.drop_rule(rule.name, now_ms)
+        self.rules[rule.name] = new
+        self._reindex()
+        return out
+
+    def drop_rule(self, name: str, now_ms: int = 0) -> list[TriggerEvent]:
+        """Drop a rule and its windows. Open windows yield CANCEL triggers with reason
+        ``rule_dropped`` so the alert store closes their alerts; their CANCEL actions
+        fire only with ``cancel_on_rule_change`` (§3.9)."""
+        rt = self.rules.pop(name, None)
+        if rt is None:
+            return []
+        self._reindex()
+        out = []
+        for wr in rt.windows.values():
+            st = wr.state
+            if is_active(st.status):
+                status = st.apply(False, now_ms)
+                assert status == CANCEL
+                out.append(
+                    rt.trigger(
+                        wr, CANCEL, now_ms, "rule_dropped", {},
+                        decide_actions=self.cancel_on_rule_change,
+                    )
+                )  # fmt: skip
+        rt.windows = {}
+        return out
+
+    def _reindex(self) -> None:
+        index: dict[tuple[str, str], list[RuleRuntime]] = {}
+        for rt in self.rules.values():
+            index.setdefault((rt.kind, rt.metric), []).append(rt)
+        self._index = index
+
+    # -- events ----------------------------------------------------------------------
+
+    def process(self, event: Event, now_ms: int) -> list[TriggerEvent]:
+        """Apply one event to every matching rule (§3.1); returns the triggers.
+
+        ``event.metric`` is expected lower-case (ingest normalises it, §1.1).
+        """
+        rts = self._index.get((event.kind, event.metric))
+        if not rts:
+            return []
+        out: list[TriggerEvent] = []
+        for rt in rts:
+            rt.process(event, now_ms, out)
+        return out
+
+    def process_batch(self, events: Iterable[Event], now_ms: int) -> list[TriggerEvent]:
+        """``process`` for a batch in order, with one clock reading for the batch."""
+        out: list[TriggerEvent] = []
+        index = self._index
+        for event in events:
+            rts = index.get((event.kind, event.metric))
+            if rts:
+                for rt in rts:
+                    rt.process(event, now_ms, out)
+        return out
+
+    def tick(self, now_ms: int) -> list[TriggerEvent]:
+        """Check On Exit sweep: expire samples of time windows of rules with
+        ``check_on_exit`` and evaluate once per removed sample, oldest first."""
+        out: list[TriggerEvent] = []
+        for rt in self.rules.values():
+            if not rt.exit_checks:
+                continue
+            cutoff = now_ms - rt.duration_ms
+            for wr in rt.windows.values():
+                first = wr.window.first_time()
+                if first is not None and first < cutoff:
+                    rt.run_exits(wr, now_ms, out)
+        return out
+
+    def next_tick_ms(self) -> int | None:
+        """Earliest ``now`` at which ``tick`` has work (None: nothing can expire)."""
+        best: int | None = None
+        for rt in self.rules.values():
+            if rt.exit_checks:
+                for wr in rt.windows.values():
+                    due = wr.window.next_expiry()  # type: ignore[union-attr]
+                    if due is not None and (best is None or due < best):
+                        best = due
+        return best
+
+    def delayed_open(
+        self, rule: str, key: list, action: str, episode: int, now_ms: int
+    ) -> TriggerEvent | None:
+        """A Delay-on-OPEN countdown expired (§3.8): a trigger with status OPEN and
+        ``delay_expired`` whose only firing action is ``action``, if the window is still
+        OPEN/REPEAT in ``episode``; None when the OPEN is dropped."""
+        rt = self.rules.get(rule)
+        if rt is None:
+            return None
+        wr = rt.windows.get(key_from_json(key))
+        if wr is None:
+            return None
+        st = wr.state
+        prev = st.actions.get(action, act.INITIAL)
+        o = act.decide_delayed_open(prev, st.status, st.episode, episode, now_ms)
+        st.actions[action] = o.state
+        if o.decision != act.Decision.FIRE:
+            return None
+        scope = rt.scope.bind(wr, now_ms)
+        try:
+            variables = scope.all_variables()
+        except Exception as exc:  # render without variables rather than lose the OPEN
+            rt._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", rt.rule.expression)
+            variables = {}
+        return rt.trigger(
+            wr, OPEN, now_ms, "delayed_open", variables,
+            delay_expired=True, outcomes=[ActionOutcome(action, o.decision.value)],
+        )  # fmt: skip
+
+    # -- services for scopes ------------------------------------------------------------
+
+    def _rule_open(
+        self, rule: str, entity: str | None, expression: str | None, current: Any
+    ) -> bool:
+        """rule_open(): another window of ``rule`` OPEN/REPEAT, matching ``entity``
+        (pattern; None or '' = any) and ``expression`` over that window's tags, last
+        message and status."""
+        rt = self.rules.get(rule)
+        if rt is None:
+            return False
+        ent_re = compile_patterns(entity) if entity else None
+        probe = None
+        if expression:
+            probe = self._probe_cache.get(expression)
+            if probe is None:
+                probe = self._probe_cache[expression] = self.compiler(expression, KIND_FILTER)
+        for wr in rt.windows.values():
+            if wr is current or not is_active(wr.state.status):
+                continue
+            ev = wr.state.event
+            if ent_re is not None and (ev is None or not ent_re.match(ev.entity)):
+                continue
+            if probe is not None and probe.evaluate(_ProbeScope(wr, self.zone)) is not True:
+                continue
+            return True
+        return False
+
+    def _error(
+        self,
+        now_ms: int,
+        rule: str,
+        message: str,
+        expression: str,
+        event: Event | None,
+        window_key: str | None,
+    ) -> None:
+        self.errors.append(
+            RuleError(
+                now_ms, rule, message, expression,
+                event.to_wire() if event is not None else None, window_key,
+            )
+        )  # fmt: skip
+
+    def drain_errors(self) -> list[RuleError]:
+        """Rule errors collected since the last call, oldest first."""
+        out = list(self.errors)
+        self.errors.clear()
+        return out
+
+    def filter_log(self, rule: str) -> list[dict[str, Any]]:
+        """The rule's recent filter decisions (step per event), oldest first."""
+        rt = self.rules.get(rule)
+        if rt is None or rt.filter_log is None:
+            return []
+        return rt.filter_log.to_list()
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """All window state as strict-JSON data (NaN → None)."""
+        rules = {}
+        for name, rt in self.rules.items():
+            windows = []
+            for wr in rt.windows.values():
+                w = wr.window
+                windows.append(
+                    {
+                        "key": key_to_json(wr.key),
+                        "times": w.times(),
+                        "values": [_finite(v) for v in w.values()],
+                        "max_time": w.max_time,
+                        "state": wr.state.to_dict(),
+                    }
+                )
+            rules[name] = {"fingerprint": rt.fingerprint, "windows": windows}
+        return {"version": 1, "rules": rules}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Load windows from ``snapshot()`` output into the installed rules.
+
+        Windows of rules not installed, or installed with a different fingerprint
+        (filters/grouping/window/condition changed), are skipped: the rule change would
+        have dropped them (§3.9).
+        """
+        if data.get("version") != 1:
+            raise ValueError(f"unknown snapshot version {data.get('version')!r}")
+        for name, rdata in data["rules"].items():
+            rt = self.rules.get(name)
+            if rt is None or rt.fingerprint != rdata["fingerprint"]:
+                continue
+            rt.windows = {}
+            for wdata in rdata["windows"]:
+                wr = rt.new_window(key_from_json(wdata["key"]))
+                w = wr.window
+                for t, v in zip(wdata["times"], wdata["values"], strict=True):
+                    w._put(t, math.nan if v is None else v)
+                w.max_time = wdata["max_time"]
+                wr.state = WindowState.from_dict(wdata["state"])
+
+
+class _ProbeScope:
+    """What a rule_open() expression sees about another window: tags, message, status."""
+
+    __slots__ = ("now_ms", "window", "wr", "zone")
+
+    def __init__(self, wr: WindowRuntime, zone: str) -> None:
+        self.wr = wr
+        self.zone = zone
+        self.window = None
+        self.now_ms = wr.state.update_time or 0
+
+    def lookup(self, name: str) -> Any:
+        st = self.wr.state
+        ev = st.event
+        if name == "tags":
+            return dict(self.wr.key[3]) or (event_tags(ev) if ev else {})
+        if name == "message":
+            return ev.text if ev else None
+        if name == "status":
+            return st.status
+        if name == "entity":
+            return ev.entity if ev else None
+        return None
+
+    def line_value(self, metric: str) -> float | None:
+        return None
+
+    def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
+        return False
