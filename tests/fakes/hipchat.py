@@ -251,7 +251,7 @@ def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
         "type": HTTPStatus(status).phrase,
         "message": message,
     }
-    error.update({k: v for k, v in extra.items() if v is not None})
+    error.update(extra)  # "value" may be null: attach_to=null is reported as sent
     return {"error": error}
 
 
@@ -644,6 +644,11 @@ class HipChatFake:
             body=body,
             received_at=self.clock(),
         )
+        if record.path == f"{self.prefix}/_fake/reset" and record.method == "POST":
+            # The control endpoint is not HipChat: no script, no log entry.
+            self.reset()
+            self._respond(handler, 204, None, {})
+            return
         self._parse_for_log(record)
         reply = self._take_script(record)
         if reply is not None and reply.delay_s:
@@ -775,9 +780,6 @@ class HipChatFake:
 
     def _dispatch(self, record: RecordedRequest) -> tuple[int, Any, dict[str, str]]:
         path = record.path
-        if path == f"{self.prefix}/_fake/reset" and record.method == "POST":
-            self.reset()
-            return 204, None, {}
         base = f"{self.prefix}/v2/"
         if not path.startswith(base):
             raise _HttpError(404, "Not found")
