@@ -47,7 +47,7 @@ def engine_worker(broker, transactional_db):
 def _user(username: str, group: str | None) -> User:
     user = User.objects.create_user(username=username, password="pw-" + username)
     if group:
-        user.groups.add(Group.objects.get(name=group))
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
 
 

@@ -27,6 +27,6 @@ class Command(BaseCommand):
             return
         password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         user = users.create_superuser(username=username, email="", password=password)
-        user.groups.add(Group.objects.get(name=ADMINISTRATORS))
+        user.groups.add(Group.objects.get_or_create(name=ADMINISTRATORS)[0])
         shown = "(from ADMIN_PASSWORD)" if os.environ.get("ADMIN_PASSWORD") else password
         self.stdout.write(f"admin login: {username} / {shown}  (shown once; change it later)")
