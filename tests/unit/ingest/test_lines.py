@@ -1,0 +1,127 @@
+"""Line splitting: whole bodies (iter_lines) and byte streams (LineSplitter)."""
+
+import pytest
+
+from rules.ingest.lines import Line, LineSplitter, iter_lines
+
+
+def test_it_splits_on_lf_and_drops_a_trailing_cr():
+    assert list(iter_lines("series e:a m:x=1\r\nseries e:b m:x=2\n")) == [
+        (1, "series e:a m:x=1"),
+        (2, "series e:b m:x=2"),
+    ]
+
+
+def test_it_skips_blank_lines_but_keeps_physical_line_numbers():
+    body = "\nseries e:a m:x=1\n\n   \r\nseries e:b m:x=2"
+    assert list(iter_lines(body)) == [(2, "series e:a m:x=1"), (5, "series e:b m:x=2")]
+
+
+def test_a_quoted_value_spans_lines_and_numbers_the_first():
+    body = 'message e:a m:"first\r\nsecond\nthird"\nseries e:b m:x=1\n'
+    assert list(iter_lines(body)) == [
+        (1, 'message e:a m:"first\r\nsecond\nthird"'),
+        (4, "series e:b m:x=1"),
+    ]
+
+
+def test_doubled_quotes_do_not_close_a_quoted_value():
+    body = 'message e:a m:"say ""hi""\nstill quoted"\nseries e:b m:x=1'
+    assert [number for number, _ in iter_lines(body)] == [1, 3]
+
+
+def test_an_unterminated_quote_runs_to_the_end_of_the_body():
+    body = 'series e:a m:x=1\nmessage e:a m:"open\nseries e:b m:x=2\n'
+    assert list(iter_lines(body)) == [
+        (1, "series e:a m:x=1"),
+        (2, 'message e:a m:"open\nseries e:b m:x=2\n'),
+    ]
+
+
+def test_an_empty_body_has_no_lines():
+    assert list(iter_lines("")) == []
+    assert list(iter_lines("\n\r\n")) == []
+
+
+# --- LineSplitter -------------------------------------------------------------
+
+
+def test_the_splitter_keeps_a_partial_tail_between_chunks():
+    splitter = LineSplitter()
+    assert splitter.feed(b"series e:a m:x") == []
+    assert splitter.feed(b"=1\r\nseries e:b") == [Line(1, "series e:a m:x=1")]
+    assert splitter.feed(b" m:x=2\n") == [Line(2, "series e:b m:x=2")]
+    assert splitter.finish() == []
+
+
+def test_the_splitter_returns_the_unterminated_last_line_on_finish():
+    splitter = LineSplitter()
+    assert splitter.feed("series e:a m:x=1\nseries e:b m:x=2") == [Line(1, "series e:a m:x=1")]
+    assert splitter.finish() == [Line(2, "series e:b m:x=2")]
+
+
+def test_the_splitter_honours_quotes_across_chunks():
+    splitter = LineSplitter()
+    assert splitter.feed(b'message e:a m:"one\n') == []
+    assert splitter.feed(b'two""\n') == []
+    assert splitter.feed(b'three"\n\nseries e:b m:x=1\n') == [
+        Line(1, 'message e:a m:"one\ntwo""\nthree"'),
+        Line(5, "series e:b m:x=1"),
+    ]
+
+
+def test_the_splitter_reassembles_utf8_split_inside_a_character():
+    data = "series e:zürich m:x=1\n".encode()
+    splitter = LineSplitter()
+    cut = data.index(b"\xc3") + 1
+    assert splitter.feed(data[:cut]) == []
+    assert splitter.feed(data[cut:]) == [Line(1, "series e:zürich m:x=1")]
+
+
+def test_the_splitter_reports_invalid_utf8_as_a_failed_line():
+    splitter = LineSplitter()
+    lines = splitter.feed(b"series e:\xff m:x=1\nseries e:b m:x=2\n")
+    assert lines[0].number == 1
+    assert lines[0].error == "line is not valid UTF-8 at byte 9"
+    assert lines[1] == Line(2, "series e:b m:x=2")
+
+
+def test_an_over_long_line_fails_with_its_number_and_the_next_line_survives():
+    splitter = LineSplitter(max_line_bytes=131072)
+    lines = splitter.feed(b"series e:a m:x=1\n")
+    lines += splitter.feed(b"series e:a x:t=" + b"y" * 100_000)
+    lines += splitter.feed(b"y" * 104_785 + b"\nseries e:b m:x=2\n")
+    assert lines == [
+        Line(1, "series e:a m:x=1"),
+        Line(2, "", "line is 204800 bytes, the limit is 131072"),
+        Line(3, "series e:b m:x=2"),
+    ]
+
+
+def test_an_over_long_line_is_not_buffered():
+    splitter = LineSplitter(max_line_bytes=1000)
+    for _ in range(100):
+        assert splitter.feed(b"z" * 10_000) == []
+        assert len(splitter._buffer) == 0
+    assert splitter.feed(b"\n") == [Line(1, "", "line is 1000000 bytes, the limit is 1000")]
+
+
+def test_skipping_an_over_long_line_honours_quotes():
+    splitter = LineSplitter(max_line_bytes=20)
+    lines = splitter.feed(b'message e:a m:"a long\nquoted text"\nseries e:b m:x=2\n')
+    assert lines == [
+        Line(1, "", "line is 34 bytes, the limit is 20"),
+        Line(3, "series e:b m:x=2"),
+    ]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_the_splitter_agrees_with_iter_lines_for_any_chunking(chunk):
+    body = 'series e:a m:x=1\r\n\nmessage e:a m:"x\n""y"""\n  \nproperty e:a t:c v:k=v\nseries e:z'
+    data = body.encode()
+    splitter = LineSplitter()
+    lines = []
+    for start in range(0, len(data), chunk):
+        lines += splitter.feed(data[start : start + chunk])
+    lines += splitter.finish()
+    assert [(line.number, line.text) for line in lines] == list(iter_lines(body))
