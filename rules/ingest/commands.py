@@ -189,7 +189,11 @@ class _Scanner:
         self.command = ""
 
     def fail(self, detail: str, start: int | None = None) -> CommandError:
-        where = "" if start is None else f"{_echo(self.line[start : self._token_end(start)])}: "
+        # Echo the field from its start to the next space, or further when a quote was open.
+        where = ""
+        if start is not None:
+            end = self._token_end(self.pos)
+            where = f"{_echo(self.line[start:end])}: "
         return CommandError(f"{self.command}: {where}{detail}" if self.command else detail)
 
     def _token_end(self, start: int) -> int:
@@ -213,7 +217,7 @@ class _Scanner:
             raise CommandError(f"unknown command {_echo(command)!r}")
         self.command = command
         self.pos = end
-        fields = []
+        fields: list[Field] = []
         while True:
             self._skip_spaces()
             if self.pos >= len(self.line):
@@ -269,7 +273,9 @@ class _Scanner:
         while True:
             close = line.find('"', search)
             if close < 0:
-                raise self.fail(f"unterminated quote at column {self.pos + 1}", start)
+                column = self.pos + 1
+                self.pos = len(line)
+                raise self.fail(f"unterminated quote at column {column}", start)
             if line.startswith('"', close + 1):
                 search = close + 2  # "" is an escaped quote
                 continue
