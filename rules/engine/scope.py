@@ -228,7 +228,7 @@ class WindowScope(BaseScope):
         if name in ("condition", "expression", "rule_expression"):
             return rt.rule.expression
         if name == "window":
-            return rt.rule.window.text
+            return rt.spec.text
         if name == "before_status":
             return st.status  # the status before this evaluation: it is applied afterwards
         if name == "window_entity":

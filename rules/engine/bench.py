@@ -1,0 +1,166 @@
+"""Engine throughput benchmark (design "Performance shape": figures measured, never asserted).
+
+Runs the same pre-built events through the engine (filter → window → condition → status,
+trigger snapshots included) and through a minimal hand-written loop (dict lookup + deque
++ running average + status flag), and prints both with their ratio, one figure a line:
+``label: value unit``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+
+from rules.engine.actions import ActionSettings
+from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.grouping import NO_TAGS, Grouping
+from rules.ingest.events import Event
+
+METRIC = "jvm_memory_used_percent"
+STEP_MS = 15_000  # each series reports every 15 s, as ATSD collectors typically do
+START_MS = 1_700_000_000_000
+
+
+def make_events(n_series: int, rounds: int, seed: int = 1, hot_share: float = 0.01) -> list[Event]:
+    """``rounds`` samples for each of ``n_series`` entities, in time order.
+
+    Most series sit around 5 %; a ``hot_share`` of them around 50 % so that some windows
+    are OPEN/REPEAT and the trigger path is part of the measurement.
+    """
+    rng = random.Random(seed)
+    hot = {i for i in range(n_series) if rng.random() < hot_share}
+    events: list[Event] = []
+    per_step = STEP_MS / n_series
+    for r in range(rounds):
+        base = START_MS + r * STEP_MS
+        for i in range(n_series):
+            t = base + int(i * per_step)
+            v = rng.gauss(50.0, 5.0) if i in hot else max(0.0, rng.gauss(5.0, 2.0))
+            entity = f"e{i}"
+            events.append(Event("series", entity, METRIC, {}, t, t, v, line_values={METRIC: v}))
+    return events
+
+
+def minimal_time_loop(events: list[Event], duration_ms: int) -> int:
+    """The floor to compare with: per series a deque, a running sum and a status flag."""
+    state: dict[str, list] = {}
+    opened = 0
+    for ev in events:
+        st = state.get(ev.entity)
+        if st is None:
+            st = state[ev.entity] = [deque(), 0.0, False]
+        dq = st[0]
+        t = ev.time_ms
+        v = ev.value
+        dq.append((t, v))
+        total = st[1] + v
+        cutoff = t - duration_ms
+        while dq[0][0] < cutoff:
+            total -= dq.popleft()[1]
+        st[1] = total
+        flag = total / len(dq) > 10
+        if flag and not st[2]:
+            opened += 1
+        st[2] = flag
+    return opened
+
+
+def minimal_count_loop(events: list[Event], capacity: int) -> int:
+    """The same floor for a count window (running average over the last N)."""
+    state: dict[str, list] = {}
+    opened = 0
+    for ev in events:
+        st = state.get(ev.entity)
+        if st is None:
+            st = state[ev.entity] = [deque(), 0.0, False]
+        dq = st[0]
+        v = ev.value
+        dq.append(v)
+        total = st[1] + v
+        if len(dq) > capacity:
+            total -= dq.popleft()
+        st[1] = total
+        flag = total / len(dq) > 80
+        if flag and not st[2]:
+            opened += 1
+        st[2] = flag
+    return opened
+
+
+def engine_run(rule: RuleDefinition, events: list[Event]) -> tuple[Engine, int]:
+    """Process every event with ``now`` = its own time; returns the engine and trigger count."""
+    engine = Engine()
+    engine.install(rule)
+    triggers = 0
+    process = engine.process
+    for ev in events:
+        triggers += len(process(ev, ev.time_ms))
+    return engine, triggers
+
+
+def _rate(fn: Callable[[], object], n: int, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return n / best
+
+
+def walkthrough_rule() -> RuleDefinition:
+    """§9 row 32: ``avg() > 10 || max() > 85`` on ``time(15 minute)``, NO_TAGS."""
+    return RuleDefinition(
+        name="atsd.jvm.low_memory",
+        metric=METRIC,
+        expression="avg() > 10 || max() > 85",
+        window="time(15 minute)",
+        grouping=Grouping(NO_TAGS),
+        actions=(ActionSettings("hc"),),
+    )
+
+
+def percentile_rule() -> RuleDefinition:
+    return RuleDefinition(
+        name="p95",
+        metric=METRIC,
+        expression="percentile(95) > 80",
+        window="count(100)",
+        grouping=Grouping(NO_TAGS),
+        actions=(ActionSettings("hc"),),
+    )
+
+
+def run(
+    n_series: int = 10_000, rounds: int = 30, repeat: int = 3, out: Callable[[str], None] = print
+) -> dict[str, float]:
+    """Measure both scenarios and print ``label: value unit`` lines; returns the figures."""
+    events = make_events(n_series, rounds)
+    n = len(events)
+    figures: dict[str, float] = {}
+
+    def report(label: str, rate: float, floor: float) -> None:
+        figures[f"{label} condition"] = rate
+        figures[f"{label} minimal loop"] = floor
+        figures[f"{label} ratio"] = rate / floor
+        out(f"{label} condition: {rate:,.0f} samples/s")
+        out(f"{label} minimal loop: {floor:,.0f} samples/s")
+        out(f"{label} ratio: {rate / floor:.2f}")
+
+    out(f"samples: {n:,} samples")
+    out(f"series: {n_series:,} series")
+    wrule = walkthrough_rule()
+    _, triggers = engine_run(wrule, events)
+    out(f"walkthrough triggers: {triggers:,} events")
+    rate = _rate(lambda: engine_run(wrule, events), n, repeat)
+    floor = _rate(lambda: minimal_time_loop(events, 15 * 60_000), n, repeat)
+    report("walkthrough", rate, floor)
+
+    prule = percentile_rule()
+    _, triggers = engine_run(prule, events)
+    out(f"percentile triggers: {triggers:,} events")
+    rate = _rate(lambda: engine_run(prule, events), n, repeat)
+    floor = _rate(lambda: minimal_count_loop(events, 100), n, repeat)
+    report("percentile", rate, floor)
+    return figures
