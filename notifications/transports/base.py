@@ -13,7 +13,7 @@ import email.utils
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from notifications.http import HttpClient, HttpResult, NetworkError
 
@@ -148,9 +148,8 @@ class HttpTransport(Transport):
         if 200 <= result.status < 300:
             return Delivery(result.status, result.elapsed_ms, self.client.redact(result.body_text))
         self.raise_for_response(result)
-        raise AssertionError("raise_for_response returned")  # pragma: no cover
 
-    def raise_for_response(self, result: HttpResult) -> None:
+    def raise_for_response(self, result: HttpResult) -> NoReturn:
         """Raise the :class:`TransportError` that describes a non-2xx ``result``."""
         status = result.status
         now = self._clock()

@@ -769,7 +769,7 @@ class HipChatFake:
         from_header = None
         if header[:7].lower() == "bearer ":
             from_header = header[7:].strip()
-        from_query = (record.query.get("auth_token") or [None])[0]
+        from_query = next(iter(record.query.get("auth_token", [])), None)
         record.token = from_header or from_query
         if from_header and from_query:
             record.auth_method = "both"
@@ -1021,7 +1021,7 @@ class HipChatFake:
 
 
 def _is_true(values: list[str] | None) -> bool:
-    return bool(values) and values[0].lower() == "true"
+    return values is not None and len(values) > 0 and values[0].lower() == "true"
 
 
 def _validate_card(card: Any) -> None:

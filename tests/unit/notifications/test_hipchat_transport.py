@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import struct
 import zlib
+from typing import Any
 
 import pytest
 
@@ -36,8 +38,8 @@ def tiny_png() -> bytes:
     )
 
 
-def transport(fake: HipChatFake, room: str = "Ops Alerts", **overrides) -> HipChatTransport:
-    options = {
+def transport(fake: HipChatFake, room: str = "Ops Alerts", **overrides: Any) -> HipChatTransport:
+    options: dict[str, Any] = {
         "room": room,
         "base_url": fake.url,
         "notification_token": TOKEN,
@@ -474,3 +476,17 @@ def test_it_builds_its_config_from_endpoint_parameters(fake: HipChatFake) -> Non
         "color": "green",
         "from": "atsd",
     }
+
+
+def test_it_sends_through_the_configured_proxy_with_credentials(fake: HipChatFake) -> None:
+    # An HTTP proxy receives the absolute URL; the fake, acting as the proxy, records it.
+    proxied = HttpSettings(proxy_url=fake.url, proxy_username="ops", proxy_password="pw:1")
+    base_url = "http://hipchat.example.invalid"
+
+    transport(fake, base_url=base_url, http=proxied).send_notification("via proxy")
+
+    [request] = fake.log
+    assert request.status == 204
+    assert request.headers["host"] == "hipchat.example.invalid"
+    expected = base64.b64encode(b"ops:pw:1").decode()
+    assert request.headers["proxy-authorization"] == f"Basic {expected}"
