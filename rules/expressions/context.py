@@ -60,3 +60,24 @@ class EvalContext(Protocol):
     def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
         """rule_open(): whether another window of ``rule`` is OPEN/REPEAT (spec §4.6)."""
         ...
+
+
+class ContentServices(Protocol):
+    """What the placeholder renderer offers to content functions (spec §4.6, §5.5, §6).
+
+    Returned by ``EvalContext.lookup("content_services")``; when absent, the
+    content functions raise ``EvaluationError`` (they only make sense in
+    notification texts). Added by the expression package; implemented by the
+    notification renderer.
+    """
+
+    link_format: str  # "html", "markdown", "pipe" or "none" (bare URL) for this endpoint
+
+    def details_table(self, format: str, sections: Sequence[str]) -> str:
+        """detailsTable(format[, section...]) of the current window."""
+        ...
+
+    def link(self, kind: str, format: str | None) -> str:
+        """getEntityLink/getRuleLink/getChartLink/getCsvExportLink/getHtmlExportLink; kind
+        is 'entity', 'rule', 'chart', 'csvExport' or 'htmlExport'; format None = endpoint's."""
+        ...
