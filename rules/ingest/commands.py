@@ -299,11 +299,11 @@ class _Scanner:
 class _Common:
     """Fields every command shares: entity, time and persist."""
 
-    __slots__ = ("command", "entity", "persist", "time_ms")
+    __slots__ = ("command", "entity_field", "persist", "time_ms")
 
     def __init__(self, command: str, receive_ms: int) -> None:
         self.command = command
-        self.entity: str | None = None
+        self.entity_field: Field | None = None
         self.time_ms = receive_ms
         self.persist = True
 
@@ -311,9 +311,7 @@ class _Common:
         """Apply one of the shared fields (the scanner let no other prefix through)."""
         prefix = field.prefix
         if prefix == "e":
-            if not field.value:
-                raise _field_error(self.command, field, "empty entity name")
-            self.entity = field.value.lower()
+            self.entity_field = field  # checked at the end: a later e: wins
         elif prefix == "ms":
             self.time_ms = _parse_epoch(field.value, "ms", 1)
         elif prefix == "s":
@@ -326,9 +324,12 @@ class _Common:
             raise AssertionError(f"unexpected prefix {prefix!r}")
 
     def require_entity(self) -> str:
-        if self.entity is None:
+        field = self.entity_field
+        if field is None:
             raise CommandError("missing required field e: (entity)")
-        return self.entity
+        if not field.value:
+            raise _field_error(self.command, field, "empty entity name")
+        return field.value.lower()
 
 
 def _field_error(command: str, field: Field, detail: str) -> CommandError:
@@ -517,7 +518,7 @@ def _series_fast(tokens: list[str], receive_ms: int) -> list[Event] | None:
     values: dict[str, float] = {}
     for token in tokens:
         # Shaped like the naive loop on purpose; a field without ':' fails a check below.
-        prefix, _, payload = token.partition(":")
+        prefix, colon, payload = token.partition(":")
         if prefix == "m":
             name, _, text = payload.partition("=")
             try:
@@ -536,6 +537,8 @@ def _series_fast(tokens: list[str], receive_ms: int) -> list[Event] | None:
                 return None
             tags[name.lower()] = text
         elif prefix == "e":
+            if not colon:
+                return None
             entity = payload
         elif prefix == "ms":
             if not (payload.isdigit() and payload.isascii()):

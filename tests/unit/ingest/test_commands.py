@@ -470,11 +470,12 @@ _values = st.one_of(
 )
 _fields = st.one_of(
     st.tuples(st.just("e:"), _names).map("".join),
+    st.sampled_from(["e", "m", "t", "ms", "d", "e:x:y", "m:a:b=1"]),
     st.tuples(st.just("m:"), _names, st.just("="), _values).map("".join),
     st.tuples(st.just("t:"), _names, st.sampled_from(["=", ""]), _names).map("".join),
     st.integers(-5, MAX_TIME_MS + 5).map(lambda ms: f"ms:{ms}"),
     st.sampled_from(
-        ["d:2016-10-13T08:15:00Z", "d:2016-13-01T00:00:00Z", "s:5", "x:a=b", "z:1", ""]
+        ["d:2016-10-13T08:15:00Z", "d:2016-13-01T00:00:00Z", "s:5", "x:a=b", "z:1", "", "e:"]
     ),
 )
 
