@@ -110,6 +110,9 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# rules.xml and endpoint XML uploads are refused above this size before parsing.
+RULES_IMPORT_MAX_BYTES = env_int("RULES_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+
 # --- Broker and Celery -------------------------------------------------------------
 # Unset REDIS_URL means the embedded Redis that `make run` starts on this socket.
 EMBEDDED_REDIS_SOCKET = DATA_DIR / "redis.sock"
