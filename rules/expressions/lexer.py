@@ -26,6 +26,8 @@ OPERATORS = (
 
 ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "/": "/"}
 
+# ASCII only: str.isdigit() accepts superscripts such as "²" that int() rejects.
+_DIGITS = frozenset("0123456789")
 _TAG_CONTAINERS = frozenset({"tags", "keys", "properties"})
 _NAME_RUN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
@@ -75,8 +77,8 @@ def tokenize(text: str) -> list[Token]:
             tok, i = _lex_tag_name(text, i)
             tokens.append(tok)
             continue
-        if ch.isdigit() or (
-            ch == "." and i + 1 < n and text[i + 1].isdigit() and not _ends_operand(tokens)
+        if ch in _DIGITS or (
+            ch == "." and i + 1 < n and text[i + 1] in _DIGITS and not _ends_operand(tokens)
         ):
             tok, i = _lex_number(text, i)
             tokens.append(tok)
@@ -168,13 +170,13 @@ def _lex_tag_name(text: str, start: int) -> tuple[Token, int]:
 def _lex_number(text: str, start: int) -> tuple[Token, int]:
     i = start
     n = len(text)
-    while i < n and text[i].isdigit():
+    while i < n and text[i] in _DIGITS:
         i += 1
     is_float = False
-    if i < n and text[i] == "." and i + 1 < n and text[i + 1].isdigit():
+    if i < n and text[i] == "." and i + 1 < n and text[i + 1] in _DIGITS:
         is_float = True
         i += 1
-        while i < n and text[i].isdigit():
+        while i < n and text[i] in _DIGITS:
             i += 1
     elif i < n and text[i] == "." and not (i + 1 < n and _is_ident_start(text[i + 1])):
         # "3." is a double in Java; "3.foo" would be member access on a number.
@@ -184,8 +186,8 @@ def _lex_number(text: str, start: int) -> tuple[Token, int]:
         j = i + 1
         if j < n and text[j] in "+-":
             j += 1
-        if j < n and text[j].isdigit():
-            while j < n and text[j].isdigit():
+        if j < n and text[j] in _DIGITS:
+            while j < n and text[j] in _DIGITS:
                 j += 1
             is_float = True
             i = j

@@ -22,7 +22,7 @@ from rules.expressions.datetime_value import DateTime, parse_iso
 from rules.expressions.errors import EvaluationError
 from rules.expressions.formatting import format_value
 
-_NUMERIC = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_NUMERIC = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$", re.ASCII)
 
 
 def is_number(v: Any) -> bool:

@@ -68,7 +68,8 @@ def _pairs(ctx: Any, selector: Any = None) -> list[tuple[int, float]]:
 
 
 def _looks_numeric(text: str) -> bool:
-    return text.strip().lstrip("+-").isdigit()
+    digits = text.strip().lstrip("+-")
+    return bool(digits) and all("0" <= c <= "9" for c in digits)
 
 
 def _count_arg(selector: Any) -> int:

@@ -106,3 +106,9 @@ def test_error_text_has_line_and_column():
         tokenize("1 +\n  #")
     assert (info.value.line, info.value.column) == (2, 3)
     assert str(info.value).endswith("at line 2, column 3")
+
+
+def test_non_ascii_digits_are_not_numbers():
+    # Found by the fuzz test: str.isdigit() accepts '²', which int() rejects.
+    with pytest.raises(ExpressionError, match="malformed number"):
+        tokenize("1²")
