@@ -1,5 +1,15 @@
+from rules.models.alerts import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
 from rules.models.batches import ReceivedBatch
 from rules.models.registry import Entity, Metric
 from rules.models.rule import Rule
 
-__all__ = ["Entity", "Metric", "ReceivedBatch", "Rule"]
+__all__ = [
+    "Alert",
+    "AlertHistory",
+    "Entity",
+    "Metric",
+    "ReceivedBatch",
+    "Rule",
+    "RuleErrorRecord",
+    "TriggerRecord",
+]
