@@ -1,0 +1,1 @@
+"""The running engine: routing, partition workers, checkpoints, the alert store."""
