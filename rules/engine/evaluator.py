@@ -35,7 +35,15 @@ from rules.engine.filters import (
     compile_patterns,
     data_type_of,
 )
-from rules.engine.grouping import Grouping, WindowKey, display_key, key_from_json, key_to_json
+from rules.engine.grouping import (
+    DEFINED_TAGS,
+    NO_TAGS,
+    Grouping,
+    WindowKey,
+    display_key,
+    key_from_json,
+    key_to_json,
+)
 from rules.engine.scope import (
     EntityLookup,
     FilterScope,
@@ -268,15 +276,33 @@ class TriggerEvent:
 # -- runtime ----------------------------------------------------------------------------
 
 
+def _entity_of(event: Event) -> str:
+    return event.entity
+
+
+def _no_entity(event: Event) -> None:
+    return None
+
+
 class WindowRuntime:
     """One window of one rule: its key, samples and state."""
 
-    __slots__ = ("key", "state", "window")
+    __slots__ = ("display", "key", "key_json", "state", "window")
 
     def __init__(self, key: WindowKey, window: CountWindow | TimeWindow) -> None:
         self.key = key
+        # Computed once: every trigger and rule error of the window carries them.
+        self.display = display_key(key)
+        self.key_json = key_to_json(key)
         self.window = window
         self.state = WindowState()
+
+
+def _local_key(entity: str | None, items: tuple) -> Any:
+    """The key of a window inside its rule. Data type and metric are the same for every
+    window of a rule, so windows are found by entity (and tags, when there are any)
+    without building the full key tuple for every sample."""
+    return (entity, items) if items else entity
 
 
 class RuleRuntime:
@@ -322,6 +348,13 @@ class RuleRuntime:
             self, engine.zone, engine.entity_lookup, engine.metric_lookup, engine._rule_open
         )
         self.filter_log = FilterLog(engine.filter_log_size) if engine.filter_log_size else None
+        self.log_append = self.filter_log.entries.append if self.filter_log is not None else None
+        self.discard_previous = rule.discard_previous_values
+        g = rule.grouping
+        self.no_tags = g.strategy == NO_TAGS or (g.strategy == DEFINED_TAGS and not g.tags)
+        self.entity_part: Callable[[Event], str | None] = (
+            _no_entity if g.disable_entity_grouping else _entity_of
+        )
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
@@ -338,17 +371,22 @@ class RuleRuntime:
 
     def new_window(self, key: WindowKey) -> WindowRuntime:
         wr = WindowRuntime(key, self.spec.new_window())
-        self.windows[key] = wr
+        self.windows[_local_key(key[2], key[3])] = wr
         return wr
 
-    # The hot path: one event for this rule (already matched by kind and metric).
+    def find_window(self, key: WindowKey) -> WindowRuntime | None:
+        """The window with this full key, if any."""
+        return self.windows.get(_local_key(key[2], key[3]))
+
+    # The hot path: one event for this rule (already matched by kind and metric). Written
+    # with locals and inlined steps on purpose: it runs once per sample and rule.
     def process(self, event: Event, now_ms: int, out: list[TriggerEvent]) -> None:
-        log = self.filter_log
+        log = self.log_append
         if not self.trivial_filter:
             step = self.filter.check_after_metric(event, now_ms)
             if step is not None:
                 if log is not None:
-                    log.add(event, step)
+                    log((event.time_ms, event.entity, event.metric, step))
                 if step == STEP_FILTER_ERROR:
                     err = self.filter.last_error
                     self.engine._error(
@@ -357,37 +395,52 @@ class RuleRuntime:
                     )  # fmt: skip
                 return
         t = event.time_ms
-        if self.is_time and t < now_ms - self.duration_ms:
+        is_time = self.is_time
+        if is_time and t < now_ms - self.duration_ms:
             if log is not None:
-                log.add(event, STEP_EXPIRED)
+                log((t, event.entity, event.metric, STEP_EXPIRED))
             return
-        kind = event.kind
-        key = self.grouping.key(
-            kind, event.metric, event.entity, event.tags if kind != PROPERTY else event_tags(event)
-        )
-        wr = self.windows.get(key)
-        if wr is None:
-            wr = self.new_window(key)
+        if self.no_tags:
+            local = self.entity_part(event)
+            wr = self.windows.get(local)
+            if wr is None:
+                wr = self.new_window((self.kind, self.metric, local, ()))
+        else:
+            kind = event.kind
+            key = self.grouping.key(
+                kind, self.metric, event.entity,
+                event.tags if kind != PROPERTY else event_tags(event),
+            )  # fmt: skip
+            wr = self.windows.get(_local_key(key[2], key[3]))
+            if wr is None:
+                wr = self.new_window(key)
         w = wr.window
-        if self.rule.discard_previous_values:
+        if self.discard_previous:
             mt = w.max_time
             if mt is not None and t < mt:
                 if log is not None:
-                    log.add(event, STEP_OUT_OF_ORDER)
+                    log((t, event.entity, event.metric, STEP_OUT_OF_ORDER))
                 return
         if self.exit_checks:
             self.run_exits(wr, now_ms, out)
         st = wr.state
-        size = len(w)
-        if self.is_time:
+        ts = w._t
+        size = len(ts)
+        if is_time:
             w.insert_sample(t, event.value, now_ms)  # type: ignore[call-arg]
         else:
             w.insert_sample(t, event.value)  # type: ignore[call-arg]
-        if len(w) <= size:  # an eviction or a prune happened
+        if len(ts) <= size:  # an eviction or a prune happened
             st.remove_time = now_ms
-        st.record_add(event, now_ms)
+        # WindowState.record_add, inlined
+        st.event = event
+        st.command_time = t
+        st.is_exiting = False
+        st.previous_add_time = st.add_time
+        st.add_time = now_ms
+        st.update_time = now_ms
         if log is not None:
-            log.add(event, ACCEPTED)
+            log((t, event.entity, event.metric, ACCEPTED))
         self.evaluate(wr, now_ms, out, "evaluation")
 
     def run_exits(self, wr: WindowRuntime, now_ms: int, out: list[TriggerEvent]) -> None:
@@ -430,9 +483,7 @@ class RuleRuntime:
             out.append(self.trigger(wr, status, now_ms, reason, variables))
 
     def _fail(self, wr: WindowRuntime, now_ms: int, message: str, expression: str) -> None:
-        self.engine._error(
-            now_ms, self.rule.name, message, expression, wr.state.event, display_key(wr.key)
-        )
+        self.engine._error(now_ms, self.rule.name, message, expression, wr.state.event, wr.display)
 
     def trigger(
         self,
@@ -462,8 +513,8 @@ class RuleRuntime:
         return TriggerEvent(
             rule=rule.name,
             reason=reason,
-            window_key=display_key(wr.key),
-            key=key_to_json(wr.key),
+            window_key=wr.display,
+            key=wr.key_json,
             status=status,
             before_status=st.before_status,
             repeat_count=st.repeat_count,
@@ -661,7 +712,7 @@ class Engine:
         rt = self.rules.get(rule)
         if rt is None:
             return None
-        wr = rt.windows.get(key_from_json(key))
+        wr = rt.find_window(key_from_json(key))
         if wr is None:
             return None
         st = wr.state
@@ -749,7 +800,7 @@ class Engine:
                 w = wr.window
                 windows.append(
                     {
-                        "key": key_to_json(wr.key),
+                        "key": wr.key_json,
                         "times": w.times(),
                         "values": [_finite(v) for v in w.values()],
                         "max_time": w.max_time,

@@ -98,7 +98,14 @@ class RunningStats:
             self._n_nan += 1
             return
         self._nn.append(v)
-        self._add_sum(v)
+        # Neumaier summation, inlined: this runs once per sample.
+        s = self._sum
+        t = s + v
+        if (s if s >= 0 else -s) >= (v if v >= 0 else -v):
+            self._comp += (s - t) + v
+        else:
+            self._comp += (v - t) + s
+        self._sum = t
         if self._sorted is not None:
             self._sorted.add(v)
             return
@@ -141,7 +148,13 @@ class RunningStats:
             self._n_nan -= 1
         else:
             self._nn.popleft()
-            self._add_sum(-v)
+            s = self._sum
+            t = s - v
+            if (s if s >= 0 else -s) >= (v if v >= 0 else -v):
+                self._comp += (s - t) - v
+            else:
+                self._comp += (-v - t) + s
+            self._sum = t
             if self._sorted is not None:
                 self._sorted.remove(v)
             else:

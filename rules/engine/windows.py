@@ -191,11 +191,20 @@ class TimeWindow(_Window):
         """
         cutoff = now_ms - self.duration_ms
         ts = self._t
-        while ts and ts[0] < cutoff:
-            self._pop_oldest()
+        if ts and ts[0] < cutoff:
+            popleft = self.popleft
+            while ts and ts[0] < cutoff:
+                ts.popleft()
+                popleft()
         if t < cutoff:
             return False
-        self._put(t, v)
+        if ts and t >= ts[-1]:
+            # In-order arrival, the common case: _put's fast branch, inlined.
+            self.max_time = t
+            ts.append(t)
+            self.append(v)
+        else:
+            self._put(t, v)
         return True
 
     def expire(self, now_ms: int) -> list[tuple[int, float]]:

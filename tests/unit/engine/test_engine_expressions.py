@@ -1,0 +1,61 @@
+"""The engine with the real expression compiler: §3.12 R1 and §9 rows 22, 24, 32 by text."""
+
+from __future__ import annotations
+
+from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.grouping import NO_TAGS, Grouping
+from rules.ingest.events import Event
+
+
+def series(entity, metric, value, t, tags=None, line=None):
+    return Event("series", entity, metric, tags or {}, t, t, value,
+                 line_values=line or {metric: value})  # fmt: skip
+
+
+def test_r1_with_avg_over_a_count_window():
+    engine = Engine()
+    engine.install(RuleDefinition("r1", "temperature", "avg() > 50", "length(3)"))
+    statuses = []
+    for i, v in enumerate((55, 60, 20, 20, 200)):
+        statuses.append(
+            [t.status for t in engine.process(series("br-1905", "temperature", v, i), i)]
+        )
+    assert statuses == [["OPEN"], ["REPEAT"], ["CANCEL"], [], ["OPEN"]]
+
+
+def test_row_22_value_of_another_metric():
+    engine = Engine()
+    engine.install(
+        RuleDefinition("p", "pressure", "value > 1.5 && value('temperature') > 50", "length(1)")
+    )
+    hot = {"pressure": 3.5, "temperature": 80.0}
+    cold = {"pressure": 3.5, "temperature": 33.0}
+    [opened] = engine.process(series("sensor01", "pressure", 3.5, 0, line=hot), 0)
+    [cancel] = engine.process(series("sensor01", "pressure", 3.5, 1, line=cold), 1)
+    assert (opened.status, cancel.status) == ("OPEN", "CANCEL")
+
+
+def test_row_24_filter_on_a_tag():
+    engine = Engine()
+    engine.install(
+        RuleDefinition("d", "disk", "value > 0", "length(1)", filter="tags.mount_point = '/'")
+    )
+    assert engine.process(series("e1", "disk", 90, 0, tags={"mount_point": "/dev"}), 0) == []
+    assert engine.rules["d"].windows == {}
+    assert engine.process(series("e1", "disk", 90, 1, tags={"mount_point": "/"}), 1) != []
+
+
+def test_row_32_walkthrough_condition_and_variables():
+    engine = Engine()
+    engine.install(
+        RuleDefinition(
+            "atsd.jvm.low_memory", "jvm_memory_used_percent", "avg() > 10 || max() > 85",
+            "time(15 minute)", grouping=Grouping(NO_TAGS),
+            variables=(("p95", "percentile(95)"), ("was", "before_status")),
+        )
+    )  # fmt: skip
+    ev = series("atsd", "jvm_memory_used_percent", 22.7, 0, tags={"host": "AXIBASE"})
+    [opened] = engine.process(ev, 0)
+    assert opened.status == "OPEN" and opened.tags == {"host": "AXIBASE"}
+    assert opened.window_key == "series-jvm_memory_used_percent-atsd"
+    assert opened.variables == {"p95": 22.7, "was": "CANCEL"}
