@@ -1,5 +1,6 @@
 """Django settings: every production knob is an environment variable (see README)."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -76,7 +77,8 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
-        config.setdefault("TEST", {})
+        # A file, not memory, so engine workers in other processes share the test database.
+        config["TEST"] = {"NAME": str(DATA_DIR / f"test-atsd-alerts-{os.getpid()}.sqlite3")}
     return config
 
 
@@ -148,3 +150,29 @@ LOGGING = {
 # --- Engine ------------------------------------------------------------------------
 # Partition queues engine.0 ... engine.N-1; each is consumed by one worker process.
 ENGINE_PARTITIONS = env_int("ENGINE_PARTITIONS", 2)
+# ATSD's cancel.on.rule.change: fire On Cancel actions when a rule change drops windows.
+CANCEL_ON_RULE_CHANGE = env_bool("CANCEL_ON_RULE_CHANGE", False)
+
+# Retention of what the engine writes.
+TRIGGER_RETENTION_DAYS = env_int("TRIGGER_RETENTION_DAYS", 7)
+ALERT_HISTORY_RETENTION_DAYS = env_int("ALERT_HISTORY_RETENTION_DAYS", 90)
+
+# Tasks without a route (timers, maintenance, notifications) go to the notify worker.
+CELERY_TASK_DEFAULT_QUEUE = "notify"
+CELERY_BEAT_SCHEDULE = {
+    **{
+        f"tick-engine-{p}": {
+            "task": "rules.tick_partition",
+            "schedule": 1.0,
+            "args": (p,),
+            "options": {"queue": f"engine.{p}", "expires": 5},
+        }
+        for p in range(ENGINE_PARTITIONS)
+    },
+    "timer_15s": {"task": "rules.emit_timer", "schedule": 15.0, "args": ("timer_15s",)},
+    "timer_1m": {"task": "rules.emit_timer", "schedule": 60.0, "args": ("timer_1m",)},
+    "timer_15m": {"task": "rules.emit_timer", "schedule": 900.0, "args": ("timer_15m",)},
+    "timer_1h": {"task": "rules.emit_timer", "schedule": 3600.0, "args": ("timer_1h",)},
+    "self-metrics": {"task": "rules.emit_self_metrics", "schedule": 60.0},
+    "expire-records": {"task": "rules.expire_records", "schedule": 3600.0},
+}

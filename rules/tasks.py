@@ -1,27 +1,78 @@
 """Celery tasks of the rules app: thin wrappers around plain functions."""
 
-from celery import shared_task
+from __future__ import annotations
 
-from rules.ingest.events import Event
-from rules.models import ReceivedBatch
+import time
+from datetime import UTC, datetime, timedelta
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
+
+from rules.ingest.events import SERIES, Event
 
 
 @shared_task(name="rules.apply_batch", acks_late=True, reject_on_worker_lost=True)
 def apply_batch(batch_id: str, partition: int, rows: list[list]) -> int:
-    """Apply one batch of ingested events on its partition's worker.
+    """Apply one batch of routed events on its partition (see rules.runtime.partition).
 
-    Until the running engine takes over this task, it records what arrived. The
-    batch id makes a redelivered batch (worker killed before the ack) a no-op.
+    Safe to run twice: a batch id already applied is skipped, which is why the message
+    is acknowledged late.
     """
-    events = [Event.from_wire(row) for row in rows]
-    times = [event.time_ms for event in events]
-    _batch, created = ReceivedBatch.objects.get_or_create(
-        batch_id=batch_id,
-        defaults={
-            "partition": partition,
-            "events": len(events),
-            "first_time_ms": min(times) if times else None,
-            "last_time_ms": max(times) if times else None,
-        },
-    )
-    return len(events) if created else 0
+    from rules.runtime.worker import get_partition
+
+    return get_partition(partition).apply_batch(batch_id, rows)
+
+
+@shared_task(name="rules.tick_partition", ignore_result=True, expires=5)
+def tick_partition(partition: int) -> int:
+    """Check On Exit expiry, due delayed OPENs, checkpoints and window summaries."""
+    from rules.runtime.worker import get_partition
+
+    return get_partition(partition).tick()
+
+
+def _server_event(metric: str, value: float, tags: dict[str, str] | None = None) -> Event:
+    now = int(time.time() * 1000)
+    return Event(
+        kind=SERIES, entity=settings.SERVER_ENTITY, metric=metric, tags=tags or {},
+        time_ms=now, receive_ms=now, value=value, line_values={metric: value},
+    )  # fmt: skip
+
+
+@shared_task(name="rules.emit_timer", ignore_result=True, expires=10)
+def emit_timer(metric: str) -> None:
+    """Timer events (timer_15s, timer_1m, ...) for scheduled rules (spec §3.4)."""
+    from rules.ingest.pipeline import hand_off
+
+    hand_off([_server_event(metric, 1.0)])
+
+
+@shared_task(name="rules.emit_self_metrics", ignore_result=True, expires=50)
+def emit_self_metrics() -> None:
+    """Our own health as series through the same engine: commands, windows, alerts."""
+    from rules.ingest.pipeline import hand_off
+    from rules.runtime.monitoring import self_metrics
+
+    hand_off([_server_event(name, value) for name, value in self_metrics().items()])
+
+
+@shared_task(name="rules.expire_records", ignore_result=True)
+def expire_records() -> None:
+    """Retention of trigger records and alert history."""
+    from rules.models import AlertHistory, TriggerRecord
+
+    now = datetime.now(tz=UTC)
+    TriggerRecord.objects.filter(
+        created__lt=now - timedelta(days=settings.TRIGGER_RETENTION_DAYS)
+    ).delete()
+    AlertHistory.objects.filter(
+        date__lt=now - timedelta(days=settings.ALERT_HISTORY_RETENTION_DAYS)
+    ).delete()
+
+
+@worker_ready.connect
+def _requeue_orphans(sender: object = None, **kwargs: object) -> None:
+    from rules.runtime.orphans import requeue_orphans
+
+    requeue_orphans(sender)

@@ -14,17 +14,21 @@ from rules.ingest.handoff import engine_queue
 from tests.services import redis_service
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def redis_url():
     with redis_service() as url:
         celery_app.conf.broker_url = url
+        settings.REDIS_URL = url  # the engine's own Redis keys live beside the broker's
         yield url
 
 
 @pytest.fixture
 def broker(redis_url):
-    """An empty broker: queues left by an earlier test are flushed."""
-    redis.Redis.from_url(redis_url).flushdb()
+    """An empty broker and engine: queues, checkpoints and in-memory partitions cleared."""
+    from tests.engine_helpers import reset_engine
+
+    redis.Redis.from_url(redis_url.replace("redis+socket://", "unix://", 1)).flushdb()
+    reset_engine()
     return redis_url
 
 

@@ -38,9 +38,9 @@ def _body_text(request: HttpRequest) -> str:
         raise BodyError(f"body is not UTF-8: byte {exc.start}: {exc.reason}") from exc
 
 
-def _hand_off(events: list) -> HttpResponse | None:
+def _hand_off(events: list, commands: int) -> HttpResponse | None:
     try:
-        hand_off(events)
+        hand_off(events, commands)
     except OperationalError as exc:
         log.error("broker unavailable, %d events refused: %s", len(events), exc)
         return JsonResponse({"error": "Broker unavailable, nothing was accepted"}, status=503)
@@ -60,7 +60,7 @@ def command(request: HttpRequest) -> HttpResponse:
     except BodyError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     result = parse_body(text, receive_ms=int(time.time() * 1000))
-    refused = _hand_off(result.events)
+    refused = _hand_off(result.events, result.success)
     if refused is not None:
         return refused
     return JsonResponse(result.summary())
@@ -74,7 +74,7 @@ def series_insert(request: HttpRequest) -> HttpResponse:
         events = parse_series_insert(request.body, receive_ms=int(time.time() * 1000))
     except SeriesInsertError as exc:
         return JsonResponse({"error": exc.message}, status=exc.status)
-    refused = _hand_off(events)
+    refused = _hand_off(events, len(events))
     if refused is not None:
         return refused
     return HttpResponse(status=200)

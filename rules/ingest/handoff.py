@@ -1,39 +1,52 @@
 """The one entry point through which accepted events leave ingestion for the engine.
 
-Events are grouped by partition and sent as batches (one Celery message carries
-up to ``INGEST_BATCH_SIZE`` events). ``submit`` publishes synchronously: when it
-returns, every event is in the broker, so an API may answer success.
+Events are routed to the partitions owning their windows (rules.runtime.routing) and
+sent as batches (one Celery message carries up to ``INGEST_BATCH_SIZE`` events).
+``submit`` publishes synchronously: when it returns, every event is in the broker, so
+an API may answer success.
 """
 
+from __future__ import annotations
+
+import threading
 import uuid
-import zlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from rules.ingest.events import Event
 
+if TYPE_CHECKING:
+    from rules.runtime.routing import RouteTable
 
-def partition_of(event: Event, partitions: int) -> int:
-    """Stable across processes and restarts (crc32, not Python's salted hash)."""
-    return zlib.crc32(event.entity.encode("utf-8")) % partitions
+_table_lock = threading.Lock()
+_table: RouteTable | None = None
 
 
 def engine_queue(partition: int) -> str:
     return f"engine.{partition}"
 
 
+def route_table() -> RouteTable:
+    """The process's route table, created on first use (routing imports the ORM)."""
+    global _table
+    if _table is None:
+        with _table_lock:
+            if _table is None:
+                from rules.runtime.routing import RouteTable
+
+                _table = RouteTable(settings.ENGINE_PARTITIONS)
+    return _table
+
+
 def submit(events: Iterable[Event]) -> int:
     """Publish ``events`` to the engine partitions; returns the number of batches sent."""
     from rules.tasks import apply_batch  # the task module imports Django models
 
-    partitions = settings.ENGINE_PARTITIONS
     batch_size = settings.INGEST_BATCH_SIZE
-    by_partition: dict[int, list[list]] = {}
-    for event in events:
-        by_partition.setdefault(partition_of(event, partitions), []).append(event.to_wire())
     sent = 0
-    for partition, rows in sorted(by_partition.items()):
+    for partition, rows in sorted(route_table().route(events).items()):
         for start in range(0, len(rows), batch_size):
             apply_batch.apply_async(
                 args=[uuid.uuid4().hex, partition, rows[start : start + batch_size]],

@@ -1,5 +1,4 @@
 from rules.models.alerts import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
-from rules.models.batches import ReceivedBatch
 from rules.models.registry import Entity, Metric
 from rules.models.rule import Rule
 
@@ -8,7 +7,6 @@ __all__ = [
     "AlertHistory",
     "Entity",
     "Metric",
-    "ReceivedBatch",
     "Rule",
     "RuleErrorRecord",
     "TriggerRecord",

@@ -2,12 +2,12 @@
 
 import base64
 import gzip
-import time
 
 import pytest
 
 from atsd_alerts.models import ApiToken
-from rules.models import Entity, Metric, ReceivedBatch
+from rules.models import Entity, Metric
+from tests.engine_helpers import make_rule, poll, window_sizes
 
 pytestmark = pytest.mark.integration
 
@@ -16,15 +16,30 @@ def basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
+def capture(*metrics: str) -> None:
+    """Rules that keep every sample of ``metrics`` in windows the test can count."""
+    for metric in metrics:
+        make_rule(f"capture-{metric}", metric, "false", "length(100000)")
+
+
 def wait_for_events(expected: int, timeout: float = 20.0) -> int:
-    deadline = time.monotonic() + timeout
-    total = 0
-    while time.monotonic() < deadline:
-        total = sum(ReceivedBatch.objects.values_list("events", flat=True))
-        if total >= expected:
-            return total
-        time.sleep(0.05)
-    return total
+    def arrived():
+        total = sum(sum(window_sizes(f"capture-{m}").values()) for m in CAPTURED)
+        return total if total >= expected else 0
+
+    try:
+        return poll(arrived, timeout, f"{expected} samples in the engine")
+    except AssertionError:
+        return sum(sum(window_sizes(f"capture-{m}").values()) for m in CAPTURED)
+
+
+CAPTURED = ("cpu_busy", "m1", "property", "cpu")
+
+
+@pytest.fixture
+def captured(engine_worker):
+    capture(*CAPTURED)
+    return engine_worker
 
 
 BAD_LINES = [
@@ -41,7 +56,7 @@ BAD_LINES = [
 ]
 
 
-def test_a_thousand_good_lines_and_ten_bad_ones(client, collector, engine_worker):
+def test_a_thousand_good_lines_and_ten_bad_ones(client, collector, captured):
     lines = []
     bad_numbers = {}
     for i in range(1010):
@@ -71,7 +86,7 @@ def test_a_thousand_good_lines_and_ten_bad_ones(client, collector, engine_worker
     assert Metric.objects.filter(name="cpu_busy").exists()
 
 
-def test_spec_row_1_counts_a_failed_line(client, collector, engine_worker):
+def test_spec_row_1_counts_a_failed_line(client, collector, captured):
     body = "series e:e1 m:m1=1\nseries e:e1\nproperty e:e1 t:t v:a=b\n"
     response = client.post(
         "/api/v1/command", body, content_type="text/plain",
@@ -84,7 +99,7 @@ def test_spec_row_1_counts_a_failed_line(client, collector, engine_worker):
     assert wait_for_events(2) == 2
 
 
-def test_gzip_bodies_are_accepted(client, collector, engine_worker):
+def test_gzip_bodies_are_accepted(client, collector, captured):
     payload = gzip.compress(b"series e:gz m:cpu=1\nseries e:gz m:cpu=2\n")
     response = client.post(
         "/api/v1/command", payload, content_type="text/plain",
@@ -103,7 +118,7 @@ def test_a_broken_gzip_body_is_a_clear_400(client, collector):
     assert "gzip" in response.json()["error"]
 
 
-def test_api_tokens_authenticate_as_their_user(client, collector, engine_worker):
+def test_api_tokens_authenticate_as_their_user(client, collector, captured):
     _token, raw = ApiToken.issue(collector, "script")
     response = client.post(
         "/api/v1/command", "series e:tok m:cpu=1", content_type="text/plain",
@@ -127,7 +142,7 @@ def test_bad_credentials_get_401_and_operators_403(client, operator):
     assert response.status_code == 403
 
 
-def test_spec_row_2_series_insert_with_null_is_nan(client, collector, engine_worker):
+def test_spec_row_2_series_insert_with_null_is_nan(client, collector, captured):
     response = client.post(
         "/api/v1/series/insert",
         '[{"entity":"e1","metric":"m1","data":[{"t":1462427358127,"v":null}]}]',

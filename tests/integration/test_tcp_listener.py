@@ -8,7 +8,7 @@ import pytest
 
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
-from rules.models import ReceivedBatch
+from tests.engine_helpers import make_rule, poll, window_sizes
 
 pytestmark = pytest.mark.integration
 
@@ -144,12 +144,11 @@ def test_quoted_values_may_span_lines(collected):
 
 
 def test_tcp_lines_reach_a_real_engine_worker(engine_worker):
+    make_rule("jvm", "jvm_memory_used_percent", "false", "length(10)")
     listener = running(hand_off)
     try:
         send(listener.port, b"series e:atsd m:jvm_memory_used_percent=55 t:host=axibase\n")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not ReceivedBatch.objects.exists():
-            time.sleep(0.05)
+        sizes = poll(lambda: window_sizes("jvm"), what="the sample in a window")
     finally:
         listener.stop()
-    assert ReceivedBatch.objects.get().events == 1
+    assert sizes == {"series-jvm_memory_used_percent-atsd-host=axibase": 1}

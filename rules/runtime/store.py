@@ -1,0 +1,219 @@
+"""The alert store: trigger events from the outbox become database rows.
+
+Idempotent by design: trigger records and history rows are keyed by the trigger's
+deterministic event id, alerts by (rule, window key), so storing the same outbox
+items twice (after a crash between commit and trim) changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from rules.expressions.formatting import format_value, round_significant
+from rules.models import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
+from rules.runtime.definitions import ALERT_HISTORY
+
+RULE_ERRORS_KEPT = 1000
+
+
+def _dt(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _tags_text(tags: dict[str, str]) -> str:
+    return ";".join(f"{k}={v}" for k, v in sorted(tags.items()))
+
+
+def text_value(trigger: dict) -> str:
+    """Alert ``textValue`` (spec §8): series value at 5 s.d., message text, property tags."""
+    if trigger["data_type"] == "message":
+        return trigger.get("text") or ""
+    if trigger["data_type"] == "property":
+        return ";".join(f"{k}={v}" for k, v in sorted(trigger["tags"].items()))
+    value = trigger["value"]
+    return "NaN" if value is None else round_significant(value)
+
+
+def history_text(trigger: dict) -> str:
+    """The default alert-history text (spec §8), used when no logging text renders."""
+    tags = format_value(trigger["tags"])
+    where = f"{trigger['entity']}, {trigger['metric']}, {tags}"
+    status = trigger["status"]
+    if status == "CANCEL":
+        return f"Cancel alert for {where}"
+    word = "Open" if status == "OPEN" else "Repeat"
+    value = trigger["value"]
+    shown = "NaN" if value is None else round_significant(value)
+    return f"{word} alert for {where}. Value: {shown}"
+
+
+def _fired(trigger: dict, action: str) -> bool:
+    return any(a["action"] == action and a["decision"] == "fire" for a in trigger["actions"])
+
+
+def _alert_fields(trigger: dict, partition: int) -> dict[str, Any]:
+    return {
+        "partition": partition,
+        "entity": trigger["entity"] or "",
+        "metric": trigger["metric"],
+        "tags": trigger["tags"],
+        "severity": trigger["severity"],
+        "repeat_count": trigger["repeat_count"],
+        "value": _num(trigger["value"]),
+        "open_value": _num(trigger["open_value"]),
+        "text_value": text_value(trigger),
+        "message": (trigger.get("text") or "") if trigger["data_type"] == "message" else "",
+        "open_date": _dt(trigger["open_time"]) or _dt(trigger["now_ms"]),
+        "last_event_date": _dt(trigger["update_time"] or trigger["now_ms"]),
+        "episode": trigger["episode"] or 0,
+        "window": trigger["window"],
+        "expression": trigger["expression"],
+        "rule_filter": trigger["rule_filter"],
+        "snapshot": {
+            k: trigger[k]
+            for k in ("statistics", "variables", "window_tags", "command_time", "open_time")
+        },
+    }
+
+
+def _history(event_id: str, trigger: dict) -> AlertHistory:
+    status = trigger["status"]
+    command_ms = trigger["command_time"] or trigger["now_ms"]
+    open_ms = trigger["open_time"]
+    end_ms = trigger["now_ms"]
+    return AlertHistory(
+        event_id=event_id,
+        date=_dt(command_ms - command_ms % 1000),
+        entity=trigger["entity"] or "",
+        metric=trigger["metric"],
+        tags=_tags_text(trigger["tags"]),
+        type=status,
+        value=_num(trigger["value"]),
+        alert=history_text(trigger),
+        severity="UNDEFINED" if status == "CANCEL" else trigger["severity"],
+        rule=trigger["rule"],
+        rule_expression=trigger["expression"],
+        rule_filter=trigger["rule_filter"],
+        window=trigger["window"],
+        repeat_count=trigger["repeat_count"],
+        alert_duration=0 if status == "OPEN" or open_ms is None else end_ms - open_ms,
+        alert_open_date=_dt(open_ms),
+        received_date=_dt(trigger["received_time"]),
+    )
+
+
+def store_items(partition: int, items: Iterable[dict]) -> list[str]:
+    """Persist outbox items in one transaction; returns the ids of new trigger records."""
+    triggers: list[tuple[str, dict]] = []
+    errors: list[dict] = []
+    for item in items:
+        if "trigger" in item:
+            triggers.append((item["id"], item["trigger"]))
+        else:
+            errors.append(item["error"])
+    new_ids: list[str] = []
+    with transaction.atomic():
+        if triggers:
+            ids = [event_id for event_id, _ in triggers]
+            known = set(
+                TriggerRecord.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
+            )
+            fresh = [(i, t) for i, t in triggers if i not in known]
+            TriggerRecord.objects.bulk_create(
+                [
+                    TriggerRecord(
+                        event_id=i, rule=t["rule"], window_key=t["window_key"],
+                        status=t["status"], reason=t["reason"], data=t,
+                    )
+                    for i, t in fresh
+                ]
+            )  # fmt: skip
+            new_ids = [i for i, _ in fresh]
+            history = []
+            for event_id, trigger in fresh:
+                _apply_alert(trigger, partition)
+                if _fired(trigger, ALERT_HISTORY):
+                    history.append(_history(event_id, trigger))
+            AlertHistory.objects.bulk_create(history)
+        if errors:
+            _store_errors(errors)
+    if new_ids:
+        from notifications.dispatch import dispatch_triggers
+
+        transaction.on_commit(lambda: dispatch_triggers(new_ids))
+    return new_ids
+
+
+def _apply_alert(trigger: dict, partition: int) -> None:
+    lookup = {"rule": trigger["rule"], "window_key": trigger["window_key"]}
+    status = trigger["status"]
+    if status == "CANCEL":
+        Alert.objects.filter(**lookup).delete()
+        return
+    fields = _alert_fields(trigger, partition)
+    if status == "OPEN":
+        fields["acknowledged"] = False
+    updated = Alert.objects.filter(**lookup).update(**fields)
+    if not updated:
+        Alert.objects.create(**lookup, **fields)
+
+
+def _store_errors(errors: list[dict]) -> None:
+    RuleErrorRecord.objects.bulk_create(
+        [
+            RuleErrorRecord(
+                time=_dt(e["time_ms"]),
+                rule=e["rule"],
+                error=e["error"],
+                expression=e.get("expression") or "",
+                command=json.dumps(e["command"]) if e.get("command") else "",
+                window_key=e.get("window_key") or "",
+            )
+            for e in errors
+        ]
+    )
+    trim_rule_errors()
+
+
+def record_rule_error(rule: str, error: str, expression: str = "", window_key: str = "") -> None:
+    """A rule error found outside an evaluation (a rule that cannot be installed)."""
+    RuleErrorRecord.objects.create(
+        time=datetime.now(tz=UTC), rule=rule, error=error, expression=expression,
+        window_key=window_key,
+    )  # fmt: skip
+    trim_rule_errors()
+
+
+def trim_rule_errors() -> None:
+    """Keep the newest RULE_ERRORS_KEPT rows (checked cheaply, trimmed with some slack)."""
+    if RuleErrorRecord.objects.count() <= RULE_ERRORS_KEPT + RULE_ERRORS_KEPT // 10:
+        return
+    keep = list(
+        RuleErrorRecord.objects.order_by("-time", "-id").values_list("id", flat=True)[
+            :RULE_ERRORS_KEPT
+        ]
+    )
+    RuleErrorRecord.objects.exclude(id__in=keep).delete()
+
+
+def reconcile(partition: int, active: set[tuple[str, str]]) -> int:
+    """Delete open alerts of ``partition`` whose window is no longer OPEN/REPEAT."""
+    stale = [
+        pk
+        for pk, rule, window_key in Alert.objects.filter(partition=partition).values_list(
+            "id", "rule", "window_key"
+        )
+        if (rule, window_key) not in active
+    ]
+    Alert.objects.filter(id__in=stale).delete()
+    return len(stale)

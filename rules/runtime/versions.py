@@ -1,0 +1,28 @@
+"""A rules version counter in Redis: bumped after every committed rule change.
+
+Ingest routers and engine partitions compare it with the version they loaded and
+reload when it moved, so a saved rule takes effect within about a second.
+"""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from rules.models import Rule
+from rules.runtime.redis_client import client, key
+
+RULES_VERSION = key("rules", "version")
+
+
+def current_version() -> int:
+    return int(client().get(RULES_VERSION) or 0)
+
+
+def bump_version() -> None:
+    client().incr(RULES_VERSION)
+
+
+@receiver(post_save, sender=Rule)
+@receiver(post_delete, sender=Rule)
+def _rule_changed(sender: type, **kwargs: object) -> None:
+    transaction.on_commit(bump_version)

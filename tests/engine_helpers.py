@@ -1,0 +1,68 @@
+"""Helpers for tests that run the real engine: rules, waiting, reading partitions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+
+from rules.models import Rule
+from rules.runtime import worker
+from rules.runtime.redis_client import client
+from rules.runtime.versions import bump_version
+
+
+def make_rule(name: str, metric: str, expression: str, window: str, **fields: Any) -> Rule:
+    rule = Rule.objects.create(
+        name=name, metric=metric, expression=expression, window=window, **fields
+    )
+    bump_version()  # tests may run outside a transaction commit hook
+    return rule
+
+
+def poll(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout} s")
+
+
+def window_sizes(rule: str) -> dict[str, int]:
+    """Window key → sample count, for windows of ``rule`` held in this process."""
+    out: dict[str, int] = {}
+    for partition in list(worker._partitions.values()):
+        runtime = partition.engine.rules.get(rule)
+        if runtime is not None:
+            for wr in list(runtime.windows.values()):
+                out[wr.display] = len(wr.window.times())
+    return out
+
+
+def reset_engine() -> None:
+    """A clean broker-side engine state: no partitions in memory, no checkpoints."""
+    worker.forget_partitions()
+    redis = client()
+    for name in redis.scan_iter("atsd:*"):
+        redis.delete(name)
+    from rules.ingest import handoff
+    from rules.runtime.worker import registry_cache
+
+    handoff._table = None
+    registry_cache.forget()
+
+
+def database_url() -> str:
+    """The URL of the test database, for engine workers started as subprocesses."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings["USER"] or ""
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    host = settings["HOST"] or "127.0.0.1"
+    port = settings["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
