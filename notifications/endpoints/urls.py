@@ -1,0 +1,25 @@
+"""URLs under ``notifications/`` (included by the root URLconf)."""
+
+from django.urls import path
+
+from atsd_alerts.views import not_yet
+from notifications.endpoints import views
+
+urlpatterns = [
+    path("", views.endpoint_list, name="endpoint-list"),
+    path(
+        "log/",
+        not_yet("Notification Log", "the notification delivery work"),
+        name="notification-log",
+    ),
+    path("new/", views.endpoint_choose_kind, name="endpoint-choose-kind"),
+    path("new/<str:kind>/", views.endpoint_create, name="endpoint-create"),
+    path("new/<str:kind>/test/", views.endpoint_test, name="endpoint-test-new"),
+    path("import/", views.endpoint_import, name="endpoint-import"),
+    path("export/", views.endpoint_export_all, name="endpoint-export"),
+    path("<int:pk>/", views.endpoint_edit, name="endpoint-edit"),
+    path("<int:pk>/test/", views.endpoint_test, name="endpoint-test"),
+    path("<int:pk>/delete/", views.endpoint_delete, name="endpoint-delete"),
+    path("<int:pk>/export/", views.endpoint_export_one, name="endpoint-export-one"),
+    path("<int:pk>/secret/<str:key>/", views.endpoint_secret, name="endpoint-secret"),
+]
