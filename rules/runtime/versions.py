@@ -22,7 +22,19 @@ def bump_version() -> None:
     client().incr(RULES_VERSION)
 
 
+def announce_rules_changed() -> None:
+    """Bump the version and wake every partition so it reloads now, not at its next event."""
+    from django.conf import settings
+
+    from rules.ingest.handoff import engine_queue
+    from rules.tasks import tick_partition
+
+    bump_version()
+    for partition in range(settings.ENGINE_PARTITIONS):
+        tick_partition.apply_async(args=[partition], queue=engine_queue(partition))
+
+
 @receiver(post_save, sender=Rule)
 @receiver(post_delete, sender=Rule)
 def _rule_changed(sender: type, **kwargs: object) -> None:
-    transaction.on_commit(bump_version)
+    transaction.on_commit(announce_rules_changed)
