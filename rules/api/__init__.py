@@ -1,0 +1,1 @@
+"""JSON Data API of the alert store (ATSD ``/api/v1/alerts/*``)."""
