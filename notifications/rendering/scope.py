@@ -1,0 +1,407 @@
+"""The names a notification text sees for one trigger (spec §4.4, §5.2).
+
+``TriggerScope`` implements ``rules.expressions.context.EvalContext`` over a
+``TriggerEvent`` snapshot, so placeholders render from plain data: the notify
+worker needs neither the engine's window nor the database. What the snapshot
+does not carry (entity and metric metadata, server URL and zone, the binding's
+repeat interval, the endpoint's link style) comes in a ``RenderInfo``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from notifications.rendering.links import (
+    LINK_STYLES,
+    LinkValue,
+    base_url,
+    chart_url,
+    csv_export_url,
+    entity_url,
+    html_export_url,
+    rule_url,
+)
+from rules.expressions.datetime_value import DateTime, get_zone
+from rules.expressions.formatting import format_duration, format_duration_interval
+from rules.expressions.functions.statistics import percentile_r6
+from rules.expressions.values import EntityValue, MetricValue
+
+if TYPE_CHECKING:
+    from rules.engine.evaluator import TriggerEvent
+
+RuleOpen = Callable[[str, str | None, str | None], bool]
+
+
+@dataclass(frozen=True)
+class RenderInfo:
+    """Everything a rendering needs besides the trigger snapshot.
+
+    ``link_style``: how link fields are inlined (``html``, ``markdown``, ``pipe``,
+    ``none`` = bare URL), from the endpoint type and message format.
+    ``map_format``: ``legacy`` ``{k=v}`` or ``modern`` ``[k: v]`` (spec §5.3).
+    ``details_style``: ``modern`` or ``legacy`` row set of the details table (§6).
+    ``properties``: property values of a property rule's command (the snapshot
+    keeps only its keys). ``repeat_interval``: the binding's REPEAT interval text,
+    ``''`` for ALL. ``threshold``: the winning override check, ``''`` without one.
+    """
+
+    server_url: str = ""
+    zone: str = "UTC"
+    map_format: str = "legacy"
+    link_style: str = "none"
+    details_style: str = "modern"
+    details_format: str = "ascii"  # detailsTable() without a format argument
+    entity_label: str | None = None
+    entity_tags: Mapping[str, str] = field(default_factory=dict)
+    entity_fields: Mapping[str, Any] = field(default_factory=dict)
+    metric_label: str | None = None
+    metric_tags: Mapping[str, str] = field(default_factory=dict)
+    metric_fields: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, str] = field(default_factory=dict)
+    repeat_interval: str = ""
+    threshold: str = ""
+    alert_message: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.link_style not in LINK_STYLES:
+            raise ValueError(f"unknown link style {self.link_style!r}")
+
+
+class SnapshotWindow:
+    """A ``SampleWindow`` over a snapshot's samples (recomputed: one render, not a hot path)."""
+
+    __slots__ = ("_finite", "_times", "_values")
+
+    def __init__(self, times: Sequence[int], values: Sequence[float]) -> None:
+        pairs = sorted(zip(times, values, strict=True), key=lambda p: p[0])
+        self._times = [int(t) for t, _ in pairs]
+        self._values = [float(v) for _, v in pairs]
+        self._finite = [v for v in self._values if not math.isnan(v)]
+
+    def times(self) -> Sequence[int]:
+        return self._times
+
+    def values(self) -> Sequence[float]:
+        return self._values
+
+    def count(self) -> int:
+        return len(self._finite)
+
+    def count_nan(self) -> int:
+        return len(self._values) - len(self._finite)
+
+    def sum(self) -> float:
+        return math.fsum(self._finite) if self._finite else math.nan
+
+    def avg(self) -> float:
+        return self.sum() / len(self._finite) if self._finite else math.nan
+
+    def min(self) -> float:
+        return min(self._finite) if self._finite else math.nan
+
+    def max(self) -> float:
+        return max(self._finite) if self._finite else math.nan
+
+    def first(self) -> float:
+        return self._finite[0] if self._finite else math.nan
+
+    def last(self) -> float:
+        return self._finite[-1] if self._finite else math.nan
+
+    def percentile(self, p: float) -> float:
+        return percentile_r6(sorted(self._finite), p)
+
+
+# -- text forms of the legacy date fields ------------------------------------------------
+
+
+def format_server_time(ms: int | None, zone: str) -> str | None:
+    """``yyyy-MM-dd HH:mm:ss z`` in the server zone (``2017-11-23 14:06:35 UTC``)."""
+    if ms is None:
+        return None
+    local = _local(ms, zone)
+    name = "UTC" if zone in ("UTC", "Z", "GMT", "Etc/UTC") else (local.tzname() or zone)
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + name
+
+
+def format_utc_datetime(ms: int | None) -> str | None:
+    """``yyyy-MM-ddTHH:mm:ssZ`` in UTC (``2017-11-23T14:06:35Z``)."""
+    if ms is None:
+        return None
+    return _local(ms, "UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_table_time(ms: int | None, zone: str) -> str | None:
+    """``yyyy-MM-dd HH:mm:ss`` in the server zone: details tables show the zone in a row."""
+    if ms is None:
+        return None
+    return _local(ms, zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def zone_description(zone: str, at_ms: int) -> str:
+    """The details table's ``timezone`` row: ``UTC (+00:00)``, ``Europe/Berlin (+01:00)``."""
+    offset = _local(at_ms, zone).utcoffset() or dt.timedelta(0)
+    total = int(offset.total_seconds())
+    sign = "+" if total >= 0 else "-"
+    hours, rest = divmod(abs(total), 3600)
+    return f"{zone} ({sign}{hours:02d}:{rest // 60:02d})"
+
+
+def _local(ms: int, zone: str) -> dt.datetime:
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return (epoch + dt.timedelta(milliseconds=int(ms))).astimezone(get_zone(zone))
+
+
+# -- command tags in network syntax ------------------------------------------------------
+
+_NEEDS_QUOTES = re.compile(r'[\s"=]|[\x00-\x1f\x7f]')
+
+
+def network_quote(text: str) -> str:
+    """A tag name or value as a network command writes it: quoted (``""`` for ``"``)
+    when empty or holding whitespace, quotes, ``=`` or control characters (spec §1.2)."""
+    if text and not _NEEDS_QUOTES.search(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def command_tags(tags: Mapping[str, str]) -> str:
+    """``t:mount_point=/ t:file_system=sda``: the tags in command order, network syntax."""
+    return " ".join(f"t:{network_quote(k)}={network_quote(str(v))}" for k, v in tags.items())
+
+
+# -- durations ------------------------------------------------------------------------
+
+
+def alert_duration_seconds(trigger: TriggerEvent, now_ms: int) -> int | None:
+    """Whole seconds since open (spec §5.4), up to the cancel at CANCEL; None while OPEN."""
+    if trigger.status == "OPEN" or trigger.open_time is None:
+        return None
+    end = now_ms
+    if trigger.status == "CANCEL" and trigger.cancel_time is not None:
+        end = trigger.cancel_time
+    return max(0, (end - trigger.open_time) // 1000)
+
+
+# -- the scope ----------------------------------------------------------------------
+
+_DATE_FIELDS = (
+    "open_time",
+    "repeat_time",
+    "cancel_time",
+    "change_time",
+    "add_time",
+    "previous_add_time",
+    "remove_time",
+    "update_time",
+    "command_time",
+    "command_first_time",
+    "command_last_time",
+)
+
+
+class TriggerScope:
+    """``EvalContext`` of a notification text for one trigger snapshot.
+
+    Every §5.2 field is available by name; user variables shadow fields (as in the
+    engine's window scope). Statistical functions see the snapshot's samples.
+    ``now_ms`` is the render clock (``now``, ``today``, alert durations); pass it
+    explicitly. ``content_services`` defaults to the details table and links of
+    ``notifications.rendering.details`` for this trigger.
+    """
+
+    def __init__(
+        self,
+        trigger: TriggerEvent,
+        info: RenderInfo | None = None,
+        *,
+        now_ms: int,
+        content_services: Any = None,
+        rule_open: RuleOpen | None = None,
+        round_numbers: bool = True,
+    ) -> None:
+        self.trigger = trigger
+        self.info = info or RenderInfo()
+        self.now_ms = int(now_ms)
+        self.zone = self.info.zone
+        self.window = SnapshotWindow(trigger.times, trigger.values)
+        self._rule_open = rule_open
+        if content_services is None:
+            from notifications.rendering.details import TriggerContent
+
+            content_services = TriggerContent(self, round_numbers=round_numbers)
+        self.content_services = content_services
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def link_style(self) -> str:
+        return self.info.link_style
+
+    @property
+    def map_format(self) -> str:
+        return self.info.map_format
+
+    # -- value objects ------------------------------------------------------------------
+
+    def entity_value(self) -> EntityValue | None:
+        name = self.trigger.entity
+        if name is None:
+            return None
+        info = self.info
+        return EntityValue(name, info.entity_label, info.entity_tags, **dict(info.entity_fields))
+
+    def metric_value(self) -> MetricValue:
+        info = self.info
+        return MetricValue(
+            self.trigger.metric, info.metric_label, info.metric_tags, **dict(info.metric_fields)
+        )
+
+    def link(self, kind: str) -> LinkValue | None:
+        """Link field ``kind`` (rule, entity, chart, csvExport, htmlExport) with its label."""
+        t = self.trigger
+        base = self.info.server_url
+        entity = t.entity or ""
+        if kind == "rule":
+            return LinkValue(rule_url(base, t.rule), t.rule)
+        if kind == "entity":
+            if not entity:
+                return None
+            return LinkValue(entity_url(base, entity), self.info.entity_label or entity)
+        if kind == "chart":
+            if t.data_type != "series" or not entity:
+                return None
+            return LinkValue(chart_url(base, t.metric, entity, t.window_tags), "Default")
+        if kind == "csvExport":
+            return LinkValue(csv_export_url(base, t.metric, entity), "CSV Export")
+        if kind == "htmlExport":
+            return LinkValue(html_export_url(base, t.metric, entity), "HTML Export")
+        raise ValueError(f"unknown link kind {kind!r}")
+
+    def alert_duration_seconds(self) -> int | None:
+        return alert_duration_seconds(self.trigger, self.now_ms)
+
+    # -- EvalContext ------------------------------------------------------------------
+
+    def lookup(self, name: str) -> Any:
+        """Value of ``name``; None (null, rendered ``''``) for unknown names."""
+        variables = self.trigger.variables
+        if name in variables:
+            return variables[name]
+        cache = self._cache
+        if name in cache:
+            return cache[name]
+        getter = _FIELDS.get(name)
+        value = getter(self) if getter is not None else None
+        cache[name] = value
+        return value
+
+    def line_value(self, metric: str) -> float | None:
+        return self.trigger.line_values.get(metric.lower())
+
+    def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
+        """Answered by the callback the caller supplies (the alert store); False without."""
+        if self._rule_open is None:
+            return False
+        return bool(self._rule_open(rule, entity, expression))
+
+
+def _dt(ms: int | None, zone: str) -> DateTime | None:
+    return None if ms is None else DateTime(ms, zone)
+
+
+def _date_field(name: str) -> Callable[[TriggerScope], Any]:
+    return lambda s: _dt(getattr(s.trigger, name), s.zone)
+
+
+def _message_field(kinds: tuple[str, ...], get: Callable[[TriggerEvent], Any]) -> Any:
+    return lambda s: get(s.trigger) if s.trigger.data_type in kinds else None
+
+
+def _window_duration(s: TriggerScope) -> int:
+    t = s.trigger
+    if t.command_first_time is None or t.command_last_time is None:
+        return 0
+    return t.command_last_time - t.command_first_time
+
+
+def _duration(fmt: Callable[[int], str]) -> Callable[[TriggerScope], str]:
+    def get(s: TriggerScope) -> str:
+        seconds = s.alert_duration_seconds()
+        return "" if seconds is None else fmt(seconds)
+
+    return get
+
+
+def _link_field(kind: str) -> Callable[[TriggerScope], Any]:
+    return lambda s: s.link(kind)
+
+
+_FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
+    "rule": lambda s: s.trigger.rule,
+    "rule_name": lambda s: s.trigger.rule,
+    "status": lambda s: s.trigger.status,
+    "alert_type": lambda s: s.trigger.status,
+    "before_status": lambda s: s.trigger.before_status,
+    "severity": lambda s: s.trigger.severity.lower(),
+    "condition": lambda s: s.trigger.expression,
+    "expression": lambda s: s.trigger.expression,
+    "rule_expression": lambda s: s.trigger.expression,
+    "rule_filter": lambda s: s.trigger.rule_filter,
+    "threshold": lambda s: s.info.threshold,
+    "window": lambda s: s.trigger.window,
+    "repeat_count": lambda s: s.trigger.repeat_count,
+    "repeat_interval": lambda s: s.info.repeat_interval,
+    "delay_expired": lambda s: s.trigger.delay_expired,
+    "min_interval_expired": lambda s: s.trigger.delay_expired,
+    "metric": TriggerScope.metric_value,
+    "entity": TriggerScope.entity_value,
+    "entity_label": lambda s: s.info.entity_label,
+    "entity_tags": lambda s: dict(s.info.entity_tags),
+    "tags": lambda s: dict(s.trigger.tags),
+    "event_tags": lambda s: dict(s.trigger.tags),
+    "window_entity": lambda s: s.trigger.window_entity,
+    "window_tags": lambda s: dict(s.trigger.window_tags),
+    "commandTags": lambda s: command_tags(s.trigger.tags),
+    "value": lambda s: s.trigger.value,
+    "open_value": lambda s: s.trigger.open_value,
+    "message": _message_field(("message",), lambda t: t.text),
+    "type": _message_field(("message", "property"), lambda t: t.message_type),
+    "source": _message_field(("message",), lambda t: t.message_source),
+    "keys": _message_field(("property",), lambda t: dict(t.keys)),
+    "properties": lambda s: dict(s.info.properties) if s.trigger.data_type == "property" else None,
+    "columns": lambda s: dict(s.trigger.variables),
+    "now": lambda s: DateTime(s.now_ms, s.zone),
+    "today": lambda s: DateTime(s.now_ms, s.zone).start_of_day(),
+    "yesterday": lambda s: DateTime(s.now_ms, s.zone).start_of_day().add(-1, "day"),
+    "tomorrow": lambda s: DateTime(s.now_ms, s.zone).start_of_day().add(1, "day"),
+    **{name: _date_field(name) for name in _DATE_FIELDS},
+    "window_duration": _window_duration,
+    "alert_duration": _duration(format_duration),
+    "alert_duration_interval": _duration(format_duration_interval),
+    "is_exiting": lambda s: s.trigger.is_exiting,
+    "timestamp": lambda s: s.trigger.command_time,
+    "received_time": lambda s: format_server_time(s.trigger.received_time, s.zone),
+    "received_datetime": lambda s: format_utc_datetime(s.trigger.received_time),
+    "event_time": lambda s: format_server_time(s.trigger.command_time, s.zone),
+    "event_datetime": lambda s: format_utc_datetime(s.trigger.command_time),
+    "alert_open_time": lambda s: format_server_time(s.trigger.open_time, s.zone),
+    "alert_open_datetime": lambda s: format_utc_datetime(s.trigger.open_time),
+    "window_first_time": lambda s: format_server_time(s.trigger.command_first_time, s.zone),
+    "window_first_datetime": lambda s: format_utc_datetime(s.trigger.command_first_time),
+    "alert_message": lambda s: s.info.alert_message,
+    "serverLink": lambda s: base_url(s.info.server_url),
+    "ruleLink": _link_field("rule"),
+    "entityLink": _link_field("entity"),
+    "chartLink": _link_field("chart"),
+    "csvExportLink": _link_field("csvExport"),
+    "htmlExportLink": _link_field("htmlExport"),
+    "content_services": lambda s: s.content_services,
+}
+
+#: Every field name a notification text can use besides user variables (spec §5.2).
+FIELD_NAMES = frozenset(name for name in _FIELDS if name != "content_services")
