@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.expressions import ast
+from rules.expressions import ast, fastpaths
 from rules.expressions.context import EvalContext
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.errors import (
@@ -22,6 +22,7 @@ from rules.expressions.errors import (
     ExpressionError,
 )
 from rules.expressions.functions import REGISTRY
+from rules.expressions.functions import statistics as stat_fns
 from rules.expressions.members import (
     STATIC_FIELDS,
     STATIC_METHODS,
@@ -49,6 +50,18 @@ KINDS = frozenset({"condition", "filter", "variable", "template"})
 DATE_NAMES = frozenset({"now", "today", "yesterday", "tomorrow"})
 # Functions whose first argument is itself an expression in a string literal.
 _NESTED_CONDITION_FUNCTIONS = frozenset({"countIf", "avgIf", "sumIf"})
+# Statistical functions that, called without arguments, return the window aggregate of
+# the same name (keyed by implementation, so aliases such as mean() are covered).
+_INCREMENTAL: dict[Callable[..., Any], str] = {
+    stat_fns.count: "count",
+    stat_fns.count_nan: "count_nan",
+    stat_fns.sum_: "sum",
+    stat_fns.avg: "avg",
+    stat_fns.min_: "min",
+    stat_fns.max_: "max",
+    stat_fns.first: "first",
+    stat_fns.last: "last",
+}
 
 
 @dataclass(frozen=True)
@@ -155,9 +168,13 @@ def _const(value: Any) -> Closure:
 
 
 class _Compiler:
-    def __init__(self, text: str, kind: str) -> None:
+    """``specialise=False`` compiles every node generically: the reference the fast paths
+    of ``rules.expressions.fastpaths`` are tested against."""
+
+    def __init__(self, text: str, kind: str, specialise: bool = True) -> None:
         self.text = text
         self.kind = kind
+        self.specialise = specialise
         self.functions_used: set[str] = set()
         self.names_used: set[str] = set()
 
@@ -250,8 +267,12 @@ class _Compiler:
         if node.name in _NESTED_CONDITION_FUNCTIONS and node.args:
             self._check_nested_condition(node.args[0])
         self.functions_used.add(node.name)
-        args = [self.compile(a) for a in node.args]
         impl = fn.impl
+        if statistical and self.specialise:
+            fast = _incremental_call(impl, node.args)
+            if fast is not None:
+                return fast
+        args = [self.compile(a) for a in node.args]
 
         if statistical:
 
@@ -279,15 +300,29 @@ class _Compiler:
 
     # -- operators -------------------------------------------------------------
     def c_Unary(self, node: ast.Unary) -> Closure:
+        folded = fastpaths.numeric_literal(node) if self.specialise else None
+        if folded is not None:
+            return _const(folded)
         operand = self.compile(node.operand)
         if node.op == "!":
+            if self.specialise and fastpaths.is_boolean(node.operand):
+                return fastpaths.negation(operand)
             return lambda ctx: not require_bool(operand(ctx), "operand of '!'")
         return lambda ctx: negate(operand(ctx))
 
     def c_Binary(self, node: ast.Binary) -> Closure:
+        op = node.op
+        specialise = self.specialise
+        if specialise and op in _COMPARISONS:
+            fast = self._compare_literal(node)
+            if fast is not None:
+                return fast
         left = self.compile(node.left)
         right = self.compile(node.right)
-        op = node.op
+        if specialise and op in ("&&", "||"):
+            lb, rb = fastpaths.is_boolean(node.left), fastpaths.is_boolean(node.right)
+            if lb or rb:
+                return fastpaths.logical(op, left, right, lb, rb)
         if op == "&&":
 
             def and_(ctx: Any) -> bool:
@@ -321,6 +356,16 @@ class _Compiler:
             return lambda ctx: contained_in(left(ctx), right(ctx)) != neg
         raise self.error(f"unsupported operator {op}", node)  # pragma: no cover
 
+    def _compare_literal(self, node: ast.Binary) -> Closure | None:
+        """A comparison of an expression with a numeric literal (either side), or None."""
+        c = fastpaths.numeric_literal(node.right)
+        if c is not None:
+            return fastpaths.compare_literal(node.op, self.compile(node.left), c, False)
+        c = fastpaths.numeric_literal(node.left)
+        if c is not None:
+            return fastpaths.compare_literal(node.op, self.compile(node.right), c, True)
+        return None
+
     def c_Between(self, node: ast.Between) -> Closure:
         operand = self.compile(node.operand)
         low = self.compile(node.low)
@@ -339,6 +384,26 @@ class _Compiler:
             return otherwise(ctx)
 
         return ternary
+
+
+_COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
+
+
+def _incremental_call(impl: Callable[..., Any], args: tuple[ast.Node, ...]) -> Closure | None:
+    """The window aggregate a statistical call reads, when the call is one of them
+    (``avg()``, ``max()``, ``percentile(95)``, ``median()``...), else None."""
+    if not args:
+        method = _INCREMENTAL.get(impl)
+        if method is not None:
+            return fastpaths.window_reader(method)
+        if impl is stat_fns.median:
+            return fastpaths.window_percentile(50.0)
+        return None
+    if impl is stat_fns.percentile and len(args) == 1:
+        p = fastpaths.numeric_literal(args[0])
+        if p is not None and 0 <= p <= 100:
+            return fastpaths.window_percentile(float(p))
+    return None
 
 
 def _arity_text(lo: int, hi: int | None) -> str:
