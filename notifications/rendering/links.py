@@ -28,6 +28,7 @@ class LinkValue(str):
     """A URL with the label it is shown with when a template inlines it."""
 
     __slots__ = ("label",)
+    label: str
 
     def __new__(cls, url: str, label: str) -> LinkValue:
         obj = super().__new__(cls, url)

@@ -178,10 +178,10 @@ def parse_template(template: str) -> ParsedTemplate:
             continue
         if directive == "if":
             flush()
-            node = _If([(_code(source, inner, m.start()), [])])
-            current.append(node)
-            stack.append((node, node.branches[0][1], source, m.start()))
-            current = node.branches[0][1]
+            if_node = _If([(_code(source, inner, m.start()), [])])
+            current.append(if_node)
+            stack.append((if_node, if_node.branches[0][1], source, m.start()))
+            current = if_node.branches[0][1]
         elif directive == "foreach":
             fm = _FOREACH.match(inner)
             flush()
@@ -190,12 +190,12 @@ def parse_template(template: str) -> ParsedTemplate:
                     PlaceholderError(inner, "expected '@foreach{item : collection}'", m.start())
                 )
                 code = _Code(source, inner, m.start(), None, None)
-                node = _Foreach("", code, [])
+                loop = _Foreach("", code, [])
             else:
-                node = _Foreach(fm.group(1), _code(source, fm.group(2), m.start()), [])
-            current.append(node)
-            stack.append((node, node.body, source, m.start()))
-            current = node.body
+                loop = _Foreach(fm.group(1), _code(source, fm.group(2), m.start()), [])
+            current.append(loop)
+            stack.append((loop, loop.body, source, m.start()))
+            current = loop.body
         elif directive == "else":
             top = stack[-1][0] if stack else None
             if not isinstance(top, _If) or top.branches[-1][0] is None:

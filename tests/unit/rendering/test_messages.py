@@ -95,3 +95,19 @@ def test_render_message_rejects_unknown_formats() -> None:
     trig = trigger("walkthrough_open")
     with pytest.raises(ValueError, match="message format"):
         render_message("x", trig, info(), now_ms=trig.now_ms, message_format="rtf")
+
+
+def test_arbitrary_templates_never_raise() -> None:
+    """Whatever an author types, rendering returns a result (errors are data, not raises)."""
+    import random
+
+    pieces = ["${", "}", "{", "$${", "@if{", "@else{", "@end{}", "@foreach{", "@{", "'", '"',
+              "\\", "value", " > 1", "entity", ":", "text ", "\n", "[", "]", "(", ")"]  # fmt: skip
+    rng = random.Random(20180222)
+    trig = trigger("walkthrough_open")
+    scope = TriggerScope(trig, info(), now_ms=trig.now_ms)
+    for _ in range(2000):
+        template = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for html_escape in (False, True):
+            result = render(template, scope, html_escape=html_escape)
+            assert isinstance(result.text, str)

@@ -17,8 +17,8 @@ from notifications.rendering import (
 from tests.unit.rendering.fixtures import info, trigger
 
 
-def _ms(*args: int, micro: int = 0) -> int:
-    return int(dt.datetime(*args, microsecond=micro, tzinfo=dt.UTC).timestamp() * 1000)
+def _ms(y: int, mo: int, d: int, h: int, mi: int, s: int, micro: int = 0) -> int:
+    return int(dt.datetime(y, mo, d, h, mi, s, micro, tzinfo=dt.UTC).timestamp() * 1000)
 
 
 def test_image_name_matches_the_screenshot() -> None:
@@ -117,6 +117,7 @@ def test_logging_text_errors_are_reported() -> None:
 def test_alert_durations(seconds: int, padded: str, interval: str) -> None:
     trig = trigger("walkthrough_repeat")
     # 999 ms past the whole second: durations count whole seconds.
+    assert trig.open_time is not None
     now_ms = trig.open_time + seconds * 1000 + 999
     scope = TriggerScope(trig, info(), now_ms=now_ms)
     assert render("${alert_duration}|${alert_duration_interval}", scope).text == (
