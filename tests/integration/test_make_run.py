@@ -65,16 +65,27 @@ def stack(tmp_path):
         log.close()
 
 
-def received_events(data_dir: Path) -> int:
+def open_alerts(data_dir: Path) -> list[tuple]:
     with sqlite3.connect(data_dir / "atsd-alerts.sqlite3", timeout=10) as db:
-        row = db.execute("select coalesce(sum(events), 0) from rules_receivedbatch").fetchone()
-    return row[0]
+        return db.execute("select rule, entity, repeat_count from rules_alert").fetchall()
+
+
+WALKTHROUGH = ROOT / "tests" / "fixtures" / "rulesxml" / "walkthrough_rules.xml"
 
 
 def test_make_run_serves_login_accepts_commands_and_stops_everything(stack):
     process, web_port, tcp_port, tmp_path = stack
     children = psutil.Process(process.pid).children(recursive=True)
     assert len(children) >= 6  # web, listener, engine, notify, beat, redis (+ gunicorn workers)
+
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env["DATA_DIR"] = str(tmp_path / "data")
+    env["REDIS_URL"] = f"redis+socket://{tmp_path / 'data' / 'redis.sock'}"
+    imported = subprocess.run(
+        [sys.executable, "manage.py", "import_rules", str(WALKTHROUGH), "--enable"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "created: atsd.jvm.low_memory" in imported.stdout
 
     with socket.create_connection(("127.0.0.1", tcp_port), timeout=5) as sock:
         sock.sendall(b"series e:atsd m:jvm_memory_used_percent=55 t:host=axibase\n")
@@ -88,7 +99,11 @@ def test_make_run_serves_login_accepts_commands_and_stops_everything(stack):
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.load(response) == {"fail": 0, "success": 1, "total": 1, "errors": []}
-    poll(lambda: received_events(tmp_path / "data") == 2, 30, "both samples reach the engine")
+    poll(
+        lambda: open_alerts(tmp_path / "data") == [("atsd.jvm.low_memory", "atsd", 1)],
+        30,
+        "the TCP sample opens the walkthrough alert and the HTTP one repeats it",
+    )
 
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 0
