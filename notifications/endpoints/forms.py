@@ -105,7 +105,6 @@ class EndpointForm(forms.ModelForm):
         label="Status",
         choices=[("true", "Enabled"), ("false", "Disabled")],
         coerce=lambda value: value == "true",
-        empty_value=True,
     )
     proxy_password = PasswordField(label="Proxy password", max_length=500)
 
@@ -218,7 +217,7 @@ class EndpointForm(forms.ModelForm):
         return self.cleaned_data.get(field_name) or stored
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = super().clean() or self.cleaned_data
         stored = self.instance.parameter_values() if self.instance.pk else {}
         secret = set(self.secret_keys())
         values: dict[str, str] = {}

@@ -87,7 +87,7 @@ def _error_summary(errors: dict[str, list[str]]) -> str:
 def _test_outcome(form: EndpointForm) -> tuple[TestOutcome | None, dict[str, list[str]]]:
     """Validate ``form`` for a Test: errors other than the name block it (a test needs no name)."""
     form.is_valid()
-    errors = {k: list(v) for k, v in form.errors.items() if k != "name"}
+    errors = {k: [str(m) for m in v] for k, v in form.errors.items() if k != "name"}
     if errors:
         return None, errors
     form.instance.name = form.instance.name or "(unsaved)"
