@@ -48,30 +48,40 @@ class Event:
     persist: bool = True
 
     def to_wire(self) -> list:
-        """A compact JSON-safe form; NaN travels as None."""
-        value = None if math.isnan(self.value) else self.value
-        line_values = {k: (None if math.isnan(v) else v) for k, v in self.line_values.items()}
-        return [
-            self.kind,
-            self.entity,
-            self.metric,
-            self.tags,
-            self.time_ms,
-            self.receive_ms,
-            value,
-            self.text,
-            line_values,
-            self.type,
-            self.source,
-            self.severity,
-            self.keys,
-            self.persist,
-        ]
+        """A compact JSON-safe list; NaN travels as None.
+
+        The first seven fields always travel; the rest only up to the last one that
+        differs from its default, and ``line_values`` only when it says more than
+        ``{metric: value}`` (most series lines carry one metric).
+        """
+        value = None if self.value != self.value else self.value  # NaN check without math
+        row: list = [self.kind, self.entity, self.metric, self.tags, self.time_ms,
+                     self.receive_ms, value]  # fmt: skip
+        line_values = self.line_values
+        if len(line_values) == 1 and self.metric in line_values:
+            lv = None
+        elif line_values:
+            lv = {k: (None if v != v else v) for k, v in line_values.items()}
+        else:
+            lv = {}
+        extras = [self.text, lv, self.type, self.source, self.severity, self.keys or None,
+                  None if self.persist else False]  # fmt: skip
+        while extras and extras[-1] is None:
+            extras.pop()
+        row.extend(extras)
+        return row
 
     @classmethod
     def from_wire(cls, row: list) -> Event:
-        (kind, entity, metric, tags, time_ms, receive_ms, value, text, line_values,
-         type_, source, severity, keys, persist) = row  # fmt: skip
+        """Inverse of ``to_wire``."""
+        kind, entity, metric, tags, time_ms, receive_ms, value = row[:7]
+        extras = row[7:] + [None] * (14 - len(row))
+        text, lv, type_, source, severity, keys, persist = extras
+        value = math.nan if value is None else value
+        if lv is None:
+            line_values = {metric: value} if kind == SERIES else {}
+        else:
+            line_values = {k: (math.nan if v is None else v) for k, v in lv.items()}
         return cls(
             kind=kind,
             entity=entity,
@@ -79,12 +89,12 @@ class Event:
             tags=tags,
             time_ms=time_ms,
             receive_ms=receive_ms,
-            value=math.nan if value is None else value,
+            value=value,
             text=text,
-            line_values={k: (math.nan if v is None else v) for k, v in line_values.items()},
+            line_values=line_values,
             type=type_,
             source=source,
             severity=severity,
-            keys=keys,
-            persist=persist,
+            keys=keys or {},
+            persist=persist is not False,
         )

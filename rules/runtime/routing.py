@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable
 
 from rules.engine.filters import data_type_of
-from rules.engine.grouping import Grouping
+from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, Grouping
 from rules.engine.scope import event_tags
 from rules.ingest.events import Event
 from rules.runtime.definitions import load_definitions
@@ -23,12 +23,25 @@ from rules.runtime.versions import current_version
 RELOAD_CHECK_S = 1.0
 
 
+def _ignores_tags(grouping: Grouping) -> bool:
+    return grouping.strategy == NO_TAGS or (grouping.strategy == DEFINED_TAGS and not grouping.tags)
+
+
+CACHE_LIMIT = 200_000
+
+
 class RouteTable:
-    """Rules indexed by (data type, metric) with their grouping, reloaded on change."""
+    """Rules indexed by (data type, metric) with their grouping, reloaded on change.
+
+    When no rule of a (data type, metric) groups by tags, an event's partitions depend
+    on its entity alone and are cached per entity: the common case costs a dict lookup.
+    """
 
     def __init__(self, partitions: int) -> None:
         self.partitions = partitions
         self._index: dict[tuple[str, str], list[tuple[str, Grouping]]] = {}
+        self._tagless: set[tuple[str, str]] = set()
+        self._by_entity: dict[tuple[str, str, str], list[tuple[int, list[str]]]] = {}
         self._version: int | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -46,6 +59,10 @@ class RouteTable:
             for rule in load_definitions():
                 index.setdefault(data_type_of(rule.metric), []).append((rule.name, rule.grouping))
             self._index = index
+            self._tagless = {
+                k for k, targets in index.items() if all(_ignores_tags(g) for _, g in targets)
+            }
+            self._by_entity = {}
             self._version = version
 
     def partition_of(self, rule: str, grouping: Grouping, event: Event, metric: str) -> int:
@@ -55,23 +72,38 @@ class RouteTable:
         text = f"{rule}\x1f{key[2]}\x1f" + "\x1f".join(f"{k}={v}" for k, v in key[3])
         return zlib.crc32(text.encode("utf-8")) % self.partitions
 
+    def _targets(self, event: Event, targets: list[tuple[str, Grouping]]) -> list:
+        by_partition: dict[int, list[str]] = {}
+        for name, grouping in targets:
+            partition = self.partition_of(name, grouping, event, event.metric)
+            by_partition.setdefault(partition, []).append(name)
+        return list(by_partition.items())
+
     def route(self, events: Iterable[Event]) -> dict[int, list[list]]:
         """Partition → rows ``[event wire form, [rule names]]`` in arrival order."""
         self.refresh()
         index = self._index
+        tagless = self._tagless
+        cache = self._by_entity
         out: dict[int, list[list]] = {}
         for event in events:
-            targets = index.get((event.kind, event.metric))
+            kind_metric = (event.kind, event.metric)
+            targets = index.get(kind_metric)
             if not targets:
                 continue
-            if len(targets) == 1 and self.partitions == 1:
-                out.setdefault(0, []).append([event.to_wire(), [targets[0][0]]])
-                continue
-            by_partition: dict[int, list[str]] = {}
-            for name, grouping in targets:
-                partition = self.partition_of(name, grouping, event, event.metric)
-                by_partition.setdefault(partition, []).append(name)
+            if kind_metric in tagless:
+                cache_key = (event.kind, event.metric, event.entity)
+                routes = cache.get(cache_key)
+                if routes is None:
+                    if len(cache) >= CACHE_LIMIT:
+                        cache.clear()
+                    routes = cache[cache_key] = self._targets(event, targets)
+            else:
+                routes = self._targets(event, targets)
             wire = event.to_wire()
-            for partition, names in by_partition.items():
-                out.setdefault(partition, []).append([wire, names])
+            for partition, names in routes:
+                rows = out.get(partition)
+                if rows is None:
+                    rows = out[partition] = []
+                rows.append([wire, names])
         return out
