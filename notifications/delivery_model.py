@@ -1,0 +1,75 @@
+"""Deliveries: one row per (trigger event, binding), written before anything is sent.
+
+Design invariants 2 and 3: a row exists before the request leaves; tasks claim rows
+with a conditional update; each HTTP request is a ``DeliveryAttempt`` (the
+Notification Log); for one window and one endpoint rows go out in ``sequence`` order.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "PENDING"  # waiting for its turn or for a retry
+    SENDING = "SENDING"  # claimed by a notify task
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"  # permanent error or retries exhausted
+    CANCELLED = "CANCELLED"  # cancelAction(), empty text, disabled endpoint
+
+
+class Delivery(models.Model):
+    event_id = models.CharField(max_length=96)  # rules TriggerRecord.event_id
+    rule_name = models.CharField(max_length=512, db_index=True)
+    binding_name = models.CharField(max_length=256)
+    endpoint_name = models.CharField(max_length=256)
+    window_key = models.CharField(max_length=2048)
+    entity = models.CharField(max_length=512, blank=True)
+    trigger = models.CharField(max_length=8)  # OPEN / REPEAT / CANCEL
+    repeat_count = models.IntegerField(default=0)
+    # Order key: deliveries of one (rule, window, endpoint) go out oldest first.
+    order_key = models.CharField(max_length=64, db_index=True)
+    sequence = models.BigIntegerField()
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, db_index=True)
+    deadline = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True)
+    message_preview = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "binding_name"], name="one_delivery_per_event_binding"
+            ),
+        ]
+        indexes = [models.Index(fields=["order_key", "status", "sequence"])]
+
+    def __str__(self) -> str:
+        return f"{self.trigger} {self.rule_name} → {self.endpoint_name} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One outgoing request: the Notification Log (spec §7.6)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="log")
+    time = models.DateTimeField(db_index=True)
+    attempt = models.PositiveIntegerField()
+    request = models.CharField(max_length=32)  # notification / file / message
+    endpoint_kind = models.CharField(max_length=32)
+    response_code = models.IntegerField(default=0)  # 0 = no connection
+    status = models.CharField(max_length=16)  # OK / ERROR / CANCELLED / RETRY
+    latency_ms = models.FloatField(null=True)
+    error = models.TextField(blank=True)  # the server's error text, never a token
+    response_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.status} {self.response_code}"
