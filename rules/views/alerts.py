@@ -112,7 +112,8 @@ def _rows_context(request: HttpRequest) -> dict[str, Any]:
             "alert": a,
             "entity_label": labels.get(a.entity, ""),
             "rule_url": links[a.rule],
-            "value": format_value(a.value),
+            # Message and property alerts have no number: their text is the value (§8).
+            "value": format_value(a.value) or a.text_value,
             "open_value": format_value(a.open_value),
         }
         for a in shown

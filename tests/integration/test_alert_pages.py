@@ -52,6 +52,11 @@ def test_open_alerts_shows_every_column(operator_client):
         assert text in page, text
 
 
+def test_message_alerts_show_their_text_as_the_value(operator_client):
+    make_alert(metric="message", value=None, open_value=None, text_value="push to main")
+    assert ">push to main<" in _rows(operator_client.get(reverse("open-alerts")))
+
+
 def test_operators_see_no_delete_action_and_administrators_do(client, operator, administrator):
     alert = make_alert()
     delete_url = reverse("alert-delete", args=[alert.pk])
