@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lxml import etree
+
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
+from rules.rulesxml.safe_xml import parse_document
 
 # The logging action (Logging tab): writes alert history records (spec §8).
 ALERT_HISTORY = "alert-history"
+# Web-notification bindings are actions named after the binding: "web:<name>".
+WEB_PREFIX = "web:"
 
 
 def strategy_of(data: dict | None) -> RepeatStrategy:
@@ -46,8 +51,65 @@ def time_filter_ms(rule: Rule) -> int:
     return rule.time_filter_count * UNIT_MS[rule.time_filter_unit.lower()]
 
 
+def _child(element: etree._Element, tag: str) -> str:
+    found = element.find(tag)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _flag(element: etree._Element, tag: str) -> bool:
+    return _child(element, tag).lower() == "true"
+
+
+def web_actions(rule: Rule) -> list[ActionSettings]:
+    """Action settings of the rule's web-notification bindings (spec §2.3).
+
+    Read from the ``<webNotification>`` elements the rule keeps (the notifications app
+    keeps them in step with its bindings), so the engine needs nothing from that app.
+    Disabled bindings and bindings used in overrides only (no overrides run yet,
+    spec §3.7) get no action.
+    """
+    actions = []
+    for raw in rule.web_notifications_xml:
+        element = parse_document(raw.encode("utf-8"))
+        if _flag(element, "disabled") or _flag(element, "use-in-threshold-only"):
+            continue
+        name = _child(element, "name")
+        if not name:
+            continue
+        delay_ms = 0
+        delay = element.find("first-delay")
+        if delay is not None:
+            count = int(_child(delay, "intervalCount") or 0)
+            unit = (_child(delay, "intervalUnit") or "SECOND").lower()
+            delay_ms = count * UNIT_MS.get(unit, 1000)
+        repeat = element.find("repeat-interval")
+        strategy = (
+            strategy_of(
+                {
+                    "type": _child(repeat, "type"),
+                    "count": _child(repeat, "intervalCount") or 1,
+                    "unit": _child(repeat, "intervalUnit"),
+                }
+            )
+            if repeat is not None
+            else RepeatStrategy()
+        )
+        actions.append(
+            ActionSettings(
+                WEB_PREFIX + name,
+                on_open=_flag(element, "first-enabled"),
+                on_repeat=_flag(element, "repeat-enabled"),
+                on_cancel=_flag(element, "cancel-enabled"),
+                strategy=strategy,
+                delay_ms=delay_ms,
+            )
+        )
+    return actions
+
+
 def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> RuleDefinition:
     actions = [a for a in (history_action(rule),) if a is not None]
+    actions.extend(web_actions(rule))
     actions.extend(extra_actions)
     return RuleDefinition(
         name=rule.name,
