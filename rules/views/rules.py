@@ -11,7 +11,7 @@ import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from atsd_alerts.accounts import administrator_required, is_administrator, viewer_required
 from rules.forms import ImportForm, RuleForm, display_window
+from rules.models import Alert
 from rules.models.rule import Rule
 from rules.rulesxml import export_rules
 
@@ -40,8 +41,16 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     if metric:
         queryset = queryset.filter(metric__icontains=metric)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = [rule.name for rule in page]
+    open_alerts = dict(
+        Alert.objects.filter(rule__in=names)
+        .values("rule")
+        .annotate(n=Count("id"))
+        .values_list("rule", "n")
+    )
     for rule in page:
         rule.window_display = display_window(rule.window)  # type: ignore[attr-defined]
+        rule.open_alerts = open_alerts.get(rule.name, 0)  # type: ignore[attr-defined]
     filters = request.GET.copy()
     filters.pop("page", None)
     context = {

@@ -139,3 +139,11 @@ def test_timers_feed_scheduled_rules(engine_worker):
     emit_timer.apply(args=["timer_15s"])
     alert = poll(lambda: alert_of("every-15s"), what="timer event opened the rule")
     assert alert.entity == "atsd"
+
+
+def test_the_rules_list_counts_open_alerts(tcp, admin_client):
+    make_rule("counted", "temperature", "value > 50", "length(1)")
+    tcp("series e:a m:temperature=55", "series e:b m:temperature=56")
+    poll(lambda: Alert.objects.filter(rule="counted").count() == 2, what="two alerts")
+    page = admin_client.get("/rules/?name=counted").content.decode()
+    assert '/alerts/open/?rule=counted">2</a>' in page
