@@ -51,6 +51,7 @@ class CommandListener:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-handoff")
         self._server: asyncio.Server | None = None
         self._ticker: asyncio.Task | None = None
+        self._clients: dict[asyncio.Task, asyncio.StreamWriter] = {}
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (0 = any free port); returns the bound port."""
@@ -59,9 +60,13 @@ class CommandListener:
         return self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        """Stop accepting, let open connections finish what they sent, flush, return."""
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
+        for writer in list(self._clients.values()):
+            writer.transport.close()  # the reader sees end of stream and hands off its tail
+        if self._clients:
+            await asyncio.wait(list(self._clients), timeout=10)
         if self._ticker is not None:
             self._ticker.cancel()
         await self.flush()
@@ -90,6 +95,9 @@ class CommandListener:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         peer = writer.get_extra_info("peername")
+        task = asyncio.current_task()
+        if task is not None:
+            self._clients[task] = writer
         splitter = LineSplitter()
         try:
             while True:
@@ -107,6 +115,8 @@ class CommandListener:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
+            if task is not None:
+                self._clients.pop(task, None)
             await self.flush()
             writer.close()
             with contextlib.suppress(ConnectionError):
