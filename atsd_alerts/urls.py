@@ -6,9 +6,6 @@ from atsd_alerts import views as site
 from rules.ingest import api as ingest_api
 from rules.views import registry
 
-ENGINE = "the running engine"
-NOTIFY = "web notifications"
-
 urlpatterns = [
     path("", site.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
