@@ -276,14 +276,6 @@ class TriggerEvent:
 # -- runtime ----------------------------------------------------------------------------
 
 
-def _entity_of(event: Event) -> str:
-    return event.entity
-
-
-def _no_entity(event: Event) -> None:
-    return None
-
-
 class WindowRuntime:
     """One window of one rule: its key, samples and state."""
 
@@ -352,9 +344,19 @@ class RuleRuntime:
         self.discard_previous = rule.discard_previous_values
         g = rule.grouping
         self.no_tags = g.strategy == NO_TAGS or (g.strategy == DEFINED_TAGS and not g.tags)
-        self.entity_part: Callable[[Event], str | None] = (
-            _no_entity if g.disable_entity_grouping else _entity_of
-        )
+        self.entity_grouping = not g.disable_entity_grouping
+        # Windows keep min/max structures only for rules that can ask for them; without
+        # the compiler's functions_used (another compiler), assume they can.
+        used: set[str] | None = set()
+        for expr in (self.condition, *self.variable_exprs.values()):
+            names = getattr(expr, "functions_used", None)
+            if names is None:
+                used = None
+                break
+            used.update(names)  # type: ignore[union-attr]
+        self.track_min = used is None or "min" in used
+        self.track_max = used is None or "max" in used
+        self.condition_eval = self.condition.evaluate
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
@@ -370,7 +372,9 @@ class RuleRuntime:
         return sev
 
     def new_window(self, key: WindowKey) -> WindowRuntime:
-        wr = WindowRuntime(key, self.spec.new_window())
+        wr = WindowRuntime(
+            key, self.spec.new_window(track_min=self.track_min, track_max=self.track_max)
+        )
         self.windows[_local_key(key[2], key[3])] = wr
         return wr
 
@@ -401,7 +405,7 @@ class RuleRuntime:
                 log((t, event.entity, event.metric, STEP_EXPIRED))
             return
         if self.no_tags:
-            local = self.entity_part(event)
+            local = event.entity if self.entity_grouping else None
             wr = self.windows.get(local)
             if wr is None:
                 wr = self.new_window((self.kind, self.metric, local, ()))
@@ -441,7 +445,22 @@ class RuleRuntime:
         st.update_time = now_ms
         if log is not None:
             log((t, event.entity, event.metric, ACCEPTED))
-        self.evaluate(wr, now_ms, out, "evaluation")
+        # evaluate(), inlined up to the common CANCEL → CANCEL outcome
+        scope = self.scope
+        scope.wr = wr  # WindowScope.bind, inlined
+        scope.window = w
+        scope.event = event
+        scope.now_ms = now_ms
+        if scope._vars:
+            scope._vars = {}
+        try:
+            result = self.condition_eval(scope)
+        except Exception as exc:  # user expressions fail in many ways; each is a Rule Error
+            self._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression)
+            return
+        if result is False and st.status == CANCEL:
+            return
+        self._decide(wr, scope, result, now_ms, out, "evaluation")
 
     def run_exits(self, wr: WindowRuntime, now_ms: int, out: list[TriggerEvent]) -> None:
         """Check On Exit: evaluate once per expired sample, oldest first (§3.3)."""
@@ -456,15 +475,26 @@ class RuleRuntime:
         """Condition → status → trigger. Errors leave the status unchanged (§3.4)."""
         scope = self.scope.bind(wr, now_ms)
         try:
-            result = self.condition.evaluate(scope)
+            result = self.condition_eval(scope)
         except Exception as exc:  # user expressions fail in many ways; each is a Rule Error
             self._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression)
             return
+        if result is False and wr.state.status == CANCEL:
+            return  # CANCEL → CANCEL: nothing to do, the common case
+        self._decide(wr, scope, result, now_ms, out, reason)
+
+    def _decide(
+        self,
+        wr: WindowRuntime,
+        scope: WindowScope,
+        result: Any,
+        now_ms: int,
+        out: list[TriggerEvent],
+        reason: str,
+    ) -> None:
+        """The rest of ``evaluate`` once the condition's result is known."""
         st = wr.state
-        if result is False:
-            if st.status == CANCEL:
-                return  # CANCEL → CANCEL: nothing to do, the common case
-        elif result is not True:
+        if result is not False and result is not True:
             self._fail(
                 wr, now_ms,
                 f"condition returned {type(result).__name__} {result!r}, not a boolean",

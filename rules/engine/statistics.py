@@ -10,7 +10,8 @@ possible:
 * first, last: O(1) from a deque of the non-NaN values in order.
 * min, max: O(1) amortised from monotonic deques while samples arrive in time order.
   A late (middle) insert breaks the monotonic-deque invariant, so the sequence then
-  switches to a ``SortedList`` and min/max become O(log n) until it empties.
+  switches to a ``SortedList`` and min/max become O(log n) until it empties. Windows of
+  rules that never ask for min()/max() keep no deque for it (see ``RunningStats``).
 * percentile/median: O(log n) per update from a ``SortedList`` that is built on the
   first percentile request and maintained from then on (windows whose condition never
   asks for a percentile never pay for it).
@@ -22,6 +23,7 @@ rare path by construction (ATSD collectors send in time order).
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import islice
@@ -56,34 +58,50 @@ class RunningStats:
     Contract: ``append`` adds the newest value, ``insert(index, v)`` adds a value at a
     position of the full sequence (NaN included), ``popleft`` removes the oldest. The
     aggregate methods follow spec §4.5 (empty → NaN, counts → 0).
+
+    ``track_min``/``track_max`` False skip the monotonic deque of that aggregate: the
+    engine turns them off for rules whose expressions never call min()/max(), and a
+    call then scans the values, O(n) (trigger snapshots and window summaries only).
     """
 
     __slots__ = (
         "_all",
         "_comp",
-        "_head",
+        "_maxh",
         "_maxq",
+        "_minh",
         "_minq",
         "_n_nan",
         "_nn",
-        "_pushed",
         "_sorted",
         "_sum",
+        "_track_max",
+        "_track_min",
         "_want_sorted",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, track_min: bool = True, track_max: bool = True) -> None:
         self._all: deque[float] = deque()  # every value, NaN included, oldest first
-        self._nn: deque[float] = deque()  # non-NaN values, oldest first
+        # Non-NaN values, oldest first, kept only while NaN values are present: without
+        # them ``_all`` is that sequence (the common case, one deque less per sample).
+        # Built on the first NaN; each value is copied into it at most once while it
+        # stays, so O(1) amortised.
+        self._nn: deque[float] | None = None
         self._n_nan = 0
         self._sum = 0.0
         self._comp = 0.0  # Neumaier compensation term
-        # Monotonic deques of (absolute index, value); absolute index = how many values
-        # were appended before this one, so the oldest value's index is ``_head``.
-        self._maxq: deque[tuple[int, float]] | None = deque()
-        self._minq: deque[tuple[int, float]] | None = deque()
-        self._head = 0
-        self._pushed = 0
+        self._track_min = track_min
+        self._track_max = track_max
+        # Monotonic queues of values in arrival order: _maxq non-increasing, _minq
+        # non-decreasing, from the head index _maxh/_minh on; the head is the aggregate.
+        # Equal values are all kept, so when the oldest value leaves, it is the head
+        # exactly when it equals the head. Plain double arrays rather than deques of
+        # float objects: the comparisons then never touch the (long evicted from cache)
+        # float objects of earlier samples, which dominated the cost with many windows.
+        self._maxq: array[float] | None = array("d") if track_max else None
+        self._minq: array[float] | None = array("d") if track_min else None
+        self._maxh = 0
+        self._minh = 0
         self._sorted: SortedList | None = None
         self._want_sorted = False  # a percentile was asked for: keep the SortedList
 
@@ -92,12 +110,14 @@ class RunningStats:
     def append(self, v: float) -> None:
         """Add ``v`` as the newest value."""
         self._all.append(v)
-        idx = self._pushed
-        self._pushed = idx + 1
         if v != v:  # NaN: only counted
+            if self._nn is None:
+                self._nn = deque(x for x in self._all if x == x)
             self._n_nan += 1
             return
-        self._nn.append(v)
+        nn = self._nn
+        if nn is not None:
+            nn.append(v)
         # Neumaier summation, inlined: this runs once per sample.
         s = self._sum
         t = s + v
@@ -109,14 +129,24 @@ class RunningStats:
         if self._sorted is not None:
             self._sorted.add(v)
             return
-        maxq = self._maxq
-        while maxq and maxq[-1][1] <= v:  # type: ignore[union-attr]
-            maxq.pop()  # type: ignore[union-attr]
-        maxq.append((idx, v))  # type: ignore[union-attr]
-        minq = self._minq
-        while minq and minq[-1][1] >= v:  # type: ignore[union-attr]
-            minq.pop()  # type: ignore[union-attr]
-        minq.append((idx, v))  # type: ignore[union-attr]
+        q = self._maxq
+        if q is not None:
+            h = self._maxh
+            n = m = len(q)
+            while m > h and q[m - 1] < v:
+                m -= 1
+            if m < n:
+                del q[m:]
+            q.append(v)
+        q = self._minq
+        if q is not None:
+            h = self._minh
+            n = m = len(q)
+            while m > h and q[m - 1] > v:
+                m -= 1
+            if m < n:
+                del q[m:]
+            q.append(v)
 
     def insert(self, index: int, v: float) -> None:
         """Add ``v`` at position ``index`` of the full sequence (a late sample)."""
@@ -126,28 +156,33 @@ class RunningStats:
             return
         # Position among the non-NaN values = non-NaN values before ``index``.
         nn_index = index - sum(1 for x in islice(self._all, index) if x != x)
-        self._all.insert(index, v)
-        self._pushed += 1
         if self._sorted is None:
-            # The monotonic deques locate values by arrival order, which any middle insert
-            # (NaN included) shifts; ordered storage keeps min/max exact from here on.
+            # The monotonic deques rely on arrival order matching sequence order, which
+            # a middle insert breaks; ordered storage keeps min/max exact from here on.
             self._build_sorted()
         if v != v:
+            if self._nn is None:
+                self._nn = deque(self._all)
+            self._all.insert(index, v)
             self._n_nan += 1
             return
-        self._nn.insert(nn_index, v)
+        self._all.insert(index, v)
+        if self._nn is not None:
+            self._nn.insert(nn_index, v)
         self._add_sum(v)
         self._sorted.add(v)  # type: ignore[union-attr]
 
     def popleft(self) -> float:
         """Remove and return the oldest value (NaN included). IndexError when empty."""
         v = self._all.popleft()
-        idx = self._head
-        self._head = idx + 1
         if v != v:
             self._n_nan -= 1
+            if not self._n_nan:
+                self._nn = None
         else:
-            self._nn.popleft()
+            nn = self._nn
+            if nn is not None:
+                nn.popleft()
             s = self._sum
             t = s - v
             if (s if s >= 0 else -s) >= (v if v >= 0 else -v):
@@ -158,12 +193,12 @@ class RunningStats:
             if self._sorted is not None:
                 self._sorted.remove(v)
             else:
-                maxq = self._maxq
-                if maxq and maxq[0][0] == idx:  # type: ignore[index]
-                    maxq.popleft()  # type: ignore[union-attr]
-                minq = self._minq
-                if minq and minq[0][0] == idx:  # type: ignore[index]
-                    minq.popleft()  # type: ignore[union-attr]
+                q = self._maxq
+                if q is not None and q[self._maxh] == v:
+                    self._maxh = _advance(q, self._maxh)
+                q = self._minq
+                if q is not None and q[self._minh] == v:
+                    self._minh = _advance(q, self._minh)
         if not self._all:
             self._reset_empty()
         return v
@@ -176,18 +211,18 @@ class RunningStats:
     def _reset_empty(self) -> None:
         # An empty sequence has an exact sum of 0; dropping accumulated rounding here
         # keeps the compensated sum from drifting over a long-lived window.
-        self._nn.clear()
+        self._nn = None
         self._n_nan = 0
         self._sum = 0.0
         self._comp = 0.0
-        self._head = self._pushed
         if self._want_sorted:
             self._sorted = SortedList()
             self._maxq = self._minq = None
         else:
             self._sorted = None
-            self._maxq = deque()
-            self._minq = deque()
+            self._maxq = array("d") if self._track_max else None
+            self._minq = array("d") if self._track_min else None
+        self._maxh = self._minh = 0
 
     def _add_sum(self, x: float) -> None:
         s = self._sum
@@ -199,7 +234,7 @@ class RunningStats:
         self._sum = t
 
     def _build_sorted(self) -> None:
-        self._sorted = SortedList(self._nn)
+        self._sorted = SortedList(self._all if self._nn is None else self._nn)
         self._maxq = self._minq = None
 
     # -- reads ---------------------------------------------------------------------
@@ -211,39 +246,51 @@ class RunningStats:
         """All values, NaN included, oldest first (a copy)."""
         return list(self._all)
 
+    def _non_nan(self) -> deque[float]:
+        nn = self._nn
+        return self._all if nn is None else nn
+
     def count(self) -> int:
-        return len(self._nn)
+        return len(self._all) - self._n_nan
 
     def count_nan(self) -> int:
         return self._n_nan
 
     def sum(self) -> float:
-        return self._sum + self._comp if self._nn else NAN
+        return self._sum + self._comp if len(self._all) > self._n_nan else NAN
 
     def avg(self) -> float:
-        n = len(self._nn)
+        n = len(self._all) - self._n_nan
         return (self._sum + self._comp) / n if n else NAN
 
     def min(self) -> float:
-        if not self._nn:
+        nn = self._non_nan()
+        if not nn:
             return NAN
         if self._sorted is not None:
             return self._sorted[0]
-        return self._minq[0][1]  # type: ignore[index]
+        q = self._minq
+        return q[self._minh] if q is not None else min(nn)
 
     def max(self) -> float:
-        if not self._nn:
+        nn = self._non_nan()
+        if not nn:
             return NAN
         if self._sorted is not None:
             return self._sorted[-1]
-        return self._maxq[0][1]  # type: ignore[index]
+        q = self._maxq
+        return q[self._maxh] if q is not None else max(nn)
 
     def first(self) -> float:
         nn = self._nn
+        if nn is None:
+            nn = self._all
         return nn[0] if nn else NAN
 
     def last(self) -> float:
         nn = self._nn
+        if nn is None:
+            nn = self._all
         return nn[-1] if nn else NAN
 
     def percentile(self, p: float) -> float:
@@ -255,6 +302,16 @@ class RunningStats:
 
     def median(self) -> float:
         return self.percentile(50.0)
+
+
+def _advance(q: array[float], head: int) -> int:
+    """Drop the head of a monotonic queue; returns the new head index. The consumed
+    prefix is cut off once it is the larger half, so O(1) amortised."""
+    head += 1
+    if head >= 32 and head * 2 >= len(q):
+        del q[:head]
+        return 0
+    return head
 
 
 def describe(values: Iterable[float], times: Iterable[int] | None = None) -> dict[str, float]:

@@ -55,9 +55,13 @@ class WindowSpec:
         """The UI form: ``count(N)`` / ``time(N unit)``."""
         return f"count({self.size})" if self.kind == "count" else self.text
 
-    def new_window(self) -> CountWindow | TimeWindow:
-        """An empty window of this spec."""
-        return CountWindow(self.size) if self.kind == "count" else TimeWindow(self.size)
+    def new_window(
+        self, *, track_min: bool = True, track_max: bool = True
+    ) -> CountWindow | TimeWindow:
+        """An empty window of this spec (``track_*``: see ``RunningStats``)."""
+        if self.kind == "count":
+            return CountWindow(self.size, track_min=track_min, track_max=track_max)
+        return TimeWindow(self.size, track_min=track_min, track_max=track_max)
 
 
 def parse_window_spec(text: str) -> WindowSpec:
@@ -99,8 +103,8 @@ class _Window(RunningStats):
 
     __slots__ = ("_t", "max_time")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, track_min: bool = True, track_max: bool = True) -> None:
+        super().__init__(track_min=track_min, track_max=track_max)
         self._t: deque[int] = deque()
         # Largest time accepted so far; the out-of-order filter compares against it and it
         # survives eviction, as spec §3.1 step 10 speaks of times "this window has seen".
@@ -148,8 +152,8 @@ class CountWindow(_Window):
 
     __slots__ = ("capacity",)
 
-    def __init__(self, capacity: int) -> None:
-        super().__init__()
+    def __init__(self, capacity: int, *, track_min: bool = True, track_max: bool = True) -> None:
+        super().__init__(track_min=track_min, track_max=track_max)
         if capacity < 1:
             raise ValueError("count window capacity must be at least 1")
         self.capacity = capacity
@@ -177,8 +181,8 @@ class TimeWindow(_Window):
 
     __slots__ = ("duration_ms",)
 
-    def __init__(self, duration_ms: int) -> None:
-        super().__init__()
+    def __init__(self, duration_ms: int, *, track_min: bool = True, track_max: bool = True) -> None:
+        super().__init__(track_min=track_min, track_max=track_max)
         if duration_ms < 1:
             raise ValueError("time window duration must be at least 1 ms")
         self.duration_ms = duration_ms
@@ -198,13 +202,50 @@ class TimeWindow(_Window):
                 popleft()
         if t < cutoff:
             return False
-        if ts and t >= ts[-1]:
-            # In-order arrival, the common case: _put's fast branch, inlined.
-            self.max_time = t
-            ts.append(t)
-            self.append(v)
-        else:
+        if not ts or t < ts[-1]:
             self._put(t, v)
+            return True
+        # In-order arrival into a non-empty window, the common case: _put's fast branch
+        # and RunningStats.append, inlined (this runs once per sample).
+        self.max_time = t
+        ts.append(t)
+        self._all.append(v)
+        if v != v:
+            if self._nn is None:
+                self._nn = deque(x for x in self._all if x == x)
+            self._n_nan += 1
+            return True
+        nn = self._nn
+        if nn is not None:
+            nn.append(v)
+        s = self._sum
+        x = s + v
+        if (s if s >= 0 else -s) >= (v if v >= 0 else -v):
+            self._comp += (s - x) + v
+        else:
+            self._comp += (v - x) + s
+        self._sum = x
+        if self._sorted is not None:
+            self._sorted.add(v)
+            return True
+        q = self._maxq
+        if q is not None:
+            h = self._maxh
+            n = m = len(q)
+            while m > h and q[m - 1] < v:
+                m -= 1
+            if m < n:
+                del q[m:]
+            q.append(v)
+        q = self._minq
+        if q is not None:
+            h = self._minh
+            n = m = len(q)
+            while m > h and q[m - 1] > v:
+                m -= 1
+            if m < n:
+                del q[m:]
+            q.append(v)
         return True
 
     def expire(self, now_ms: int) -> list[tuple[int, float]]:

@@ -59,3 +59,36 @@ def test_row_32_walkthrough_condition_and_variables():
     assert opened.status == "OPEN" and opened.tags == {"host": "AXIBASE"}
     assert opened.window_key == "series-jvm_memory_used_percent-atsd"
     assert opened.variables == {"p95": 22.7, "was": "CANCEL"}
+
+
+def test_windows_keep_min_max_structures_only_for_rules_that_use_them():
+    engine = Engine()
+    engine.install(RuleDefinition("a", "m", "avg() > 10 || max() > 85", "time(15 minute)"))
+    engine.install(
+        RuleDefinition("b", "m", "avg() > 10", "length(5)", variables=(("lo", "min()"),))
+    )
+    engine.install(RuleDefinition("c", "m", "value > 1", "length(5)"))
+    got = {name: (rt.track_min, rt.track_max) for name, rt in engine.rules.items()}
+    assert got == {"a": (False, True), "b": (True, False), "c": (False, False)}
+
+
+def test_a_compiler_without_functions_used_keeps_every_structure():
+    class Plain:
+        def evaluate(self, ctx):
+            return ctx.window.min() > 1
+
+    engine = Engine(compiler=lambda text, kind: Plain())
+    engine.install(RuleDefinition("r", "m", "min() > 1", "length(3)"))
+    assert (engine.rules["r"].track_min, engine.rules["r"].track_max) == (True, True)
+
+
+def test_trigger_statistics_are_exact_without_min_max_structures():
+    engine = Engine()
+    engine.install(RuleDefinition("r", "m", "avg() > 10", "time(1 minute)"))
+    triggers = []
+    for i, v in enumerate((12.0, float("nan"), 30.0, 11.0, 9.0, 40.0, -3.0)):
+        triggers += engine.process(series("e", "m", v, i * 1000), i * 1000)
+    last = triggers[-1]
+    finite = [v for v in last.values if v == v]
+    assert (last.statistics["min"], last.statistics["max"]) == (min(finite), max(finite))
+    assert last.statistics["count"] == len(finite) and last.statistics["countNaN"] == 1

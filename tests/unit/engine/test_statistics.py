@@ -44,10 +44,16 @@ def _check(stats: RunningStats, naive: list[float]) -> None:
     assert _same(stats.last(), xs[-1] if xs else math.nan)
 
 
+# Tracking off: min()/max() scan instead of keeping a monotonic queue (rules that never
+# ask for them); every answer must stay the same.
+TRACKING = [(True, True), (False, True), (True, False), (False, False)]
+
+
+@pytest.mark.parametrize(("track_min", "track_max"), TRACKING)
 @settings(max_examples=200, deadline=None)
-@given(st.lists(op, max_size=60))
-def test_every_statistic_matches_a_naive_recomputation(ops):
-    stats = RunningStats()
+@given(ops=st.lists(op, max_size=60))
+def test_every_statistic_matches_a_naive_recomputation(track_min, track_max, ops):
+    stats = RunningStats(track_min=track_min, track_max=track_max)
     naive: list[float] = []
     for o in ops:
         if o[0] == "append":
@@ -136,3 +142,30 @@ def test_incremental_statistics_match_the_spec_check_values():
 def test_describe_of_an_empty_window():
     got = describe([math.nan], [0])
     assert got["count"] == 0 and got["countNaN"] == 1 and math.isnan(got["avg"])
+
+
+@pytest.mark.parametrize(("track_min", "track_max"), TRACKING)
+def test_long_monotonic_runs_keep_min_and_max_exact(track_min, track_max):
+    # Decreasing then increasing values: the max queue grows to the whole window, then
+    # the min queue does; the consumed head is cut off as values leave.
+    s = RunningStats(track_min=track_min, track_max=track_max)
+    naive: list[float] = []
+    values = [float(-i) for i in range(300)] + [float(i) for i in range(300)] + [0.0, -0.0] * 50
+    for v in values:
+        s.append(v)
+        naive.append(v)
+        if len(naive) > 97:
+            assert s.popleft() == naive.pop(0)
+        assert (s.min(), s.max()) == (min(naive), max(naive))
+
+
+def test_nan_values_come_and_go_without_changing_first_last_or_counts():
+    s = RunningStats()
+    naive: list[float] = []
+    for v in [1.0, math.nan, 2.0, math.nan, 3.0, 4.0, 5.0, math.nan, 6.0, 7.0, 8.0]:
+        s.append(v)
+        naive.append(v)
+        if len(naive) > 3:
+            s.popleft()
+            naive.pop(0)
+        _check(s, naive)

@@ -40,13 +40,18 @@ def _assert_window_matches(w, naive: list[tuple[int, float]]) -> None:
         assert got == pytest.approx(want, nan_ok=True, abs=1e-9)
 
 
+# min()/max() structures on and off (a rule that never asks for them keeps none).
+TRACKING = pytest.mark.parametrize("track", [True, False])
+
+
+@TRACKING
 @settings(max_examples=200, deadline=None)
 @given(
-    st.integers(min_value=1, max_value=6),
-    st.lists(st.tuples(st.integers(0, 30), value), max_size=40),
+    n=st.integers(min_value=1, max_value=6),
+    samples=st.lists(st.tuples(st.integers(0, 30), value), max_size=40),
 )
-def test_count_window_matches_a_sorted_list_trimmed_to_n(n, samples):
-    w = CountWindow(n)
+def test_count_window_matches_a_sorted_list_trimmed_to_n(track, n, samples):
+    w = CountWindow(n, track_min=track, track_max=track)
     naive: list[tuple[int, float]] = []
     for t, v in samples:
         assert w.insert_sample(t, v) is True  # a count window always evaluates
@@ -56,13 +61,16 @@ def test_count_window_matches_a_sorted_list_trimmed_to_n(n, samples):
         _assert_window_matches(w, naive)
 
 
+@TRACKING
 @settings(max_examples=200, deadline=None)
 @given(
-    st.integers(min_value=1, max_value=20),
-    st.lists(st.tuples(st.integers(0, 5), st.integers(-25, 5), value, st.booleans()), max_size=40),
+    duration=st.integers(min_value=1, max_value=20),
+    steps=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(-25, 5), value, st.booleans()), max_size=40
+    ),
 )
-def test_time_window_matches_a_naive_prune_then_insert(duration, steps):
-    w = TimeWindow(duration)
+def test_time_window_matches_a_naive_prune_then_insert(track, duration, steps):
+    w = TimeWindow(duration, track_min=track, track_max=track)
     naive: list[tuple[int, float]] = []
     now = 100
     for advance, offset, v, expire in steps:
