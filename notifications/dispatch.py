@@ -1,13 +1,32 @@
 """The one entry point through which the rules app hands trigger events to notifications.
 
 Called after the alert store's transaction commits, with the ids of the new
-``TriggerRecord`` rows. Web-notification delivery is built on top of this call; until
-then no notification is configured and there is nothing to send.
+``TriggerRecord`` rows (in the engine worker, so it must be quick): it writes one
+PENDING delivery row per fired web-notification binding and enqueues one notify
+task per order key once those rows are committed. Sending happens in the notify
+workers (``notifications.tasks``).
 """
+
+from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import transaction
+
 
 def dispatch_triggers(event_ids: Sequence[str]) -> None:
-    """Hand new trigger events to notification delivery (none is configured yet)."""
-    return None
+    """Persist deliveries for ``event_ids`` and enqueue their order keys after commit.
+
+    Idempotent: calling it again with the same ids creates no second delivery (the
+    extra notify tasks find nothing to claim).
+    """
+    from notifications.delivery import create_deliveries
+    from notifications.tasks import enqueue
+
+    if not event_ids:
+        return
+    with transaction.atomic():
+        keys = create_deliveries(event_ids)
+        if keys:
+            # Enqueue only what is committed: a task must find its rows (conventions).
+            transaction.on_commit(lambda: [enqueue(key) for key in sorted(keys)])
