@@ -176,3 +176,13 @@ CELERY_BEAT_SCHEDULE = {
     "self-metrics": {"task": "rules.emit_self_metrics", "schedule": 60.0},
     "expire-records": {"task": "rules.expire_records", "schedule": 3600.0},
 }
+
+# --- Notification delivery ---------------------------------------------------------
+# Seconds from trigger to delivery after which a notification is given up; attempts per
+# notification (network errors, 5xx and 429 are retried with back-off until either ends).
+NOTIFY_DEADLINE = env_int("NOTIFY_DEADLINE", 3600)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 10)
+CELERY_BEAT_SCHEDULE |= {
+    "notify-sweep": {"task": "notifications.sweep", "schedule": 10.0, "options": {"expires": 10}},
+    "notify-metrics": {"task": "notifications.emit_metrics", "schedule": 60.0},
+}
