@@ -15,6 +15,7 @@ urlpatterns = [
     # Alerts menu
     # Open Alerts, Alert History, Rule Windows, Rule Errors and /api/v1/alerts/*
     path("", include("rules.urls_alerts")),
+    path("rules/<int:pk>/notifications/", include("notifications.bindings.urls")),
     path("rules/", include("rules.urls_rules")),
     path("notifications/", include("notifications.endpoints.urls")),
     # Data menu
