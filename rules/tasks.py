@@ -13,7 +13,7 @@ from rules.ingest.events import SERIES, Event
 
 
 @shared_task(name="rules.apply_batch", acks_late=True, reject_on_worker_lost=True)
-def apply_batch(batch_id: str, partition: int, rows: list[list]) -> int:
+def apply_batch(batch_id: str, partition: int, rows: list[list] | str) -> int:
     """Apply one batch of routed events on its partition (see rules.runtime.partition).
 
     Safe to run twice: a batch id already applied is skipped, which is why the message

@@ -74,6 +74,11 @@ class Event:
     @classmethod
     def from_wire(cls, row: list) -> Event:
         """Inverse of ``to_wire``."""
+        if len(row) == 7:  # the common case: one metric, no text, defaults elsewhere
+            kind, entity, metric, tags, time_ms, receive_ms, value = row
+            value = math.nan if value is None else value
+            return cls(kind, entity, metric, tags, time_ms, receive_ms, value, None,
+                       {metric: value} if kind == SERIES else {})  # fmt: skip
         kind, entity, metric, tags, time_ms, receive_ms, value = row[:7]
         extras = row[7:] + [None] * (14 - len(row))
         text, lv, type_, source, severity, keys, persist = extras

@@ -111,13 +111,20 @@ class Partition:
 
     # -- work ----------------------------------------------------------------------
 
-    def apply_batch(self, batch_id: str, rows: list[list]) -> int:
-        """Apply a batch once; returns the number of trigger events it produced."""
+    def apply_batch(self, batch_id: str, rows: list[list] | str) -> int:
+        """Apply a batch once; returns the number of trigger events it produced.
+
+        ``rows`` may come as the JSON text ingest published: the journal then stores
+        that text as it is instead of encoding the rows a second time.
+        """
         if batch_id in self.recent:
             log.info("partition %d: batch %s already applied, skipped", self.number, batch_id)
             return 0
-        entry = {"b": batch_id, "now": now_ms(), "rows": rows}
-        return self._commit(entry)
+        current = now_ms()
+        if isinstance(rows, str):
+            raw = f'{{"b":{json.dumps(batch_id)},"now":{current},"rows":{rows}}}'
+            return self._commit({"b": batch_id, "now": current, "rows": json.loads(rows)}, raw)
+        return self._commit({"b": batch_id, "now": current, "rows": rows})
 
     def tick(self) -> int:
         """Check On Exit expiry and due Delay-on-OPEN checks."""
@@ -183,21 +190,21 @@ class Partition:
         ids = [f"{self.number}:{entry_id}:{i}" for i in range(len(triggers))]
         return Applied(list(zip(ids, triggers, strict=True)), engine.drain_errors())
 
-    def _commit(self, entry: dict) -> int:
+    def _commit(self, entry: dict, raw_entry: str | None = None) -> int:
         applied = self._apply(entry)
-        self._write(entry, applied, entry.get("b"))
+        self._write(raw_entry or json.dumps(entry), applied, entry.get("b"))
         self.drain()
         self.maybe_checkpoint()
         return len(applied.triggers)
 
-    def _write(self, entry: dict | None, applied: Applied, batch_id: str | None) -> None:
+    def _write(self, entry: str | None, applied: Applied, batch_id: str | None) -> None:
         items = [json.dumps({"id": i, "trigger": t.to_dict()}) for i, t in applied.triggers]
         items += [json.dumps({"error": e.to_dict()}) for e in applied.errors]
         while True:
             try:
                 pipe = self.redis.pipeline(transaction=True)
                 if entry is not None:
-                    pipe.rpush(self.keys.journal, json.dumps(entry))
+                    pipe.rpush(self.keys.journal, entry)
                 if items:
                     pipe.rpush(self.keys.outbox, *items)
                 if batch_id is not None:
