@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 from rules.engine import actions as act
 from rules.engine.filters import (
-    ACCEPTED,
     STEP_EXPIRED,
     STEP_FILTER_ERROR,
     STEP_OUT_OF_ORDER,
@@ -290,6 +289,10 @@ class WindowRuntime:
         self.state = WindowState()
 
 
+def _same_error(exc: Exception) -> Exception:
+    return exc
+
+
 def _local_key(entity: str | None, items: tuple) -> Any:
     """The key of a window inside its rule. Data type and metric are the same for every
     window of a rule, so windows are found by entity (and tags, when there are any)
@@ -356,7 +359,14 @@ class RuleRuntime:
             used.update(names)  # type: ignore[union-attr]
         self.track_min = used is None or "min" in used
         self.track_max = used is None or "max" in used
-        self.condition_eval = self.condition.evaluate
+        # The compiled closure itself when the compiler offers it (one call less per
+        # sample); its exceptions then go through error_for, as evaluate() would raise.
+        self.condition_eval: Callable[[Any], Any] = getattr(
+            self.condition, "closure", self.condition.evaluate
+        )
+        self.condition_error: Callable[[Exception], Exception] = getattr(
+            self.condition, "error_for", _same_error
+        )
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
@@ -444,7 +454,7 @@ class RuleRuntime:
         st.add_time = now_ms
         st.update_time = now_ms
         if log is not None:
-            log((t, event.entity, event.metric, ACCEPTED))
+            log(event)  # FilterLog: an Event entry stands for ACCEPTED
         # evaluate(), inlined up to the common CANCEL → CANCEL outcome
         scope = self.scope
         scope.wr = wr  # WindowScope.bind, inlined
@@ -456,7 +466,7 @@ class RuleRuntime:
         try:
             result = self.condition_eval(scope)
         except Exception as exc:  # user expressions fail in many ways; each is a Rule Error
-            self._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression)
+            self._condition_failed(wr, now_ms, exc)
             return
         if result is False and st.status == CANCEL:
             return
@@ -477,7 +487,7 @@ class RuleRuntime:
         try:
             result = self.condition_eval(scope)
         except Exception as exc:  # user expressions fail in many ways; each is a Rule Error
-            self._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression)
+            self._condition_failed(wr, now_ms, exc)
             return
         if result is False and wr.state.status == CANCEL:
             return  # CANCEL → CANCEL: nothing to do, the common case
@@ -511,6 +521,10 @@ class RuleRuntime:
         status = st.apply(result, now_ms)
         if status is not None:
             out.append(self.trigger(wr, status, now_ms, reason, variables))
+
+    def _condition_failed(self, wr: WindowRuntime, now_ms: int, exc: Exception) -> None:
+        err = self.condition_error(exc)
+        self._fail(wr, now_ms, f"{type(err).__name__}: {err}", self.rule.expression)
 
     def _fail(self, wr: WindowRuntime, now_ms: int, message: str, expression: str) -> None:
         self.engine._error(now_ms, self.rule.name, message, expression, wr.state.event, wr.display)

@@ -66,13 +66,25 @@ class FilterLog:
     __slots__ = ("entries",)
 
     def __init__(self, size: int = 100) -> None:
-        self.entries: deque[tuple[int, str, str, str]] = deque(maxlen=size)
+        # (time, entity, metric, step) tuples; an accepted event is logged as the Event
+        # itself (events are not mutated after ingest): no tuple per accepted sample.
+        self.entries: deque[tuple[int, str, str, str] | Event] = deque(maxlen=size)
 
     def add(self, event: Event, step: str) -> None:
-        self.entries.append((event.time_ms, event.entity, event.metric, step))
+        if step == ACCEPTED:
+            self.entries.append(event)
+        else:
+            self.entries.append((event.time_ms, event.entity, event.metric, step))
 
     def to_list(self) -> list[dict[str, Any]]:
-        return [{"time": t, "entity": e, "metric": m, "step": s} for t, e, m, s in self.entries]
+        out = []
+        for entry in self.entries:
+            if isinstance(entry, tuple):
+                t, e, m, s = entry
+            else:
+                t, e, m, s = entry.time_ms, entry.entity, entry.metric, ACCEPTED
+            out.append({"time": t, "entity": e, "metric": m, "step": s})
+        return out
 
 
 @dataclass(slots=True)

@@ -246,10 +246,6 @@ class RunningStats:
         """All values, NaN included, oldest first (a copy)."""
         return list(self._all)
 
-    def _non_nan(self) -> deque[float]:
-        nn = self._nn
-        return self._all if nn is None else nn
-
     def count(self) -> int:
         return len(self._all) - self._n_nan
 
@@ -264,7 +260,9 @@ class RunningStats:
         return (self._sum + self._comp) / n if n else NAN
 
     def min(self) -> float:
-        nn = self._non_nan()
+        nn = self._nn
+        if nn is None:
+            nn = self._all
         if not nn:
             return NAN
         if self._sorted is not None:
@@ -273,7 +271,9 @@ class RunningStats:
         return q[self._minh] if q is not None else min(nn)
 
     def max(self) -> float:
-        nn = self._non_nan()
+        nn = self._nn
+        if nn is None:
+            nn = self._all
         if not nn:
             return NAN
         if self._sorted is not None:

@@ -89,10 +89,23 @@ class CompiledExpression:
             return self._fn(ctx)
         except (EvaluationError, CancelAction):
             raise
-        except RecursionError as exc:
-            raise EvaluationError("expression recursion too deep") from exc
         except Exception as exc:
-            raise EvaluationError(f"{type(exc).__name__}: {exc}") from exc
+            raise self.error_for(exc) from exc
+
+    @property
+    def closure(self) -> Closure:
+        """The compiled closure ``fn(ctx)`` itself, for loops that run it per sample: it
+        raises whatever failed; ``error_for(exc)`` is what ``evaluate`` raises instead."""
+        return self._fn
+
+    @staticmethod
+    def error_for(exc: Exception) -> Exception:
+        """The exception ``evaluate`` raises when the closure raised ``exc``."""
+        if isinstance(exc, EvaluationError | CancelAction):
+            return exc
+        if isinstance(exc, RecursionError):
+            return EvaluationError("expression recursion too deep")
+        return EvaluationError(f"{type(exc).__name__}: {exc}")
 
     def evaluate_bool(self, ctx: EvalContext) -> bool:
         """``evaluate`` for conditions and filters: a non-boolean result is an EvaluationError."""

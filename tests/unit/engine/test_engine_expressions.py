@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.engine.grouping import NO_TAGS, Grouping
+from rules.expressions.errors import EvaluationError
 from rules.ingest.events import Event
 
 
@@ -92,3 +95,27 @@ def test_trigger_statistics_are_exact_without_min_max_structures():
     finite = [v for v in last.values if v == v]
     assert (last.statistics["min"], last.statistics["max"]) == (min(finite), max(finite))
     assert last.statistics["count"] == len(finite) and last.statistics["countNaN"] == 1
+
+
+def _unknown_entity(name):
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "value > 'abc'",  # an EvaluationError of the §4.3 semantics
+        "avg() > 10 || value",  # a non-boolean operand on the fast || path
+        "date_parse('x') > 1",  # a function's EvaluationError with a Python cause
+        "entity.label == 'x'",  # a plain Python error (KeyError) wrapped by evaluate()
+    ],
+)
+def test_condition_errors_read_as_compiled_expression_evaluate_raises_them(text):
+    engine = Engine(entity_lookup=_unknown_entity)
+    engine.install(RuleDefinition("r", "m", text, "length(3)"))
+    assert engine.process(series("e1", "m", 5.0, 0), 0) == []
+    [error] = engine.drain_errors()
+    rt = engine.rules["r"]
+    with pytest.raises(EvaluationError) as info:
+        rt.condition.evaluate(rt.scope)
+    assert error.error == f"EvaluationError: {info.value}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rules.engine.filters import (
+    ACCEPTED,
     STEP_DATA_TYPE,
     STEP_ENTITY,
     STEP_FILTER,
@@ -99,3 +100,12 @@ def test_filter_log_is_bounded():
     for step in ("a", "b", "c"):
         log.add(series(), step)
     assert [e["step"] for e in log.to_list()] == ["b", "c"]
+
+
+def test_filter_log_reads_accepted_events_like_every_other_step():
+    log = FilterLog(size=3)
+    accepted = series()
+    log.add(accepted, ACCEPTED)
+    log.add(accepted, "filter")
+    want = {"time": accepted.time_ms, "entity": accepted.entity, "metric": accepted.metric}
+    assert log.to_list() == [{**want, "step": ACCEPTED}, {**want, "step": "filter"}]
