@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -37,6 +37,19 @@ from rules.rulesxml.fields import INTERVAL_UNITS
 PARAM_SEPARATOR = "__param__"
 # "Message first" (§7.2): the text parameter of each kind leads its trigger block.
 MESSAGE_KEYS = ("message", "text", "content", "MessageBody", "Message.Body.Text.Data")
+# Labels of the endpoint forms (§7.4, §7.5); other keys are shown as they are.
+PARAM_LABELS = {
+    "message": "Message",
+    "text": "Text",
+    "content": "Content",
+    "message_format": "Message Format",
+    "notify": "Notify",
+    "from": "Bot Nickname",
+    "room": "Room Id",
+    "channels": "Channels",
+    "username": "Bot Username",
+    "chat_id": "Chat ID",
+}
 TRIGGER_TITLES = {"open": "On Open", "repeat": "On Repeat", "cancel": "On Cancel"}
 REPEAT_CHOICES = [
     ("ALL", "All"),
@@ -167,6 +180,7 @@ class ParamRow:
     """One parameter input of a trigger block."""
 
     key: str
+    label: str
     field: forms.BoundField
     editable: bool  # editable on the endpoint; otherwise kept but ignored when sending
     warnings: list[str]
@@ -180,6 +194,7 @@ class TriggerBlock:
     title: str
     fields: list[forms.BoundField]
     params: list[ParamRow]
+    attachments: list[forms.BoundField]
 
 
 class BindingForm(forms.Form):
@@ -256,12 +271,18 @@ class BindingForm(forms.Form):
                 help_text="Extra portal ids, comma separated.",
             )
         stored_endpoint = instance.endpoint_name if instance else ""
-        self.fields["endpoint"].choices = endpoint_choices(stored_endpoint)
+        choices = endpoint_choices(stored_endpoint)
+        cast(forms.ChoiceField, self.fields["endpoint"]).choices = choices
+        if self.initial.get("endpoint") not in {value for value, _label in choices}:
+            # A new binding starts on the first enabled endpoint (or the one asked for).
+            self.initial["endpoint"] = choices[0][0] if choices else ""
         selected = (data.get("endpoint") if data is not None else None) or self.initial.get(
             "endpoint", ""
         )
-        self.endpoint = Endpoint.objects.filter(name=selected).first() if selected else None
-        editable = self.endpoint.editable_keys() if self.endpoint else []
+        self.selected_endpoint = (
+            Endpoint.objects.filter(name=selected).first() if selected else None
+        )
+        editable = self.selected_endpoint.editable_keys() if self.selected_endpoint else []
         self.param_keys: dict[str, list[str]] = {}
         for trigger in TRIGGERS:
             stored = list((getattr(instance, f"{trigger}_params", None) or {}).keys())
@@ -327,30 +348,36 @@ class BindingForm(forms.Form):
         return [self[n] for n in ("enabled", "name", "endpoint", "use_in_threshold_only")]
 
     def trigger_blocks(self) -> list[TriggerBlock]:
-        """The On Open / On Repeat / On Cancel blocks, in page order."""
-        layout = {
+        """The On Open / On Repeat / On Cancel blocks in page order (§7.2 editor)."""
+        head = {
             "open": ["open_enabled", "open_delay_count", "open_delay_unit"],
-            "repeat": ["repeat_enabled", "repeat_type", "repeat_count", "repeat_unit"],
-            "cancel": ["cancel_enabled"],
+            "repeat": [
+                "repeat_enabled",
+                "repeat_as_open",
+                "repeat_type",
+                "repeat_count",
+                "repeat_unit",
+            ],
+            "cancel": ["cancel_enabled", "cancel_as_open"],
         }
         attach = {t: [f"{t}_details", f"{t}_screenshot", f"{t}_portal_ids"] for t in TRIGGERS}
         attach["open"].insert(1, "details_format")
-        attach["repeat"].append("repeat_as_open")
-        attach["cancel"].append("cancel_as_open")
         return [
             TriggerBlock(
                 trigger=t,
                 title=TRIGGER_TITLES[t],
-                fields=[self[n] for n in layout[t] + attach[t]],
+                fields=[self[n] for n in head[t]],
                 params=[
                     ParamRow(
                         key=k,
+                        label=PARAM_LABELS.get(k, k),
                         field=self[param_field_name(t, k)],
                         editable=k in self.editable_keys,
                         warnings=self.warnings.get(param_field_name(t, k), []),
                     )
                     for k in self.param_keys[t]
                 ],
+                attachments=[self[n] for n in attach[t]],
             )
             for t in TRIGGERS
         ]
@@ -400,7 +427,7 @@ class BindingForm(forms.Form):
 
     def warning_messages(self) -> list[str]:
         """Warnings as "On Open message: …" lines, for the messages shown after saving."""
-        lines = []
+        lines: list[str] = []
         for field, items in self.warnings.items():
             trigger, _, key = field.partition(PARAM_SEPARATOR)
             label = f"{TRIGGER_TITLES.get(trigger, trigger)} {key}"

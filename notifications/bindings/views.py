@@ -74,10 +74,6 @@ def _render_form(
 def _edit(request: HttpRequest, rule: Rule, row: RuleNotification | None) -> HttpResponse:
     if request.method != "POST":
         form = BindingForm(rule=rule, instance=row, endpoint_name=request.GET.get("endpoint", ""))
-        if row is None and not form.initial.get("endpoint"):
-            choices = list(form.fields["endpoint"].choices)  # type: ignore[attr-defined]
-            form.initial["endpoint"] = choices[0][0] if choices else ""
-            form = BindingForm(rule=rule, instance=row, endpoint_name=form.initial["endpoint"])
         return _render_form(request, rule, form)
     form = BindingForm(request.POST, rule=rule, instance=row)
     if "refresh" in request.POST:

@@ -312,8 +312,8 @@ def binding_values(row: Any) -> dict[str, Any]:
     return values
 
 
-def same_bindings(left: Iterable[Mapping[str, Any]], right: Iterable[Mapping[str, Any]]) -> bool:
-    """True when two ordered lists of binding values are equal field by field."""
+def same_bindings(left: Iterable[Any], right: Iterable[Any]) -> bool:
+    """True when two ordered lists of rows or value mappings are equal field by field."""
     a = [binding_values(v) for v in left]
     b = [binding_values(v) for v in right]
     return a == b
