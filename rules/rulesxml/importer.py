@@ -106,8 +106,19 @@ def import_rules(data: bytes, *, auto_enable: bool, user: Any = None) -> ImportR
             prepared.append((rule, spec))
         if failures:
             return _failed_report(failures, notes)
-        for rule, _spec in prepared:
-            rule.save()
+        for rule, spec in prepared:
+            try:
+                with transaction.atomic():
+                    rule.save()
+            except ValueError as exc:
+                # Whatever listens to rule saves may refuse what the reader let through
+                # (an unreadable <webNotification> child): a report, never a 500.
+                element = getattr(exc, "element", None)
+                where = f"webNotification/{element}" if element else "rule"
+                failures.append(ImportFailure(spec.name, where, str(exc)))
+        if failures:
+            transaction.set_rollback(True)
+            return _failed_report(failures, notes)
 
     logger.info(
         "rules.xml imported by %s: %d created, %d replaced",
