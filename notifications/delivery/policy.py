@@ -59,6 +59,7 @@ def backoff_s(attempt: int, *, rng: random.Random | None = None) -> float:
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
-def retry_delay_s(attempt: int, retry_after_s: float | None) -> float:
-    """The back-off, or the server's rate-limit reset when that is later."""
-    return max(backoff_s(attempt), retry_after_s or 0.0)
+def retry_delay_s(failures: int, retry_after_s: float | None) -> float:
+    """The back-off after ``failures`` failed attempts, or the server's rate-limit
+    reset when that is later."""
+    return max(backoff_s(failures), retry_after_s or 0.0)

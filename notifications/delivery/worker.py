@@ -63,7 +63,14 @@ def record_outcome(delivery: Delivery, outcome: SendOutcome, now: datetime) -> f
     if outcome.status != RETRY:
         _finish(delivery, outcome.status, outcome.error, now, **extra)
         return None
-    delay = policy.retry_delay_s(delivery.attempts, outcome.retry_after_s)
+    # The back-off grows with failures, not with 429s: a rate-limit answer is the server
+    # pacing us and says when to come back; escalating on it would overshoot its reset.
+    failures = (
+        DeliveryAttempt.objects.filter(delivery=delivery, status="RETRY")
+        .exclude(response_code=429)
+        .count()
+    )
+    delay = policy.retry_delay_s(max(1, failures), outcome.retry_after_s)
     retry_at = now + timedelta(seconds=delay)
     if delivery.attempts >= policy.max_attempts() or retry_at > delivery.deadline:
         reason = (
