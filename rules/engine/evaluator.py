@@ -348,6 +348,17 @@ class RuleRuntime:
         g = rule.grouping
         self.no_tags = g.strategy == NO_TAGS or (g.strategy == DEFINED_TAGS and not g.tags)
         self.entity_grouping = not g.disable_entity_grouping
+        # The shape process_simple handles; the engine calls it through ``handle``.
+        self.simple = (
+            self.trivial_filter
+            and self.no_tags
+            and self.entity_grouping
+            and not self.discard_previous
+            and not self.exit_checks
+        )
+        self.handle: Callable[[Event, int, list[TriggerEvent]], None] = (
+            self.process_simple if self.simple else self.process
+        )
         # Windows keep min/max structures only for rules that can ask for them; without
         # the compiler's functions_used (another compiler), assume they can.
         used: set[str] | None = set()
@@ -391,6 +402,52 @@ class RuleRuntime:
     def find_window(self, key: WindowKey) -> WindowRuntime | None:
         """The window with this full key, if any."""
         return self.windows.get(_local_key(key[2], key[3]))
+
+    def process_simple(self, event: Event, now_ms: int, out: list[TriggerEvent]) -> None:
+        """``process`` for the most common rule shape (no filter beyond the metric, windows
+        by entity alone, no out-of-order filter, no Check On Exit): the same steps with
+        the checks that cannot apply left out. Keep in step with ``process``; the engine
+        tests run every scenario through both."""
+        t = event.time_ms
+        wr = self.windows.get(event.entity)
+        if wr is None:
+            self.process(event, now_ms, out)  # creates the window
+            return
+        w = wr.window
+        if self.is_time:
+            if t < now_ms - self.duration_ms:
+                self.process(event, now_ms, out)  # logs the expired event
+                return
+            removed = w.add(t, event.value, now_ms)  # type: ignore[call-arg]
+        else:
+            removed = w.add(t, event.value)  # type: ignore[call-arg]
+        st = wr.state
+        if removed:
+            st.remove_time = now_ms
+        st.event = event
+        st.command_time = t
+        st.is_exiting = False
+        st.previous_add_time = st.add_time
+        st.add_time = now_ms
+        st.update_time = now_ms
+        log = self.log_append
+        if log is not None:
+            log(event)
+        scope = self.scope
+        scope.wr = wr
+        scope.window = w
+        scope.event = event
+        scope.now_ms = now_ms
+        if scope._vars:
+            scope._vars = {}
+        try:
+            result = self.condition_eval(scope)
+        except Exception as exc:  # user expressions fail in many ways; each is a Rule Error
+            self._condition_failed(wr, now_ms, exc)
+            return
+        if result is False and st.status == CANCEL:
+            return
+        self._decide(wr, scope, result, now_ms, out, "evaluation")
 
     # The hot path: one event for this rule (already matched by kind and metric). Written
     # with locals and inlined steps on purpose: it runs once per sample and rule.
@@ -438,13 +495,9 @@ class RuleRuntime:
         if self.exit_checks:
             self.run_exits(wr, now_ms, out)
         st = wr.state
-        ts = w._t
-        size = len(ts)
-        if is_time:
-            w.insert_sample(t, event.value, now_ms)  # type: ignore[call-arg]
-        else:
-            w.insert_sample(t, event.value)  # type: ignore[call-arg]
-        if len(ts) <= size:  # an eviction or a prune happened
+        v = event.value
+        removed = w.add(t, v, now_ms) if is_time else w.add(t, v)  # type: ignore[call-arg]
+        if removed:  # an eviction or a prune happened
             st.remove_time = now_ms
         # WindowState.record_add, inlined
         st.event = event
@@ -708,7 +761,7 @@ class Engine:
             return []
         out: list[TriggerEvent] = []
         for rt in rts:
-            rt.process(event, now_ms, out)
+            rt.handle(event, now_ms, out)
         return out
 
     def process_batch(self, events: Iterable[Event], now_ms: int) -> list[TriggerEvent]:
@@ -719,7 +772,7 @@ class Engine:
             rts = index.get((event.kind, event.metric))
             if rts:
                 for rt in rts:
-                    rt.process(event, now_ms, out)
+                    rt.handle(event, now_ms, out)
         return out
 
     def tick(self, now_ms: int) -> list[TriggerEvent]:

@@ -164,16 +164,23 @@ class CountWindow(_Window):
         When the window is full and the sample is older than every sample held, it would
         be the one evicted: the contents stay unchanged [decision in §3.3].
         """
+        self.add(t, v)
+        return True
+
+    def add(self, t: int, v: float) -> int:
+        """``insert_sample`` returning how many samples left: 1 when the window was
+        full (the oldest, or the new sample itself when it is the oldest), else 0."""
         ts = self._t
         if len(ts) >= self.capacity and t < ts[0]:
             mt = self.max_time
             if mt is None or t > mt:
                 self.max_time = t
-            return True
+            return 1
         self._put(t, v)
         if len(ts) > self.capacity:
             self._pop_oldest()
-        return True
+            return 1
+        return 0
 
 
 class TimeWindow(_Window):
@@ -193,18 +200,25 @@ class TimeWindow(_Window):
         Returns False, leaving the sample out, when it is itself older than ``now - D``:
         such an event is ignored and not evaluated (spec §3.3).
         """
+        return self.add(t, v, now_ms) >= 0
+
+    def add(self, t: int, v: float, now_ms: int) -> int:
+        """``insert_sample`` returning how many samples were pruned, or -1 when the
+        sample is older than ``now - D`` (pruning happens either way)."""
         cutoff = now_ms - self.duration_ms
         ts = self._t
+        removed = 0
         if ts and ts[0] < cutoff:
             popleft = self.popleft
             while ts and ts[0] < cutoff:
                 ts.popleft()
                 popleft()
+                removed += 1
         if t < cutoff:
-            return False
+            return -1
         if not ts or t < ts[-1]:
             self._put(t, v)
-            return True
+            return removed
         # In-order arrival into a non-empty window, the common case: _put's fast branch
         # and RunningStats.append, inlined (this runs once per sample).
         self.max_time = t
@@ -214,7 +228,7 @@ class TimeWindow(_Window):
             if self._nn is None:
                 self._nn = deque(x for x in self._all if x == x)
             self._n_nan += 1
-            return True
+            return removed
         nn = self._nn
         if nn is not None:
             nn.append(v)
@@ -227,7 +241,7 @@ class TimeWindow(_Window):
         self._sum = x
         if self._sorted is not None:
             self._sorted.add(v)
-            return True
+            return removed
         q = self._maxq
         if q is not None:
             h = self._maxh
@@ -246,7 +260,7 @@ class TimeWindow(_Window):
             if m < n:
                 del q[m:]
             q.append(v)
-        return True
+        return removed
 
     def expire(self, now_ms: int) -> list[tuple[int, float]]:
         """Remove samples older than ``now - D``; returns them oldest first (Check On Exit)."""

@@ -15,6 +15,9 @@ from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.ingest.events import Event
 
+# Every test runs through RuleRuntime.process_simple and through the general process.
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 def at(hms: str) -> int:
     """Unix ms of 2024-01-01T<hms>Z (``12:00:30`` or ``12:00:30.250``)."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.evaluator import Engine, RuleDefinition, RuleRuntime
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.expressions.errors import EvaluationError
 from rules.ingest.events import Event
+
+# Every test runs through RuleRuntime.process_simple and through the general process.
+pytestmark = pytest.mark.usefixtures("both_paths")
 
 
 def series(entity, metric, value, t, tags=None, line=None):
@@ -119,3 +122,20 @@ def test_condition_errors_read_as_compiled_expression_evaluate_raises_them(text)
     with pytest.raises(EvaluationError) as info:
         rt.condition.evaluate(rt.scope)
     assert error.error == f"EvaluationError: {info.value}"
+
+
+def test_the_common_rule_shape_takes_the_simple_path(both_paths):
+    engine = Engine()
+    no_tags = Grouping(NO_TAGS)
+    engine.install(RuleDefinition("a", "m", "avg() > 10", "time(15 minute)", grouping=no_tags))
+    engine.install(RuleDefinition("b", "m", "avg() > 10", "length(3)", grouping=no_tags))
+    engine.install(RuleDefinition("t", "m", "avg() > 10", "length(3)"))  # windows by tags
+    engine.install(RuleDefinition("c", "m", "avg() > 10", "length(3)", filter="value > 1"))
+    engine.install(
+        RuleDefinition("d", "m", "avg() > 10", "time(1 minute)", discard_previous_values=True)
+    )
+    simple = {name for name, rt in engine.rules.items() if rt.simple}
+    assert simple == {"a", "b"}
+    for name, rt in engine.rules.items():
+        fast = both_paths == "fast" and name in simple
+        assert rt.handle.__func__ is (RuleRuntime.process_simple if fast else RuleRuntime.process)

@@ -1,0 +1,16 @@
+"""Fixtures of the engine tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.engine.evaluator import RuleRuntime
+
+
+@pytest.fixture(params=["fast", "general"])
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with RuleRuntime.process_simple (the common rule shape's fast path)
+    and again with every event through the general RuleRuntime.process."""
+    if request.param == "general":
+        monkeypatch.setattr(RuleRuntime, "process_simple", RuleRuntime.process)
+    return str(request.param)
