@@ -18,6 +18,7 @@ urlpatterns = [
     path("rules/<int:pk>/notifications/", include("notifications.bindings.urls")),
     path("rules/", include("rules.urls_rules")),
     path("notifications/", include("notifications.endpoints.urls")),
+    path("", include("notifications.log.urls")),  # /api/v1/notifications/log
     # Data menu
     path("entities/", registry.entity_list, name="entity-list"),
     path("metrics/", registry.metric_list, name="metric-list"),

@@ -2,16 +2,12 @@
 
 from django.urls import path
 
-from atsd_alerts.views import not_yet
 from notifications.endpoints import views
+from notifications.log.views import notification_log
 
 urlpatterns = [
     path("", views.endpoint_list, name="endpoint-list"),
-    path(
-        "log/",
-        not_yet("Notification Log", "the notification delivery work"),
-        name="notification-log",
-    ),
+    path("log/", notification_log, name="notification-log"),
     path("new/", views.endpoint_choose_kind, name="endpoint-choose-kind"),
     path("new/<str:kind>/", views.endpoint_create, name="endpoint-create"),
     path("new/<str:kind>/test/", views.endpoint_test, name="endpoint-test-new"),
