@@ -1,0 +1,50 @@
+"""Back-off, order keys, fired bindings and the sends-per-minute counter."""
+
+import random
+
+import pytest
+
+from notifications.delivery import monitoring, policy
+from notifications.delivery.intake import fired_bindings
+
+
+@pytest.mark.parametrize("attempt,low,high", [(1, 0.5, 1), (2, 1, 2), (4, 4, 8), (20, 150, 300)])
+def test_backoff_doubles_from_one_second_with_jitter_and_a_five_minute_cap(attempt, low, high):
+    rng = random.Random(7)
+    for _ in range(50):
+        assert low <= policy.backoff_s(attempt, rng=rng) <= high
+
+
+def test_a_rate_limit_reset_later_than_the_backoff_wins():
+    assert policy.retry_delay_s(1, 30.0) == 30.0
+    assert 0.5 <= policy.retry_delay_s(1, None) <= 1
+
+
+def test_the_order_key_is_per_rule_window_and_endpoint():
+    key = policy.order_key("r", "br-1905", "hc")
+    assert key == policy.order_key("r", "br-1905", "hc") and len(key) == 32
+    assert key != policy.order_key("r", "br-1905", "hc2")
+    assert key != policy.order_key("r", "br-1906", "hc")
+
+
+def test_sequence_follows_trigger_order_then_binding_index():
+    assert policy.sequence(7, 0) < policy.sequence(7, 1) < policy.sequence(8, 0)
+
+
+def test_only_fired_web_actions_are_sent():
+    actions = [
+        {"action": "alert-history", "decision": "fire"},
+        {"action": "web:a", "decision": "fire"},
+        {"action": "web:b", "decision": "suppress"},
+        {"action": "web:c", "decision": "schedule", "countdown_ms": 60000},
+    ]
+    assert fired_bindings({"actions": actions}) == ["a"]
+    assert fired_bindings({"actions": []}) == []  # e.g. CANCEL with reason rule_dropped
+
+
+def test_sends_are_counted_per_minute(broker):
+    now = 1_700_000_000.0
+    monitoring.count_send(now=now)
+    monitoring.count_send(2, now=now + 1)
+    assert monitoring.sends_in_minute(int(now // 60)) == 3
+    assert monitoring.previous_minute_sends(now=now + 60) == 3
