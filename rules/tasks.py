@@ -6,27 +6,25 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
-from celery.signals import worker_ready
 from django.conf import settings
 
 from rules.ingest.events import SERIES, Event
 
 
-@shared_task(name="rules.apply_batch", acks_late=True, reject_on_worker_lost=True)
-def apply_batch(batch_id: str, partition: int, rows: list[list] | str) -> int:
-    """Apply one batch of routed events on its partition (see rules.runtime.partition).
+@shared_task(name="rules.wake_partition", ignore_result=True)
+def wake_partition(partition: int) -> int:
+    """Apply what waits in the partition's inbox (see rules.runtime.partition).
 
-    Safe to run twice: a batch id already applied is skipped, which is why the message
-    is acknowledged late.
+    Safe to lose or repeat: the inbox, not this message, holds the batches.
     """
     from rules.runtime.worker import get_partition
 
-    return get_partition(partition).apply_batch(batch_id, rows)
+    return get_partition(partition).pump()
 
 
 @shared_task(name="rules.tick_partition", ignore_result=True, expires=5)
 def tick_partition(partition: int) -> int:
-    """Check On Exit expiry, due delayed OPENs, checkpoints and window summaries."""
+    """Inbox, Check On Exit expiry, due delayed OPENs, checkpoints, window summaries."""
     from rules.runtime.worker import get_partition
 
     return get_partition(partition).tick()
@@ -69,10 +67,3 @@ def expire_records() -> None:
     AlertHistory.objects.filter(
         date__lt=now - timedelta(days=settings.ALERT_HISTORY_RETENTION_DAYS)
     ).delete()
-
-
-@worker_ready.connect
-def _requeue_orphans(sender: object = None, **kwargs: object) -> None:
-    from rules.runtime.orphans import requeue_orphans
-
-    requeue_orphans(sender)

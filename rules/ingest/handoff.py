@@ -1,16 +1,14 @@
 """The one entry point through which accepted events leave ingestion for the engine.
 
 Events are routed to the partitions owning their windows (rules.runtime.routing) and
-sent as batches (one Celery message carries up to ``INGEST_BATCH_SIZE`` events).
-``submit`` publishes synchronously: when it returns, every event is in the broker, so
-an API may answer success.
+appended as batches of up to ``INGEST_BATCH_SIZE`` events to each partition's inbox
+(rules.runtime.inbox); a Celery message on the partition queue wakes its worker.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -42,17 +40,18 @@ def route_table() -> RouteTable:
 
 
 def submit(events: Iterable[Event]) -> int:
-    """Publish ``events`` to the engine partitions; returns the number of batches sent."""
-    from rules.tasks import apply_batch  # the task module imports Django models
+    """Append ``events`` to the inboxes of the partitions owning their windows, then wake
+    those partitions; returns the number of batches. When it returns, every event is
+    in Redis, so an API may answer success."""
+    from rules.runtime import inbox
+    from rules.tasks import wake_partition  # the task module imports Django models
 
     batch_size = settings.INGEST_BATCH_SIZE
-    sent = 0
+    batches = []
     for partition, rows in sorted(route_table().route(events).items()):
         for start in range(0, len(rows), batch_size):
-            # Rows travel as one JSON text: the engine journals it without re-encoding.
             payload = json.dumps(rows[start : start + batch_size], separators=(",", ":"))
-            apply_batch.apply_async(
-                args=[uuid.uuid4().hex, partition, payload], queue=engine_queue(partition)
-            )
-            sent += 1
-    return sent
+            batches.append((partition, payload))
+    for partition in sorted(set(inbox.append(batches))):
+        wake_partition.apply_async(args=[partition], queue=engine_queue(partition))
+    return len(batches)

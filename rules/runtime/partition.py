@@ -1,19 +1,22 @@
 """One engine partition: its windows in this process, checkpointed to Redis.
 
-Durability (design invariant 2) without replaying anything twice:
+Exactly-once application of every batch (design invariant 2):
 
-* Every applied batch (and every tick) is appended to the partition's **journal** in
-  Redis together with the clock reading it was applied with, the trigger events it
-  produced go to the **outbox**, and its id to the recent-batch list, all in one
-  MULTI/EXEC. Only then is the Celery message acknowledged.
-* The outbox is drained into the database (alerts, history, trigger records) with
-  idempotent writes keyed by deterministic event ids, then trimmed.
-* Every so often the whole engine state is written as a **snapshot** and the journal
-  is cleared in the same transaction.
-* On start, a partition loads the snapshot, replays the journal with the recorded
-  clock readings (the engine is deterministic given its inputs and clock), drains
-  what the outbox still holds, and from then on skips any redelivered batch whose id
-  it has already applied.
+* Batches wait in the partition's **inbox** stream (rules.runtime.inbox). ``pump``
+  applies every entry after the last applied one, in order.
+* For each applied entry the partition writes, in one MULTI/EXEC: a **journal** line
+  (the entry id and the clock reading it was applied with), the trigger events and
+  rule errors it produced (the **outbox**), and the new last-applied id. Ticks
+  (Check On Exit, delayed OPENs) are journaled the same way.
+* The outbox is drained into the database with idempotent writes keyed by
+  deterministic event ids, then trimmed.
+* Every so often the whole engine state is written as a **snapshot** with the
+  last-applied id; the journal is cleared and the inbox trimmed up to it.
+* On start a partition loads the snapshot and replays the journal, reading each
+  journaled entry from the inbox and applying it with its recorded clock (the engine
+  is deterministic given its inputs and clock), drains what the outbox still holds,
+  and carries on after the last applied entry. Nothing is applied twice: an entry is
+  either in the journal (its effects committed) or not (no effect left the process).
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ from typing import Any
 from rules.engine.actions import Decision
 from rules.engine.evaluator import Engine, RuleError, TriggerEvent
 from rules.ingest.events import Event
+from rules.runtime import inbox
 from rules.runtime.redis_client import client, key
 
 log = logging.getLogger(__name__)
 
-RECENT_BATCHES = 1000
 SNAPSHOT_EVERY_S = 30.0
-SNAPSHOT_EVERY_ENTRIES = 200
+SNAPSHOT_EVERY_ENTRIES = 500
 SUMMARIES_EVERY_S = 2.0
 SUMMARY_LIMIT = 5000
 
@@ -68,7 +71,7 @@ class PartitionKeys:
         self.snapshot = key("engine", partition, "snapshot")
         self.journal = key("engine", partition, "journal")
         self.outbox = key("engine", partition, "outbox")
-        self.recent = key("engine", partition, "recent")
+        self.applied = key("engine", partition, "applied")
 
 
 class Partition:
@@ -85,7 +88,7 @@ class Partition:
         self.keys = PartitionKeys(number)
         self.redis = client()
         self.pending: list[DelayedOpen] = []
-        self.recent: set[str] = set()
+        self.applied_id = "0"
         self.journal_entries = 0
         self.snapshot_at = time.monotonic()
         self.summaries_at = 0.0
@@ -100,41 +103,56 @@ class Partition:
             self.engine.restore(data["engine"])
             self.pending = [DelayedOpen(*row) for row in data.get("pending", [])]
             heapq.heapify(self.pending)
-        entries = self.redis.lrange(self.keys.journal, 0, -1)
-        for raw_entry in entries:
-            self._apply(json.loads(raw_entry))  # effects already in the outbox or database
-        self.journal_entries = len(entries)
-        self.recent = {r.decode() for r in self.redis.lrange(self.keys.recent, 0, -1)}
-        if entries:
-            log.info("partition %d replayed %d journal entries", self.number, len(entries))
+            self.applied_id = data.get("applied_id", "0")
+        lines = self.redis.lrange(self.keys.journal, 0, -1)
+        for line in lines:
+            kind, *parts = line.decode().split(" ")
+            if kind == "b":
+                entry_id, current = parts[0], int(parts[1])
+                rows = inbox.read_one(self.number, entry_id)
+                if rows is None:
+                    raise RuntimeError(f"partition {self.number}: inbox lost entry {entry_id}")
+                self._apply_rows(entry_id, json.loads(rows), current)
+                self.applied_id = entry_id
+            else:
+                self._apply_tick(int(parts[0]))
+        self.journal_entries = len(lines)
+        if lines:
+            log.info("partition %d replayed %d journal entries", self.number, len(lines))
         self.drain()
 
     # -- work ----------------------------------------------------------------------
 
-    def apply_batch(self, batch_id: str, rows: list[list] | str) -> int:
-        """Apply a batch once; returns the number of trigger events it produced.
-
-        ``rows`` may come as the JSON text ingest published: the journal then stores
-        that text as it is instead of encoding the rows a second time.
-        """
-        if batch_id in self.recent:
-            log.info("partition %d: batch %s already applied, skipped", self.number, batch_id)
-            return 0
-        current = now_ms()
-        if isinstance(rows, str):
-            raw = f'{{"b":{json.dumps(batch_id)},"now":{current},"rows":{rows}}}'
-            return self._commit({"b": batch_id, "now": current, "rows": json.loads(rows)}, raw)
-        return self._commit({"b": batch_id, "now": current, "rows": rows})
+    def pump(self) -> int:
+        """Apply every inbox entry after the last applied one; returns triggers made."""
+        made = 0
+        while True:
+            entries = inbox.read_after(self.number, self.applied_id)
+            if not entries:
+                break
+            for entry_id, rows in entries:
+                current = now_ms()
+                applied = self._apply_rows(entry_id, json.loads(rows), current)
+                self._write(f"b {entry_id} {current}", applied, entry_id)
+                self.applied_id = entry_id
+                made += len(applied.triggers)
+            self.drain()
+        self.maybe_checkpoint()
+        return made
 
     def tick(self) -> int:
-        """Check On Exit expiry and due Delay-on-OPEN checks."""
+        """Pending inbox entries, Check On Exit expiry and due Delay-on-OPEN checks."""
+        made = self.pump()
         current = now_ms()
         due = self.pending and self.pending[0].due_ms <= current
         next_exit = self.engine.next_tick_ms()
         if not due and (next_exit is None or next_exit > current):
-            self.maybe_checkpoint()
-            return 0
-        return self._commit({"t": current})
+            return made
+        applied = self._apply_tick(current)
+        self._write(f"t {current}", applied, None)
+        self.drain()
+        self.maybe_checkpoint()
+        return made + len(applied.triggers)
 
     def replace_rules(self, install: Any) -> int:
         """Run ``install(engine, now)`` (rule reload) and checkpoint at once: the journal
@@ -152,27 +170,28 @@ class Partition:
 
     # -- internals -------------------------------------------------------------------
 
-    def _apply(self, entry: dict) -> Applied:
-        engine = self.engine
-        current = entry["now"] if "now" in entry else entry["t"]
+    def _apply_rows(self, entry_id: str, rows: list[list], current: int) -> Applied:
         triggers: list[TriggerEvent] = []
-        if "rows" in entry:
-            rules = engine.rules
-            for wire, names in entry["rows"]:
-                event = Event.from_wire(wire)
-                for name in names:
-                    runtime = rules.get(name)
-                    if runtime is not None:
-                        runtime.process(event, current, triggers)
-        else:
-            triggers.extend(engine.tick(current))
-            while self.pending and self.pending[0].due_ms <= current:
-                item = heapq.heappop(self.pending)
-                trigger = engine.delayed_open(
-                    item.rule, item.key, item.action, item.episode, current
-                )
-                if trigger is not None:
-                    triggers.append(trigger)
+        rules = self.engine.rules
+        for wire, names in rows:
+            event = Event.from_wire(wire)
+            for name in names:
+                runtime = rules.get(name)
+                if runtime is not None:
+                    runtime.process(event, current, triggers)
+        return self._finish(entry_id, triggers, current)
+
+    def _apply_tick(self, current: int) -> Applied:
+        engine = self.engine
+        triggers = engine.tick(current)
+        while self.pending and self.pending[0].due_ms <= current:
+            item = heapq.heappop(self.pending)
+            trigger = engine.delayed_open(item.rule, item.key, item.action, item.episode, current)
+            if trigger is not None:
+                triggers.append(trigger)
+        return self._finish(f"t{current}", triggers, current)
+
+    def _finish(self, entry_id: str, triggers: list[TriggerEvent], current: int) -> Applied:
         for trigger in triggers:
             for outcome in trigger.actions:
                 if outcome.decision == Decision.SCHEDULE.value:
@@ -186,43 +205,29 @@ class Partition:
                             trigger.episode or 0,
                         ),
                     )
-        entry_id = entry.get("b") or f"t{current}"
         ids = [f"{self.number}:{entry_id}:{i}" for i in range(len(triggers))]
-        return Applied(list(zip(ids, triggers, strict=True)), engine.drain_errors())
+        return Applied(list(zip(ids, triggers, strict=True)), self.engine.drain_errors())
 
-    def _commit(self, entry: dict, raw_entry: str | None = None) -> int:
-        applied = self._apply(entry)
-        self._write(raw_entry or json.dumps(entry), applied, entry.get("b"))
-        self.drain()
-        self.maybe_checkpoint()
-        return len(applied.triggers)
-
-    def _write(self, entry: str | None, applied: Applied, batch_id: str | None) -> None:
+    def _write(self, journal_line: str | None, applied: Applied, entry_id: str | None) -> None:
         items = [json.dumps({"id": i, "trigger": t.to_dict()}) for i, t in applied.triggers]
         items += [json.dumps({"error": e.to_dict()}) for e in applied.errors]
         while True:
             try:
                 pipe = self.redis.pipeline(transaction=True)
-                if entry is not None:
-                    pipe.rpush(self.keys.journal, entry)
+                if journal_line is not None:
+                    pipe.rpush(self.keys.journal, journal_line)
                 if items:
                     pipe.rpush(self.keys.outbox, *items)
-                if batch_id is not None:
-                    pipe.lpush(self.keys.recent, batch_id)
-                    pipe.ltrim(self.keys.recent, 0, RECENT_BATCHES - 1)
+                if entry_id is not None:
+                    pipe.set(self.keys.applied, entry_id)
                 pipe.execute()
                 break
             except Exception:
-                # Blocking the partition keeps order; the message stays unacknowledged.
+                # Blocking the partition keeps order; nothing of this entry is committed.
                 log.exception("partition %d: cannot write the journal; retrying", self.number)
                 time.sleep(1)
-        if entry is not None:
+        if journal_line is not None:
             self.journal_entries += 1
-        if batch_id is not None:
-            self.recent.add(batch_id)
-            if len(self.recent) > 2 * RECENT_BATCHES:
-                keep = self.redis.lrange(self.keys.recent, 0, -1)
-                self.recent = {r.decode() for r in keep}
 
     def drain(self) -> None:
         """Persist what the outbox holds; on failure it stays for the next call."""
@@ -249,10 +254,14 @@ class Partition:
         data = {
             "engine": self.engine.snapshot(),
             "pending": [item.to_list() for item in self.pending],
+            "applied_id": self.applied_id,
         }
         pipe = self.redis.pipeline(transaction=True)
         pipe.set(self.keys.snapshot, json.dumps(data))
         pipe.delete(self.keys.journal)
+        if self.applied_id != "0":
+            # Entries up to the snapshot are no longer needed for a replay.
+            pipe.xtrim(inbox.inbox_key(self.number), minid=self.applied_id, approximate=False)
         pipe.execute()
         self.journal_entries = 0
         self.snapshot_at = time.monotonic()

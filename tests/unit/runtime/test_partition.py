@@ -1,11 +1,13 @@
-"""The partition checkpoint protocol on a real Redis: journal, outbox, snapshot, replay."""
+"""The partition checkpoint protocol on a real Redis: inbox, journal, outbox, snapshot."""
 
 import json
 
 import pytest
 
+from rules.engine.actions import ActionSettings
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.ingest.events import SERIES, Event
+from rules.runtime import inbox
 from rules.runtime.partition import Partition
 
 
@@ -18,6 +20,10 @@ def definition(**overrides):
 def row(entity: str, value: float, t: int, rules=("hot",)) -> list:
     event = Event(SERIES, entity, "cpu", {}, t, t, value, line_values={"cpu": value})
     return [event.to_wire(), list(rules)]
+
+
+def send(*rows: list) -> None:
+    inbox.append([(0, json.dumps(list(rows)))])
 
 
 class Store:
@@ -53,42 +59,58 @@ def clean(broker):
     return broker
 
 
-def test_a_batch_is_applied_once_even_when_redelivered(clean):
+def test_each_inbox_entry_is_applied_once_however_often_the_partition_is_woken(clean):
     store = Store()
     part = fresh(store)
-    assert part.apply_batch("b1", [row("e1", 60, 1000)]) == 1
-    assert part.apply_batch("b1", [row("e1", 60, 1000)]) == 0
+    send(row("e1", 60, 1000))
+    assert part.pump() == 1
+    assert part.pump() == 0
     assert contents(part)["series-cpu-e1"][0] == [1000]
     assert [item["trigger"]["status"] for item in store.items] == ["OPEN"]
-    assert store.items[0]["id"] == "0:b1:0"
+    assert store.items[0]["id"] == f"0:{part.applied_id}:0"
 
 
 def test_a_restarted_partition_replays_its_journal_to_the_same_state(clean):
-    store = Store()
-    part = fresh(store)
-    part.apply_batch("b1", [row("e1", 60, 1000), row("e2", 10, 1000)])
-    part.apply_batch("b2", [row("e1", 70, 2000)])
+    part = fresh(Store())
+    send(row("e1", 60, 1000), row("e2", 10, 1000))
+    send(row("e1", 70, 2000))
+    part.pump()
     before = contents(part)
     restarted = fresh(Store())
     assert contents(restarted) == before
-    assert restarted.apply_batch("b2", [row("e1", 70, 2000)]) == 0  # remembered as applied
+    assert restarted.applied_id == part.applied_id
+    assert restarted.pump() == 0  # nothing is applied twice
 
 
-def test_a_snapshot_clears_the_journal_and_still_restores(clean):
+def test_entries_appended_while_nobody_ran_are_applied_after_a_restart(clean):
     part = fresh(Store())
-    part.apply_batch("b1", [row("e1", 60, 1000)])
+    send(row("e1", 60, 1000))
+    part.pump()
+    send(row("e1", 61, 2000))  # the worker died before it was woken for this one
+    restarted = fresh(Store())
+    restarted.pump()
+    assert contents(restarted)["series-cpu-e1"][0] == [1000, 2000]
+
+
+def test_a_snapshot_clears_the_journal_trims_the_inbox_and_still_restores(clean):
+    part = fresh(Store())
+    send(row("e1", 60, 1000))
+    send(row("e1", 61, 1500))
+    part.pump()
     part.checkpoint()
     assert part.redis.llen(part.keys.journal) == 0
-    part.apply_batch("b2", [row("e1", 61, 2000)])
+    assert part.redis.xlen(inbox.inbox_key(0)) == 1  # only the last applied entry is left
+    send(row("e1", 62, 2000))
+    part.pump()
     assert part.redis.llen(part.keys.journal) == 1
     restarted = fresh(Store())
     assert contents(restarted) == contents(part)
 
 
 def test_trigger_events_wait_in_the_outbox_while_the_store_fails(clean):
-    failing = Store(fail=True)
-    part = fresh(failing)
-    part.apply_batch("b1", [row("e1", 60, 1000)])
+    part = fresh(Store(fail=True))
+    send(row("e1", 60, 1000))
+    part.pump()
     assert part.redis.llen(part.keys.outbox) == 1
     working = Store()
     part.store = working
@@ -98,31 +120,36 @@ def test_trigger_events_wait_in_the_outbox_while_the_store_fails(clean):
 
 
 def test_events_are_applied_only_for_the_rules_routed_here(clean):
-    store = Store()
-    other = definition(name="other")
-    part = fresh(store, definition(), other)
-    part.apply_batch("b1", [row("e1", 60, 1000, rules=("hot",))])
-    assert "series-cpu-e1" in {wr.display for wr in part.engine.rules["hot"].windows.values()}
+    part = fresh(Store(), definition(), definition(name="other"))
+    send(row("e1", 60, 1000, rules=("hot",)))
+    part.pump()
+    assert {wr.display for wr in part.engine.rules["hot"].windows.values()} == {"series-cpu-e1"}
     assert not part.engine.rules["other"].windows
 
 
 def test_rule_errors_travel_through_the_outbox(clean):
     store = Store()
     part = fresh(store, definition(expression="value('missing') > 1"))
-    part.apply_batch("b1", [row("e1", 60, 1000)])
+    send(row("e1", 60, 1000))
+    part.pump()
     errors = [item["error"] for item in store.items if "error" in item]
     assert errors and errors[0]["rule"] == "hot"
     assert "missing" in errors[0]["error"]
 
 
-def test_delayed_opens_survive_a_restart(clean):
-    from rules.engine.actions import ActionSettings
-
-    delayed = definition(actions=(ActionSettings("web", delay_ms=60_000),))
-    part = fresh(Store(), delayed)
-    part.apply_batch("b1", [row("e1", 60, 1000)])
+def test_delayed_opens_survive_a_restart_and_fire_on_a_tick(clean):
+    delayed = definition(actions=(ActionSettings("web", delay_ms=1),))
+    store = Store()
+    part = fresh(store, delayed)
+    send(row("e1", 60, 1000))
+    part.pump()
     assert len(part.pending) == 1
     part.checkpoint()
     restarted = fresh(Store(), delayed)
     assert [p.to_list() for p in restarted.pending] == [p.to_list() for p in part.pending]
-    assert json.loads(json.dumps(restarted.pending[0].to_list()))[1] == "hot"
+    later = Store()
+    restarted.store = later
+    restarted.tick()
+    (item,) = later.items
+    assert item["trigger"]["reason"] == "delayed_open"
+    assert item["trigger"]["delay_expired"] is True
