@@ -114,6 +114,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # rules.xml and endpoint XML uploads are refused above this size before parsing.
 RULES_IMPORT_MAX_BYTES = env_int("RULES_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+ENDPOINT_IMPORT_MAX_BYTES = env_int("ENDPOINT_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
 
 # --- Broker and Celery -------------------------------------------------------------
 # Unset REDIS_URL means the embedded Redis that `make run` starts on this socket.
