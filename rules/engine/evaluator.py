@@ -415,10 +415,10 @@ class RuleRuntime:
             return
         w = wr.window
         if self.is_time:
-            if t < now_ms - self.duration_ms:
+            removed = w.add(t, event.value, now_ms)  # type: ignore[call-arg]
+            if removed < 0:  # older than the window: nothing changed
                 self.process(event, now_ms, out)  # logs the expired event
                 return
-            removed = w.add(t, event.value, now_ms)  # type: ignore[call-arg]
         else:
             removed = w.add(t, event.value)  # type: ignore[call-arg]
         st = wr.state

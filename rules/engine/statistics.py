@@ -131,20 +131,22 @@ class RunningStats:
             return
         q = self._maxq
         if q is not None:
-            h = self._maxh
-            n = m = len(q)
-            while m > h and q[m - 1] < v:
+            m = len(q)
+            if m > self._maxh and q[m - 1] < v:  # drop the tail values below v
+                h = self._maxh
                 m -= 1
-            if m < n:
+                while m > h and q[m - 1] < v:
+                    m -= 1
                 del q[m:]
             q.append(v)
         q = self._minq
         if q is not None:
-            h = self._minh
-            n = m = len(q)
-            while m > h and q[m - 1] > v:
+            m = len(q)
+            if m > self._minh and q[m - 1] > v:  # drop the tail values above v
+                h = self._minh
                 m -= 1
-            if m < n:
+                while m > h and q[m - 1] > v:
+                    m -= 1
                 del q[m:]
             q.append(v)
 

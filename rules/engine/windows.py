@@ -200,12 +200,17 @@ class TimeWindow(_Window):
         Returns False, leaving the sample out, when it is itself older than ``now - D``:
         such an event is ignored and not evaluated (spec §3.3).
         """
-        return self.add(t, v, now_ms) >= 0
+        if self.add(t, v, now_ms) < 0:
+            self.expire(now_ms)
+            return False
+        return True
 
     def add(self, t: int, v: float, now_ms: int) -> int:
-        """``insert_sample`` returning how many samples were pruned, or -1 when the
-        sample is older than ``now - D`` (pruning happens either way)."""
+        """Prune, then insert; returns how many samples were pruned. A sample older than
+        ``now - D`` changes nothing (no pruning either) and gives -1."""
         cutoff = now_ms - self.duration_ms
+        if t < cutoff:
+            return -1
         ts = self._t
         removed = 0
         if ts and ts[0] < cutoff:
@@ -214,8 +219,6 @@ class TimeWindow(_Window):
                 ts.popleft()
                 popleft()
                 removed += 1
-        if t < cutoff:
-            return -1
         if not ts or t < ts[-1]:
             self._put(t, v)
             return removed
@@ -244,20 +247,22 @@ class TimeWindow(_Window):
             return removed
         q = self._maxq
         if q is not None:
-            h = self._maxh
-            n = m = len(q)
-            while m > h and q[m - 1] < v:
+            m = len(q)
+            if m > self._maxh and q[m - 1] < v:  # drop the tail values below v
+                h = self._maxh
                 m -= 1
-            if m < n:
+                while m > h and q[m - 1] < v:
+                    m -= 1
                 del q[m:]
             q.append(v)
         q = self._minq
         if q is not None:
-            h = self._minh
-            n = m = len(q)
-            while m > h and q[m - 1] > v:
+            m = len(q)
+            if m > self._minh and q[m - 1] > v:  # drop the tail values above v
+                h = self._minh
                 m -= 1
-            if m < n:
+                while m > h and q[m - 1] > v:
+                    m -= 1
                 del q[m:]
             q.append(v)
         return removed

@@ -164,3 +164,15 @@ def test_count_spec_displays_as_count():
 def test_bad_window_specs_say_what_is_wrong(text, message):
     with pytest.raises(WindowSpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_window_spec(text)
+
+
+def test_add_reports_removed_samples_and_leaves_an_expired_sample_out_untouched():
+    w = TimeWindow(1000)
+    assert [w.add(t, 1.0, now_ms=t) for t in (0, 500, 900)] == [0, 0, 0]
+    assert w.add(100, 2.0, now_ms=1200) == -1  # too old: nothing pruned, nothing added
+    assert w.times() == [0, 500, 900]
+    assert w.add(1600, 3.0, now_ms=1600) == 2
+    assert w.times() == [900, 1600]
+    c = CountWindow(2)
+    assert [c.add(t, 1.0) for t in (10, 20, 30, 5)] == [0, 0, 1, 1]
+    assert c.times() == [20, 30]
