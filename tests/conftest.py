@@ -10,8 +10,12 @@ from django.contrib.auth.models import Group, User
 
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
+from notifications.tasks import NOTIFY_QUEUE
 from rules.ingest.handoff import engine_queue
+from tests.fakes.hipchat import hipchat_fake
 from tests.services import redis_service
+
+__all__ = ["hipchat_fake"]  # a fixture notify_worker depends on, for every test
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,6 +48,25 @@ def engine_worker(broker, transactional_db):
         perform_ping_check=False,
         loglevel="WARNING",
         shutdown_timeout=10,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def notify_worker(broker, transactional_db, hipchat_fake):
+    """One real Celery worker on the notify queue (solo pool), as `celery worker -Q notify`.
+
+    It depends on the fake so that it stops first: a send in flight then still finds
+    its server instead of waiting on a socket being closed.
+    """
+    with start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        queues=[NOTIFY_QUEUE],
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
     ) as worker:
         yield worker
 

@@ -13,13 +13,11 @@ import re
 import socket
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from atsd_alerts.celery import app as celery_app
 from notifications.bindings.xml import render_bindings
 from notifications.bindings_model import RuleNotification
 from notifications.delivery_model import Delivery, DeliveryAttempt
-from notifications.tasks import NOTIFY_QUEUE, sweep
+from notifications.tasks import sweep
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from tests.engine_helpers import make_rule, poll
@@ -44,25 +42,6 @@ def server_settings(settings):
     settings.SERVER_URL = SERVER_URL
     settings.TIME_ZONE = "UTC"
     return settings
-
-
-@pytest.fixture
-def notify_worker(broker, transactional_db, hipchat_fake):
-    """One real Celery worker on the notify queue (solo pool), as `celery worker -Q notify`.
-
-    It depends on the fake so that it stops first: a send in flight then still finds
-    its server instead of waiting on a socket being closed.
-    """
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=[NOTIFY_QUEUE],
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=30,
-    ) as worker:
-        yield worker
 
 
 @pytest.fixture
