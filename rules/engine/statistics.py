@@ -6,7 +6,7 @@ window, expiry of a time window), while inserts land at the new end or, for a la
 sample, somewhere in the middle. That shape is what makes O(1) amortised aggregates
 possible:
 
-* count, countNaN, sum (Neumaier-compensated), avg: O(1).
+* count, countNaN, sum (compensated: TwoSum error terms), avg: O(1).
 * first, last: O(1) from a deque of the non-NaN values in order.
 * min, max: O(1) amortised from monotonic deques while samples arrive in time order.
   A late (middle) insert breaks the monotonic-deque invariant, so the sequence then
@@ -89,7 +89,7 @@ class RunningStats:
         self._nn: deque[float] | None = None
         self._n_nan = 0
         self._sum = 0.0
-        self._comp = 0.0  # Neumaier compensation term
+        self._comp = 0.0  # accumulated rounding errors of _sum (TwoSum)
         self._track_min = track_min
         self._track_max = track_max
         # Monotonic queues of values in arrival order: _maxq non-increasing, _minq
@@ -118,13 +118,13 @@ class RunningStats:
         nn = self._nn
         if nn is not None:
             nn.append(v)
-        # Neumaier summation, inlined: this runs once per sample.
+        # Compensated sum, inlined: this runs once per sample. Knuth's TwoSum gives the
+        # exact rounding error of s + v without Neumaier's magnitude test (the same
+        # error term, fewer operations).
         s = self._sum
         t = s + v
-        if (s if s >= 0 else -s) >= (v if v >= 0 else -v):
-            self._comp += (s - t) + v
-        else:
-            self._comp += (v - t) + s
+        b = t - s
+        self._comp += (s - (t - b)) + (v - b)
         self._sum = t
         if self._sorted is not None:
             self._sorted.add(v)
@@ -187,10 +187,8 @@ class RunningStats:
                 nn.popleft()
             s = self._sum
             t = s - v
-            if (s if s >= 0 else -s) >= (v if v >= 0 else -v):
-                self._comp += (s - t) - v
-            else:
-                self._comp += (-v - t) + s
+            b = t - s
+            self._comp += (s - (t - b)) - (v + b)  # TwoSum of s + (-v)
             self._sum = t
             if self._sorted is not None:
                 self._sorted.remove(v)
@@ -229,10 +227,8 @@ class RunningStats:
     def _add_sum(self, x: float) -> None:
         s = self._sum
         t = s + x
-        if abs(s) >= abs(x):
-            self._comp += (s - t) + x
-        else:
-            self._comp += (x - t) + s
+        b = t - s
+        self._comp += (s - (t - b)) + (x - b)
         self._sum = t
 
     def _build_sorted(self) -> None:

@@ -237,10 +237,8 @@ class TimeWindow(_Window):
             nn.append(v)
         s = self._sum
         x = s + v
-        if (s if s >= 0 else -s) >= (v if v >= 0 else -v):
-            self._comp += (s - x) + v
-        else:
-            self._comp += (v - x) + s
+        b = x - s
+        self._comp += (s - (x - b)) + (v - b)
         self._sum = x
         if self._sorted is not None:
             self._sorted.add(v)

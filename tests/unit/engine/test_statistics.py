@@ -169,3 +169,38 @@ def test_nan_values_come_and_go_without_changing_first_last_or_counts():
             s.popleft()
             naive.pop(0)
         _check(s, naive)
+
+
+def _neumaier(terms: list[float]) -> float:
+    s = c = 0.0
+    for x in terms:
+        t = s + x
+        c += (s - t) + x if abs(s) >= abs(x) else (x - t) + s
+        s = t
+    return s + c
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.floats(-1e12, 1e12, allow_nan=False).filter(bool)),
+        max_size=80,
+    )
+)
+def test_the_compensated_sum_equals_neumaier_bit_for_bit(steps):
+    # TwoSum and Neumaier both add the exact rounding error of every step.
+    s = RunningStats()
+    held: list[float] = []
+    terms: list[float] = []
+    for pop, v in steps:
+        if pop and held:
+            terms.append(-s.popleft())
+            held.pop(0)
+        else:
+            s.append(v)
+            held.append(v)
+            terms.append(v)
+        if held:
+            assert s.sum() == _neumaier(terms)
+        else:
+            terms = []  # an emptied window restarts from an exact 0
