@@ -7,11 +7,11 @@ appended as batches of up to ``INGEST_BATCH_SIZE`` events to each partition's in
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import orjson
 from django.conf import settings
 
 from rules.ingest.events import Event
@@ -50,7 +50,7 @@ def submit(events: Iterable[Event]) -> int:
     batches = []
     for partition, rows in sorted(route_table().route(events).items()):
         for start in range(0, len(rows), batch_size):
-            payload = json.dumps(rows[start : start + batch_size], separators=(",", ":"))
+            payload = orjson.dumps(rows[start : start + batch_size])
             batches.append((partition, payload))
     for partition in sorted(set(inbox.append(batches))):
         wake_partition.apply_async(args=[partition], queue=engine_queue(partition))

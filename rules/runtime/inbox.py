@@ -23,7 +23,7 @@ def inbox_key(partition: int) -> str:
     return key("engine", partition, "inbox")
 
 
-def append(batches: Iterable[tuple[int, str]]) -> list[int]:
+def append(batches: Iterable[tuple[int, bytes | str]]) -> list[int]:
     """Append (partition, rows JSON) batches in one round trip; returns the partitions."""
     pipe = client().pipeline(transaction=False)
     partitions = []
@@ -35,16 +35,16 @@ def append(batches: Iterable[tuple[int, str]]) -> list[int]:
     return partitions
 
 
-def read_after(partition: int, last_id: str, count: int = READ_COUNT) -> list[tuple[str, str]]:
+def read_after(partition: int, last_id: str, count: int = READ_COUNT) -> list[tuple[str, bytes]]:
     """Up to ``count`` (entry id, rows JSON) after ``last_id`` ("0" = from the start)."""
     start = "-" if last_id == "0" else f"({last_id}"
     entries = client().xrange(inbox_key(partition), min=start, max="+", count=count)
-    return [(entry_id.decode(), fields[b"rows"].decode()) for entry_id, fields in entries]
+    return [(entry_id.decode(), fields[b"rows"]) for entry_id, fields in entries]
 
 
-def read_one(partition: int, entry_id: str) -> str | None:
+def read_one(partition: int, entry_id: str) -> bytes | None:
     entries = client().xrange(inbox_key(partition), min=entry_id, max=entry_id, count=1)
-    return entries[0][1][b"rows"].decode() if entries else None
+    return entries[0][1][b"rows"] if entries else None
 
 
 def last_id(partition: int) -> str:

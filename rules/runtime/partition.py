@@ -22,11 +22,12 @@ Exactly-once application of every batch (design invariant 2):
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from rules.engine.actions import Decision
 from rules.engine.evaluator import Engine, RuleError, TriggerEvent
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_EVERY_S = 30.0
 SNAPSHOT_EVERY_ENTRIES = 500
-SUMMARIES_EVERY_S = 2.0
+SUMMARIES_EVERY_S = 5.0
 SUMMARY_LIMIT = 5000
 
 
@@ -99,7 +100,7 @@ class Partition:
         """Load the snapshot, replay the journal, drain the outbox (see module doc)."""
         raw = self.redis.get(self.keys.snapshot)
         if raw:
-            data = json.loads(raw)
+            data = orjson.loads(raw)
             self.engine.restore(data["engine"])
             self.pending = [DelayedOpen(*row) for row in data.get("pending", [])]
             heapq.heapify(self.pending)
@@ -112,7 +113,7 @@ class Partition:
                 rows = inbox.read_one(self.number, entry_id)
                 if rows is None:
                     raise RuntimeError(f"partition {self.number}: inbox lost entry {entry_id}")
-                self._apply_rows(entry_id, json.loads(rows), current)
+                self._apply_rows(entry_id, orjson.loads(rows), current)
                 self.applied_id = entry_id
             else:
                 self._apply_tick(int(parts[0]))
@@ -132,7 +133,7 @@ class Partition:
                 break
             for entry_id, rows in entries:
                 current = now_ms()
-                applied = self._apply_rows(entry_id, json.loads(rows), current)
+                applied = self._apply_rows(entry_id, orjson.loads(rows), current)
                 self._write(f"b {entry_id} {current}", applied, entry_id)
                 self.applied_id = entry_id
                 made += len(applied.triggers)
@@ -209,8 +210,8 @@ class Partition:
         return Applied(list(zip(ids, triggers, strict=True)), self.engine.drain_errors())
 
     def _write(self, journal_line: str | None, applied: Applied, entry_id: str | None) -> None:
-        items = [json.dumps({"id": i, "trigger": t.to_dict()}) for i, t in applied.triggers]
-        items += [json.dumps({"error": e.to_dict()}) for e in applied.errors]
+        items = [orjson.dumps({"id": i, "trigger": t.to_dict()}) for i, t in applied.triggers]
+        items += [orjson.dumps({"error": e.to_dict()}) for e in applied.errors]
         while True:
             try:
                 pipe = self.redis.pipeline(transaction=True)
@@ -235,7 +236,7 @@ class Partition:
         if not raw:
             return
         try:
-            self.store([json.loads(item) for item in raw])
+            self.store([orjson.loads(item) for item in raw])
         except Exception:
             log.exception("partition %d: storing %d outbox items failed", self.number, len(raw))
             return
@@ -257,7 +258,7 @@ class Partition:
             "applied_id": self.applied_id,
         }
         pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self.keys.snapshot, json.dumps(data))
+        pipe.set(self.keys.snapshot, orjson.dumps(data))
         pipe.delete(self.keys.journal)
         if self.applied_id != "0":
             # Entries up to the snapshot are no longer needed for a replay.
