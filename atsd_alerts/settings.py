@@ -187,3 +187,26 @@ CELERY_BEAT_SCHEDULE |= {
     "notify-sweep": {"task": "notifications.sweep", "schedule": 10.0, "options": {"expires": 10}},
     "notify-metrics": {"task": "notifications.emit_metrics", "schedule": 60.0},
 }
+
+# --- Charts and screenshots ---------------------------------------------------------
+# Series history the chart portals draw (rules.history.store, in Redis): hours kept,
+# raw points per series (older minutes are kept as per-minute aggregates), series cap.
+SERIES_HISTORY_HOURS = env_int("SERIES_HISTORY_HOURS", 24)
+SERIES_HISTORY_RAW_POINTS = env_int("SERIES_HISTORY_RAW_POINTS", 500)
+SERIES_HISTORY_MAX_SERIES = env_int("SERIES_HISTORY_MAX_SERIES", 5000)
+# Where the web driver reaches this UI (the portal pages it captures): in Compose the
+# Selenium container sees the app by its service name. Default: SERVER_URL.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", SERVER_URL)
+# Seconds a signed portal URL handed to the web driver stays valid.
+PORTAL_SIGNATURE_MAX_AGE = env_int("PORTAL_SIGNATURE_MAX_AGE", 60)
+# Web driver: local Chromium + chromedriver, or a Selenium Grid when WEBDRIVER_REMOTE_URL is set.
+WEBDRIVER_CHROMIUM = env_str("WEBDRIVER_CHROMIUM", "/usr/bin/chromium")
+WEBDRIVER_CHROMEDRIVER = env_str("WEBDRIVER_CHROMEDRIVER", "/usr/bin/chromedriver")
+WEBDRIVER_REMOTE_URL = env_str("WEBDRIVER_REMOTE_URL", "")
+# Browsers per notify worker process, and seconds one screenshot may take.
+WEBDRIVER_POOL_SIZE = env_int("WEBDRIVER_POOL_SIZE", 1)
+WEBDRIVER_SHOT_TIMEOUT = env_int("WEBDRIVER_SHOT_TIMEOUT", 20)
+CELERY_IMPORTS = ["rules.history.tasks"]
+CELERY_BEAT_SCHEDULE |= {
+    "expire-series-history": {"task": "rules.expire_series_history", "schedule": 300.0},
+}

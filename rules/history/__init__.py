@@ -1,0 +1,1 @@
+"""Series history for charts: recent samples of every numeric series (see :mod:`.store`)."""
