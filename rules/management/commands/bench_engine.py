@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--series", type=int, default=10_000, help="number of series")
         parser.add_argument("--rounds", type=int, default=30, help="samples per series")
-        parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best kept)")
+        parser.add_argument("--repeat", type=int, default=5, help="runs per figure (best kept)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         bench.run(
