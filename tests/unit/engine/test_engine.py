@@ -15,7 +15,7 @@ from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.ingest.events import Event
 
-# Every test runs through RuleRuntime.process_simple and through the general process.
+# Every test runs through RuleRuntime._process_simple and _process_general.
 pytestmark = pytest.mark.usefixtures("both_paths")
 
 

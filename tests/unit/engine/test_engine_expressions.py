@@ -9,7 +9,7 @@ from rules.engine.grouping import NO_TAGS, Grouping
 from rules.expressions.errors import EvaluationError
 from rules.ingest.events import Event
 
-# Every test runs through RuleRuntime.process_simple and through the general process.
+# Every test runs through RuleRuntime._process_simple and _process_general.
 pytestmark = pytest.mark.usefixtures("both_paths")
 
 
@@ -138,4 +138,5 @@ def test_the_common_rule_shape_takes_the_simple_path(both_paths):
     assert simple == {"a", "b"}
     for name, rt in engine.rules.items():
         fast = both_paths == "fast" and name in simple
-        assert rt.handle.__func__ is (RuleRuntime.process_simple if fast else RuleRuntime.process)
+        want = RuleRuntime._process_simple if fast else RuleRuntime._process_general
+        assert rt.process.__func__ is want  # what the partition worker calls

@@ -1,4 +1,4 @@
-"""RuleRuntime.process_simple gives exactly what the general process gives.
+"""RuleRuntime._process_simple gives exactly what _process_general gives.
 
 Random streams (NaN values, late and expired samples, several entities) go through two
 engines, one with the fast path and one with every event through the general path; the
@@ -36,7 +36,7 @@ step = st.tuples(st.sampled_from(["e1", "e2", "e3"]), st.integers(-30_000, 20_00
 def _run(monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition, steps) -> dict:
     with monkeypatch.context() as m:
         if general:
-            m.setattr(RuleRuntime, "process_simple", RuleRuntime.process)
+            m.setattr(RuleRuntime, "_process_simple", RuleRuntime._process_general)
         engine = Engine()
         engine.install(rule)
         assert engine.rules[rule.name].simple
