@@ -22,6 +22,7 @@ urlpatterns = [
     # Data menu
     path("entities/", registry.entity_list, name="entity-list"),
     path("metrics/", registry.metric_list, name="metric-list"),
+    path("portals/", include("notifications.portals.urls")),
     # APIs
     path("api/v1/command", ingest_api.command, name="api-command"),
     path("api/v1/series/insert", ingest_api.series_insert, name="api-series-insert"),

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from notifications.bindings_model import RuleNotification
 from notifications.delivery import monitoring
-from notifications.delivery.screenshots import capture_screenshots
+from notifications.delivery.screenshots import screenshot_requests
 from notifications.delivery_model import Delivery, DeliveryAttempt, DeliveryStatus
 from notifications.models import Endpoint
 from notifications.rendering import (
@@ -272,15 +272,11 @@ def send_delivery(delivery: Delivery) -> SendOutcome:
                 )
             )
     if getattr(binding, f"{slot}_screenshot"):
-        for i, image in enumerate(capture_screenshots(trigger, binding, info), start=1):
-            requests.append(
-                Request(
-                    f"image-{i}",
-                    lambda image=image: transport.share_file(
-                        image.filename, image.content, "image/png", image.caption
-                    ),
-                )
-            )
+        shots = screenshot_requests(
+            trigger, binding, info, delivery=delivery, params=params,
+            message_format=message_format, endpoint_kind=endpoint.kind,
+        )  # fmt: skip
+        requests.extend(Request(s.name, lambda s=s: s.send(transport)) for s in shots)
 
     done = set(
         DeliveryAttempt.objects.filter(delivery=delivery, status=OK).values_list(

@@ -1,0 +1,171 @@
+"""Portal pages (Data > Portals): the list, the series chart ``Default``, the overview.
+
+Every page needs a login, except that a valid signature (``signing``) opens one
+portal with its exact parameters for the web driver. Pages embed their data as
+JSON and draw it with the vendored uPlot (``static/vendor/uplot``); the body gets
+``data-portal-ready="1"`` once drawn, which is what the web driver waits for.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from atsd_alerts.accounts import viewer_required
+from notifications.portals import registry, signing
+from rules.history import store
+
+HOUR_MS = 3_600_000
+# A "simple comparison" condition: one operand, one operator, one number (value > 80).
+SIMPLE_CONDITION = re.compile(
+    r"^\s*[A-Za-z_][\w.]*(?:\(\s*[\w.]*\s*\))?\s*(>=|<=|>|<|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$"
+)
+
+
+def threshold_of(expression: str) -> float | None:
+    """The number of a simple comparison condition (``value > 80`` → 80.0), else None."""
+    match = SIMPLE_CONDITION.match(expression or "")
+    return float(match.group(2)) if match else None
+
+
+def portal_page(portal_name: str) -> Callable[[Callable[..., HttpResponse]], Callable]:
+    """Login required, or a valid ``sig`` for ``portal_name`` and the request's parameters."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            sig = request.GET.get(signing.SIG)
+            if not sig:
+                return redirect_to_login(request.get_full_path())
+            problem = signing.verify(portal_name, request.GET.dict(), sig)
+            if problem:
+                return HttpResponseForbidden(f"Portal link refused: {problem}.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _int(value: str | None, default: int | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _tags(request: HttpRequest) -> dict[str, str]:
+    return {k[5:]: v for k, v in request.GET.items() if k.startswith("tags.") and len(k) > 5}
+
+
+def _range(request: HttpRequest) -> tuple[int, int]:
+    now = int(time.time() * 1000)
+    end = _int(request.GET.get("end"), now)
+    end = now if end is None else end
+    start = _int(request.GET.get("start"), None)
+    return (end - HOUR_MS if start is None else start), end
+
+
+def _chart(series: store.Series, title: str) -> dict[str, Any]:
+    tags = ", ".join(f"{k}={v}" for k, v in sorted(series.tags.items()))
+    return {
+        "title": title,
+        "label": f"{series.metric} {series.entity}" + (f" {{{tags}}}" if tags else ""),
+        "times": [t / 1000 for t, _ in series.points],
+        "values": [v for _, v in series.points],
+    }
+
+
+@xframe_options_sameorigin
+@portal_page(registry.DEFAULT)
+def series_portal(request: HttpRequest) -> HttpResponse:
+    """``/portals/series?metric=&entity=&tags.<k>=&start=&end=`` (ms) plus the marks:
+    ``rule`` (its condition's threshold), ``open_time``, ``window_start`` (ms),
+    ``threshold`` (explicit)."""
+    metric = request.GET.get("metric", "").strip()
+    entity = request.GET.get("entity", "").strip() or None
+    tags = _tags(request)
+    start, end = _range(request)
+    rule_name = request.GET.get("rule", "").strip()
+    threshold = _float(request.GET.get("threshold"))
+    if threshold is None and rule_name:
+        from rules.models import Rule
+
+        rule = Rule.objects.filter(name=rule_name).only("expression").first()
+        threshold = threshold_of(rule.expression) if rule else None
+    found = store.query(metric, entity, tags, start, end, limit=5) if metric else []
+    charts = [_chart(s, s.metric) for s in found]
+    marks = {
+        "open_time": (_int(request.GET.get("open_time"), None) or 0) / 1000 or None,
+        "window_start": (_int(request.GET.get("window_start"), None) or 0) / 1000 or None,
+        "threshold": threshold,
+    }
+    context = {
+        "portal": registry.by_name(registry.DEFAULT),
+        "metric": metric,
+        "entity": entity or "",
+        "tags": tags,
+        "rule": rule_name,
+        "start": start,
+        "end": end,
+        "data": {
+            "layout": "single",
+            "start": start / 1000,
+            "end": end / 1000,
+            "charts": charts,
+            "marks": marks,
+        },  # fmt: skip
+    }
+    return render(request, "portals/series.html", context)
+
+
+@xframe_options_sameorigin
+@portal_page("Entity Overview")
+def overview_portal(request: HttpRequest) -> HttpResponse:
+    """``/portals/overview?entity=&start=&end=``: up to six charts, one per metric."""
+    entity = request.GET.get("entity", "").strip()
+    start, end = _range(request)
+    charts = []
+    if entity:
+        for sid in store.series_ids(None, entity)[:6]:
+            metric, _, tags = store.parse_series_id(sid)
+            for series in store.query(metric, entity, tags, start, end, limit=1):
+                if series.tags == tags:
+                    charts.append(_chart(series, series.metric))
+    context = {
+        "portal": registry.by_name("Entity Overview"),
+        "entity": entity,
+        "start": start,
+        "end": end,
+        "data": {
+            "layout": "grid",
+            "start": start / 1000,
+            "end": end / 1000,
+            "charts": charts,
+            "marks": {},
+        },  # fmt: skip
+    }
+    return render(request, "portals/overview.html", context)
+
+
+@viewer_required
+def portal_list(request: HttpRequest) -> HttpResponse:
+    """Data > Portals: ids and names to pick from (endpoint Test Portal, rule portal ids)."""
+    return render(request, "portals/list.html", {"portals": registry.all_portals()})
