@@ -132,12 +132,13 @@ class EndpointForm(forms.ModelForm):
             "ca_bundle": "PEM certificates trusted instead of the system store "
             "(for HipChat Server with a private CA). Ignored when TLS errors are ignored.",
             "proxy_url": "http://, https:// or socks5:// proxy; blank = direct connection.",
-            "test_portal": "Portal to attach when testing (portals arrive later).",
+            "test_portal": "Portal that Send Screenshot captures and sends (Data > Portals).",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.warnings: list[str] = []
+        self.fields["test_portal"] = _test_portal(self.instance.test_portal)
         self.resolved: dict[str, str] = {}
         stored = self.instance.parameter_values() if self.instance.pk else {}
         stored_editable = set(self.instance.editable_keys()) if self.instance.pk else set()
@@ -265,6 +266,21 @@ class EndpointForm(forms.ModelForm):
 
 
 # --------------------------------------------------------------- HIPCHAT
+
+
+def _test_portal(current: str) -> forms.Field:
+    """Test Portal: a drop-down of the portals by name (a stored unknown name stays listed)."""
+    from notifications.portals.registry import all_portals
+
+    choices = [("", "None")] + [(p.name, f"{p.name} (id {p.id})") for p in all_portals()]
+    if current and current not in dict(choices):
+        choices.append((current, f"{current} (unknown portal)"))
+    return forms.ChoiceField(
+        label="Test Portal",
+        choices=choices,
+        required=False,
+        help_text="Portal that Send Screenshot captures and sends (Data > Portals).",
+    )
 
 
 def _room() -> forms.Field:

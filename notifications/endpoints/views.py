@@ -161,12 +161,18 @@ def _render_form(
         if endpoint
         else reverse("endpoint-test-new", args=[form.kind])
     )
+    screenshot_url = (
+        reverse("endpoint-screenshot", args=[endpoint.pk])
+        if endpoint
+        else reverse("endpoint-screenshot-new", args=[form.kind])
+    )
     context = {
         "form": form,
         "endpoint": endpoint,
         "kind": kind,
         "outcome": outcome,
         "test_url": test_url,
+        "screenshot_url": screenshot_url,
         "sections": form_sections(form, endpoint),
     }
     return render(request, "notifications/endpoint_form.html", context, status=status)
@@ -243,6 +249,38 @@ def endpoint_test(request: HttpRequest, pk: int | None = None, kind: str = "") -
             }
         )
     return JsonResponse({**outcome.as_json(), "warnings": form.warnings})
+
+
+@administrator_required
+@require_POST
+@never_cache
+def endpoint_screenshot(
+    request: HttpRequest, pk: int | None = None, kind: str = ""
+) -> JsonResponse:
+    """**Send Screenshot**: capture the form's Test Portal and send it to the room.
+
+    Uses the posted form values like Test; the portal shows the most recently
+    recorded series (``Default``) or its entity (other portals). JSON
+    ``{"ok", "status", "message"}`` with the HipChat error or the capture error.
+    """
+    from notifications.endpoints.screenshot import send_test_screenshot
+
+    endpoint = get_object_or_404(Endpoint, pk=pk) if pk is not None else None
+    form_class = _form_class(endpoint.kind if endpoint else kind)
+    form = form_class(request.POST, instance=endpoint or Endpoint(kind=form_class.kind))
+    form.is_valid()
+    errors = {k: [str(m) for m in v] for k, v in form.errors.items() if k != "name"}
+    if errors:
+        return JsonResponse(
+            {
+                "ok": False,
+                "status": None,
+                "message": _FIX_FIRST + " " + _error_summary(errors),
+                "errors": errors,
+            }
+        )
+    form.instance.name = form.instance.name or "(unsaved)"
+    return JsonResponse(send_test_screenshot(form.instance).as_json())
 
 
 @administrator_required

@@ -61,6 +61,40 @@
     });
   }
 
+  var shotButton = document.getElementById("screenshot-button");
+  if (shotButton) {
+    shotButton.addEventListener("click", function () {
+      var body = new FormData(form);
+      shotButton.disabled = true;
+      showResult(true, "Capturing the portal and sending it\u2026");
+      fetch(shotButton.dataset.url, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("the server answered " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (data) {
+          var head = data.ok ? "Screenshot sent" : "Screenshot failed";
+          if (data.status) {
+            head += " (HTTP " + data.status + ")";
+          }
+          showResult(data.ok, head + ": " + data.message);
+        })
+        .catch(function (error) {
+          showResult(false, "Screenshot failed: " + error.message);
+        })
+        .finally(function () {
+          shotButton.disabled = false;
+        });
+    });
+  }
+
   document.querySelectorAll("button.show-secret").forEach(function (button) {
     button.addEventListener("click", function () {
       var input = document.getElementById(button.dataset.target);

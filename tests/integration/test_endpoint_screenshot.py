@@ -1,0 +1,69 @@
+"""Send Screenshot on the endpoint form: the Test Portal captured and sent to the room."""
+
+from __future__ import annotations
+
+import struct
+import time
+
+import pytest
+
+from notifications.screenshots.pool import reset_pool
+from rules.history import store
+from rules.ingest.events import SERIES, Event
+from tests.fakes.hipchat import hipchat_fake
+from tests.unit.delivery.factories import hipchat_endpoint
+
+pytestmark = pytest.mark.integration
+__all__ = ["hipchat_fake"]
+
+
+@pytest.fixture(autouse=True)
+def shots(settings, live_server, redis_url):
+    settings.PORTAL_BASE_URL = live_server.url
+    settings.REDIS_URL = redis_url
+    now = int(time.time() * 1000)
+    store.forget_known()
+    store.write([Event(SERIES, "nurswgvml007", "cpu_busy", {}, now - i * 30_000, now, 20.0 + i)
+                 for i in range(20)], now_ms=now)  # fmt: skip
+    reset_pool()
+    yield
+    reset_pool()
+
+
+def form_data(endpoint, portal: str) -> dict[str, str]:
+    data = {"name": endpoint.name, "enabled": "true", "base_url": endpoint.base_url,
+            "test_portal": portal}  # fmt: skip
+    for p in endpoint.parameters:
+        data[f"param_{p['key']}"] = p["value"]
+    return data
+
+
+def test_send_screenshot_sends_the_test_portal_png_to_the_room(admin_client, hipchat_fake):
+    endpoint = hipchat_endpoint(hipchat_fake)
+    endpoint.test_portal = "Default"
+    endpoint.save()
+    page = admin_client.get(f"/notifications/{endpoint.pk}/").content.decode()
+    assert 'id="screenshot-button"' in page and '<option value="Default" selected>' in page
+    answer = admin_client.post(
+        f"/notifications/{endpoint.pk}/screenshot/", form_data(endpoint, "Default")
+    ).json()
+    assert answer["ok"] is True, answer
+    assert answer["status"] == 204
+    [upload] = [r for r in hipchat_fake.room_messages(2) if r.endpoint == "share/file"]
+    assert upload.file.filename == "test_screenshot.png"
+    assert upload.metadata == {"message": "Default for nurswgvml007"}
+    assert struct.unpack(">II", upload.file.data[16:24]) == (1024, 640)
+
+
+def test_send_screenshot_without_a_portal_or_a_browser_answers_why(
+    admin_client, hipchat_fake, settings
+):
+    endpoint = hipchat_endpoint(hipchat_fake)
+    url = f"/notifications/{endpoint.pk}/screenshot/"
+    assert admin_client.post(url, form_data(endpoint, "")).json()["message"] == (
+        "choose a Test Portal first"
+    )
+    settings.WEBDRIVER_CHROMEDRIVER = "/nonexistent/chromedriver"
+    answer = admin_client.post(url, form_data(endpoint, "Default")).json()
+    assert answer["ok"] is False and "not executable" in answer["message"]
+    assert hipchat_fake.room_messages(2) == []
