@@ -4,34 +4,24 @@ import shutil
 import tempfile
 
 import pytest
+from django.conf import settings
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from notifications.screenshots.browser import FLAGS  # one set of Chromium flags for all
 
 
 @pytest.fixture(scope="session")
 def browser():
     profile = tempfile.mkdtemp(prefix="atsd-chromium-")
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = settings.WEBDRIVER_CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument("--window-size=1280,900")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(settings.WEBDRIVER_CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     try:
         yield driver

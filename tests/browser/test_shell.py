@@ -18,6 +18,7 @@ NAVIGATION = [
     "Notification Log",
     "Entities",
     "Metrics",
+    "Portals",
 ]
 
 
