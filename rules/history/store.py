@@ -58,7 +58,9 @@ HOUR_MS = 3_600_000
 FUTURE_MS = 86_400_000  # samples more than a day ahead are clock errors, not history
 SEP = "\x1f"  # metric SEP entity SEP tags: names never hold control characters
 TAG_SEP = "\x1e"
-FLUSH_S = 0.2
+# Redis does a few commands per series per flush: at 10k busy series a 1 s flush
+# costs a fifth of what 0.2 s did, and a chart a second behind is still current.
+FLUSH_S = 1.0
 MAX_BUFFERED_BATCHES = 10_000
 CHUNK = 500  # values per RPUSH: Lua's unpack() has a small stack
 
