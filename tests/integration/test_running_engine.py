@@ -147,3 +147,26 @@ def test_the_rules_list_counts_open_alerts(tcp, admin_client):
     poll(lambda: Alert.objects.filter(rule="counted").count() == 2, what="two alerts")
     page = admin_client.get("/rules/?name=counted").content.decode()
     assert '/alerts/open/?rule=counted">2</a>' in page
+
+
+def test_rule_windows_are_published_from_the_engine_state(tcp, monkeypatch):
+    from rules.runtime import partition
+    from rules.runtime.window_view import read_windows
+
+    monkeypatch.setattr(partition, "SUMMARIES_EVERY_S", 0.0)
+    make_rule("seen", "temperature", "value > 50", "length(3)")
+    tcp("series e:a m:temperature=55 t:room=1")
+    (window,) = poll(lambda: read_windows(rule="seen"), what="published window")
+    assert window["status"] == "OPEN" and window["window"] == "length(3)"
+    assert window["entity"] == "a" and window["tags"] == {"room": "1"}
+    assert window["size"] == 1 and window["statistics"]["avg"] == 55.0
+    assert read_windows(rule="seen", statuses=["CANCEL"]) == []
+
+
+def test_self_monitoring_metrics_flow_through_the_engine(tcp):
+    from rules.tasks import emit_self_metrics
+
+    make_rule("watch-alerts", "atsd_alerts_open_alerts", "value >= 0", "length(1)")
+    emit_self_metrics.apply()
+    alert = poll(lambda: alert_of("watch-alerts"), what="self-monitoring sample")
+    assert alert.entity == "atsd" and alert.value == 0.0
