@@ -131,7 +131,7 @@ def series_portal(request: HttpRequest) -> HttpResponse:
             "end": end / 1000,
             "charts": charts,
             "marks": marks,
-        },  # fmt: skip
+        },
     }
     return render(request, "portals/series.html", context)
 
@@ -160,7 +160,7 @@ def overview_portal(request: HttpRequest) -> HttpResponse:
             "end": end / 1000,
             "charts": charts,
             "marks": {},
-        },  # fmt: skip
+        },
     }
     return render(request, "portals/overview.html", context)
 

@@ -8,6 +8,7 @@ ones measured to work as root in a container (``shared/environment.md``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -47,10 +48,8 @@ class Browser:
 
     def quit(self) -> None:
         """Stop the browser; never raises (a crashed one is already gone)."""
-        try:
+        with contextlib.suppress(Exception):  # a dead driver refuses quit(); killed below
             self.driver.quit()
-        except Exception:  # noqa: BLE001 - a dead driver refuses quit(); kill it below
-            pass
         service = getattr(self.driver, "service", None)
         process = getattr(service, "process", None)
         if process is not None and process.poll() is None:

@@ -58,7 +58,7 @@ class BrowserPool:
                 return self._shot(slot, url, timeout_s)
             except browsers.BrowserStartError as exc:
                 raise ScreenshotError(str(exc)) from exc
-            except Exception as exc:  # noqa: BLE001 - a crash or hang: retry on a fresh one
+            except Exception as exc:
                 log.warning("screenshot of %s failed (%s); restarting the browser", url, exc)
                 self._discard(slot)
                 try:
