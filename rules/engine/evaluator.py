@@ -53,6 +53,7 @@ from rules.engine.scope import (
     event_tags,
 )
 from rules.engine.state import WindowState
+from rules.engine.statistics import plan_evaluator
 from rules.engine.status import CANCEL, OPEN, is_active
 from rules.engine.windows import CountWindow, TimeWindow, WindowSpec, parse_window_spec
 from rules.ingest.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
@@ -379,6 +380,12 @@ class RuleRuntime:
         self.condition_error: Callable[[Exception], Exception] = getattr(
             self.condition, "error_for", _same_error
         )
+        # A condition made of aggregate comparisons only (``avg() > 10 || max() > 85``)
+        # runs straight on the window; the scope is bound only when the status moves.
+        plan = getattr(self.condition, "window_plan", None)
+        self.window_check: Callable[[Any], bool] | None = (
+            plan_evaluator(plan) if plan is not None else None
+        )
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
@@ -485,6 +492,13 @@ class RuleRuntime:
         log = self.log_append
         if log is not None:
             log(event)
+        check = self.window_check
+        if check is not None:
+            result = check(w)  # aggregates of our windows: cannot raise
+            if result is False and st.status == CANCEL:
+                return
+            self._decide(wr, self.scope.bind(wr, now_ms), result, now_ms, out, "evaluation")
+            return
         scope = self.scope
         scope.wr = wr
         scope.window = w
@@ -560,6 +574,13 @@ class RuleRuntime:
         st.update_time = now_ms
         if log is not None:
             log(event)  # FilterLog: an Event entry stands for ACCEPTED
+        check = self.window_check
+        if check is not None:  # as in _process_simple
+            result = check(w)  # aggregates of our windows: cannot raise
+            if result is False and st.status == CANCEL:
+                return
+            self._decide(wr, self.scope.bind(wr, now_ms), result, now_ms, out, "evaluation")
+            return
         # evaluate(), inlined up to the common CANCEL → CANCEL outcome
         scope = self.scope
         scope.wr = wr  # WindowScope.bind, inlined

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 
 from sortedcontainers import SortedList
@@ -367,3 +367,91 @@ def describe(values: Iterable[float], times: Iterable[int] | None = None) -> dic
     for p in (50, 75, 90, 95, 99):
         out[f"percentile({p})"] = percentile_r6(ordered, p)
     return out
+
+
+# -- conditions evaluated on the window --------------------------------------------------
+# A condition such as ``avg() > 10 || max() > 85`` is described by the compiler as a
+# window plan (``rules.expressions.compiler.window_plan``). ``plan_evaluator`` turns it
+# into a function of the window alone, reading the running aggregates in place: no scope
+# to bind, no closure per operator, no function call per aggregate for the common ones.
+# The aggregates of ``RunningStats`` are always int/float and never raise, so the
+# comparisons are plain Python ones, which §4.3 gives for numbers (false with NaN, but
+# ``!=``); the property tests compare every shape with the compiled closure.
+
+WindowCheck = Callable[[RunningStats], bool]
+
+
+def plan_evaluator(plan: tuple) -> WindowCheck:
+    """``fn(window) -> bool`` giving what the planned condition gives on that window."""
+    kind = plan[0]
+    if kind == "cmp":
+        return _comparison(plan[1], plan[2], plan[3])
+    if kind == "not":
+        inner = plan_evaluator(plan[1])
+        return lambda w: not inner(w)
+    a, b = plan_evaluator(plan[1]), plan_evaluator(plan[2])
+    if kind == "and":
+        return lambda w: a(w) and b(w)
+    return lambda w: a(w) or b(w)
+
+
+_READERS: dict[str, Callable[[RunningStats], float]] = {
+    "count": RunningStats.count,
+    "count_nan": RunningStats.count_nan,
+    "sum": RunningStats.sum,
+    "avg": RunningStats.avg,
+    "min": RunningStats.min,
+    "max": RunningStats.max,
+    "first": RunningStats.first,
+    "last": RunningStats.last,
+}
+
+
+def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> WindowCheck:
+    """``aggregate op c`` for a window."""
+    if op == ">":
+        if aggregate == "avg":
+            nan_result = False
+
+            def avg_gt(w: RunningStats) -> bool:
+                n = len(w._all) - w._n_nan
+                return (w._sum + w._comp) / n > c if n else nan_result
+
+            return avg_gt
+        if aggregate == "max":
+
+            def max_gt(w: RunningStats) -> bool:
+                q = w._maxq  # None in sorted mode
+                if q is not None and len(w._all) > w._n_nan:
+                    return q[w._maxh] > c  # type: ignore[no-any-return]
+                return w.max() > c
+
+            return max_gt
+    if op == "<" and aggregate == "min":
+
+        def min_lt(w: RunningStats) -> bool:
+            q = w._minq  # None in sorted mode
+            if q is not None and len(w._all) > w._n_nan:
+                return q[w._minh] < c  # type: ignore[no-any-return]
+            return w.min() < c
+
+        return min_lt
+    if isinstance(aggregate, tuple):
+        p = aggregate[1]
+
+        def read(w: RunningStats) -> float:
+            return w.percentile(p)
+
+    else:
+        read = _READERS[aggregate]
+    if op == ">":
+        return lambda w: read(w) > c
+    if op == ">=":
+        return lambda w: read(w) >= c
+    if op == "<":
+        return lambda w: read(w) < c
+    if op == "<=":
+        return lambda w: read(w) <= c
+    if op == "==":
+        return lambda w: read(w) == c
+    return lambda w: read(w) != c

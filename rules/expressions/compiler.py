@@ -77,6 +77,9 @@ class CompiledExpression:
     _fn: Closure = field(repr=False, compare=False)
     functions_used: frozenset[str] = frozenset()
     names_used: frozenset[str] = frozenset()
+    # The expression as a window plan (see ``window_plan``) when it is made only of
+    # window aggregates compared with numeric literals, joined by &&, || and !; else None.
+    window_plan: Any = field(default=None, compare=False)
 
     def evaluate(self, ctx: EvalContext) -> Any:
         """Value of the expression in ``ctx``.
@@ -135,6 +138,7 @@ def compile_expression(text: str, kind: str = "condition") -> CompiledExpression
         _fn=fn,
         functions_used=frozenset(compiler.functions_used),
         names_used=frozenset(compiler.names_used),
+        window_plan=window_plan(node),
     )
 
 
@@ -416,6 +420,63 @@ def _incremental_call(impl: Callable[..., Any], args: tuple[ast.Node, ...]) -> C
         p = fastpaths.numeric_literal(args[0])
         if p is not None and 0 <= p <= 100:
             return fastpaths.window_percentile(float(p))
+    return None
+
+
+def window_plan(node: ast.Node) -> Any:
+    """The expression as nested tuples when it only compares window aggregates (called
+    without selector) with numeric literals and joins such comparisons with ``&&``,
+    ``||`` and ``!``, e.g. ``avg() > 10 || max() > 85``; else None:
+
+    * ``("cmp", aggregate, op, c)``: ``aggregate op c`` with the aggregate on the left
+      (``10 < avg()`` becomes ``("cmp", "avg", ">", 10)``); ``aggregate`` is a
+      ``SampleWindow`` method name (``avg``, ``count_nan``...) or ``("percentile", p)``;
+    * ``("and", a, b)``, ``("or", a, b)``, ``("not", a)``.
+
+    With a window whose aggregates return plain numbers (the engine's windows) a plan
+    gives exactly what the compiled closure gives, without the scope: the engine
+    evaluates such conditions straight on the window (``rules.engine.statistics``).
+    """
+    if isinstance(node, ast.Binary):
+        op = node.op
+        if op in ("&&", "||"):
+            a = window_plan(node.left)
+            if a is None:
+                return None
+            b = window_plan(node.right)
+            return None if b is None else ("and" if op == "&&" else "or", a, b)
+        if op in _COMPARISONS:
+            c = fastpaths.numeric_literal(node.right)
+            if c is not None:
+                agg = _window_aggregate(node.left)
+                return None if agg is None else ("cmp", agg, op, c)
+            c = fastpaths.numeric_literal(node.left)
+            if c is not None:
+                agg = _window_aggregate(node.right)
+                return None if agg is None else ("cmp", agg, fastpaths.FLIP[op], c)
+        return None
+    if isinstance(node, ast.Unary) and node.op == "!":
+        a = window_plan(node.operand)
+        return None if a is None else ("not", a)
+    return None
+
+
+def _window_aggregate(node: ast.Node) -> str | tuple[str, float] | None:
+    """What ``_incremental_call`` reads for a call node, as a plan aggregate, or None."""
+    if not isinstance(node, ast.Call):
+        return None
+    fn = REGISTRY.get(node.name)
+    if fn is None or not fn.is_statistical(len(node.args)):
+        return None
+    impl, args = fn.impl, node.args
+    if not args:
+        if impl is stat_fns.median:
+            return ("percentile", 50.0)
+        return _INCREMENTAL.get(impl)
+    if impl is stat_fns.percentile and len(args) == 1:
+        p = fastpaths.numeric_literal(args[0])
+        if p is not None and 0 <= p <= 100:
+            return ("percentile", float(p))
     return None
 
 

@@ -119,7 +119,7 @@ def numeric_literal(node: ast.Node) -> int | float | None:
 
 # -- comparisons -----------------------------------------------------------------------
 
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def compare_literal(op: str, operand: Closure, c: int | float, literal_left: bool) -> Closure:
@@ -128,7 +128,7 @@ def compare_literal(op: str, operand: Closure, c: int | float, literal_left: boo
     Plain numbers compare in place; any other operand goes to the generic function with
     the operands in their written order, so errors read exactly as without this path.
     """
-    fast = _FLIP[op] if literal_left else op
+    fast = FLIP[op] if literal_left else op
     if op in ("==", "!="):
         negate = op == "!="
 
