@@ -766,6 +766,8 @@ class Engine:
         self.cancel_on_rule_change = cancel_on_rule_change
         self.rules: dict[str, RuleRuntime] = {}
         self._index: dict[tuple[str, str], list[RuleRuntime]] = {}
+        # The same index by kind, then metric: found without building a tuple per event.
+        self._by_kind: dict[str, dict[str, list[RuleRuntime]]] = {}
         self.errors: deque[RuleError] = deque(maxlen=error_log_size)
         self._probe_cache: dict[str, Evaluable] = {}
 
@@ -821,6 +823,10 @@ class Engine:
         for rt in self.rules.values():
             index.setdefault((rt.kind, rt.metric), []).append(rt)
         self._index = index
+        by_kind: dict[str, dict[str, list[RuleRuntime]]] = {}
+        for (kind, metric), rts in index.items():
+            by_kind.setdefault(kind, {})[metric] = rts
+        self._by_kind = by_kind
 
     # -- events ----------------------------------------------------------------------
 
@@ -829,7 +835,10 @@ class Engine:
 
         ``event.metric`` is expected lower-case (ingest normalises it, §1.1).
         """
-        rts = self._index.get((event.kind, event.metric))
+        metrics = self._by_kind.get(event.kind)
+        if metrics is None:
+            return []
+        rts = metrics.get(event.metric)
         if not rts:
             return []
         out: list[TriggerEvent] = []
