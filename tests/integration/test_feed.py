@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import itertools
 import threading
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,6 +13,7 @@ from django.core.management import CommandError, call_command
 from rules.ingest.events import Event
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.management.commands.feed import (
+    backfill_times,
     parse_tags,
     pattern_value,
     pattern_values,
@@ -80,6 +83,18 @@ def test_entity_metric_and_tags_with_spaces_are_quoted_and_read_back(listener):
     assert received.events[0].tags == {"dc": '"east" 1', "rack": "a=b", "os": "linux"}
 
 
+def test_backfill_spreads_the_samples_over_the_last_minutes_oldest_first(listener):
+    port, received = listener
+    before = int(time.time() * 1000)
+    feed(port, "--pattern", "wave", "--count", "5", "--backfill", "60")
+    after = int(time.time() * 1000)
+    times = [e.time_ms for e in received.events]
+    assert [e.value for e in received.events] == [50.0, 63.9, 76.5, 86.4, 92.8]
+    assert [b - a for a, b in itertools.pairwise(times)] == [15 * 60_000] * 4
+    assert before <= times[-1] <= after
+    assert backfill_times(1, 60, 1000) == [1000]
+
+
 def test_a_refused_line_stops_the_feed_with_the_listeners_reason(listener):
     port, received = listener
     with pytest.raises(CommandError, match=r"line 1 \(series e:atsd m:\"\"=86\) was not accepted"):
@@ -97,6 +112,8 @@ def test_bad_tags_and_negative_counts_are_refused_before_sending():
         call_command("feed", "--port", "1", "--tags", "host", stdout=io.StringIO())
     with pytest.raises(CommandError, match="must not be negative"):
         call_command("feed", "--port", "1", "--count", "-1", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--backfill needs a --count"):
+        call_command("feed", "--port", "1", "--count", "0", "--backfill", "5", stdout=io.StringIO())
 
 
 def test_patterns_cross_the_walkthrough_thresholds():

@@ -6,6 +6,7 @@ rule ``atsd.jvm.low_memory`` (``avg() > 10 || max() > 85``) open, repeat and can
     python manage.py feed --pattern high --count 3      # OPEN, then REPEATs
     python manage.py feed --pattern low --count 20      # CANCEL once the highs left the window
     python manage.py feed --pattern wave --count 0      # a sine between 5 and 95, until Ctrl-C
+    python manage.py feed --pattern wave --count 60 --backfill 60 --interval 0  # an hour of history
 
 Every line is sent with ATSD's ``debug`` prefix, so the listener answers ``ok`` only
 after it handed the sample to the engine (or ``Invalid command: ...``): when the command
@@ -70,11 +71,24 @@ def format_number(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def series_line(entity: str, metric: str, value: float, tags: Mapping[str, str]) -> str:
-    """One ``series`` command without a time: the listener stamps it on arrival."""
+def series_line(
+    entity: str, metric: str, value: float, tags: Mapping[str, str], time_ms: int | None = None
+) -> str:
+    """One ``series`` command; without ``time_ms`` the listener stamps it on arrival."""
     fields = [f"e:{quote(entity)}", f"m:{quote(metric)}={format_number(value)}"]
     fields += [f"t:{quote(name)}={quote(text)}" for name, text in tags.items()]
+    if time_ms is not None:
+        fields.append(f"ms:{time_ms}")
     return "series " + " ".join(fields)
+
+
+def backfill_times(count: int, minutes: float, now_ms: int) -> list[int]:
+    """``count`` times spread evenly over the ``minutes`` before ``now_ms``, oldest first,
+    the last one ``now_ms``."""
+    if count == 1:
+        return [now_ms]
+    step = minutes * 60_000 / (count - 1)
+    return [now_ms - round((count - 1 - i) * step) for i in range(count)]
 
 
 def parse_tags(texts: Iterable[str]) -> dict[str, str]:
@@ -148,6 +162,14 @@ class Command(BaseCommand):
             "--interval", type=float, default=1.0, help="seconds between samples (default 1)"
         )
         parser.add_argument(
+            "--backfill",
+            type=float,
+            default=0,
+            metavar="MINUTES",
+            help="give the samples times spread over the last MINUTES minutes (charts get "
+            "history at once; use --interval 0); default: stamped on arrival",
+        )
+        parser.add_argument(
             "--tags",
             action="append",
             default=[],
@@ -157,18 +179,26 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         count, interval = int(options["count"]), float(options["interval"])  # type: ignore[call-overload,arg-type]
-        if count < 0 or interval < 0:
-            raise CommandError("--count and --interval must not be negative")
+        backfill = float(options["backfill"])  # type: ignore[arg-type]
+        if count < 0 or interval < 0 or backfill < 0:
+            raise CommandError("--count, --interval and --backfill must not be negative")
+        if backfill and not count:
+            raise CommandError("--backfill needs a --count")
         try:
             tags = parse_tags(options["tags"])  # type: ignore[arg-type]
         except ValueError as exc:
             raise CommandError(f"--tags: {exc}") from None
         entity, metric = str(options["entity"]), str(options["metric"])
         host, port = str(options["host"]), int(options["port"])  # type: ignore[call-overload]
-        lines = (
-            series_line(entity, metric, value, tags)
-            for value in pattern_values(str(options["pattern"]), count)
-        )
+        values = pattern_values(str(options["pattern"]), count)
+        if backfill:
+            times = backfill_times(count, backfill, int(time.time() * 1000))
+            lines: Iterable[str] = (
+                series_line(entity, metric, value, tags, at)
+                for value, at in zip(values, times, strict=True)
+            )
+        else:
+            lines = (series_line(entity, metric, value, tags) for value in values)
         verbose = int(options.get("verbosity", 1)) >= 1  # type: ignore[call-overload]
         accepted = 0
 
