@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint system-packages venv clean bench
+.PHONY: run test lint system-packages venv clean bench docs-screenshots
 
 venv: $(STAMP)
 
@@ -24,6 +24,11 @@ run: venv
 
 test: venv system-packages
 	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
+
+# The README's first-steps pictures, from the browser walkthrough test (1280x800 PNGs).
+docs-screenshots: venv system-packages
+	DOCS_SCREENSHOTS=$(CURDIR)/docs/first-steps $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/browser/test_walkthrough.py
 
 lint: venv
 	$(BIN)/ruff check .
