@@ -22,6 +22,9 @@ __all__ = ["hipchat_fake"]  # a fixture notify_worker depends on, for every test
 def redis_url():
     with redis_service() as url:
         celery_app.conf.broker_url = url
+        # Remote control listens on a Redis pub/sub connection whose blocking read can
+        # keep an in-process test worker from stopping; tests never use it.
+        celery_app.conf.worker_enable_remote_control = False
         settings.REDIS_URL = url  # the engine's own Redis keys live beside the broker's
         yield url
 
