@@ -31,7 +31,6 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from atsd_alerts.celery import app as celery_app
 from notifications.bindings_model import RuleNotification
 from notifications.management.commands.fake_hipchat import StandaloneHipChat
 from notifications.models import Endpoint
@@ -79,23 +78,7 @@ def hipchat_fake() -> Iterator[StandaloneHipChat]:
 
 
 @pytest.fixture
-def no_remote_control() -> Iterator[None]:
-    """Workers without the pidbox (nothing here uses remote control).
-
-    With two test workers in one process, a worker sometimes blocked reading the
-    pidbox's pub/sub socket at shutdown and never saw the stop flag (seen as
-    "Worker thread failed to exit" at teardown).
-    """
-    saved = celery_app.conf.worker_enable_remote_control
-    celery_app.conf.worker_enable_remote_control = False
-    yield
-    celery_app.conf.worker_enable_remote_control = saved
-
-
-@pytest.fixture
-def listener_port(
-    screenshot_pool, no_remote_control, engine_worker, notify_worker
-) -> Iterator[int]:
+def listener_port(screenshot_pool, engine_worker, notify_worker) -> Iterator[int]:
     """The TCP command listener in this process, handing off to the real engine worker."""
     thread = ListenerThread(CommandListener(hand_off, flush_ms=10))
     thread.start()
