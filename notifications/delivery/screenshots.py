@@ -127,6 +127,10 @@ def screenshot_requests(
     for index, portal in enumerate(p for p in portals if p is not None):
         i = index + 1
         portal_params = _portal_params(portal, trigger)
+        if portal.name == registry.DEFAULT:
+            # The chart shows the window as the trigger saw it, even when the history
+            # has not flushed its newest samples yet (see the Default portal).
+            portal_params["trigger"] = delivery.event_id
         caption = f"{portal.name} for {shown}"
         filename = image_file_name(
             trigger.rule, entity_name, delivery.trigger, portal.name, trigger.now_ms, zone

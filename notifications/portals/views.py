@@ -93,6 +93,36 @@ def _chart(series: store.Series, title: str) -> dict[str, Any]:
     }
 
 
+def _with_window_samples(
+    found: list[store.Series], trigger_id: str, metric: str, entity: str | None
+) -> list[store.Series]:
+    """Merge the samples of the trigger's window into its series.
+
+    History reaches Redis about a second after ingest, while an OPEN screenshot is
+    taken at once: without this, the chart sent with an alert would lack the sample
+    that opened it.
+    """
+    from rules.models import TriggerRecord
+
+    record = TriggerRecord.objects.filter(event_id=trigger_id).only("data").first()
+    if record is None:
+        return found
+    data = record.data
+    if data.get("metric") != metric or (entity and data.get("entity") != entity):
+        return found
+    window = [(t, v) for t, v in zip(data["times"], data["values"], strict=True) if v is not None]
+    if not window:
+        return found
+    if not found:
+        tags = data.get("window_tags") or data.get("tags") or {}
+        found = [store.Series(metric, data.get("entity") or "", dict(tags))]
+    series = found[0]
+    merged = dict(series.points)
+    merged.update(window)
+    series.points = sorted(merged.items())
+    return found
+
+
 @xframe_options_sameorigin
 @portal_page(registry.DEFAULT)
 def series_portal(request: HttpRequest) -> HttpResponse:
@@ -111,6 +141,9 @@ def series_portal(request: HttpRequest) -> HttpResponse:
         rule = Rule.objects.filter(name=rule_name).only("expression").first()
         threshold = threshold_of(rule.expression) if rule else None
     found = store.query(metric, entity, tags, start, end, limit=5) if metric else []
+    trigger_id = request.GET.get("trigger", "").strip()
+    if trigger_id:
+        found = _with_window_samples(found, trigger_id, metric, entity)
     charts = [_chart(s, s.metric) for s in found]
     marks = {
         "open_time": (_int(request.GET.get("open_time"), None) or 0) / 1000 or None,

@@ -67,3 +67,22 @@ def test_the_threshold_of_a_simple_comparison():
     assert threshold_of("value > 80") == 80.0
     assert threshold_of("avg() >= 50.5") == 50.5
     assert threshold_of("value > 80 && count() > 2") is None
+
+
+@pytest.mark.django_db
+def test_the_chart_of_a_trigger_holds_its_window_even_before_history_flushes(operator_client):
+    from rules.models import TriggerRecord
+
+    now = int(time.time() * 1000)
+    data = {
+        "metric": "cpu", "entity": "e1", "tags": {}, "window_tags": {},
+        "times": [now - 500, now], "values": [77.25, 91.5],
+    }  # fmt: skip
+    TriggerRecord.objects.create(
+        event_id="0:1-0:0", rule="r", window_key="series-cpu-e1", status="OPEN",
+        reason="evaluation", data=data,
+    )  # fmt: skip
+    page = operator_client.get("/portals/series", {**PARAMS, "trigger": "0:1-0:0"})
+    chart = page.context["data"]["charts"][0]
+    assert chart["values"][-2:] == [77.25, 91.5]  # the opening sample is on the chart
+    assert 42.5 in chart["values"]  # beside what the history already had
