@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 DEBUG_PREFIX = "debug "
 READ_CHUNK = 64 * 1024
 RETRY_DELAY_S = 1.0
+BACKLOG_BATCHES = 4
 
 HandOff = Callable[[list[Event]], object]
 
@@ -52,6 +53,7 @@ class CommandListener:
         self._server: asyncio.Server | None = None
         self._ticker: asyncio.Task | None = None
         self._clients: dict[asyncio.Task, asyncio.StreamWriter] = {}
+        self._flushing: asyncio.Task | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (0 = any free port); returns the bound port."""
@@ -86,6 +88,14 @@ class CommandListener:
                     log.exception("hand-off of %d events failed; retrying", len(events))
                     await asyncio.sleep(RETRY_DELAY_S)
 
+    async def _flush_behind(self) -> None:
+        """Hand off in the background while reading goes on; wait only when the
+        backlog grows past ``BACKLOG_BATCHES`` batches (back-pressure on clients)."""
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self.flush())
+        if len(self._pending) >= BACKLOG_BATCHES * self.batch_size:
+            await self.flush()
+
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.flush_s)
@@ -111,7 +121,7 @@ class CommandListener:
                 if not data:
                     return
                 if len(self._pending) >= self.batch_size:
-                    await self.flush()
+                    await self._flush_behind()
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
