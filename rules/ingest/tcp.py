@@ -113,8 +113,22 @@ class CommandListener:
             while True:
                 data = await reader.read(READ_CHUNK)
                 lines = splitter.feed(data) if data else splitter.finish()
+                receive_ms = int(time.time() * 1000)
+                pending = self._pending
                 for line in lines:
-                    keep_going = await self._handle_line(line.number, line.text, line.error, writer)
+                    text = line.text
+                    # The common case stays out of the coroutine machinery: a valid
+                    # command without the debug prefix needs no reply.
+                    if line.error is None and not text.startswith(DEBUG_PREFIX):
+                        try:
+                            pending.extend(parse_command(text, receive_ms))
+                        except CommandError:
+                            pass
+                        else:
+                            self.accepted += 1
+                            continue
+                    keep_going = await self._handle_line(line.number, text, line.error, writer)
+                    pending = self._pending  # a debug flush swaps the list
                     if not keep_going:
                         log.info("closing %s after an invalid command (line %d)", peer, line.number)
                         return
