@@ -23,7 +23,6 @@ rare path by construction (ATSD collectors send in time order).
 from __future__ import annotations
 
 import math
-import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -383,61 +382,76 @@ WindowCheck = Callable[[RunningStats], bool]
 
 
 def plan_evaluator(plan: tuple) -> WindowCheck:
-    """``fn(window) -> bool`` giving what the planned condition gives on that window.
-
-    The plan becomes the source of one function (compiled once per rule): the whole
-    condition is a single call per sample, the running aggregates read in place and
-    ``&&``/``||``/``!`` as Python's ``and``/``or``/``not`` on the bools the comparisons
-    give. Constants are bound as names, never printed, so ints stay exact.
-    """
-    names: dict[str, object] = {"NAN": NAN}
-    body = _plan_source(plan, names)
-    head = "    n = len(w._all) - w._n_nan\n" if "n" in _uses(body) else ""
-    src = f"def check(w):\n{head}    return {body}\n"
-    exec(compile(src, f"<window plan {plan!r}>", "exec"), names)  # noqa: S102
-    check = names["check"]
-    check.__doc__ = src
-    return check  # type: ignore[return-value]
+    """``fn(window) -> bool`` giving what the planned condition gives on that window."""
+    kind = plan[0]
+    if kind == "cmp":
+        return _comparison(plan[1], plan[2], plan[3])
+    if kind == "not":
+        inner = plan_evaluator(plan[1])
+        return lambda w: not inner(w)
+    a, b = plan_evaluator(plan[1]), plan_evaluator(plan[2])
+    if kind == "and":
+        return lambda w: a(w) and b(w)
+    return lambda w: a(w) or b(w)
 
 
-def _uses(body: str) -> set[str]:
-    return set(re.findall(r"\b[A-Za-z_]\w*\b", body))
-
-
-# How each aggregate is read in place (``n``: the non-NaN count), as RunningStats reads it.
-_INLINE = {
-    "count": "n",
-    "count_nan": "w._n_nan",
-    "sum": "(w._sum + w._comp if n else NAN)",
-    "avg": "((w._sum + w._comp) / n if n else NAN)",
-    # The monotonic queue's head when it exists (None in sorted mode or untracked).
-    "max": "(w._maxq[w._maxh] if n and w._maxq is not None else w.max())",
-    "min": "(w._minq[w._minh] if n and w._minq is not None else w.min())",
-    "first": "w.first()",
-    "last": "w.last()",
+_READERS: dict[str, Callable[[RunningStats], float]] = {
+    "count": RunningStats.count,
+    "count_nan": RunningStats.count_nan,
+    "sum": RunningStats.sum,
+    "avg": RunningStats.avg,
+    "min": RunningStats.min,
+    "max": RunningStats.max,
+    "first": RunningStats.first,
+    "last": RunningStats.last,
 }
 
 
-def _plan_source(plan: tuple, names: dict[str, object]) -> str:
-    kind = plan[0]
-    if kind == "cmp":
-        aggregate, op, c = plan[1], plan[2], plan[3]
-        if op not in ("<", "<=", ">", ">=", "==", "!="):
-            raise ValueError(f"unknown comparison {op!r} in window plan")
-        const = f"c{len(names)}"
-        names[const] = c
-        if isinstance(aggregate, tuple):
-            pname = f"p{len(names)}"
-            names[pname] = aggregate[1]
-            read = f"w.percentile({pname})"
-        else:
-            read = _INLINE[aggregate]
-        return f"({read} {op} {const})"
-    if kind == "not":
-        return f"(not {_plan_source(plan[1], names)})"
-    a, b = _plan_source(plan[1], names), _plan_source(plan[2], names)
-    if kind == "and":
-        return f"({a} and {b})"
-    if kind == "or":
-        return f"({a} or {b})"
-    raise ValueError(f"unknown window plan node {kind!r}")
+def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> WindowCheck:
+    """``aggregate op c`` for a window."""
+    if op == ">":
+        if aggregate == "avg":
+            nan_result = False
+
+            def avg_gt(w: RunningStats) -> bool:
+                n = len(w._all) - w._n_nan
+                return (w._sum + w._comp) / n > c if n else nan_result
+
+            return avg_gt
+        if aggregate == "max":
+
+            def max_gt(w: RunningStats) -> bool:
+                q = w._maxq  # None in sorted mode
+                if q is not None and len(w._all) > w._n_nan:
+                    return q[w._maxh] > c  # type: ignore[no-any-return]
+                return w.max() > c
+
+            return max_gt
+    if op == "<" and aggregate == "min":
+
+        def min_lt(w: RunningStats) -> bool:
+            q = w._minq  # None in sorted mode
+            if q is not None and len(w._all) > w._n_nan:
+                return q[w._minh] < c  # type: ignore[no-any-return]
+            return w.min() < c
+
+        return min_lt
+    if isinstance(aggregate, tuple):
+        p = aggregate[1]
+
+        def read(w: RunningStats) -> float:
+            return w.percentile(p)
+
+    else:
+        read = _READERS[aggregate]
+    if op == ">":
+        return lambda w: read(w) > c
+    if op == ">=":
+        return lambda w: read(w) >= c
+    if op == "<":
+        return lambda w: read(w) < c
+    if op == "<=":
+        return lambda w: read(w) <= c
+    if op == "==":
+        return lambda w: read(w) == c
+    return lambda w: read(w) != c
