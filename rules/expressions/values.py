@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 
-class EntityValue(str):
-    """An entity: the string is its name; members per spec §4.4."""
+class _NamedValue(str):
+    """A named object: the string is its name; ``label``, ``tags`` and other fields
+    are members, ``displayName`` is the label or else the name."""
 
     __slots__ = ("fields", "label", "tags")
 
@@ -24,8 +25,7 @@ class EntityValue(str):
         label: str | None = None,
         tags: Mapping[str, str] | None = None,
         **fields: Any,
-    ) -> EntityValue:
-        """``fields`` may hold enabled, timeZone, interpolate, creationTime, lastInsertTime."""
+    ) -> Any:
         obj = super().__new__(cls, name)
         obj.label = label
         obj.tags = dict(tags or {})
@@ -56,42 +56,18 @@ class EntityValue(str):
         return (_rebuild, (type(self), self.name, self.label, self.tags, self.fields))
 
 
-class MetricValue(str):
-    """A metric: the string is its name; ``label``, ``tags`` and any other metric field."""
+class EntityValue(_NamedValue):
+    """An entity (spec §4.4); ``fields`` may hold enabled, timeZone, interpolate,
+    creationTime, lastInsertTime."""
 
-    __slots__ = ("fields", "label", "tags")
+    __slots__ = ()
 
-    def __new__(
-        cls,
-        name: str,
-        label: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        **fields: Any,
-    ) -> MetricValue:
-        """``fields``: description, units, dataType, timeZone, enabled, ... (``metric.<field>``)."""
-        obj = super().__new__(cls, name)
-        obj.label = label
-        obj.tags = dict(tags or {})
-        obj.fields = dict(fields)
-        return obj
 
-    @property
-    def name(self) -> str:
-        return str.__str__(self)
+class MetricValue(_NamedValue):
+    """A metric; ``fields``: description, units, dataType, timeZone, enabled, ...
+    (``metric.<field>``)."""
 
-    def expression_member(self, name: str) -> Any:
-        if name == "name":
-            return self.name
-        if name == "label":
-            return self.label
-        if name == "displayName":
-            return self.label or self.name
-        if name == "tags":
-            return self.tags
-        return self.fields.get(name)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.name, self.label, self.tags, self.fields))
+    __slots__ = ()
 
 
 def _rebuild(
