@@ -4,7 +4,9 @@ Pure Python with an explicit clock: no Django, no ORM, no network. The running e
 (a Celery worker owning one partition) drives it:
 
 * ``Engine.install(rule)`` / ``Engine.drop_rule(name)`` when rules change (§3.9);
-* ``Engine.process(event, now_ms)`` per event of a batch, in arrival order;
+* ``Engine.process_batch(events, now_ms)`` per batch (one clock reading), in arrival
+  order; the partition worker, which knows each event's rules from routing, hands runs
+  of events to ``RuleRuntime.process_run`` itself (``Engine.process``: one event);
 * ``Engine.tick(now_ms)`` about once a second for Check On Exit expiry;
 * ``Engine.delayed_open(...)`` when a Delay-on-OPEN countdown expires (§3.8);
 * ``Engine.snapshot()`` / ``Engine.restore(data)`` to checkpoint window state;
@@ -20,7 +22,7 @@ import hashlib
 import json
 import math
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
@@ -279,15 +281,32 @@ class TriggerEvent:
 class WindowRuntime:
     """One window of one rule: its key, samples and state."""
 
-    __slots__ = ("display", "key", "key_json", "state", "window")
+    __slots__ = ("_display", "_key_json", "key", "state", "window")
 
     def __init__(self, key: WindowKey, window: CountWindow | TimeWindow) -> None:
         self.key = key
-        # Computed once: every trigger and rule error of the window carries them.
-        self.display = display_key(key)
-        self.key_json = key_to_json(key)
         self.window = window
         self.state = WindowState()
+        # Computed on first use and kept: every trigger and rule error of the window
+        # carries them, but most windows never trigger (creation is on the hot path).
+        self._display: str | None = None
+        self._key_json: list | None = None
+
+    @property
+    def display(self) -> str:
+        """``display_key`` of the window's key."""
+        text = self._display
+        if text is None:
+            text = self._display = display_key(self.key)
+        return text
+
+    @property
+    def key_json(self) -> list:
+        """``key_to_json`` of the window's key."""
+        data = self._key_json
+        if data is None:
+            data = self._key_json = key_to_json(self.key)
+        return data
 
 
 def _same_error(exc: Exception) -> Exception:
@@ -361,6 +380,9 @@ class RuleRuntime:
         self.process = (  # type: ignore[method-assign]
             self._process_simple if self.simple else self._process_general
         )
+        self.process_run = (  # type: ignore[method-assign]
+            self._run_simple if self.simple else self._run_general
+        )
         # Windows keep min/max structures only for rules that can ask for them; without
         # the compiler's functions_used (another compiler), assume they can.
         used: set[str] | None = set()
@@ -419,101 +441,120 @@ class RuleRuntime:
         self._process_general(event, now_ms, out)
 
     def _process_simple(self, event: Event, now_ms: int, out: list[TriggerEvent]) -> None:
+        """``_process_general`` for the most common rule shape: see ``_run_simple``."""
+        self._run_simple((event,), now_ms, out)
+
+    def process_run(self, events: Sequence[Event], now_ms: int, out: list[TriggerEvent]) -> None:
+        """``process`` for consecutive events of this rule (one clock reading), in order.
+        Bound per instance to ``_run_simple`` or ``_run_general``, as ``process`` is."""
+        self._run_general(events, now_ms, out)
+
+    def _run_general(self, events: Sequence[Event], now_ms: int, out: list[TriggerEvent]) -> None:
+        general = self._process_general
+        for event in events:
+            general(event, now_ms, out)
+
+    def _run_simple(self, events: Sequence[Event], now_ms: int, out: list[TriggerEvent]) -> None:
         """``_process_general`` for the most common rule shape (no filter beyond the
         metric, windows by entity alone, no out-of-order filter, no Check On Exit): the
-        same steps with the checks that cannot apply left out. Keep the two in step; the
+        same steps with the checks that cannot apply left out, over a run of events so
+        that what stays the same for all of them is read once. Keep the two in step; the
         engine tests run every scenario through both."""
-        t = event.time_ms
-        wr = self.windows.get(event.entity)
-        if wr is None:
-            self._process_general(event, now_ms, out)  # creates the window
-            return
-        w = wr.window
-        v = event.value
-        if self.is_time:
-            ts = w._t
-            if (
-                ts
-                and t >= ts[-1]
-                and ts[0] >= now_ms - self.duration_ms
-                and v == v
-                and w._nn is None
-                and w._sorted is None
-            ):
-                # TimeWindow.add for its most common case, inlined (one call less per
-                # sample): an in-order, non-NaN value into a window with nothing to prune
-                # and no NaN or sorted storage. Keep in step with TimeWindow.add; the
-                # fast-path tests compare the two on random streams.
-                removed = 0
-                w.max_time = t
-                ts.append(t)
-                w._all.append(v)
-                ws = w._sum
-                x = ws + v
-                b = x - ws
-                w._comp += (ws - (x - b)) + (v - b)
-                w._sum = x
-                q = w._maxq
-                if q is not None:
-                    m = len(q)
-                    if m > w._maxh and q[m - 1] < v:
-                        h = w._maxh
-                        m -= 1
-                        while m > h and q[m - 1] < v:
-                            m -= 1
-                        del q[m:]
-                    q.append(v)
-                q = w._minq
-                if q is not None:
-                    m = len(q)
-                    if m > w._minh and q[m - 1] > v:
-                        h = w._minh
-                        m -= 1
-                        while m > h and q[m - 1] > v:
-                            m -= 1
-                        del q[m:]
-                    q.append(v)
-            else:
-                removed = w.add(t, v, now_ms)  # type: ignore[call-arg]
-                if removed < 0:  # older than the window: nothing changed
-                    self._process_general(event, now_ms, out)  # logs the expired event
-                    return
-        else:
-            removed = w.add(t, v)  # type: ignore[call-arg]
-        st = wr.state
-        if removed:
-            st.remove_time = now_ms
-        st.event = event
-        st.command_time = t
-        st.is_exiting = False
-        st.previous_add_time = st.add_time
-        st.add_time = now_ms
-        st.update_time = now_ms
-        log = self.log_append
-        if log is not None:
-            log(event)
+        windows = self.windows
+        is_time = self.is_time
+        cutoff = now_ms - self.duration_ms
         check = self.window_check
-        if check is not None:
-            result = check(w)  # aggregates of our windows: cannot raise
+        log = self.log_append
+        for event in events:
+            t = event.time_ms
+            wr = windows.get(event.entity)
+            if wr is None:
+                self._process_general(event, now_ms, out)  # creates the window
+                continue
+            w = wr.window
+            v = event.value
+            if is_time:
+                ts = w._t
+                if (
+                    ts
+                    and t >= ts[-1]
+                    and ts[0] >= cutoff
+                    and v == v
+                    and w._nn is None
+                    and w._sorted is None
+                ):
+                    # TimeWindow.add for its most common case, inlined: an in-order,
+                    # non-NaN value into a window with nothing to prune and no NaN or
+                    # sorted storage. Keep in step with TimeWindow.add; the fast-path
+                    # tests compare the two on random streams.
+                    removed = 0
+                    w.max_time = t
+                    ts.append(t)
+                    w._all.append(v)
+                    ws = w._sum
+                    x = ws + v
+                    b = x - ws
+                    w._comp += (ws - (x - b)) + (v - b)
+                    w._sum = x
+                    q = w._maxq
+                    if q is not None:
+                        m = len(q)
+                        if m > w._maxh and q[m - 1] < v:
+                            h = w._maxh
+                            m -= 1
+                            while m > h and q[m - 1] < v:
+                                m -= 1
+                            del q[m:]
+                        q.append(v)
+                    q = w._minq
+                    if q is not None:
+                        m = len(q)
+                        if m > w._minh and q[m - 1] > v:
+                            h = w._minh
+                            m -= 1
+                            while m > h and q[m - 1] > v:
+                                m -= 1
+                            del q[m:]
+                        q.append(v)
+                else:
+                    removed = w.add(t, v, now_ms)  # type: ignore[call-arg]
+                    if removed < 0:  # older than the window: nothing changed
+                        self._process_general(event, now_ms, out)  # logs the expired event
+                        continue
+            else:
+                removed = w.add(t, v)  # type: ignore[call-arg]
+            st = wr.state
+            if removed:
+                st.remove_time = now_ms
+            st.event = event
+            st.command_time = t
+            st.is_exiting = False
+            st.previous_add_time = st.add_time
+            st.add_time = now_ms
+            st.update_time = now_ms
+            if log is not None:
+                log(event)
+            if check is not None:
+                result = check(w)  # aggregates of our windows: cannot raise
+                if result is False and st.status == CANCEL:
+                    continue
+                self._decide(wr, self.scope.bind(wr, now_ms), result, now_ms, out, "evaluation")
+                continue
+            scope = self.scope
+            scope.wr = wr
+            scope.window = w
+            scope.event = event
+            scope.now_ms = now_ms
+            if scope._vars:
+                scope._vars = {}
+            try:
+                result = self.condition_eval(scope)
+            except Exception as exc:  # user expressions fail in many ways; a Rule Error
+                self._condition_failed(wr, now_ms, exc)
+                continue
             if result is False and st.status == CANCEL:
-                return
-            self._decide(wr, self.scope.bind(wr, now_ms), result, now_ms, out, "evaluation")
-            return
-        scope = self.scope
-        scope.wr = wr
-        scope.window = w
-        scope.event = event
-        scope.now_ms = now_ms
-        if scope._vars:
-            scope._vars = {}
-        try:
-            result = self.condition_eval(scope)
-        except Exception as exc:  # user expressions fail in many ways; each is a Rule Error
-            self._condition_failed(wr, now_ms, exc)
-            return
-        if result is False and st.status == CANCEL:
-            return
-        self._decide(wr, scope, result, now_ms, out, "evaluation")
+                continue
+            self._decide(wr, scope, result, now_ms, out, "evaluation")
 
     # The hot path: one event for this rule (already matched by kind and metric). Written
     # with locals and inlined steps on purpose: it runs once per sample and rule.
@@ -575,7 +616,7 @@ class RuleRuntime:
         if log is not None:
             log(event)  # FilterLog: an Event entry stands for ACCEPTED
         check = self.window_check
-        if check is not None:  # as in _process_simple
+        if check is not None:  # as in _run_simple
             result = check(w)  # aggregates of our windows: cannot raise
             if result is False and st.status == CANCEL:
                 return
@@ -849,12 +890,31 @@ class Engine:
     def process_batch(self, events: Iterable[Event], now_ms: int) -> list[TriggerEvent]:
         """``process`` for a batch in order, with one clock reading for the batch."""
         out: list[TriggerEvent] = []
-        index = self._index
-        for event in events:
-            rts = index.get((event.kind, event.metric))
+        by_kind = self._by_kind
+        if not isinstance(events, list):
+            events = list(events)
+        n = len(events)
+        i = 0
+        while i < n:
+            # Collectors send many samples of one metric in a row: a run of events with
+            # the same kind and metric is looked up once and, when one rule takes it,
+            # handed over in one call.
+            first = events[i]
+            kind, metric = first.kind, first.metric
+            j = i + 1
+            while j < n and events[j].metric == metric and events[j].kind == kind:
+                j += 1
+            metrics = by_kind.get(kind)
+            rts = metrics.get(metric) if metrics is not None else None
             if rts:
-                for rt in rts:
-                    rt.process(event, now_ms, out)
+                run = events if (i == 0 and j == n) else events[i:j]
+                if len(rts) == 1:
+                    rts[0].process_run(run, now_ms, out)
+                else:  # event by event, so that every rule sees the others' state in order
+                    for event in run:
+                        for rt in rts:
+                            rt.process(event, now_ms, out)
+            i = j
         return out
 
     def tick(self, now_ms: int) -> list[TriggerEvent]:

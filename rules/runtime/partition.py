@@ -173,14 +173,33 @@ class Partition:
 
     def _apply_rows(self, entry_id: str, rows: list[list], current: int) -> Applied:
         triggers: list[TriggerEvent] = []
-        rules = self.engine.rules
+        run: list[Event] = []
+        run_names: list[str] | None = None
         for wire, names in rows:
-            event = Event.from_wire(wire)
-            for name in names:
-                runtime = rules.get(name)
-                if runtime is not None:
-                    runtime.process(event, current, triggers)
+            if names != run_names:
+                self._apply_run(run, run_names, current, triggers)
+                run, run_names = [], names
+            run.append(Event.from_wire(wire))
+        self._apply_run(run, run_names, current, triggers)
         return self._finish(entry_id, triggers, current)
+
+    def _apply_run(
+        self, run: list[Event], names: list[str] | None, current: int, out: list[TriggerEvent]
+    ) -> None:
+        """Consecutive events routed to the same rules: one rule takes the run in one
+        call; several take it event by event, so each sees the others' state in order."""
+        if not run or not names:
+            return
+        rules = self.engine.rules
+        if len(names) == 1:
+            runtime = rules.get(names[0])
+            if runtime is not None:
+                runtime.process_run(run, current, out)
+            return
+        runtimes = [rt for rt in map(rules.get, names) if rt is not None]
+        for event in run:
+            for runtime in runtimes:
+                runtime.process(event, current, out)
 
     def _apply_tick(self, current: int) -> Applied:
         engine = self.engine

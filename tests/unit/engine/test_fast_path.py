@@ -34,13 +34,29 @@ value = st.one_of(st.floats(-10, 100), st.sampled_from([0.0, 5.0, 90.0]), st.jus
 step = st.tuples(st.sampled_from(["e1", "e2", "e3"]), st.integers(-30_000, 20_000), value)
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition, steps) -> dict:
+def _engine(monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition) -> Engine:
     with monkeypatch.context() as m:
         if general:
             m.setattr(RuleRuntime, "_process_simple", RuleRuntime._process_general)
+            m.setattr(RuleRuntime, "_run_simple", RuleRuntime._run_general)
         engine = Engine()
         engine.install(rule)
         assert engine.rules[rule.name].simple
+    return engine
+
+
+def _outcome(engine: Engine, rule: RuleDefinition, triggers: list) -> dict:
+    return {
+        "triggers": triggers,
+        "errors": [e.to_dict() for e in engine.drain_errors()],
+        "log": engine.filter_log(rule.name),
+        "snapshot": engine.snapshot(),
+    }
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition, steps) -> dict:
+    """Event by event, each with its own clock reading."""
+    engine = _engine(monkeypatch, general, rule)
     triggers = []
     now = 1_700_000_000_000
     for entity, offset, v in steps:
@@ -48,12 +64,25 @@ def _run(monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition, s
         t = now + offset
         ev = Event("series", entity, "m", {}, t, now, v, line_values={"m": v})
         triggers += [tr.to_dict() for tr in engine.process(ev, now)]
-    return {
-        "triggers": triggers,
-        "errors": [e.to_dict() for e in engine.drain_errors()],
-        "log": engine.filter_log(rule.name),
-        "snapshot": engine.snapshot(),
-    }
+    return _outcome(engine, rule, triggers)
+
+
+def _run_batches(
+    monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition, batches
+) -> dict:
+    """Batch by batch (one clock reading each), as a partition worker applies them:
+    runs of one metric go to the rule in one call."""
+    engine = _engine(monkeypatch, general, rule)
+    triggers = []
+    now = 1_700_000_000_000
+    for batch in batches:
+        now += 20_000
+        events = [
+            Event("series", entity, metric, {}, now + offset, now, v, line_values={metric: v})
+            for metric, entity, offset, v in batch
+        ]
+        triggers += [tr.to_dict() for tr in engine.process_batch(events, now)]
+    return _outcome(engine, rule, triggers)
 
 
 @pytest.mark.parametrize("window", WINDOWS)
@@ -67,4 +96,27 @@ def test_the_simple_path_matches_the_general_path(condition, window, steps):
     with pytest.MonkeyPatch.context() as mp:
         fast = _run(mp, False, rule, steps)
         general = _run(mp, True, rule, steps)
+    assert fast == general
+
+
+# Another metric in the stream splits a batch into runs; its events match no rule.
+batch_step = st.tuples(
+    st.sampled_from(["m", "m", "m", "other"]),
+    st.sampled_from(["e1", "e2", "e3"]),
+    st.integers(-30_000, 20_000),
+    value,
+)
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("condition", CONDITIONS)
+@settings(max_examples=25, deadline=None)
+@given(batches=st.lists(st.lists(batch_step, max_size=12), max_size=8))
+def test_runs_of_a_batch_match_the_general_path(condition, window, batches):
+    rule = RuleDefinition(
+        "r", "m", condition, window, grouping=Grouping(NO_TAGS), actions=(ActionSettings("a"),)
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        fast = _run_batches(mp, False, rule, batches)
+        general = _run_batches(mp, True, rule, batches)
     assert fast == general

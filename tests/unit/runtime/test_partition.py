@@ -153,3 +153,41 @@ def test_delayed_opens_survive_a_restart_and_fire_on_a_tick(clean):
     (item,) = later.items
     assert item["trigger"]["reason"] == "delayed_open"
     assert item["trigger"]["delay_expired"] is True
+
+
+def test_a_batch_is_applied_as_event_by_event_processing_would_apply_it(clean):
+    """Runs of rows routed to one rule go to it in one call; rows routed to two rules
+    go event by event. Trigger order and window contents match plain processing."""
+    rules = (definition(), definition(name="cool", expression="value < 20"))
+    rows = [
+        row("e1", 60, 1000, ("hot",)),
+        row("e1", 10, 2000, ("hot", "cool")),
+        row("e2", 70, 2000, ("hot", "cool")),
+        row("e2", 80, 3000, ("hot",)),
+        row("e1", 5, 3000, ("cool",)),
+        row("e1", 90, 4000, ("hot",)),
+    ]
+    store = Store()
+    part = fresh(store, *rules)
+    send(*rows)
+    part.pump()
+    expected = Engine()
+    for rule in rules:
+        expected.install(rule)
+    statuses = []
+    for wire, names in rows:
+        event = Event.from_wire(wire)
+        for name in names:
+            out = []
+            expected.rules[name].process(event, 0, out)
+            statuses += [(t.rule, t.entity, t.status) for t in out]
+    got = [
+        (i["trigger"]["rule"], i["trigger"]["entity"], i["trigger"]["status"]) for i in store.items
+    ]
+    assert got == statuses
+    assert ("cool", "e1", "OPEN") in got and ("hot", "e2", "OPEN") in got
+    assert contents(part) == {
+        wr.display: (wr.window.times(), wr.window.values(), wr.state.status, wr.state.repeat_count)
+        for runtime in expected.rules.values()
+        for wr in runtime.windows.values()
+    }
