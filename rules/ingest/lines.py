@@ -98,6 +98,46 @@ class LineSplitter:
         """Consume a chunk and return the commands it completed, in order."""
         if isinstance(data, str):
             data = data.encode("utf-8")
+        if not self._open_quote and self._skipped is None and b'"' not in data:
+            lines = self._feed_unquoted(data)
+            if lines is not None:
+                return lines
+        return self._feed_scan(data)
+
+    def _feed_unquoted(self, data: bytes) -> list[Line] | None:
+        """``_feed_scan`` for a chunk without quotes (what collectors send nearly always):
+        every LF ends a command, so the complete part is decoded and split at once.
+        None, having changed nothing, when the chunk needs the byte-by-byte path (no LF,
+        a buffered command holding a quoted LF, invalid UTF-8, a line over the limit)."""
+        last = data.rfind(b"\n")
+        buffered = self._buffer
+        if last < 0 or b"\n" in buffered:
+            return None
+        head = bytes(buffered) + data[:last] if buffered else data[:last]
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        pieces = text.split("\n")
+        limit = self.max_line_bytes
+        if len(head) >= limit:  # some line may be over the limit (+1: a CR counts)
+            for piece in pieces:
+                if len(piece) * 4 >= limit and len(piece.encode("utf-8")) > limit:
+                    return None
+        buffered.clear()
+        out: list[Line] = []
+        number = self._start
+        for piece in pieces:
+            if piece.endswith("\r"):
+                piece = piece[:-1]
+            if piece and not piece.isspace():
+                out.append(Line(number, piece))
+            number += 1
+        self._number = self._start = number
+        self._take(data, last + 1, len(data))
+        return out
+
+    def _feed_scan(self, data: bytes) -> list[Line]:
         out: list[Line] = []
         pos = 0
         size = len(data)

@@ -1,8 +1,12 @@
 """Line splitting: whole bodies (iter_lines) and byte streams (LineSplitter)."""
 
-import pytest
+from itertools import pairwise
 
-from rules.ingest.lines import Line, LineSplitter, iter_lines
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules.ingest.lines import MAX_LINE_BYTES, Line, LineSplitter, iter_lines
 
 
 def test_it_splits_on_lf_and_drops_a_trailing_cr():
@@ -125,3 +129,41 @@ def test_the_splitter_agrees_with_iter_lines_for_any_chunking(chunk):
         lines += splitter.feed(data[start : start + chunk])
     lines += splitter.finish()
     assert [(line.number, line.text) for line in lines] == list(iter_lines(body))
+
+
+class ScanOnly(LineSplitter):
+    """The byte-by-byte path alone: what the unquoted-chunk path must agree with."""
+
+    def feed(self, data: bytes | str) -> list[Line]:
+        return self._feed_scan(data if isinstance(data, bytes) else data.encode())
+
+
+pieces = st.sampled_from(
+    [b"series e:a m:x=1", b"\n", b"\r\n", b"  ", b'"', b'""', b"\xc3\xa9", b"\xff", b"z" * 9]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.lists(pieces, max_size=30).map(b"".join),
+    cuts=st.lists(st.integers(0, 300), max_size=6),
+    limit=st.sampled_from([8, 16, 40, MAX_LINE_BYTES]),
+)
+def test_unquoted_chunks_split_as_the_byte_scan_splits_them(body, cuts, limit):
+    fast, scan = LineSplitter(max_line_bytes=limit), ScanOnly(max_line_bytes=limit)
+    bounds = sorted({0, len(body), *(c for c in cuts if c < len(body))})
+    chunks = [body[a:b] for a, b in pairwise(bounds)]
+    got = [fast.feed(c) for c in chunks] + [fast.finish()]
+    assert got == [scan.feed(c) for c in chunks] + [scan.finish()]
+
+
+def test_a_chunk_of_plain_commands_keeps_line_numbers_across_chunks():
+    splitter = LineSplitter()
+    assert splitter.feed(b"series e:a m:x=1\n\nseries e:b m:x=2\r\nseries e:c") == [
+        Line(1, "series e:a m:x=1"),
+        Line(3, "series e:b m:x=2"),
+    ]
+    assert splitter.feed(b" m:x=3\n  \nseries e:d m:x=4\n") == [
+        Line(4, "series e:c m:x=3"),
+        Line(6, "series e:d m:x=4"),
+    ]
