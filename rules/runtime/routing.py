@@ -27,7 +27,7 @@ def _ignores_tags(grouping: Grouping) -> bool:
     return grouping.strategy == NO_TAGS or (grouping.strategy == DEFINED_TAGS and not grouping.tags)
 
 
-CACHE_LIMIT = 200_000
+CACHE_LIMIT = 200_000  # entities cached per (data type, metric)
 
 
 class RouteTable:
@@ -41,7 +41,8 @@ class RouteTable:
         self.partitions = partitions
         self._index: dict[tuple[str, str], list[tuple[str, Grouping]]] = {}
         self._tagless: set[tuple[str, str]] = set()
-        self._by_entity: dict[tuple[str, str, str], list[tuple[int, list[str]]]] = {}
+        # (data type, metric) of a tagless index entry → entity → its routes.
+        self._by_entity: dict[tuple[str, str], dict[str, list[tuple[int, list[str]]]]] = {}
         self._version: int | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -86,18 +87,25 @@ class RouteTable:
         tagless = self._tagless
         cache = self._by_entity
         out: dict[int, list[list]] = {}
+        kind = metric = None
+        targets: list[tuple[str, Grouping]] | None = None
+        by_entity: dict[str, list[tuple[int, list[str]]]] | None = None
         for event in events:
-            kind_metric = (event.kind, event.metric)
-            targets = index.get(kind_metric)
+            # Collectors send runs of one metric: (kind, metric) lookups only on change.
+            if event.metric != metric or event.kind != kind:
+                kind, metric = event.kind, event.metric
+                targets = index.get((kind, metric))
+                by_entity = (
+                    cache.setdefault((kind, metric), {}) if (kind, metric) in tagless else None
+                )
             if not targets:
                 continue
-            if kind_metric in tagless:
-                cache_key = (event.kind, event.metric, event.entity)
-                routes = cache.get(cache_key)
+            if by_entity is not None:
+                routes = by_entity.get(event.entity)
                 if routes is None:
-                    if len(cache) >= CACHE_LIMIT:
-                        cache.clear()
-                    routes = cache[cache_key] = self._targets(event, targets)
+                    if len(by_entity) >= CACHE_LIMIT:
+                        by_entity.clear()
+                    routes = by_entity[event.entity] = self._targets(event, targets)
             else:
                 routes = self._targets(event, targets)
             wire = event.to_wire()
