@@ -1,13 +1,14 @@
 """Entity and metric registries seen from ingestion: create on first sight, skip disabled.
 
-Each ingesting process keeps the names it has seen in memory so a known name costs
-a set lookup; new names are created in bulk, last-insert times are written at most
-once per ``TOUCH_INTERVAL_S`` per name, and the disabled sets are re-read as often.
+Each ingesting process keeps the names it has written in memory, so a batch of known
+names costs one set difference; new names are created in bulk, last-insert times are
+written once per ``TOUCH_INTERVAL_S`` round per name seen, and the disabled sets are
+re-read as often.
 """
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from django.db import transaction
@@ -21,7 +22,12 @@ TOUCH_INTERVAL_S = 60.0  # last-insert times are kept to the minute
 class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._touched: dict[tuple[str, str], float] = {}
+        # Names written since ``_round_started``: a later batch skips them with one C-level
+        # set difference. Every TOUCH_INTERVAL_S the sets restart, so each name seen in a
+        # round is written once per round (last-insert times are kept to the minute).
+        self._touched_entities: set[str] = set()
+        self._touched_metrics: set[str] = set()
+        self._round_started = -TOUCH_INTERVAL_S
         self._disabled_entities: frozenset[str] = frozenset()
         self._disabled_metrics: frozenset[str] = frozenset()
         self._disabled_read_at = 0.0
@@ -34,14 +40,26 @@ class Registry:
         entities = {event.entity for event in events}
         metrics = {event.metric for event in events if event.kind not in (MESSAGE, PROPERTY)}
         with self._lock:
-            due_entities = self._due("e", entities, now)
-            due_metrics = self._due("m", metrics, now)
+            if now - self._round_started >= TOUCH_INTERVAL_S:
+                self._round_started = now
+                self._touched_entities = set()
+                self._touched_metrics = set()
+            due_entities = list(entities - self._touched_entities)
+            due_metrics = list(metrics - self._touched_metrics)
+            self._touched_entities.update(due_entities)
+            self._touched_metrics.update(due_metrics)
             refresh = now - self._disabled_read_at >= TOUCH_INTERVAL_S
             if refresh:
                 self._disabled_read_at = now
         if due_entities or due_metrics:
-            self._touch(Entity, due_entities)
-            self._touch(Metric, due_metrics)
+            try:
+                self._touch(Entity, due_entities)
+                self._touch(Metric, due_metrics)
+            except Exception:
+                with self._lock:  # not written: the retried hand-off must write them
+                    self._touched_entities.difference_update(due_entities)
+                    self._touched_metrics.difference_update(due_metrics)
+                raise
         if refresh:
             self._read_disabled()
         disabled_e, disabled_m = self._disabled_entities, self._disabled_metrics
@@ -52,17 +70,9 @@ class Registry:
     def forget(self) -> None:
         """Drop the cache (tests, or after an administrator enables/disables names)."""
         with self._lock:
-            self._touched.clear()
+            self._touched_entities = set()
+            self._touched_metrics = set()
             self._disabled_read_at = 0.0
-
-    def _due(self, kind: str, names: Iterable[str], now: float) -> list[str]:
-        due = []
-        for name in names:
-            key = (kind, name)
-            if now - self._touched.get(key, -TOUCH_INTERVAL_S) >= TOUCH_INTERVAL_S:
-                self._touched[key] = now
-                due.append(name)
-        return due
 
     @staticmethod
     def _touch(model: type[Entity] | type[Metric], names: list[str]) -> None:
