@@ -1037,11 +1037,14 @@ class Engine:
             windows = []
             for wr in rt.windows.values():
                 w = wr.window
+                # A finite sum means every value is finite: copied as they are (the
+                # partition snapshots thousands of windows in one go).
+                plain = not w._n_nan and math.isfinite(w._sum)
                 windows.append(
                     {
                         "key": wr.key_json,
                         "times": w.times(),
-                        "values": [_finite(v) for v in w.values()],
+                        "values": w.values() if plain else [_finite(v) for v in w.values()],
                         "max_time": w.max_time,
                         "state": wr.state.to_dict(),
                     }

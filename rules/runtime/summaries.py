@@ -21,7 +21,6 @@ def summarize(engine: Engine, partition: int, limit: int) -> list[dict]:
             st = wr.state
             window = wr.window
             event = st.event
-            values = window.values()
             rows.append(
                 {
                     "partition": partition,
@@ -29,7 +28,7 @@ def summarize(engine: Engine, partition: int, limit: int) -> list[dict]:
                     "window_key": wr.display,
                     "status": st.status,
                     "window": spec.text,
-                    "size": len(values),
+                    "size": window.count() + window.count_nan(),
                     "metric": runtime.metric,
                     "entity": event.entity if event else (wr.key[2] or ""),
                     "tags": dict(wr.key[3]) or (dict(event.tags) if event else {}),

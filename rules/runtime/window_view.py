@@ -8,9 +8,9 @@ first_time, last_time, last_value, open_time, open_value, statistics, variables,
 partition`` (times in Unix ms or None).
 """
 
-import json
 from collections.abc import Iterable
 
+import orjson
 from django.conf import settings
 
 from rules.runtime.redis_client import client, key
@@ -22,7 +22,7 @@ def windows_key(partition: int) -> str:
 
 def publish_windows(partition: int, summaries: Iterable[dict]) -> None:
     """Replace ``partition``'s published summaries with ``summaries`` atomically."""
-    mapping = {f"{s['rule']}\x00{s['window_key']}": json.dumps(s) for s in summaries}
+    mapping = {f"{s['rule']}\x00{s['window_key']}": orjson.dumps(s) for s in summaries}
     pipe = client().pipeline(transaction=True)
     pipe.delete(windows_key(partition))
     if mapping:
@@ -37,7 +37,7 @@ def read_windows(rule: str | None = None, statuses: Iterable[str] | None = None)
     redis = client()
     for partition in range(settings.ENGINE_PARTITIONS):
         for raw in redis.hvals(windows_key(partition)):
-            summary = json.loads(raw)
+            summary = orjson.loads(raw)
             if rule and summary["rule"] != rule:
                 continue
             if wanted is not None and summary["status"] not in wanted:

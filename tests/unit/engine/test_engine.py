@@ -371,6 +371,17 @@ def test_snapshot_restore_round_trip_continues_identically():
     ]
 
 
+def test_snapshots_are_strict_json_whatever_the_values():
+    engine = engine_with(rule())
+    for i, value in enumerate([1.5, 1e308, 1e308, math.inf, math.nan, 2.0]):
+        entity = "plain" if i in (0, 5) else "odd"
+        engine.process(series(entity, "temperature", value, i), i)
+    data = json.loads(json.dumps(engine.snapshot(), allow_nan=False))
+    windows = {w["key"][2]: w["values"] for w in data["rules"]["temperature-too-high"]["windows"]}
+    assert windows["plain"] == [1.5, 2.0]
+    assert windows["odd"][-3:] == [1e308, None, None]  # the sum overflowed: inf, NaN → None
+
+
 def test_restore_skips_rules_whose_definition_changed():
     live = engine_with(rule())
     live.process(series("e1", "temperature", 90, 0), 0)
