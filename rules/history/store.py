@@ -66,7 +66,8 @@ CHUNK = 500  # values per RPUSH: Lua's unpack() has a small stack
 
 # One call per flush. ARGV: now, period, raw cap, max series, n series, then per
 # series: id, metric, known (1/0), n points, t1, v1, t2, v2 ... Returns samples
-# dropped and the ids left unregistered (over the cap, or no sample in range).
+# dropped, the ids left unregistered (over the cap, or no sample in range) and the
+# ids refused because the registry is full.
 # Raw lists carry no TTL (the beat task drops lists whose points are all too old);
 # aggregate buckets get theirs when their first minute is written.
 _RECORD_LUA = """
@@ -74,7 +75,7 @@ local P = 'hist:'
 local now, period = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cap, maxs, n = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local lo, hi = now - period, now + 86400000
-local i, dropped, unregistered = 6, 0, {}
+local i, dropped, unregistered, refused = 6, 0, {}, {}
 for s = 1, n do
   local sid, metric, known, np = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
   i = i + 4
@@ -105,7 +106,7 @@ for s = 1, n do
     if redis.call('SCARD', P .. 'series') >= maxs then
       dropped = dropped + #raw
       raw = {}
-      unregistered[#unregistered + 1] = sid
+      refused[#refused + 1] = sid
     else
       redis.call('SADD', P .. 'series', sid)
       redis.call('SADD', P .. 'm:' .. metric, sid)
@@ -139,7 +140,7 @@ for s = 1, n do
     end
   end
 end
-return {dropped, unregistered}
+return {dropped, unregistered, refused}
 """
 
 
@@ -220,34 +221,56 @@ def write(events: Iterable[Event], now_ms: int | None = None) -> int:
         int(settings.SERIES_HISTORY_MAX_SERIES),
         len(groups),
     ]
-    known, fresh_after = _known, time.monotonic() - KNOWN_FOR_S
+    known, refused, fresh_after = _known, _refused, time.monotonic() - KNOWN_FOR_S
+    dropped, sent = 0, []
     for sid, row in groups.items():
+        seen = refused.get(sid)
+        if seen is not None and seen > fresh_after:
+            dropped += (len(row) - 1) // 2  # the registry was full a moment ago: not sent
+            continue
+        sent.append(sid)
         args.append(sid)
         args.append(row[0])
         seen = known.get(sid)
         args.append(1 if seen is not None and seen > fresh_after else 0)
         args.append((len(row) - 1) // 2)
         args.extend(row[1:])
-    dropped, unregistered = _script()(keys=[], args=args)
+    if not sent:
+        return dropped
+    args[4] = len(sent)
+    dropped_there, unregistered, refused_now = _script()(keys=[], args=args)
     if len(known) > KNOWN_CACHE:
         known.clear()
+    if len(refused) > KNOWN_CACHE:
+        refused.clear()
     stamp = time.monotonic()
     skip = {sid.decode() for sid in unregistered}
-    for sid in groups:
+    for raw_sid in refused_now:
+        sid = raw_sid.decode()
+        refused[sid] = stamp
+        skip.add(sid)
+    for sid in sent:
         if sid not in skip:
             known[sid] = stamp
-    return int(dropped)
+    return dropped + int(dropped_there)
 
 
 def forget_known() -> None:
-    """Drop the per-process cache of registered series (after expiry removed some)."""
+    """Drop this process's caches of registered and refused series (after expiry
+    removed some, or in tests)."""
     _known.clear()
+    _refused.clear()
 
 
 # Series this process registered in the last KNOWN_FOR_S seconds: their flushes skip
 # the registry lookups. ``expire`` (another process) only forgets series silent for
 # the whole period, far longer than an entry lives, so a stale entry cannot hide one.
 _known: dict[str, float] = {}
+# Series the registry refused (full) in the last KNOWN_FOR_S seconds: their samples
+# are dropped here without being sent (before, every flush sent them and paid two
+# registry lookups each). A slot freed by ``expire`` in another process is taken up
+# at most KNOWN_FOR_S seconds late.
+_refused: dict[str, float] = {}
 KNOWN_FOR_S = 60.0
 KNOWN_CACHE = 100_000
 _script_lock = threading.Lock()

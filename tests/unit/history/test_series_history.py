@@ -134,3 +134,43 @@ def test_the_recorder_buffers_without_blocking_and_flush_writes(settings):
     full.record([ev(1.0, NOW)])
     full.record([ev(1.0, NOW), ev(2.0, NOW)])
     assert full.dropped == 2
+
+
+def test_a_series_refused_by_the_full_registry_is_not_sent_again_for_a_while(settings, monkeypatch):
+    settings.SERIES_HISTORY_MAX_SERIES = 1
+    sent: list[list] = []
+    real = store._script
+
+    def spy():
+        script = real()
+
+        def call(keys, args):
+            sent.append([a for a in args if isinstance(a, str)])  # ids (and metrics) sent
+            return script(keys=keys, args=args)
+
+        return call
+
+    monkeypatch.setattr(store, "_script", spy)
+    assert store.write([ev(1.0, NOW, entity="a"), ev(1.0, NOW, entity="b")], now_ms=NOW) == 1
+    b = store.series_id("cpu", "b", {})
+    assert b in sent[-1]
+    settings.SERIES_HISTORY_MAX_SERIES = 2  # a slot frees up (as after expire)
+    assert (
+        store.write([ev(2.0, NOW + 1, entity="b"), ev(3.0, NOW + 2, entity="b")], now_ms=NOW) == 2
+    )
+    assert len(sent) == 1  # nothing left to send: b's samples dropped in process
+    assert store.write([ev(2.0, NOW + 1, entity="a"), ev(2.0, NOW, entity="b")], now_ms=NOW) == 1
+    assert b not in sent[-1]
+    assert store.series_ids("cpu") == [store.series_id("cpu", "a", {})]
+    monkeypatch.setattr(store, "KNOWN_FOR_S", -1.0)  # the refusal is stale: ask again
+    assert store.write([ev(4.0, NOW + 3, entity="b")], now_ms=NOW) == 0
+    assert b in sent[-1]
+    assert store.series_ids("cpu") == [store.series_id("cpu", e, {}) for e in ("a", "b")]
+
+
+def test_samples_only_out_of_range_do_not_mark_a_series_refused(settings):
+    settings.SERIES_HISTORY_MAX_SERIES = 1
+    assert store.write([ev(1.0, NOW - 25 * 3600_000)], now_ms=NOW) == 1
+    assert store.series_ids("cpu") == []
+    assert store.write([ev(1.0, NOW)], now_ms=NOW) == 0
+    assert store.series_ids("cpu") == [store.series_id("cpu", "e1", {})]
