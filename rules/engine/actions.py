@@ -104,7 +104,7 @@ def decide(
     status: str,
     repeat_count: int,
     now_ms: int,
-    episode: int,
+    episode: int | None,
 ) -> Outcome:
     """The action's decision for a window that just became ``status`` (OPEN/REPEAT/CANCEL).
 

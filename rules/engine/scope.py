@@ -250,7 +250,7 @@ class WindowScope(BaseScope):
             return _dt(w.last_time(), self.zone)
         if name == "window_duration":
             first, last = w.first_time(), w.last_time()
-            return 0 if first is None else last - first
+            return 0 if first is None or last is None else last - first
         if name == "columns":
             return self.all_variables()
         return None

@@ -436,6 +436,7 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
             return w.min() < c
 
         return min_lt
+    read: Callable[[RunningStats], float]
     if isinstance(aggregate, tuple):
         p = aggregate[1]
 

@@ -10,13 +10,15 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from django.db import transaction
 
 from rules.ingest.events import MESSAGE, PROPERTY, Event
 from rules.models import Entity, Metric
 
-TOUCH_INTERVAL_S = 60.0  # last-insert times are kept to the minute
+TOUCH_INTERVAL_S = 60.0
+_Named = TypeVar("_Named", Entity, Metric)  # last-insert times are kept to the minute
 
 
 class Registry:
@@ -75,7 +77,7 @@ class Registry:
             self._disabled_read_at = 0.0
 
     @staticmethod
-    def _touch(model: type[Entity] | type[Metric], names: list[str]) -> None:
+    def _touch(model: type[_Named], names: list[str]) -> None:
         if not names:
             return
         stamp = datetime.now(tz=UTC)

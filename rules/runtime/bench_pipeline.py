@@ -46,8 +46,8 @@ FINAL_MARKERS = 16  # per connection, so that each partition gets some
 def _lines(start: int, count: int, series: int, marker_base: str) -> tuple[list[bytes], list]:
     """Bulk lines (low values, never alert) with a marker (fresh entity, value 99) inside."""
     now = int(time.time() * 1000)
-    chunks = []
-    markers = []
+    chunks: list[bytes] = []
+    markers: list[tuple[str, int]] = []
     for i in range(start, start + count):
         if i % MARKER_EVERY == 0:
             name = f"marker-{marker_base}-{i}"

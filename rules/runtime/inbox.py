@@ -38,12 +38,16 @@ def append(batches: Iterable[tuple[int, bytes | str]]) -> list[int]:
 def read_after(partition: int, last_id: str, count: int = READ_COUNT) -> list[tuple[str, bytes]]:
     """Up to ``count`` (entry id, rows JSON) after ``last_id`` ("0" = from the start)."""
     start = "-" if last_id == "0" else f"({last_id}"
-    entries = client().xrange(inbox_key(partition), min=start, max="+", count=count)
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = client().xrange(  # type: ignore[assignment]
+        inbox_key(partition), min=start, max="+", count=count
+    )
     return [(entry_id.decode(), fields[b"rows"]) for entry_id, fields in entries]
 
 
 def read_one(partition: int, entry_id: str) -> bytes | None:
-    entries = client().xrange(inbox_key(partition), min=entry_id, max=entry_id, count=1)
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = client().xrange(  # type: ignore[assignment]
+        inbox_key(partition), min=entry_id, max=entry_id, count=1
+    )
     return entries[0][1][b"rows"] if entries else None
 
 

@@ -105,7 +105,7 @@ class Partition:
             self.pending = [DelayedOpen(*row) for row in data.get("pending", [])]
             heapq.heapify(self.pending)
             self.applied_id = data.get("applied_id", "0")
-        lines = self.redis.lrange(self.keys.journal, 0, -1)
+        lines: list[bytes] = self.redis.lrange(self.keys.journal, 0, -1)  # type: ignore[assignment]
         for line in lines:
             kind, *parts = line.decode().split(" ")
             if kind == "b":

@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from django.db import transaction
 
@@ -22,6 +22,10 @@ from rules.runtime.definitions import ALERT_HISTORY
 RULE_ERRORS_KEPT = 1000
 
 
+@overload
+def _dt(ms: int) -> datetime: ...
+@overload
+def _dt(ms: int | None) -> datetime | None: ...
 def _dt(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import orjson
 from django.conf import settings
+from redis.typing import EncodableT
 
 from rules.runtime.redis_client import client, key
 
@@ -22,7 +23,9 @@ def windows_key(partition: int) -> str:
 
 def publish_windows(partition: int, summaries: Iterable[dict]) -> None:
     """Replace ``partition``'s published summaries with ``summaries`` atomically."""
-    mapping = {f"{s['rule']}\x00{s['window_key']}": orjson.dumps(s) for s in summaries}
+    mapping: dict[EncodableT, EncodableT] = {
+        f"{s['rule']}\x00{s['window_key']}": orjson.dumps(s) for s in summaries
+    }
     pipe = client().pipeline(transaction=True)
     pipe.delete(windows_key(partition))
     if mapping:
