@@ -16,22 +16,33 @@ Why Redis and not the database
 
 Bounds (memory)
 ---------------
-Per series: at most ``SERIES_HISTORY_RAW_POINTS`` raw points (a list, ~20 B each)
-plus one aggregate per minute (count, sum, min, max, last: ~45 B each in a
-listpack hash per hour) for ``SERIES_HISTORY_HOURS``; samples outside
+Per series: the newest ``SERIES_HISTORY_RAW_POINTS`` (cap) raw points plus up to
+as many again that arrived since they were last folded (one Redis string, 16 B a
+point; APPEND's growth allocates up to about twice the cap, ≈ 32 B * cap, and up
+to twice that before a series' first fold), plus one aggregate per minute of the
+points folded out of it (count, sum, min, max, last: ~45 B each in a listpack hash
+per hour) for ``SERIES_HISTORY_HOURS``; samples outside
 ``[now - period, now + 1 day]`` are dropped, so a series never holds more than
 ``60 * (hours + 24)`` minute buckets. At most ``SERIES_HISTORY_MAX_SERIES``
 series are kept; samples of further series are dropped and counted. Worst case
-≈ series * (raw * 20 B + 60 * hours * 45 B): 24 h, 500 raw points, 5 000 series
-→ about 370 MB; a series sampled once a minute for a day uses ~75 KB.
+≈ series * (raw * 32 B + 60 * hours * 45 B): 24 h, 500 raw points, 5 000 series
+→ about 400 MB; a series sampled once a minute for a day uses at most ~80 KB.
 
 Ingest cost
 -----------
 ``record`` only appends the batch to an in-process buffer (O(1)); a daemon
 thread groups samples by series and sends them to Redis in one Lua call per
-flush. A full buffer drops history (counted), never blocks ingest. A process
-that dies loses at most one flush interval of chart points, never a sample the
-engine needed.
+flush, whatever its size three blobs: the series ids and their point counts
+(JSON) and every point packed as two doubles. Redis appends each series' bytes
+with one APPEND: nothing per point. A point is read again once, when it is folded:
+a series whose raw string passes cap + cap/2..cap points (the slack varies by
+series so that series do not all fold in one flush) has its points beyond the
+newest cap added to their minute aggregates, a few commands per hour touched,
+amortised over at least cap/2 points. Series the registry refused (full) are not
+sent again for ``KNOWN_FOR_S``; their samples are dropped (counted) in process.
+A full buffer drops history (counted), never blocks ingest. A process that dies
+loses at most one flush interval of chart points, never a sample the engine
+needed.
 """
 
 from __future__ import annotations
@@ -39,12 +50,16 @@ from __future__ import annotations
 import logging
 import math
 import re
+import struct
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 
+import orjson
 from django.conf import settings
 
 from rules.ingest.events import SERIES, Event
@@ -58,90 +73,187 @@ HOUR_MS = 3_600_000
 FUTURE_MS = 86_400_000  # samples more than a day ahead are clock errors, not history
 SEP = "\x1f"  # metric SEP entity SEP tags: names never hold control characters
 TAG_SEP = "\x1e"
-# Redis does a few commands per series per flush: at 10k busy series a 1 s flush
-# costs a fifth of what 0.2 s did, and a chart a second behind is still current.
+# Redis does at least one command per series per flush: at 10k busy series a 1 s
+# flush costs a fifth of what 0.2 s did, and a chart a second behind is still current.
 FLUSH_S = 1.0
 MAX_BUFFERED_BATCHES = 10_000
-CHUNK = 500  # values per RPUSH: Lua's unpack() has a small stack
 
-# One call per flush. ARGV: now, period, raw cap, max series, n series, then per
-# series: id, metric, known (1/0), n points, t1, v1, t2, v2 ... Returns samples
-# dropped, the ids left unregistered (over the cap, or no sample in range) and the
-# ids refused because the registry is full.
-# Raw lists carry no TTL (the beat task drops lists whose points are all too old);
-# aggregate buckets get theirs when their first minute is written.
-_RECORD_LUA = """
-local P = 'hist:'
-local now, period = tonumber(ARGV[1]), tonumber(ARGV[2])
-local cap, maxs, n = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local lo, hi = now - period, now + 86400000
-local i, dropped, unregistered, refused = 6, 0, {}, {}
-for s = 1, n do
-  local sid, metric, known, np = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-  i = i + 4
-  local raw, aggs, order = {}, {}, {}
-  for p = 1, np do
-    local t, v = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-    if t >= lo and t <= hi then
-      raw[#raw + 1] = ARGV[i] .. ' ' .. ARGV[i + 1]
-      local m = math.floor(t / 60000)
-      local a = aggs[m]
-      if a == nil then
-        a = {0, 0, v, v, v}
-        aggs[m] = a
-        order[#order + 1] = m
+# Raw points of a series: one Redis string of little-endian doubles t1 v1 t2 v2 ...
+# (16 B a point, exact). APPEND returns its length, so the point count costs no
+# extra command and a flush is one APPEND per series, with no per-point work.
+# Lists of "t v" text ("hist:r:") are what versions before it kept: nothing reads
+# them, ``expire`` deletes them; their points are already in the minute aggregates,
+# which those versions wrote on every flush.
+RAW = PREFIX + "p:"
+POINT = struct.Struct("<dd")
+
+# fold(sid, data, nfold, lo, period) adds the first ``nfold`` points of ``data`` (a
+# raw string) to the series' per-minute aggregates: "count sum min max last", one
+# hash per series and hour, TTL (hour + 1) h + period. Points older than ``lo`` are
+# outside the history by now and are only dropped.
+_FOLD_LUA = """
+local F1000 = '<' .. string.rep('d', 2000)
+local function fold(sid, data, nfold, lo, period)
+  local aggs, minutes, hours = {}, {}, {}
+  local floor, cm, a = math.floor, nil, nil
+  for j = 0, nfold - 1, 1000 do  -- struct.unpack returns values on Lua's small stack
+    local k = math.min(1000, nfold - j)
+    local format = k == 1000 and F1000 or '<' .. string.rep('d', 2 * k)
+    local nums = {struct.unpack(format, data, 16 * j + 1)}
+    for p = 1, 2 * k, 2 do
+      local t, v = nums[p], nums[p + 1]
+      if t >= lo then
+        local m = floor(t / 60000)
+        if m ~= cm then  -- points come mostly in time order: one lookup per minute
+          cm = m
+          a = aggs[m]
+          if a == nil then
+            a = {0, 0, v, v, v}
+            aggs[m] = a
+            local h = floor(m / 60)
+            local ms = minutes[h]
+            if ms == nil then
+              ms = {}
+              minutes[h] = ms
+              hours[#hours + 1] = h
+            end
+            ms[#ms + 1] = m
+          end
+        end
+        a[1] = a[1] + 1
+        a[2] = a[2] + v
+        if v < a[3] then a[3] = v end
+        if v > a[4] then a[4] = v end
+        a[5] = v
       end
-      a[1] = a[1] + 1
-      a[2] = a[2] + v
-      if v < a[3] then a[3] = v end
-      if v > a[4] then a[4] = v end
-      a[5] = v
-    else
-      dropped = dropped + 1
-    end
-    i = i + 2
-  end
-  -- known = 1: this process already saw the series registered; skip the set lookups.
-  if #raw > 0 and known == '0' and redis.call('SISMEMBER', P .. 'series', sid) == 0 then
-    if redis.call('SCARD', P .. 'series') >= maxs then
-      dropped = dropped + #raw
-      raw = {}
-      refused[#refused + 1] = sid
-    else
-      redis.call('SADD', P .. 'series', sid)
-      redis.call('SADD', P .. 'm:' .. metric, sid)
     end
   end
-  if #raw == 0 and known == '0' then unregistered[#unregistered + 1] = sid end
-  if #raw > 0 then
-    local rk = P .. 'r:' .. sid
-    local len = 0
-    for c = 1, #raw, 500 do
-      len = redis.call('RPUSH', rk, unpack(raw, c, math.min(c + 499, #raw)))
-    end
-    -- Trim with slack so that a full list is not trimmed on every push.
-    if len > cap + math.floor(cap / 4) then redis.call('LTRIM', rk, -cap, -1) end
-    for _, m in ipairs(order) do
+  for _, h in ipairs(hours) do
+    local ms = minutes[h]
+    local ak = 'hist:a:' .. sid .. ':' .. h
+    local old = redis.call('HMGET', ak, unpack(ms))
+    local args = {}
+    for j, m in ipairs(ms) do
       local a = aggs[m]
-      local hour = math.floor(m / 60)
-      local ak = P .. 'a:' .. sid .. ':' .. hour
-      local old = redis.call('HGET', ak, m)
-      if old then
-        local c, sum, mn, mx = string.match(old, '^(%S+) (%S+) (%S+) (%S+)')
+      if old[j] then
+        local c, sum, mn, mx = string.match(old[j], '^(%S+) (%S+) (%S+) (%S+)')
         a[1] = a[1] + tonumber(c)
         a[2] = a[2] + tonumber(sum)
         a[3] = math.min(a[3], tonumber(mn))
         a[4] = math.max(a[4], tonumber(mx))
       end
-      local text = string.format('%d %.17g %.17g %.17g %.17g', a[1], a[2], a[3], a[4], a[5])
-      if redis.call('HSET', ak, m, text) == 1 then
-        redis.call('PEXPIREAT', ak, (hour + 1) * 3600000 + period)
-      end
+      args[#args + 1] = m
+      args[#args + 1] = string.format('%d %.17g %.17g %.17g %.17g', a[1], a[2], a[3], a[4], a[5])
+    end
+    if redis.call('HSET', ak, unpack(args)) > 0 then
+      redis.call('PEXPIREAT', ak, (h + 1) * 3600000 + period)
     end
   end
 end
-return {dropped, unregistered, refused}
 """
+
+# One call per flush. ARGV: now, period, raw cap, max series, n known, then the
+# series ids (JSON array; the first n known to be registered), their point counts
+# (JSON array) and all their points (raw format, series after series). Samples are
+# range-checked by the client. Returns samples dropped and the ids refused because
+# the registry is full.
+_RECORD_LUA = (
+    _FOLD_LUA
+    + """
+local P = 'hist:'
+local now, period = tonumber(ARGV[1]), tonumber(ARGV[2])
+local cap, maxs, nknown = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local sids, counts, blob = cjson.decode(ARGV[6]), cjson.decode(ARGV[7]), ARGV[8]
+local lo, span, sub = now - period, math.floor(cap / 2), string.sub
+local off, dropped, refused, registered = 1, 0, {}, nil
+for s = 1, #sids do
+  local sid, n = sids[s], counts[s]
+  local stop = off + 16 * n
+  local ok = s <= nknown or redis.call('SISMEMBER', P .. 'series', sid) == 1
+  if not ok then
+    if registered == nil then registered = redis.call('SCARD', P .. 'series') end
+    if registered >= maxs then
+      dropped = dropped + n
+      refused[#refused + 1] = sid
+    else
+      redis.call('SADD', P .. 'series', sid)
+      redis.call('SADD', P .. 'm:' .. string.match(sid, '^[^\\31]*'), sid)
+      registered = registered + 1
+      ok = true
+    end
+  end
+  if ok then
+    local rk = P .. 'p:' .. sid
+    local len = redis.call('APPEND', rk, sub(blob, off, stop - 1)) / 16
+    -- Fold with slack (cap/2 to cap points, so at least that many per fold): a
+    -- fold moves the whole string through Lua, and APPEND's growth allocates about
+    -- twice the cap anyway. The slack varies by series (math.random is the same
+    -- sequence in every call, so by position): series that started together would
+    -- otherwise all fold in the same flush, forever.
+    if len > cap + span + math.random(0, span) then
+      local data = redis.call('GET', rk)
+      if cap > 0 then
+        redis.call('SET', rk, sub(data, 16 * (len - cap) + 1))
+      else
+        redis.call('DEL', rk)
+      end
+      fold(sid, data, len - cap, lo, period)
+    end
+  end
+  off = stop
+end
+return {dropped, refused}
+"""
+)
+
+# The beat task's trim, atomic with the writes (a fold between reading and
+# rewriting the points would count some twice). ARGV: cutoff, first and last hour
+# a live aggregate may have, then series ids. Points whose first one is recent are
+# left alone: a late old point among newer ones is dropped when it is folded.
+_EXPIRE_LUA = """
+local P = 'hist:'
+local cutoff, h0, h1 = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local trimmed, forgotten = 0, 0
+for i = 4, #ARGV do
+  local sid = ARGV[i]
+  local rk = P .. 'p:' .. sid
+  redis.call('UNLINK', P .. 'r:' .. sid)  -- the raw list of older versions
+  local first = redis.call('GETRANGE', rk, 0, 7)
+  local left = #first == 8
+  if left and struct.unpack('<d', first) < cutoff then
+    local data = redis.call('GET', rk)
+    local keep = {}
+    for j = 1, #data - 15, 16 do
+      if struct.unpack('<d', data, j) >= cutoff then
+        keep[#keep + 1] = string.sub(data, j, j + 15)
+      end
+    end
+    trimmed = trimmed + math.floor(#data / 16) - #keep
+    if #keep > 0 then
+      redis.call('SET', rk, table.concat(keep))
+    else
+      redis.call('DEL', rk)
+    end
+    left = #keep > 0
+  end
+  if not left then
+    local live = false
+    for h = h0, h1 do
+      if redis.call('EXISTS', P .. 'a:' .. sid .. ':' .. h) == 1 then
+        live = true
+        break
+      end
+    end
+    if not live then
+      redis.call('SREM', P .. 'series', sid)
+      redis.call('SREM', P .. 'm:' .. string.match(sid, '^[^\\31]*'), sid)
+      forgotten = forgotten + 1
+    end
+  end
+end
+return {trimmed, forgotten}
+"""
+EXPIRE_PAGE = 100  # series per expire call: one call must not stall Redis for long
 
 
 def _client():
@@ -175,24 +287,35 @@ def parse_series_id(sid: str) -> tuple[str, str, dict[str, str]]:
 @dataclass
 class Series:
     """One series in a time range. ``points``: (time ms, value) in time order; where
-    the raw points no longer reach, one point per minute (the minute's average)."""
+    the raw points no longer reach, one point per minute (the average of the points
+    folded out of the raw ones, at the minute's start; see ``query``)."""
 
     metric: str
     entity: str
     tags: dict[str, str]
     points: list[tuple[int, float]] = field(default_factory=list)
-    raw_from_ms: int | None = None  # points at or after this time are raw samples
+    raw_from_ms: int | None = None  # the oldest raw sample (earlier: minute averages)
 
 
-def group(events: Iterable[Event]) -> dict[str, list]:
-    """Series id → [metric, t1, v1, t2, v2, ...] for the finite series samples."""
+def group(
+    events: Iterable[Event], lo: int | None = None, hi: int | None = None
+) -> tuple[dict[str, list], int]:
+    """Series id → [t1, v1, t2, v2, ...] for the finite series samples with a time in
+    ``[lo, hi]`` (any time when not given), and how many finite samples were outside."""
     groups: dict[str, list] = {}
     isfinite = math.isfinite
+    lo = -math.inf if lo is None else lo
+    hi = math.inf if hi is None else hi
+    outside = 0
     for event in events:
         if event.kind != SERIES:
             continue
         value = event.value
         if not isfinite(value):
+            continue
+        t = event.time_ms
+        if not lo <= t <= hi:
+            outside += 1
             continue
         tags = event.tags
         sid = (
@@ -202,56 +325,67 @@ def group(events: Iterable[Event]) -> dict[str, list]:
         )
         row = groups.get(sid)
         if row is None:
-            groups[sid] = row = [event.metric]
-        row.append(event.time_ms)
+            groups[sid] = row = []
+        row.append(t)
         row.append(value)
-    return groups
+    return groups, outside
 
 
 def write(events: Iterable[Event], now_ms: int | None = None) -> int:
     """Store ``events`` now (synchronously); return how many samples were dropped."""
-    groups = group(events)
-    if not groups:
-        return 0
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    args: list = [
-        now_ms,
-        period_ms(),
-        int(settings.SERIES_HISTORY_RAW_POINTS),
-        int(settings.SERIES_HISTORY_MAX_SERIES),
-        len(groups),
-    ]
-    known, refused, fresh_after = _known, _refused, time.monotonic() - KNOWN_FOR_S
-    dropped, sent = 0, []
+    period = period_ms()
+    groups, dropped = group(events, now_ms - period, now_ms + FUTURE_MS)
+    if not groups:
+        return dropped
+    stamp = time.monotonic()
+    fresh_after = stamp - KNOWN_FOR_S
+    known, refused = _known, _refused
+    sids: list[str] = []
+    rows: list[list] = []
+    new_sids: list[str] = []
+    new_rows: list[list] = []
     for sid, row in groups.items():
+        seen = known.get(sid)
+        if seen is not None and seen > fresh_after:
+            sids.append(sid)
+            rows.append(row)
+            continue
         seen = refused.get(sid)
         if seen is not None and seen > fresh_after:
-            dropped += (len(row) - 1) // 2  # the registry was full a moment ago: not sent
+            dropped += len(row) >> 1  # the registry was full a moment ago: not sent
             continue
-        sent.append(sid)
-        args.append(sid)
-        args.append(row[0])
-        seen = known.get(sid)
-        args.append(1 if seen is not None and seen > fresh_after else 0)
-        args.append((len(row) - 1) // 2)
-        args.extend(row[1:])
-    if not sent:
+        new_sids.append(sid)
+        new_rows.append(row)
+    n_known = len(sids)
+    if new_sids:
+        sids += new_sids
+        rows += new_rows
+    if not sids:
         return dropped
-    args[4] = len(sent)
-    dropped_there, unregistered, refused_now = _script()(keys=[], args=args)
+    counts = [len(row) >> 1 for row in rows]
+    args = [
+        now_ms,
+        period,
+        int(settings.SERIES_HISTORY_RAW_POINTS),
+        int(settings.SERIES_HISTORY_MAX_SERIES),
+        n_known,
+        orjson.dumps(sids),
+        orjson.dumps(counts),
+        struct.pack(f"<{2 * sum(counts)}d", *chain.from_iterable(rows)),
+    ]
+    dropped_there, unregistered = _script(_RECORD_LUA)(keys=[], args=args)
     if len(known) > KNOWN_CACHE:
         known.clear()
     if len(refused) > KNOWN_CACHE:
         refused.clear()
-    stamp = time.monotonic()
-    skip = {sid.decode() for sid in unregistered}
-    for raw_sid in refused_now:
+    skip = set()
+    for raw_sid in unregistered:
         sid = raw_sid.decode()
         refused[sid] = stamp
         skip.add(sid)
-    for sid in sent:
-        if sid not in skip:
-            known[sid] = stamp
+    for sid in sids if not skip else (s for s in sids if s not in skip):
+        known[sid] = stamp
     return dropped + int(dropped_there)
 
 
@@ -267,22 +401,21 @@ def forget_known() -> None:
 # the whole period, far longer than an entry lives, so a stale entry cannot hide one.
 _known: dict[str, float] = {}
 # Series the registry refused (full) in the last KNOWN_FOR_S seconds: their samples
-# are dropped here without being sent (before, every flush sent them and paid two
-# registry lookups each). A slot freed by ``expire`` in another process is taken up
-# at most KNOWN_FOR_S seconds late.
+# are dropped here without being sent. A slot freed by ``expire`` in another process
+# is taken up at most KNOWN_FOR_S seconds late.
 _refused: dict[str, float] = {}
 KNOWN_FOR_S = 60.0
 KNOWN_CACHE = 100_000
 _script_lock = threading.Lock()
-_scripts: dict[int, object] = {}
+_scripts: dict[tuple[int, str], object] = {}
 
 
-def _script():
+def _script(source: str):
     redis = _client()
     with _script_lock:
-        found = _scripts.get(id(redis))
+        found = _scripts.get((id(redis), source))
         if found is None:
-            found = _scripts[id(redis)] = redis.register_script(_RECORD_LUA)
+            found = _scripts[(id(redis), source)] = redis.register_script(source)
     return found
 
 
@@ -383,6 +516,14 @@ def series_ids(
     return [sid for sid in members if _matches(entity, tags, sid)]
 
 
+def _raw_points(data: bytes | None) -> list[tuple[int, float]]:
+    """A raw string (see ``RAW``) as (time ms, value) points."""
+    if not data:
+        return []
+    n = len(data) // POINT.size
+    return [(int(t), v) for t, v in (POINT.unpack_from(data, i * POINT.size) for i in range(n))]
+
+
 def query(
     metric: str | None,
     entity: str | None = None,
@@ -394,44 +535,46 @@ def query(
     """Series matching ``metric``/``entity``/``tags`` with their points in
     ``[start_ms, end_ms]`` (default: the whole history period up to now).
 
-    Raw samples where the raw list still reaches back; older minutes as their
-    average. At most ``limit`` series, in id order.
+    Every stored sample shows once: as itself while it is in the raw list, else in
+    its minute's average, plotted at the minute's start. Points arrive roughly in
+    time order, so averages come before ``raw_from_ms``; the minute at the boundary
+    can show both: the average of its folded points at its start, then its raw
+    points. At most ``limit`` series, in id order.
     """
     now = int(time.time() * 1000)
     end_ms = now + FUTURE_MS if end_ms is None else end_ms
     start_ms = now - period_ms() if start_ms is None else start_ms
     redis = _client()
     result = []
+    first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
     for sid in series_ids(metric, entity, tags)[:limit]:
         m, e, t = parse_series_id(sid)
-        raw = []
-        for item in redis.lrange(PREFIX + "r:" + sid, 0, -1):
-            ts, value = item.split(b" ", 1)
-            raw.append((int(ts), float(value)))
-        raw.sort()
-        raw_from = raw[0][0] if raw else None
+        pipe = redis.pipeline(transaction=False)
+        pipe.get(RAW + sid)
+        for hour in range(first_hour, last_hour + 1):
+            pipe.hgetall(f"{PREFIX}a:{sid}:{hour}")
+        replies = pipe.execute()
+        raw = _raw_points(replies[0])
+        raw_from = min(raw)[0] if raw else None
         points: list[tuple[int, float]] = []
-        first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
-        stop = raw_from // MINUTE_MS * MINUTE_MS if raw_from is not None else end_ms + 1
-        if start_ms < stop:
-            pipe = redis.pipeline(transaction=False)
-            hours = range(first_hour, min(last_hour, stop // HOUR_MS) + 1)
-            for hour in hours:
-                pipe.hgetall(f"{PREFIX}a:{sid}:{hour}")
-            for buckets in pipe.execute():
-                for minute, text in buckets.items():
-                    at = int(minute) * MINUTE_MS
-                    if start_ms <= at <= end_ms and at < stop:
-                        count, total = text.split(b" ")[:2]
-                        points.append((at, float(total) / int(count)))
-            points.sort()
+        for buckets in replies[1:]:
+            for minute, text in buckets.items():
+                at = int(minute) * MINUTE_MS
+                if start_ms <= at <= end_ms:
+                    count, total = text.split(b" ", 2)[:2]
+                    points.append((at, float(total) / int(count)))
         points.extend(p for p in raw if start_ms <= p[0] <= end_ms)
+        points.sort(key=itemgetter(0))
         result.append(Series(m, e, t, points, raw_from))
     return result
 
 
-def minute_buckets(sid: str) -> dict[int, tuple[int, float, float, float, float]]:
-    """Every stored minute of a series: minute → (count, sum, min, max, last)."""
+def minute_buckets(
+    sid: str, folded_only: bool = False
+) -> dict[int, tuple[int, float, float, float, float]]:
+    """Every stored minute of a series: minute → (count, sum, min, max, last), over
+    the folded aggregates and the raw points (in the order they were written).
+    ``folded_only``: the aggregate hashes alone (points already folded)."""
     redis = _client()
     out = {}
     pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{PREFIX}a:{sid}:") + "*"
@@ -439,45 +582,37 @@ def minute_buckets(sid: str) -> dict[int, tuple[int, float, float, float, float]
         for minute, text in redis.hgetall(key).items():
             c, s, mn, mx, last = text.split(b" ")
             out[int(minute)] = (int(c), float(s), float(mn), float(mx), float(last))
+    if folded_only:
+        return out
+    for t, v in _raw_points(redis.get(RAW + sid)):
+        minute = t // MINUTE_MS
+        c, s, mn, mx, _ = out.get(minute, (0, 0.0, v, v, v))
+        out[minute] = (c + 1, s + v, min(mn, v), max(mx, v), v)
     return out
 
 
 def expire(now_ms: int | None = None) -> dict[str, int]:
-    """The beat task's work: trim raw points older than the period, forget series
-    with nothing left. Aggregate buckets expire by their own TTL.
+    """The beat task's work: drop raw points older than the period (outside the
+    history, so not folded), forget series with nothing left. Aggregate buckets
+    expire by their own TTL.
 
     Returns ``{"trimmed": raw points removed, "forgotten": series removed}``.
     """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     cutoff = now_ms - period_ms()
+    hours = [cutoff, cutoff // HOUR_MS, (now_ms + FUTURE_MS) // HOUR_MS]
     redis = _client()
+    script = _script(_EXPIRE_LUA)
     trimmed = forgotten = 0
-    for raw_sid in redis.sscan_iter(SERIES_SET, count=500):
-        sid = raw_sid.decode()
-        rk = PREFIX + "r:" + sid
-        items = redis.lrange(rk, 0, -1)
-        old = sum(1 for item in items if int(item.split(b" ", 1)[0]) < cutoff)
-        if old:
-            # Points arrive roughly in time order; a late old point among new ones is
-            # kept until the cap pushes it out rather than rewriting the list.
-            keep = [item for item in items if int(item.split(b" ", 1)[0]) >= cutoff]
-            pipe = redis.pipeline()
-            pipe.delete(rk)
-            if keep:
-                pipe.rpush(rk, *keep)
-                pipe.pexpire(rk, period_ms())
-            pipe.execute()
-            trimmed += old
-        has_raw = bool(items) and old < len(items)
-        first_hour, last_hour = cutoff // HOUR_MS, (now_ms + FUTURE_MS) // HOUR_MS
-        has_buckets = has_raw or any(
-            redis.exists(f"{PREFIX}a:{sid}:{h}") for h in range(first_hour, last_hour + 1)
-        )
-        if not has_buckets:
-            metric = sid.split(SEP, 1)[0]
-            redis.srem(SERIES_SET, sid)
-            redis.srem(PREFIX + "m:" + metric, sid)
-            forgotten += 1
+    page: list[bytes] = []
+    for sid in redis.sscan_iter(SERIES_SET, count=500):
+        page.append(sid)
+        if len(page) == EXPIRE_PAGE:
+            t, f = script(keys=[], args=[*hours, *page])
+            trimmed, forgotten, page = trimmed + t, forgotten + f, []
+    if page:
+        t, f = script(keys=[], args=[*hours, *page])
+        trimmed, forgotten = trimmed + t, forgotten + f
     if forgotten:
         forget_known()
     return {"trimmed": trimmed, "forgotten": forgotten}

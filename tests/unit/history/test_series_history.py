@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+import orjson
 import pytest
 import redis as redis_lib
 
@@ -118,10 +119,15 @@ def test_expire_trims_old_raw_points_and_forgets_empty_series(clean_redis, setti
     assert store.series_ids("cpu") == [store.series_id("cpu", "e1", {})]
 
 
-def test_aggregate_buckets_carry_a_ttl_so_redis_expires_them(clean_redis):
-    store.write([ev(1.0, NOW)], now_ms=NOW)
+def test_aggregate_buckets_carry_a_ttl_so_redis_expires_them(clean_redis, settings):
+    # Aggregates hold folded points only: a raw cap of 2 folds a flush of 5 points.
+    settings.SERIES_HISTORY_RAW_POINTS = 2
+    store.write([ev(float(i), NOW + i) for i in range(5)], now_ms=NOW)
     [key] = list(clean_redis.scan_iter(match="hist:a:*"))
-    assert clean_redis.pttl(key) > 0  # raw lists have none: expire() drops them
+    hour = NOW // 3600_000
+    assert clean_redis.pexpiretime(key) == (hour + 1) * 3600_000 + 24 * 3600_000
+    [raw] = list(clean_redis.scan_iter(match="hist:p:*"))
+    assert clean_redis.pttl(raw) == -1  # raw points have none: expire() drops them
 
 
 def test_the_recorder_buffers_without_blocking_and_flush_writes(settings):
@@ -136,16 +142,66 @@ def test_the_recorder_buffers_without_blocking_and_flush_writes(settings):
     assert full.dropped == 2
 
 
+def test_a_fold_moves_the_oldest_points_into_minute_aggregates_counted_once(settings):
+    settings.SERIES_HISTORY_RAW_POINTS = 4  # folds when 6 to 8 points are raw
+    m0 = NOW // MIN * MIN - 10 * MIN
+    m1, m2, m3 = m0 + MIN, m0 + 2 * MIN, m0 + 3 * MIN
+    first = [(m0, 5.0), (m0 + 10_000, -1.0), (m0 + 20_000, 3.0), (m1, 7.0), (m1 + 30_000, 2.0),
+             (m1 + 40_000, 9.0), (m2, 4.0), (m2 + 10_000, 6.0), (m2 + 20_000, 8.0)]  # fmt: skip
+    store.write([ev(v, t) for t, v in first], now_ms=NOW)  # 9 raw: the oldest 5 fold
+    sid = store.series_id("cpu", "e1", {})
+    assert store.minute_buckets(sid, folded_only=True) == {
+        m0 // MIN: (3, 7.0, -1.0, 5.0, 3.0),
+        m1 // MIN: (2, 9.0, 2.0, 7.0, 2.0),
+    }
+    # The default view merges the raw points in: every stored sample, per minute.
+    assert store.minute_buckets(sid)[m1 // MIN] == (3, 18.0, 2.0, 9.0, 9.0)
+    [series] = store.query("cpu", "e1", None, m0, NOW)
+    # Minute averages before the raw boundary; the boundary minute shows the average
+    # of its folded points at its start, then its raw point: each sample once.
+    assert series.points == [(m0, 7.0 / 3), (m1, 4.5), *first[5:]]
+    assert series.raw_from_ms == m1 + 40_000
+
+    second = [(m2 + 30_000, 1.0), (m3, 0.5), (m3 + 10_000, 2.5), (m3 + 20_000, 3.5),
+              (m3 + 30_000, 4.5)]  # fmt: skip
+    store.write([ev(v, t) for t, v in second], now_ms=NOW)  # 9 raw again: 5 more fold
+    assert store.minute_buckets(sid, folded_only=True) == {
+        m0 // MIN: (3, 7.0, -1.0, 5.0, 3.0),
+        m1 // MIN: (3, 18.0, 2.0, 9.0, 9.0),  # merged with what the first fold wrote
+        m2 // MIN: (4, 19.0, 1.0, 8.0, 1.0),
+    }
+    [series] = store.query("cpu", "e1", None, m0, NOW)
+    assert series.points == [(m0, 7.0 / 3), (m1, 6.0), (m2, 19.0 / 4), *second[1:]]
+    buckets = store.minute_buckets(sid)
+    assert sum(c for c, *_ in buckets.values()) == len(first) + len(second)
+
+
+def test_times_and_values_survive_the_packed_points_exactly(settings):
+    values = [0.1 + 0.2, 1e-300, 5e-324, -123456789.12345679, 2.0**53 - 1, 1.7976931348623157e308,
+              -0.0, 1 / 3]  # fmt: skip
+    times = [NOW - 86_399_999 + i * 60_001 for i in range(len(values))]  # one per minute
+    store.write([ev(v, t) for t, v in zip(times, values, strict=True)], now_ms=NOW)
+    [series] = store.query("cpu", "e1", None, NOW - 86_400_000, NOW)
+    assert series.points == list(zip(times, values, strict=True))
+    assert all(type(t) is int for t, _ in series.points)
+    # Folded, each value alone in its minute: min, max and last keep every digit.
+    settings.SERIES_HISTORY_RAW_POINTS = 0
+    sid = store.series_id("cpu", "e2", {})
+    store.write([ev(v, t, entity="e2") for t, v in zip(times, values, strict=True)], now_ms=NOW)
+    buckets = store.minute_buckets(sid, folded_only=True)
+    assert [buckets[t // MIN] for t in times] == [(1, v, v, v, v) for v in values]
+
+
 def test_a_series_refused_by_the_full_registry_is_not_sent_again_for_a_while(settings, monkeypatch):
     settings.SERIES_HISTORY_MAX_SERIES = 1
-    sent: list[list] = []
+    sent: list[list[str]] = []
     real = store._script
 
-    def spy():
-        script = real()
+    def spy(source):
+        script = real(source)
 
         def call(keys, args):
-            sent.append([a for a in args if isinstance(a, str)])  # ids (and metrics) sent
+            sent.append(orjson.loads(args[5]))  # the series ids of the flush
             return script(keys=keys, args=args)
 
         return call
@@ -174,3 +230,38 @@ def test_samples_only_out_of_range_do_not_mark_a_series_refused(settings):
     assert store.series_ids("cpu") == []
     assert store.write([ev(1.0, NOW)], now_ms=NOW) == 0
     assert store.series_ids("cpu") == [store.series_id("cpu", "e1", {})]
+
+
+def test_nan_and_infinite_values_never_reach_the_packed_points(settings):
+    settings.SERIES_HISTORY_RAW_POINTS = 1
+    events = [ev(math.nan, NOW, entity="bad"), ev(math.inf, NOW + 1, entity="bad"),
+              ev(-math.inf, NOW + 2, entity="bad")]  # fmt: skip
+    events += [ev(v, NOW + i) for i, v in enumerate([1.0, math.nan, 2.0, -math.inf, 3.0, 4.0])]
+    assert store.write(events, now_ms=NOW) == 0  # skipped, not dropped: not numbers
+    assert store.series_ids("cpu") == [store.series_id("cpu", "e1", {})]  # not "bad"
+    buckets = store.minute_buckets(store.series_id("cpu", "e1", {}))
+    assert buckets == {NOW // MIN: (4, 10.0, 1.0, 4.0, 4.0)}
+    [series] = store.query("cpu", "e1", None, NOW - MIN, NOW + MIN)
+    assert all(math.isfinite(v) for _, v in series.points)
+
+
+def test_series_written_together_do_not_all_fold_in_the_same_flush(clean_redis, settings):
+    settings.SERIES_HISTORY_RAW_POINTS = 40  # a series folds at 61 to 80 raw points
+    store.write(
+        [ev(float(k), NOW - 100_000 + k, entity=f"e{i}") for i in range(200) for k in range(70)],
+        now_ms=NOW,
+    )
+    lengths = [clean_redis.strlen(f"hist:p:cpu\x1fe{i}\x1f") // 16 for i in range(200)]
+    folded = lengths.count(40)
+    assert set(lengths) == {40, 70} and 0 < folded < 200
+
+
+def test_expire_drops_old_raw_points_without_folding_them_and_old_lists(clean_redis, settings):
+    settings.SERIES_HISTORY_HOURS = 1
+    store.write([ev(1.0, NOW - 50 * MIN), ev(2.0, NOW - 5 * MIN)], now_ms=NOW)
+    sid = store.series_id("cpu", "e1", {})
+    clean_redis.rpush("hist:r:" + sid, f"{NOW - MIN} 1.5")  # a raw list of older versions
+    assert store.expire(now_ms=NOW + 20 * MIN) == {"trimmed": 1, "forgotten": 0}
+    assert store.minute_buckets(sid, folded_only=True) == {}
+    assert store.minute_buckets(sid) == {(NOW - 5 * MIN) // MIN: (1, 2.0, 2.0, 2.0, 2.0)}
+    assert not clean_redis.exists("hist:r:" + sid)
