@@ -19,6 +19,10 @@ class _NamedValue(str):
 
     __slots__ = ("fields", "label", "tags")
 
+    label: str | None
+    tags: dict[str, str]
+    fields: dict[str, Any]
+
     def __new__(
         cls,
         name: str,
