@@ -94,7 +94,7 @@ def _java_decimal_format(value: float, pattern: str) -> str:
     if len(whole) < min_int:
         whole = whole.rjust(min_int, "0")
     if grouping > 0 and whole:
-        groups = []
+        groups: list[str] = []
         while len(whole) > grouping:
             groups.insert(0, whole[-grouping:])
             whole = whole[:-grouping]
