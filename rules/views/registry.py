@@ -1,7 +1,6 @@
 """Entities and Metrics pages (Data menu)."""
 
 from django.core.paginator import Paginator
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -11,7 +10,7 @@ from rules.models import Entity, Metric
 PAGE_SIZE = 100
 
 
-def _listing(request: HttpRequest, model: type[Model], template: str) -> HttpResponse:
+def _listing(request: HttpRequest, model: type[Entity | Metric], template: str) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     queryset = model.objects.all()
     if q:
