@@ -18,6 +18,7 @@ from django.conf import settings
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 
 WIDTH, HEIGHT = 1024, 640
 FLAGS = (
@@ -77,7 +78,9 @@ def start(command_timeout_s: float) -> Browser:
     remote = settings.WEBDRIVER_REMOTE_URL
     try:
         if remote:
-            config = ClientConfig(remote_server_addr=remote, timeout=command_timeout_s)
+            # selenium annotates timeout as int, but it is the urllib3 pool timeout in
+            # seconds and takes a float (the default it falls back to is a float too).
+            config = ClientConfig(remote_server_addr=remote, timeout=command_timeout_s)  # type: ignore[arg-type]
             driver = webdriver.Remote(command_executor=remote, options=options(None),
                                       client_config=config)  # fmt: skip
             browser = Browser(driver)
@@ -93,7 +96,10 @@ def start(command_timeout_s: float) -> Browser:
             except BaseException:
                 shutil.rmtree(profile, ignore_errors=True)
                 raise
-            driver.command_executor._client_config.timeout = command_timeout_s
+            executor = driver.command_executor
+            if not isinstance(executor, RemoteConnection):  # WebDriver wraps a URL in one
+                raise TypeError(f"unexpected command executor {executor!r}")
+            executor._client_config.timeout = command_timeout_s
             browser = Browser(driver, profile, [driver.service.process.pid])
     except BrowserStartError:
         raise
