@@ -72,7 +72,13 @@ def _float(value: str | None) -> float | None:
 
 
 def _tags(request: HttpRequest) -> dict[str, str]:
-    return {k[5:]: v for k, v in request.GET.items() if k.startswith("tags.") and len(k) > 5}
+    # lists() rather than items(): items() gives [] for a key without values, lists()
+    # lets us skip those and take the last value as items() would.
+    return {
+        k[5:]: values[-1]
+        for k, values in request.GET.lists()
+        if values and k.startswith("tags.") and len(k) > 5
+    }
 
 
 def _range(request: HttpRequest) -> tuple[int, int]:
