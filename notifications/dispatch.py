@@ -29,4 +29,8 @@ def dispatch_triggers(event_ids: Sequence[str]) -> None:
         keys = create_deliveries(event_ids)
         if keys:
             # Enqueue only what is committed: a task must find its rows (conventions).
-            transaction.on_commit(lambda: [enqueue(key) for key in sorted(keys)])
+            def enqueue_keys() -> None:
+                for key in sorted(keys):
+                    enqueue(key)
+
+            transaction.on_commit(enqueue_keys)
