@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -276,7 +277,7 @@ def send_delivery(delivery: Delivery) -> SendOutcome:
             trigger, binding, info, delivery=delivery, params=params,
             message_format=message_format, endpoint_kind=endpoint.kind,
         )  # fmt: skip
-        requests.extend(Request(s.name, lambda s=s: s.send(transport)) for s in shots)
+        requests.extend(Request(s.name, partial(s.send, transport)) for s in shots)
 
     done = set(
         DeliveryAttempt.objects.filter(delivery=delivery, status=OK).values_list(
