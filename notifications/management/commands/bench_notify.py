@@ -89,7 +89,7 @@ def run(burst: int, samples: int) -> list[str]:
     from rules.engine.evaluator import Engine, RuleDefinition
     from rules.ingest.events import SERIES, Event
     from rules.models import TriggerRecord
-    from tests.fakes.hipchat import HipChatFake
+    from tests.fakes.hipchat import HipChatFake, RecordedRequest
 
     fake = HipChatFake(token_limit=10**9, flood_limit=10**9).start()
     room = fake.add_room("bench")
@@ -160,7 +160,11 @@ def run(burst: int, samples: int) -> list[str]:
             ids = store(1)
             t0 = time.time()
             dispatch_triggers(ids)
-            log = fake.wait_for(lambda log, base=base: received() > base, timeout=30)
+
+            def arrived(log: list[RecordedRequest], base: int = base) -> bool:
+                return received() > base
+
+            log = fake.wait_for(arrived, timeout=30)
             latencies.append((log[-1].received_at - t0) * 1000)
     fake.stop()
     lines.append("mode: in-process fake HipChat, in-process notify worker (solo) on Redis")
