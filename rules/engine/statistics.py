@@ -157,7 +157,9 @@ class RunningStats:
             self.append(v)
             return
         # Position among the non-NaN values = non-NaN values before ``index``.
-        nn_index = index - sum(1 for x in islice(self._all, index) if x != x)
+        nn_index = (
+            index - sum(1 for x in islice(self._all, index) if x != x) if self._n_nan else index
+        )
         if self._sorted is None:
             # The monotonic deques rely on arrival order matching sequence order, which
             # a middle insert breaks; ordered storage keeps min/max exact from here on.
