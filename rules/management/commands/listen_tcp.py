@@ -6,6 +6,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from atsd_alerts.gc_tuning import tune_for_throughput
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             flush_ms=settings.INGEST_FLUSH_MS,
         )
         bound = await listener.start(host, port)
+        tune_for_throughput()
         self.stdout.write(f"TCP command listener on {host}:{bound}", ending="\n")
         self.stdout.flush()
         stop = asyncio.Event()
