@@ -33,6 +33,7 @@ docs-screenshots: venv system-packages
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy atsd_alerts rules notifications
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: venv

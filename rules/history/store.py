@@ -312,8 +312,8 @@ def group(
     ``[lo, hi]`` (any time when not given), and how many finite samples were outside."""
     groups: dict[str, list] = {}
     isfinite = math.isfinite
-    lo = -math.inf if lo is None else lo
-    hi = math.inf if hi is None else hi
+    low: float = -math.inf if lo is None else lo
+    high: float = math.inf if hi is None else hi
     outside = 0
     for event in events:
         if event.kind != SERIES:
@@ -322,7 +322,7 @@ def group(
         if not isfinite(value):
             continue
         t = event.time_ms
-        if not lo <= t <= hi:
+        if not low <= t <= high:
             outside += 1
             continue
         tags = event.tags
