@@ -554,18 +554,23 @@ def query(
     start_ms = now - period_ms() if start_ms is None else start_ms
     redis = _client()
     result = []
-    first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
+    # A series never holds aggregates over more hours than this: a wider range (the
+    # portal's start=0) is cut to the hours that can hold data, not probed hour by hour.
+    reach = period_ms() // HOUR_MS + FUTURE_MS // HOUR_MS + 1
     for sid in series_ids(metric, entity, tags)[:limit]:
         m, e, t = parse_series_id(sid)
+        raw = _raw_points(redis.get(RAW + sid))
+        raw_from = min(raw)[0] if raw else None
+        first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
+        if last_hour - first_hour > reach:
+            newest = max([now + FUTURE_MS, *(p[0] for p in raw)]) // HOUR_MS
+            last_hour = min(last_hour, newest)
+            first_hour = max(first_hour, last_hour - reach)
         pipe = redis.pipeline(transaction=False)
-        pipe.get(RAW + sid)
         for hour in range(first_hour, last_hour + 1):
             pipe.hgetall(f"{PREFIX}a:{sid}:{hour}")
-        replies = pipe.execute()
-        raw = _raw_points(replies[0])
-        raw_from = min(raw)[0] if raw else None
         points: list[tuple[int, float]] = []
-        for buckets in replies[1:]:
+        for buckets in pipe.execute():
             for minute, text in buckets.items():
                 at = int(minute) * MINUTE_MS
                 if start_ms <= at <= end_ms:

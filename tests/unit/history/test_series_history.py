@@ -172,6 +172,10 @@ def test_a_fold_moves_the_oldest_points_into_minute_aggregates_counted_once(sett
     }
     [series] = store.query("cpu", "e1", None, m0, NOW)
     assert series.points == [(m0, 7.0 / 3), (m1, 6.0), (m2, 19.0 / 4), *second[1:]]
+    # A range far wider than the history (a portal's start=0) reads only the hours that
+    # can hold data and gives the same points.
+    [everything] = store.query("cpu", "e1", None, 0, 9_999_999_999_999)
+    assert everything.points == series.points
     buckets = store.minute_buckets(sid)
     assert sum(c for c, *_ in buckets.values()) == len(first) + len(second)
 
