@@ -387,13 +387,12 @@ def write(events: Iterable[Event], now_ms: int | None = None) -> int:
         known.clear()
     if len(refused) > KNOWN_CACHE:
         refused.clear()
-    skip = set()
-    for raw_sid in unregistered:
-        sid = raw_sid.decode()
+    skip = {raw_sid.decode() for raw_sid in unregistered}
+    for sid in skip:
         refused[sid] = stamp
-        skip.add(sid)
-    for sid in sids if not skip else (s for s in sids if s not in skip):
-        known[sid] = stamp
+    for sid in sids:
+        if sid not in skip:
+            known[sid] = stamp
     return dropped + int(dropped_there)
 
 

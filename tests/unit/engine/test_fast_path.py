@@ -17,6 +17,7 @@ from rules.engine.actions import ActionSettings
 from rules.engine.evaluator import Engine, RuleDefinition, RuleRuntime
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.ingest.events import Event
+from tests.unit.engine.streams import START_MS, drive, outcome
 
 CONDITIONS = [
     "avg() > 10 || max() > 85",
@@ -45,26 +46,16 @@ def _engine(monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition
     return engine
 
 
-def _outcome(engine: Engine, rule: RuleDefinition, triggers: list) -> dict:
-    return {
-        "triggers": triggers,
-        "errors": [e.to_dict() for e in engine.drain_errors()],
-        "log": engine.filter_log(rule.name),
-        "snapshot": engine.snapshot(),
-    }
+def _rule(condition: str, window: str) -> RuleDefinition:
+    return RuleDefinition(
+        "r", "m", condition, window, grouping=Grouping(NO_TAGS), actions=(ActionSettings("a"),)
+    )
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, general: bool, rule: RuleDefinition, steps) -> dict:
     """Event by event, each with its own clock reading."""
     engine = _engine(monkeypatch, general, rule)
-    triggers = []
-    now = 1_700_000_000_000
-    for entity, offset, v in steps:
-        now += 5_000
-        t = now + offset
-        ev = Event("series", entity, "m", {}, t, now, v, line_values={"m": v})
-        triggers += [tr.to_dict() for tr in engine.process(ev, now)]
-    return _outcome(engine, rule, triggers)
+    return outcome(engine, rule.name, drive(engine, steps))
 
 
 def _run_batches(
@@ -74,7 +65,7 @@ def _run_batches(
     runs of one metric go to the rule in one call."""
     engine = _engine(monkeypatch, general, rule)
     triggers = []
-    now = 1_700_000_000_000
+    now = START_MS
     for batch in batches:
         now += 20_000
         events = [
@@ -82,7 +73,7 @@ def _run_batches(
             for metric, entity, offset, v in batch
         ]
         triggers += [tr.to_dict() for tr in engine.process_batch(events, now)]
-    return _outcome(engine, rule, triggers)
+    return outcome(engine, rule.name, triggers)
 
 
 @pytest.mark.parametrize("window", WINDOWS)
@@ -90,9 +81,7 @@ def _run_batches(
 @settings(max_examples=25, deadline=None)
 @given(steps=st.lists(step, max_size=40))
 def test_the_simple_path_matches_the_general_path(condition, window, steps):
-    rule = RuleDefinition(
-        "r", "m", condition, window, grouping=Grouping(NO_TAGS), actions=(ActionSettings("a"),)
-    )
+    rule = _rule(condition, window)
     with pytest.MonkeyPatch.context() as mp:
         fast = _run(mp, False, rule, steps)
         general = _run(mp, True, rule, steps)
@@ -113,9 +102,7 @@ batch_step = st.tuples(
 @settings(max_examples=25, deadline=None)
 @given(batches=st.lists(st.lists(batch_step, max_size=12), max_size=8))
 def test_runs_of_a_batch_match_the_general_path(condition, window, batches):
-    rule = RuleDefinition(
-        "r", "m", condition, window, grouping=Grouping(NO_TAGS), actions=(ActionSettings("a"),)
-    )
+    rule = _rule(condition, window)
     with pytest.MonkeyPatch.context() as mp:
         fast = _run_batches(mp, False, rule, batches)
         general = _run_batches(mp, True, rule, batches)

@@ -28,7 +28,7 @@ from rules.expressions.compiler import (
 )
 from rules.expressions.parser import parse
 from rules.expressions.testing import DictContext
-from rules.ingest.events import Event
+from tests.unit.engine.streams import drive, outcome
 
 AGGREGATES = [
     "avg()", "mean()", "sum()", "min()", "max()", "count()", "countNaN()", "first()",
@@ -158,19 +158,7 @@ def _engine_run(rule: RuleDefinition, steps, use_plan: bool) -> dict:
     assert rt.window_check is not None
     if not use_plan:
         rt.window_check = None
-    triggers = []
-    now = 1_700_000_000_000
-    for entity, offset, v in steps:
-        now += 5_000
-        t = now + offset
-        ev = Event("series", entity, "m", {}, t, now, v, line_values={"m": v})
-        triggers += [tr.to_dict() for tr in engine.process(ev, now)]
-    return {
-        "triggers": triggers,
-        "errors": [e.to_dict() for e in engine.drain_errors()],
-        "log": engine.filter_log(rule.name),
-        "snapshot": engine.snapshot(),
-    }
+    return outcome(engine, rule.name, drive(engine, steps))
 
 
 @pytest.mark.parametrize("window", ["time(1 minute)", "length(3)"])
