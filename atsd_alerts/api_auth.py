@@ -26,7 +26,7 @@ WRITE_DATA = "write-data"
 ADMINISTER = "administer"
 
 _ALLOWED: dict[str, Callable[[Any], bool]] = {
-    READ: lambda user: user.is_authenticated,
+    READ: accounts.can_read,
     ACKNOWLEDGE: accounts.can_acknowledge,
     WRITE_DATA: accounts.can_write_data,
     ADMINISTER: accounts.is_administrator,
