@@ -1,4 +1,9 @@
-"""Roles: administrators edit and import; operators read everything and acknowledge."""
+"""Roles: administrators edit and import; operators read everything and acknowledge;
+collectors only write data through the ingestion APIs.
+
+A signed-in user with no role, or with only the collector role, reads nothing: pages
+answer 403 and read APIs 403 (``design.md`` invariant 7, least privilege).
+"""
 
 from collections.abc import Callable
 from functools import wraps
@@ -20,10 +25,16 @@ def is_administrator(user: Any) -> bool:
     return bool(user.is_superuser or user.groups.filter(name=ADMINISTRATORS).exists())
 
 
-def can_acknowledge(user: Any) -> bool:
+def can_read(user: Any) -> bool:
+    """Pages and read APIs: administrators and operators."""
     if not user.is_authenticated:
         return False
     return is_administrator(user) or user.groups.filter(name=OPERATORS).exists()
+
+
+def can_acknowledge(user: Any) -> bool:
+    """Acknowledging alerts: whoever may read them (administrators, operators)."""
+    return can_read(user)
 
 
 def can_write_data(user: Any) -> bool:
@@ -41,8 +52,15 @@ View = Callable[..., HttpResponse]
 
 
 def viewer_required(view: View) -> View:
-    """A page any signed-in user may read."""
-    return login_required(view)
+    """A page for readers (administrators, operators); other signed-in users get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_read(request.user):
+            raise PermissionDenied("administrators and operators only")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
 
 
 def administrator_required(view: View) -> View:

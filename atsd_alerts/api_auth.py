@@ -2,7 +2,9 @@
 
 ATSD clients send HTTP basic credentials; scripts may use ``Authorization: Bearer``
 with a token from the API tokens page. A browser session also works, with the
-usual CSRF check, so pages can call the same API.
+usual CSRF check, so pages can call the same API. Failed basic-auth passwords count
+towards the lockout of ``atsd_alerts.throttling`` (429 once locked out); requests from
+another site are refused before they get here (``atsd_alerts.cross_site``).
 """
 
 import base64
@@ -19,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from atsd_alerts import accounts
 from atsd_alerts.models import ApiToken, hash_token
+from atsd_alerts.throttling import lockout_response
 
 READ = "read"
 ACKNOWLEDGE = "acknowledge"
@@ -26,7 +29,7 @@ WRITE_DATA = "write-data"
 ADMINISTER = "administer"
 
 _ALLOWED: dict[str, Callable[[Any], bool]] = {
-    READ: lambda user: user.is_authenticated,
+    READ: accounts.can_read,
     ACKNOWLEDGE: accounts.can_acknowledge,
     WRITE_DATA: accounts.can_write_data,
     ADMINISTER: accounts.is_administrator,
@@ -39,7 +42,7 @@ def _unauthorized(reason: str) -> HttpResponse:
     return response
 
 
-def _user_from_header(header: str) -> Any | None:
+def _user_from_header(request: HttpRequest, header: str) -> Any | None:
     scheme, _, credentials = header.partition(" ")
     scheme = scheme.lower()
     if scheme == "basic":
@@ -50,7 +53,8 @@ def _user_from_header(header: str) -> Any | None:
         username, sep, password = decoded.partition(":")
         if not sep:
             return None
-        return authenticate(username=username, password=password)
+        # With the request, so that axes counts failures and refuses locked-out clients.
+        return authenticate(request, username=username, password=password)
     if scheme in {"bearer", "token"}:
         token = (
             ApiToken.objects.select_related("user")
@@ -81,8 +85,10 @@ def api_view(role: str) -> Callable[[Callable[..., HttpResponse]], Callable[...,
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             header = request.META.get("HTTP_AUTHORIZATION", "")
             if header:
-                user = _user_from_header(header)
+                user = _user_from_header(request, header)
                 if user is None:
+                    if getattr(request, "axes_locked_out", False):
+                        return lockout_response(request)
                     return _unauthorized("Invalid credentials")
                 request.user = user
             elif request.user.is_authenticated:

@@ -1,7 +1,9 @@
 """Typed readers for settings that come from environment variables."""
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -38,13 +40,33 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def persistent_secret(data_dir: Path, filename: str = "secret_key") -> str:
-    """Return a secret generated once into ``data_dir`` so restarts keep sessions valid."""
+def env_header_pair(name: str) -> tuple[str, str] | None:
+    """``Header-Name: value`` as Django's (``HTTP_HEADER_NAME``, ``value``), or None when unset.
+
+    For ``SECURE_PROXY_SSL_HEADER``: ``X-Forwarded-Proto: https`` is what the TLS
+    proxy sets on requests that arrived over HTTPS.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    if not sep or not header.strip() or not value.strip():
+        raise ValueError(f"environment variable {name}={raw!r} is not 'Header-Name: value'")
+    meta = "HTTP_" + header.strip().upper().replace("-", "_")
+    return meta, value.strip()
+
+
+def persistent_secret(
+    data_dir: Path,
+    filename: str = "secret_key",
+    make: Callable[[], str] = lambda: secrets.token_urlsafe(50),
+) -> str:
+    """Return a secret generated once into ``data_dir`` so restarts keep using it."""
     path = data_dir / filename
     if path.exists():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(50)
+    value = make()
     # O_EXCL: when two processes start together, the first writer wins and both read it back.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -53,3 +75,13 @@ def persistent_secret(data_dir: Path, filename: str = "secret_key") -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
+
+
+def fernet_key() -> str:
+    """A new Fernet key: 32 random bytes, url-safe base64 (what ``Fernet.generate_key`` makes)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def persistent_fernet_key(data_dir: Path) -> str:
+    """The embedded secrets key: generated once into ``data_dir/secrets_key``."""
+    return persistent_secret(data_dir, "secrets_key", fernet_key)

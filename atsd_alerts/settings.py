@@ -1,11 +1,20 @@
 """Django settings: every production knob is an environment variable (see README)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from atsd_alerts.env import env_bool, env_int, env_list, env_str, persistent_secret
+from atsd_alerts.env import (
+    env_bool,
+    env_header_pair,
+    env_int,
+    env_list,
+    env_str,
+    persistent_fernet_key,
+    persistent_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -145,7 +154,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what matter.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Engine ------------------------------------------------------------------------
@@ -210,3 +223,62 @@ CELERY_IMPORTS = ["rules.history.tasks"]
 CELERY_BEAT_SCHEDULE |= {
     "expire-series-history": {"task": "rules.expire_series_history", "schedule": 300.0},
 }
+
+# --- Access, throttling and production security -------------------------------------
+# Password checks are throttled by django-axes: LOGIN_FAILURE_LIMIT failures from one
+# address, or against one username, lock that address or name out (HTTP 429, even with
+# the right password) until LOGIN_COOLOFF_MINUTES have passed since the last failure.
+# /login/, /admin/login/ and HTTP basic on the APIs all count. API tokens are not
+# passwords (32 random bytes, stored hashed) and are not throttled.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+    "atsd_alerts.cross_site.CrossSiteRequestMiddleware",
+)
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "atsd_alerts.credentials.RecentlyVerifiedBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "atsd_alerts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "atsd_alerts.throttling.client_address"
+# Behind N reverse proxies that each append to X-Forwarded-For, the client is the N-th
+# address from the right; 0 = the TCP peer (no proxy, or a proxy that is not trusted).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Seconds a verified username/password pair is remembered (as a keyed hash, never the
+# password) so collectors that send basic auth with every request pay one check.
+BASIC_AUTH_CACHE_SECONDS = env_int("BASIC_AUTH_CACHE_SECONDS", 10)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "verified-credentials": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "verified-credentials",
+        "TIMEOUT": BASIC_AUTH_CACHE_SECONDS,
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+}
+
+# HTTPS behind a TLS proxy. HTTPS=true turns on the redirect, secure cookies and a year
+# of HSTS; each setting can still be given on its own. HSTS for subdomains and preload
+# commit every subdomain to HTTPS for a year, so they are never implied. The embedded
+# defaults suit the one-machine `make run` on plain HTTP at 127.0.0.1.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+# The web driver reaches portal pages (and their static files) over the internal
+# network by PORTAL_BASE_URL, which may be plain HTTP: never redirected.
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", [r"^portals/", r"^static/"])
+SECURE_PROXY_SSL_HEADER = env_header_pair("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Secrets at rest (endpoint tokens, proxy passwords) are encrypted with Fernet.
+# SECRETS_KEY: comma list of Fernet keys, the first encrypts, all decrypt (rotation:
+# put the new key first, run `manage.py rotate_secrets_key`, then drop the old one).
+SECRETS_KEYS = env_list("SECRETS_KEY", []) or persistent_fernet_key(DATA_DIR).split(",")

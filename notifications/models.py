@@ -5,10 +5,11 @@ An :class:`Endpoint` is a reusable outgoing configuration of one kind from
 ``parameters``; the keys a kind knows, and which of them are secrets, come from
 the registry, so adding a kind never changes this model.
 
-Secrets (tokens in ``parameters``, ``proxy_password``) are stored as given: this
-project has no key-management service. They are write-only everywhere else
-(``design.md`` invariant 6): forms never render them, exports leave them empty
-unless asked, ``__repr__``/``__str__`` and log lines never include them.
+Secrets (tokens in ``parameters``, ``proxy_password``) are encrypted at rest: both
+columns hold Fernet ciphertext (:mod:`atsd_alerts.encryption`, key ``SECRETS_KEY``).
+They are write-only everywhere else (``design.md`` invariant 6): forms never render
+them, exports leave them empty unless asked, ``__repr__``/``__str__`` and log lines
+never include them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from atsd_alerts.encryption import EncryptedJSONField, EncryptedTextField
 from notifications.http import HttpSettings
 from notifications.transports import registry
 
@@ -108,7 +110,7 @@ class Endpoint(models.Model):
         "proxy URL", max_length=500, blank=True, validators=[validate_proxy_url]
     )
     proxy_username = models.CharField(max_length=200, blank=True)
-    proxy_password = models.CharField(max_length=500, blank=True)
+    proxy_password = EncryptedTextField(blank=True)
     ignore_ssl_errors = models.BooleanField("ignore TLS errors", default=False)
     # PEM text rather than a path: web and notify workers may run on different hosts
     # (design.md), and only the database is shared between them.
@@ -116,9 +118,9 @@ class Endpoint(models.Model):
     log_response = models.BooleanField(default=False)
     # Free text until portals exist (§7.1 "Test Portal"); the name of a portal.
     test_portal = models.CharField(max_length=200, blank=True)
-    # A list, not an object: PostgreSQL jsonb does not keep object key order, and the
-    # order is the form order that the rule editor repeats.
-    parameters = models.JSONField(default=list, blank=True, validators=[validate_parameters])
+    # A list, not an object: the order is the form order that the rule editor repeats.
+    # Encrypted as a whole (tokens are among the values); nothing queries inside it.
+    parameters = EncryptedJSONField(default=list, blank=True, validators=[validate_parameters])
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

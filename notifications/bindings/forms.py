@@ -33,6 +33,7 @@ from notifications.rendering.template import find_closing_brace, parse_template
 from rules.expressions import ExpressionError, compile_expression
 from rules.expressions.parser import parse as parse_expression
 from rules.rulesxml.fields import INTERVAL_UNITS
+from rules.rulesxml.secrets import secret_parameters
 
 PARAM_SEPARATOR = "__param__"
 # "Message first" (§7.2): the text parameter of each kind leads its trigger block.
@@ -331,16 +332,23 @@ class BindingForm(forms.Form):
                 initial[param_field_name(trigger, key)] = value
         return initial
 
-    @staticmethod
-    def _param_field(trigger: str, key: str, index: int) -> forms.Field:
+    def _param_field(self, trigger: str, key: str, index: int) -> forms.Field:
         # Keys may hold any character (CUSTOM "detailsTable('ascii')"): number the ids.
         attrs = {"id": f"id_{trigger}_p{index}", "spellcheck": "false"}
         widget: forms.Widget
-        if key in MESSAGE_KEYS:
+        if key in secret_parameters():
+            # A token the endpoint lets rules override: write-only, as on the endpoint form.
+            if self._stored_param(trigger, key):
+                attrs["placeholder"] = "stored; leave blank to keep"
+            widget = forms.PasswordInput(render_value=False, attrs=attrs)
+        elif key in MESSAGE_KEYS:
             widget = forms.Textarea(attrs={**attrs, "rows": 3})
         else:
             widget = forms.TextInput(attrs=attrs)
         return forms.CharField(required=False, strip=False, label=key, widget=widget)
+
+    def _stored_param(self, trigger: str, key: str) -> str:
+        return str((getattr(self.instance, f"{trigger}_params", None) or {}).get(key, ""))
 
     # --------------------------------------------------------- presentation
 
@@ -462,7 +470,8 @@ class BindingForm(forms.Form):
                 setattr(row, f"{trigger}_{attr}", data[f"{trigger}_{attr}"])
             setattr(row, f"{trigger}_portal_ids", data[f"{trigger}_portal_ids"].strip())
             params = {
-                key: data.get(param_field_name(trigger, key)) or ""
+                key: data.get(param_field_name(trigger, key))
+                or (self._stored_param(trigger, key) if key in secret_parameters() else "")
                 for key in self.param_keys[trigger]
             }
             setattr(row, f"{trigger}_params", params)

@@ -1,9 +1,10 @@
 """Portal pages (Data > Portals): the list, the series chart ``Default``, the overview.
 
-Every page needs a login, except that a valid signature (``signing``) opens one
-portal with its exact parameters for the web driver. Pages embed their data as
-JSON and draw it with the vendored uPlot (``static/vendor/uplot``); the body gets
-``data-portal-ready="1"`` once drawn, which is what the web driver waits for.
+Every page needs a reader's login (administrators, operators), except that a valid
+signature (``signing``) opens one portal with its exact parameters for the web
+driver. Pages embed their data as JSON and draw it with the vendored uPlot
+(``static/vendor/uplot``); the body gets ``data-portal-ready="1"`` once drawn, which
+is what the web driver waits for.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from atsd_alerts.accounts import viewer_required
+from atsd_alerts.accounts import can_read, viewer_required
 from notifications.portals import registry, signing
 from rules.history import store
 
@@ -37,15 +39,17 @@ def threshold_of(expression: str) -> float | None:
 
 
 def portal_page(portal_name: str) -> Callable[[Callable[..., HttpResponse]], Callable]:
-    """Login required, or a valid ``sig`` for ``portal_name`` and the request's parameters."""
+    """A reader's login, or a valid ``sig`` for ``portal_name`` and the request's parameters."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.user.is_authenticated:
+            if can_read(request.user):
                 return view(request, *args, **kwargs)
             sig = request.GET.get(signing.SIG)
             if not sig:
+                if request.user.is_authenticated:
+                    raise PermissionDenied("administrators and operators only")
                 return redirect_to_login(request.get_full_path())
             problem = signing.verify(portal_name, request.GET.dict(), sig)
             if problem:

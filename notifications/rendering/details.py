@@ -238,6 +238,8 @@ class TriggerContent:
         if value is None:
             return ""
         style = (format or self.link_format).lower()
-        if style == "none":
-            return value.url
-        return Markup(value.markup(style))
+        if style == "html":
+            return Markup(value.markup(style))  # link_markup escaped the label and URL
+        # Markdown, pipe and bare links are plain text: an html message escapes them
+        # like any value (a label can hold markup), other formats keep them as written.
+        return value.markup(style)

@@ -3,7 +3,8 @@
 Public API:
 
 * ``import_rules(data, *, auto_enable, user=None) -> ImportReport`` — all or nothing.
-* ``export_rules(rules) -> bytes`` — one, several or all ``Rule`` instances.
+* ``export_rules(rules, *, include_secrets=False) -> bytes`` — one, several or all
+  ``Rule`` instances; secret web-notification parameters empty unless asked for.
 * ``read_rules(data) -> list[RuleSpec]`` / ``write_rules(specs) -> bytes`` — no database.
 * ``RulesImportError`` / ``ImportFailure`` — what is wrong, by rule and element.
 """

@@ -4,7 +4,9 @@ Children are written in the §2.2 table order, one per line as ATSD does,
 expression-like texts as CDATA, raw blocks (notifications, ``dateFilter``,
 override rows, unknown elements) re-emitted as they were imported, and an
 empty override table as ``<ruleTable/>``. Unknown elements go last, in their
-original order. Reading the output back gives the same model values.
+original order. Reading the output back gives the same model values, except that
+secret ``<webNotification>`` parameters (tokens) are written empty unless
+``include_secrets`` is asked for (``rules.rulesxml.secrets``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from lxml import etree
 
 from rules.rulesxml.safe_xml import make_parser
 from rules.rulesxml.schema import ELEMENTS, Element, Kind
+from rules.rulesxml.secrets import mask_secret_parameters
 from rules.rulesxml.spec import RuleSpec
 
 if TYPE_CHECKING:
@@ -24,20 +27,25 @@ if TYPE_CHECKING:
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 
 
-def export_rules(rules: Iterable[Rule]) -> bytes:
+def export_rules(rules: Iterable[Rule], *, include_secrets: bool = False) -> bytes:
     """rules.xml bytes holding the given rules, in the order given.
 
-    Pass one rule (``[rule]``), a queryset, or ``Rule.objects.all()``.
+    Pass one rule (``[rule]``), a queryset, or ``Rule.objects.all()``. Secret
+    web-notification parameters are written empty unless ``include_secrets``.
     """
-    return write_rules(RuleSpec.from_model(rule) for rule in rules)
+    specs = (RuleSpec.from_model(rule) for rule in rules)
+    return write_rules(specs, include_secrets=include_secrets)
 
 
-def write_rules(specs: Iterable[RuleSpec]) -> bytes:
+def write_rules(specs: Iterable[RuleSpec], *, include_secrets: bool = False) -> bytes:
     """rules.xml bytes (UTF-8, with XML declaration) for the given specs."""
     root = etree.Element("rules")
     root.text = "\n"
     for spec in specs:
         rule = _rule_element(spec)
+        if not include_secrets:
+            for notification in rule.iterchildren("webNotification"):
+                mask_secret_parameters(notification)
         rule.tail = "\n"
         root.append(rule)
     return XML_DECLARATION + etree.tostring(root, encoding="UTF-8") + b"\n"

@@ -7,9 +7,11 @@ names may hold any character (slashes, spaces) and the name is immutable.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +25,8 @@ from rules.forms import ImportForm, RuleForm, display_window
 from rules.models import Alert
 from rules.models.rule import Rule
 from rules.rulesxml import export_rules
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 _ID_RE = re.compile(r"[0-9]{1,18}")
@@ -150,7 +154,10 @@ def rule_import(request: HttpRequest) -> HttpResponse:
 @viewer_required
 @require_GET
 def rules_export(request: HttpRequest) -> HttpResponse:
-    """``?all=1``: every rule; ``?id=1&id=2``: the selected rules (ids not found are skipped)."""
+    """``?all=1``: every rule; ``?id=1&id=2``: the selected rules (ids not found are skipped).
+
+    ``&include_secrets=1`` (administrators only) writes web-notification tokens too.
+    """
     if request.GET.get("all"):
         rules = Rule.objects.all()
     else:
@@ -160,16 +167,22 @@ def rules_export(request: HttpRequest) -> HttpResponse:
         if not ids or not rules.exists():
             messages.error(request, "Select the rules to export, or use Export all.")
             return redirect("rule-list")
-    return _xml_download(rules)
+    return _xml_download(request, rules)
 
 
 @viewer_required
 @require_GET
 def rule_export(request: HttpRequest, pk: int) -> HttpResponse:
-    return _xml_download([get_object_or_404(Rule, pk=pk)])
+    return _xml_download(request, [get_object_or_404(Rule, pk=pk)])
 
 
-def _xml_download(rules: QuerySet[Rule] | list[Rule]) -> HttpResponse:
-    response = HttpResponse(export_rules(rules), content_type="application/xml; charset=utf-8")
+def _xml_download(request: HttpRequest, rules: QuerySet[Rule] | list[Rule]) -> HttpResponse:
+    secrets = request.GET.get("include_secrets") in ("1", "true", "on")
+    if secrets:
+        if not is_administrator(request.user):
+            raise PermissionDenied("only administrators may export secrets")
+        logger.info("rules export with secrets by %s", request.user)
+    data = export_rules(rules, include_secrets=secrets)
+    response = HttpResponse(data, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{EXPORT_FILENAME}"'
     return response

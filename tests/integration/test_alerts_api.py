@@ -313,10 +313,17 @@ def test_operators_may_query_and_acknowledge_but_not_delete(api):
     assert Alert.objects.filter(pk=alert.pk).exists()
 
 
-def test_users_without_a_role_may_read_but_not_acknowledge(api, django_user_model):
+def test_users_without_a_role_may_neither_read_nor_acknowledge(api, django_user_model):
     django_user_model.objects.create_user("reader", password="pw-reader")
-    assert api(QUERY, [], user="reader", basic=True).status_code == 200
+    assert api(QUERY, [], user="reader", basic=True).status_code == 403
     assert api(UPDATE, [], user="reader", basic=True).status_code == 403
+
+
+def test_a_collector_account_cannot_read_alerts(api, collector):
+    make_alert()
+    response = api(QUERY, [{"entity": "*", **DATES}], user="collector", basic=True)
+    assert response.status_code == 403
+    assert response.json() == {"error": "Forbidden: requires the read role"}
 
 
 @pytest.mark.parametrize("url", [QUERY, HISTORY, UPDATE, DELETE])
