@@ -158,6 +158,11 @@ CANCEL_ON_RULE_CHANGE = env_bool("CANCEL_ON_RULE_CHANGE", False)
 TRIGGER_RETENTION_DAYS = env_int("TRIGGER_RETENTION_DAYS", 7)
 ALERT_HISTORY_RETENTION_DAYS = env_int("ALERT_HISTORY_RETENTION_DAYS", 90)
 
+# --- Input bounds: patterns, windows, API pages (README "Limits") -----------------------
+# Longest `*`/`?` pattern accepted anywhere: rule entity filters, LIKE and likeAny
+# patterns, the filters of the pages and of the Data API.
+WILDCARD_PATTERN_MAX_LENGTH = env_int("WILDCARD_PATTERN_MAX_LENGTH", 1024)
+
 # Tasks without a route (timers, maintenance, notifications) go to the notify worker.
 CELERY_TASK_DEFAULT_QUEUE = "notify"
 CELERY_BEAT_SCHEDULE = {

@@ -982,7 +982,7 @@ class Engine:
         rt = self.rules.get(rule)
         if rt is None:
             return False
-        ent_re = compile_patterns(entity) if entity else None
+        entity_matches = compile_patterns(entity) if entity else None
         probe = None
         if expression:
             probe = self._probe_cache.get(expression)
@@ -992,7 +992,7 @@ class Engine:
             if wr is current or not is_active(wr.state.status):
                 continue
             ev = wr.state.event
-            if ent_re is not None and (ev is None or not ent_re.match(ev.entity)):
+            if entity_matches is not None and (ev is None or not entity_matches(ev.entity)):
                 continue
             if probe is not None and probe.evaluate(_ProbeScope(wr, self.zone)) is not True:
                 continue
