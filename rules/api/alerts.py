@@ -156,10 +156,10 @@ def query_alerts(queries: list[dict[str, Any]], now: datetime | None = None) -> 
         q = entity_filter(query, index) & date_filter(query, index, now).q("open_date")
         rules = optional_strings(query, index, "rules")
         if rules:
-            q &= names_q("rule", rules)
+            q &= names_q("rule", rules, index, "rules")
         metrics = optional_strings(query, index, "metrics")
         if metrics:
-            q &= names_q("metric", metrics)
+            q &= names_q("metric", metrics, index, "metrics")
         severities = optional_strings(query, index, "severities")
         if severities:
             q &= names_q(
@@ -195,13 +195,13 @@ def query_history(queries: list[dict[str, Any]], now: datetime | None = None) ->
         q = entity_filter(query, index) & date_filter(query, index, now).q("date")
         rule = optional_string(query, index, "rule")
         if rule:
-            q &= name_q("rule", rule)
+            q &= name_q("rule", rule, index, "rule")
         rules = optional_strings(query, index, "rules")
         if rules:
-            q &= names_q("rule", rules)
+            q &= names_q("rule", rules, index, "rules")
         metric = optional_string(query, index, "metric")
         if metric:
-            q &= name_q("metric", metric)
+            q &= name_q("metric", metric, index, "metric")
         plans.append((q, parse_limit(query, index, HISTORY_DEFAULT_LIMIT), metric))
     for _q, _limit, metric in plans:
         if metric and not any(c in metric for c in "*?") and not _metric_known(metric):
