@@ -11,8 +11,27 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from rules import wildcards
+from rules.engine.windows import WindowLimits
 
-SETTINGS = ("WILDCARD_PATTERN_MAX_LENGTH",)
+SETTINGS = (
+    "WILDCARD_PATTERN_MAX_LENGTH",
+    "RULE_MAX_WINDOW_COUNT",
+    "RULE_MAX_WINDOW_SECONDS",
+    "RULE_MAX_WINDOWS",
+)
+
+
+def window_limits() -> WindowLimits:
+    """The largest windows a rule may declare."""
+    return WindowLimits(
+        max_count=settings.RULE_MAX_WINDOW_COUNT,
+        max_ms=settings.RULE_MAX_WINDOW_SECONDS * 1000,
+    )
+
+
+def max_windows() -> int:
+    """Windows one rule may hold in one engine partition."""
+    return int(settings.RULE_MAX_WINDOWS)
 
 
 def apply() -> None:

@@ -28,6 +28,7 @@ STEP_FILTER_ERROR = "filter_error"
 STEP_TIME_OFFSET = "time_offset"
 STEP_OUT_OF_ORDER = "out_of_order"
 STEP_EXPIRED = "expired"  # older than now - D for a time window (§3.3)
+STEP_WINDOW_LIMIT = "window_limit"  # would open a window past the rule's windows limit
 ACCEPTED = "accepted"
 
 _ENTITY_CACHE_LIMIT = 100_000
