@@ -167,6 +167,8 @@ RULE_MAX_WINDOW_COUNT = env_int("RULE_MAX_WINDOW_COUNT", 100_000)
 RULE_MAX_WINDOW_SECONDS = env_int("RULE_MAX_WINDOW_SECONDS", 366 * 86_400)
 # Windows one rule may hold in one engine partition; past it, new windows are refused.
 RULE_MAX_WINDOWS = env_int("RULE_MAX_WINDOWS", 100_000)
+# Most rows one answer of a read API holds (alerts, alert history, notification log).
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 10_000)
 
 # Tasks without a route (timers, maintenance, notifications) go to the notify worker.
 CELERY_TASK_DEFAULT_QUEUE = "notify"

@@ -449,9 +449,9 @@ def test_calendar_shift_clamps_to_the_month_end():
     )
 
 
-# -- hostile patterns -----------------------------------------------------------------------------
+# -- hostile patterns and the row cap -----------------------------------------------------------
 # Before: every * became .* in a database regex ("**********#": 2 s per row of 35
-# characters, hours per row of this length).
+# characters, hours per row of this length), and limit ≤ 0 answered every row.
 EVER = {"startDate": "1970-01-01T00:00:00Z", "endDate": "now"}
 LONG_NAME = "x" * 100
 
@@ -492,3 +492,38 @@ def test_patterns_over_the_length_limit_are_400_naming_the_field(api, pattern_li
     assert response.status_code == 400
     assert response.json()["error"].startswith(message)
     assert "the limit is 10 (WILDCARD_PATTERN_MAX_LENGTH)" in response.json()["error"]
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1_000_000_000])
+def test_unlimited_alerts_query_cannot_dump_every_row(api, settings, limit):
+    settings.API_MAX_PAGE_SIZE = 3
+    for i in range(5):
+        make_alert(entity=f"e{i}", open_date=datetime(2018, 1, 1 + i, tzinfo=UTC))
+    response = api(QUERY, [{"entity": "*", "limit": limit, **EVER}])
+    assert [item["entity"] for item in response.json()] == ["e4", "e3", "e2"]
+    assert response["X-Max-Page-Size"] == "3"
+    assert response["X-Result-Truncated"] == "true"
+
+
+def test_the_row_cap_is_shared_by_the_queries_of_one_request(api, settings):
+    settings.API_MAX_PAGE_SIZE = 3
+    for i in range(3):
+        make_alert(entity=f"e{i}", open_date=datetime(2018, 1, 1 + i, tzinfo=UTC))
+    one = {"entity": "*", **EVER}
+    response = api(QUERY, [{**one, "limit": 2}, one])
+    assert [item["entity"] for item in response.json()] == ["e2", "e1", "e2"]
+    assert response["X-Result-Truncated"] == "true"
+    within = api(QUERY, [{**one, "limit": 2}])
+    assert len(within.json()) == 2
+    assert within["X-Result-Truncated"] == "false"  # the client's own limit cut it
+
+
+def test_unlimited_history_query_cannot_dump_every_row(api, settings):
+    settings.API_MAX_PAGE_SIZE = 2
+    for i in range(3):
+        make_history(date=datetime(2020, 1, 1, 0, i, tzinfo=UTC), alert=f"h{i}")
+    response = api(HISTORY, [{"entity": "*", "limit": 0, **EVER}])
+    assert [item["alert"] for item in response.json()] == ["h2", "h1"]
+    assert response["X-Result-Truncated"] == "true"
+    nothing = api(HISTORY, [{"entity": "h*", "limit": 0, **EVER}])  # no row matches
+    assert nothing.json() == [] and nothing["X-Result-Truncated"] == "false"
