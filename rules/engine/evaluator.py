@@ -369,7 +369,7 @@ class RuleRuntime:
         # Keyed by _local_key (entity, or entity and tags), not the full WindowKey.
         self.windows: dict[Any, WindowRuntime] = {}
         # Set when a new window was first refused for the windows limit: one Rule Error
-        # per installed rule, not one per dropped sample.
+        # while the rule keeps its windows, not one per dropped sample.
         self.window_limit_reported = False
         self.scope = WindowScope(
             self, engine.zone, engine.entity_lookup, engine.metric_lookup, engine._rule_open
@@ -872,6 +872,7 @@ class Engine:
         if old is not None:
             if old.fingerprint == new.fingerprint:
                 new.windows = old.windows
+                new.window_limit_reported = old.window_limit_reported
             else:
                 out = self.drop_rule(rule.name, now_ms)
         self.rules[rule.name] = new

@@ -410,6 +410,11 @@ def test_a_rule_at_its_windows_limit_drops_new_windows_with_one_rule_error(group
     assert error.window_key.startswith("series-temperature-e2")
     steps = [entry["step"] for entry in engine.filter_log("temperature-too-high")]
     assert steps == ["accepted", "accepted", *["window_limit"] * 4]
+    # A reload that keeps the windows (every rule is reinstalled when any rule changes)
+    # does not report the limit again.
+    engine.install(rule(grouping=grouping, expression="value > 80"))
+    engine.process(series("e9", "temperature", 90, at("12:00:30"), tags={"k": "v"}), at("12:00:30"))
+    assert engine.drain_errors() == []
     # The windows it holds go on as before.
     [cancel] = engine.process(series("e0", "temperature", 10, at("12:01:00"), tags={"k": "v"}),
                               at("12:01:00"))  # fmt: skip
