@@ -35,6 +35,12 @@ Matcher = Callable[[str], bool]
 
 _STAR_RUNS = re.compile(r"\*{2,}")
 _max_length: int | None = None
+# Matchers by pattern, case-sensitive and not: a hit is one dict lookup, which is what
+# LIKE with a pattern known only at run time pays per evaluation. Only patterns that
+# passed the length check get in; a new limit empties them.
+_CACHE_SIZE = 4096
+_cased: dict[str, Matcher] = {}
+_uncased: dict[str, Matcher] = {}
 
 
 class PatternTooLong(ValueError):
@@ -45,6 +51,8 @@ def set_max_length(limit: int | None) -> None:
     """Refuse patterns longer than ``limit`` characters from now on (None: no limit)."""
     global _max_length
     _max_length = limit
+    _cased.clear()
+    _uncased.clear()
 
 
 def max_length() -> int | None:
@@ -104,7 +112,6 @@ def _regex_matcher(source: str, ignore_case: bool) -> Matcher:
     return matches
 
 
-@functools.lru_cache(maxsize=4096)
 def _compile(pattern: str, ignore_case: bool) -> Matcher:
     pattern = collapse_stars(pattern)
     if pattern == "*":
@@ -135,13 +142,20 @@ def matcher(pattern: str, *, ignore_case: bool = False) -> Matcher:
 
     Raises ``PatternTooLong`` above the length limit.
     """
-    return _compile(check_length(pattern), ignore_case)
+    cache = _uncased if ignore_case else _cased
+    found = cache.get(pattern)
+    if found is None:
+        found = _compile(check_length(pattern), ignore_case)
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()  # bounded: patterns may come from data
+        cache[pattern] = found
+    return found
 
 
 @functools.lru_cache(maxsize=1024)
 def _compile_any(patterns: tuple[str, ...], ignore_case: bool) -> Matcher:
     if len(patterns) == 1:
-        return _compile(patterns[0], ignore_case)
+        return matcher(patterns[0], ignore_case=ignore_case)
     if any(collapse_stars(p) == "*" for p in patterns):
         return _always
     # One regex for all: alternatives of backtracking-free branches stay bounded by

@@ -186,6 +186,20 @@ def compile_variables(definitions: Iterable[str]) -> list[tuple[str, CompiledExp
     return result
 
 
+def _like_literals(left: Closure, patterns: tuple[str, ...], negate: bool) -> Closure:
+    """``left [NOT] LIKE`` literal pattern(s), matchers compiled once, here."""
+    if len(patterns) == 1:
+        matches = like_matcher(patterns[0])
+        return lambda ctx: matches(text_of(left(ctx))) != negate
+    matchers = tuple(like_matcher(p) for p in patterns)
+
+    def like_any(ctx: Any) -> bool:
+        text = text_of(left(ctx))
+        return any(m(text) for m in matchers) != negate
+
+    return like_any
+
+
 def _const(value: Any) -> Closure:
     return lambda ctx: value
 
@@ -393,9 +407,8 @@ class _Compiler:
         neg = node.negate
         if op == "LIKE":
             patterns = self._literal_patterns(node.right)
-            if specialise and patterns is not None and len(patterns) == 1:
-                matches = like_matcher(patterns[0])
-                return lambda ctx: matches(text_of(left(ctx))) != neg
+            if specialise and patterns is not None:
+                return _like_literals(left, patterns, neg)
             return lambda ctx: like(left(ctx), right(ctx)) != neg
         if op == "IN":
             return lambda ctx: contained_in(left(ctx), right(ctx)) != neg

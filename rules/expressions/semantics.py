@@ -183,7 +183,10 @@ def like(value: Any, pattern: Any) -> bool:
     text = text_of(value)
     if isinstance(pattern, list | tuple | set | frozenset):
         return any(like(text, p) for p in pattern)
-    return like_matcher(text_of(pattern))(text)
+    try:
+        return matcher(text_of(pattern))(text)
+    except PatternTooLong as exc:
+        raise EvaluationError(f"LIKE {exc}") from None
 
 
 def _in_equal(a: Any, b: Any) -> bool:
