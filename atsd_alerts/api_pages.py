@@ -30,7 +30,7 @@ class RowBudget:
 
     @classmethod
     def from_settings(cls) -> RowBudget:
-        return cls(max(1, int(settings.API_MAX_PAGE_SIZE)))
+        return cls(settings.API_MAX_PAGE_SIZE)  # a positive integer (rules.limits checks)
 
     def take(self, rows: QuerySet[M], limit: int | None) -> list[M]:
         """The first ``limit`` rows (None or ≤ 0: as many as allowed), no more than the

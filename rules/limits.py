@@ -18,6 +18,7 @@ SETTINGS = (
     "RULE_MAX_WINDOW_COUNT",
     "RULE_MAX_WINDOW_SECONDS",
     "RULE_MAX_WINDOWS",
+    "API_MAX_PAGE_SIZE",  # applied by atsd_alerts.api_pages to the alerts API and others
 )
 
 
