@@ -276,7 +276,8 @@ def severities_at_least(name: str) -> list[str]:
 
 
 def parse_limit(query: dict[str, Any], index: int, default: int) -> int | None:
-    """``limit``: an integer; ≤ 0 means unlimited (None)."""
+    """``limit``: an integer; ≤ 0 (ATSD's "unlimited") is None, which the row cap of
+    ``atsd_alerts.api_pages`` turns into API_MAX_PAGE_SIZE."""
     value = query.get("limit", default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise QueryError(f"{where(index, 'limit')} must be an integer, got {value!r}")
