@@ -171,6 +171,18 @@ CANCEL_ON_RULE_CHANGE = env_bool("CANCEL_ON_RULE_CHANGE", False)
 TRIGGER_RETENTION_DAYS = env_int("TRIGGER_RETENTION_DAYS", 7)
 ALERT_HISTORY_RETENTION_DAYS = env_int("ALERT_HISTORY_RETENTION_DAYS", 90)
 
+# --- Input bounds: patterns, windows, API pages (README "Limits") -----------------------
+# Longest `*`/`?` pattern accepted anywhere: rule entity filters, LIKE and likeAny
+# patterns, the filters of the pages and of the Data API.
+WILDCARD_PATTERN_MAX_LENGTH = env_int("WILDCARD_PATTERN_MAX_LENGTH", 1024)
+# Largest count window (length(N)) and longest time window (seconds) a rule may declare.
+RULE_MAX_WINDOW_COUNT = env_int("RULE_MAX_WINDOW_COUNT", 100_000)
+RULE_MAX_WINDOW_SECONDS = env_int("RULE_MAX_WINDOW_SECONDS", 366 * 86_400)
+# Windows one rule may hold in one engine partition; past it, new windows are refused.
+RULE_MAX_WINDOWS = env_int("RULE_MAX_WINDOWS", 100_000)
+# Most rows one answer of a read API holds (alerts, alert history, notification log).
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 10_000)
+
 # Tasks without a route (timers, maintenance, notifications) go to the notify worker.
 CELERY_TASK_DEFAULT_QUEUE = "notify"
 CELERY_BEAT_SCHEDULE = {

@@ -7,4 +7,7 @@ class RulesConfig(AppConfig):
 
     def ready(self) -> None:
         # Rule saves bump the rules version that routers and engine partitions watch.
+        from rules import limits
         from rules.runtime import versions  # noqa: F401
+
+        limits.apply()

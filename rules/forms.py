@@ -1,7 +1,8 @@
 """Forms of the Rules pages: the rule editor and the rules.xml import upload.
 
 The editor validates exactly what import validates (``check_expression`` for
-the condition, filter and variables, ``normalize_window`` for the window), so a
+the condition, filter and variables, ``normalize_window`` for the window, which is
+the engine's own window parser, ``normalize_entity_filter`` for patterns), so a
 rule saved in the browser exports and re-imports unchanged, and a rule that
 imports can be saved again without edits. Errors carry the position of the
 fault; functions the engine does not run yet are warnings, not errors.
@@ -18,14 +19,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from rules.engine.windows import WindowSpecError, parse_window_spec
 from rules.models.rule import Rule, Severity, TagsGroupingStrategy
 from rules.rulesxml import ImportReport, import_rules
 from rules.rulesxml.fields import (
     INTERVAL_UNITS,
+    normalize_entity_filter,
     normalize_newlines,
     normalize_window,
     parse_tags,
-    parse_window,
 )
 from rules.rulesxml.safe_xml import max_bytes
 from rules.rulesxml.validation import ExpressionKind, check_expression
@@ -54,10 +56,10 @@ def display_window(window: str) -> str:
     editor and import) is shown as stored.
     """
     try:
-        spec = parse_window(window)
-    except ValueError:
+        spec = parse_window_spec(window)
+    except WindowSpecError:
         return window
-    return f"count({spec.size})" if spec.kind == "count" else window.strip()
+    return spec.display if spec.kind == "count" else window.strip()
 
 
 def variables_to_text(variables: list[dict[str, str]]) -> str:
@@ -299,7 +301,10 @@ class RuleForm(forms.ModelForm):
         return self._text("metric")
 
     def clean_entity_filter(self) -> str:
-        return self._text("entity_filter").strip()
+        try:
+            return normalize_entity_filter(self._text("entity_filter"))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def clean_description(self) -> str:
         return self._text("description")

@@ -106,3 +106,14 @@ def admin_client(client, administrator):
 def operator_client(client, operator):
     client.force_login(operator)
     return client
+
+
+@pytest.fixture
+def pattern_limit():
+    """``pattern_limit(n)`` sets the wildcard pattern length limit (the app applies
+    WILDCARD_PATTERN_MAX_LENGTH once at start) for one test; None lifts it."""
+    from rules import wildcards
+
+    previous = wildcards.max_length()
+    yield wildcards.set_max_length
+    wildcards.set_max_length(previous)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from atsd_alerts.accounts import viewer_required
 from atsd_alerts.api_auth import READ, api_view
+from atsd_alerts.api_pages import RowBudget
 from notifications.delivery_model import Delivery, DeliveryAttempt
 
 PAGE_SIZE = 50
@@ -174,8 +175,8 @@ def log_api(request: HttpRequest) -> HttpResponse:
 
     Parameters (query string for GET, a JSON object for POST): ``rule``,
     ``endpoint``, ``status``, ``startDate``/``endDate`` (ISO, end exclusive; neither =
-    the last week), ``limit`` (default 1000, ≤ 0 = unlimited). Bad input → 400
-    ``{"error": "<field>: <reason>"}``.
+    the last week), ``limit`` (default 1000; ≤ 0 or above ``API_MAX_PAGE_SIZE`` = that
+    cap, see ``atsd_alerts.api_pages``). Bad input → 400 ``{"error": "<field>: <reason>"}``.
     """
     if request.method == "POST":
         try:
@@ -193,7 +194,6 @@ def log_api(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": str(exc)}, status=400)
     except (TypeError, ValueError):
         return JsonResponse({"error": "limit: expected an integer"}, status=400)
-    rows = filters.queryset()
-    if limit > 0:
-        rows = rows[:limit]
-    return JsonResponse([row_json(a) for a in rows], safe=False)
+    budget = RowBudget.from_settings()
+    rows = budget.take(filters.queryset(), limit)
+    return JsonResponse([row_json(a) for a in rows], safe=False, headers=budget.headers())

@@ -1,8 +1,9 @@
 """``/api/v1/alerts/{query,history/query,update,delete}`` (spec §8 "Data API").
 
 Bodies are JSON arrays of queries; results of all queries are concatenated into one
-array. Every malformed input is a ``400 {"error": ...}`` naming the query index and
-field; the query functions below are plain and testable without HTTP.
+array, no longer than ``API_MAX_PAGE_SIZE`` rows (``atsd_alerts.api_pages``). Every
+malformed input is a ``400 {"error": ...}`` naming the query index and field; the
+query functions below are plain and testable without HTTP.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_POST
 
 from atsd_alerts.api_auth import ACKNOWLEDGE, ADMINISTER, READ, api_view
+from atsd_alerts.api_pages import RowBudget
 from rules.api.filters import (
     QueryError,
     date_filter,
@@ -146,20 +148,24 @@ def _alert_id(item: dict[str, Any], index: int) -> int:
 # -- queries ------------------------------------------------------------------------------
 
 
-def query_alerts(queries: list[dict[str, Any]], now: datetime | None = None) -> list[dict]:
-    """Open alerts matching each query (dates on ``openDate``), concatenated.
+def query_alerts(
+    queries: list[dict[str, Any]], now: datetime | None = None, budget: RowBudget | None = None
+) -> list[dict]:
+    """Open alerts matching each query (dates on ``openDate``), concatenated, within
+    ``budget`` (default: the configured row cap).
 
     Every query is validated before any is run, so a bad one costs no database work.
     """
+    budget = budget or RowBudget.from_settings()
     plans = []
     for index, query in enumerate(queries):
         q = entity_filter(query, index) & date_filter(query, index, now).q("open_date")
         rules = optional_strings(query, index, "rules")
         if rules:
-            q &= names_q("rule", rules)
+            q &= names_q("rule", rules, index, "rules")
         metrics = optional_strings(query, index, "metrics")
         if metrics:
-            q &= names_q("metric", metrics)
+            q &= names_q("metric", metrics, index, "metrics")
         severities = optional_strings(query, index, "severities")
         if severities:
             q &= names_q(
@@ -176,7 +182,7 @@ def query_alerts(queries: list[dict[str, Any]], now: datetime | None = None) -> 
     out: list[dict] = []
     for q, limit in plans:
         rows = Alert.objects.filter(q).order_by("-open_date", "id")
-        out.extend(alert_item(a) for a in (rows[:limit] if limit else rows))
+        out.extend(alert_item(a) for a in budget.take(rows, limit))
     return out
 
 
@@ -187,21 +193,25 @@ def _metric_known(name: str) -> bool:
     )
 
 
-def query_history(queries: list[dict[str, Any]], now: datetime | None = None) -> list[dict]:
+def query_history(
+    queries: list[dict[str, Any]], now: datetime | None = None, budget: RowBudget | None = None
+) -> list[dict]:
     """Alert history records matching each query (dates on ``date``), newest first,
-    concatenated. Raises ``NotFound`` for a metric nobody has seen."""
+    concatenated, within ``budget`` (default: the configured row cap). Raises
+    ``NotFound`` for a metric nobody has seen."""
+    budget = budget or RowBudget.from_settings()
     plans = []
     for index, query in enumerate(queries):
         q = entity_filter(query, index) & date_filter(query, index, now).q("date")
         rule = optional_string(query, index, "rule")
         if rule:
-            q &= name_q("rule", rule)
+            q &= name_q("rule", rule, index, "rule")
         rules = optional_strings(query, index, "rules")
         if rules:
-            q &= names_q("rule", rules)
+            q &= names_q("rule", rules, index, "rules")
         metric = optional_string(query, index, "metric")
         if metric:
-            q &= name_q("metric", metric)
+            q &= name_q("metric", metric, index, "metric")
         plans.append((q, parse_limit(query, index, HISTORY_DEFAULT_LIMIT), metric))
     for _q, _limit, metric in plans:
         if metric and not any(c in metric for c in "*?") and not _metric_known(metric):
@@ -209,7 +219,7 @@ def query_history(queries: list[dict[str, Any]], now: datetime | None = None) ->
     out: list[dict] = []
     for q, limit, _metric in plans:
         rows = AlertHistory.objects.filter(q).order_by("-date", "-id")
-        out.extend(history_item(r) for r in (rows[:limit] if limit else rows))
+        out.extend(history_item(r) for r in budget.take(rows, limit))
     return out
 
 
@@ -246,24 +256,26 @@ def _bad_request(exc: Exception) -> JsonResponse:
 @api_view(READ)
 def alerts_query(request: HttpRequest) -> HttpResponse:
     """``POST /api/v1/alerts/query``: open alerts, one array for all queries."""
+    budget = RowBudget.from_settings()
     try:
-        result = query_alerts(parse_body(request.body))
+        result = query_alerts(parse_body(request.body), budget=budget)
     except QueryError as exc:
         return _bad_request(exc)
-    return JsonResponse(result, safe=False)
+    return JsonResponse(result, safe=False, headers=budget.headers())
 
 
 @require_POST
 @api_view(READ)
 def history_query(request: HttpRequest) -> HttpResponse:
     """``POST /api/v1/alerts/history/query``: history records, newest first."""
+    budget = RowBudget.from_settings()
     try:
-        result = query_history(parse_body(request.body))
+        result = query_history(parse_body(request.body), budget=budget)
     except QueryError as exc:
         return _bad_request(exc)
     except NotFound as exc:
         return JsonResponse({"error": str(exc)}, status=404)
-    return JsonResponse(result, safe=False)
+    return JsonResponse(result, safe=False, headers=budget.headers())
 
 
 @require_POST

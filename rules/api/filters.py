@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rules.ingest.events import SEVERITY_ALIASES, SEVERITY_NAMES
+from rules.wildcards import PatternTooLong, check_length, collapse_stars, has_wildcards
 
 
 class QueryError(ValueError):
@@ -31,39 +32,39 @@ def where(index: int, field: str) -> str:
 # -- entity filter ----------------------------------------------------------------------
 
 
-def pattern_regex(pattern: str) -> str:
-    """ATSD name pattern (``*`` any run, ``?`` one character) as an anchored regex."""
-    parts = []
-    for ch in pattern:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    return "^" + "".join(parts) + "$"
+def pattern_arg(pattern: str, index: int, param: str) -> str:
+    """``pattern`` itself, or ``QueryError`` naming the parameter when it is longer than
+    the pattern length limit (WILDCARD_PATTERN_MAX_LENGTH)."""
+    try:
+        return check_length(pattern)
+    except PatternTooLong as exc:
+        raise QueryError(f"{where(index, param)}: {exc}") from None
 
 
-def name_q(field: str, pattern: str) -> Q:
-    """Match ``field`` against one name or pattern, case-insensitively.
+def name_q(field: str, pattern: str, index: int = 0, param: str | None = None) -> Q:
+    """Match ``field`` against one name or pattern (``*`` any run, ``?`` one character),
+    case-insensitively; ``QueryError`` (naming query ``index`` and ``param``) for a
+    pattern over the length limit.
 
-    Entity and metric names are lower-cased on input (spec §1.1), so a client writing
-    ``NURSWGVML007`` still finds ``nurswgvml007``.
+    Patterns run in the database as an escaped ``LIKE`` (``field__iwildcard``), never
+    as a regex. Entity and metric names are lower-cased on input (spec §1.1), so a
+    client writing ``NURSWGVML007`` still finds ``nurswgvml007``.
     """
-    if "*" in pattern or "?" in pattern:
-        if pattern.strip("*") == "":
-            # '*' alone matches everything; skip the regex scan. Not Q(): an empty Q
-            # vanishes when OR-ed with another, which would turn "a or all" into "a".
+    pattern_arg(pattern, index, param or field)
+    if has_wildcards(pattern):
+        if collapse_stars(pattern) == "*":
+            # '*' alone matches everything; skip the scan. Not Q(): an empty Q vanishes
+            # when OR-ed with another, which would turn "a or all" into "a".
             return Q(pk__isnull=False)
-        return Q(**{f"{field}__iregex": pattern_regex(pattern)})
+        return Q(**{f"{field}__iwildcard": pattern})
     return Q(**{f"{field}__iexact": pattern})
 
 
-def names_q(field: str, patterns: list[str]) -> Q:
+def names_q(field: str, patterns: list[str], index: int = 0, param: str | None = None) -> Q:
     """Any of ``patterns`` (an empty list matches nothing)."""
     q = Q(pk__in=[])
     for pattern in patterns:
-        q |= name_q(field, pattern)
+        q |= name_q(field, pattern, index, param)
     return q
 
 
@@ -86,10 +87,10 @@ def entity_filter(query: dict[str, Any], index: int, field: str = "entity") -> Q
         value = query["entity"]
         if not isinstance(value, str) or not value.strip():
             raise QueryError(f"{where(index, 'entity')} must be a non-empty string")
-        return name_q(field, value.strip())
+        return name_q(field, value.strip(), index, "entity")
     if query.get("entities") is not None:
         names = _string_list(query["entities"], index, "entities")
-        return names_q(field, [n.strip() for n in names if n.strip()])
+        return names_q(field, [n.strip() for n in names if n.strip()], index, "entities")
     if query.get("entityGroup") is not None:
         raise QueryError(f"{where(index, 'entityGroup')}: entity groups are not supported yet")
     raise QueryError(
@@ -275,7 +276,8 @@ def severities_at_least(name: str) -> list[str]:
 
 
 def parse_limit(query: dict[str, Any], index: int, default: int) -> int | None:
-    """``limit``: an integer; ≤ 0 means unlimited (None)."""
+    """``limit``: an integer; ≤ 0 (ATSD's "unlimited") is None, which the row cap of
+    ``atsd_alerts.api_pages`` turns into API_MAX_PAGE_SIZE."""
     value = query.get("limit", default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise QueryError(f"{where(index, 'limit')} must be an integer, got {value!r}")

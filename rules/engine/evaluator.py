@@ -31,6 +31,7 @@ from rules.engine.filters import (
     STEP_EXPIRED,
     STEP_FILTER_ERROR,
     STEP_OUT_OF_ORDER,
+    STEP_WINDOW_LIMIT,
     FilterLog,
     RuleFilter,
     compile_patterns,
@@ -57,7 +58,14 @@ from rules.engine.scope import (
 from rules.engine.state import WindowState
 from rules.engine.statistics import plan_evaluator
 from rules.engine.status import CANCEL, OPEN, is_active
-from rules.engine.windows import CountWindow, TimeWindow, WindowSpec, parse_window_spec
+from rules.engine.windows import (
+    NO_LIMITS,
+    CountWindow,
+    TimeWindow,
+    WindowLimits,
+    WindowSpec,
+    parse_window_spec,
+)
 from rules.ingest.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 
 # Kinds passed to the compiler, one per place an expression appears.
@@ -327,7 +335,7 @@ class RuleRuntime:
         self.rule = rule
         self.engine = engine
         self.fingerprint = rule.fingerprint()
-        self.spec: WindowSpec = parse_window_spec(rule.window)
+        self.spec: WindowSpec = parse_window_spec(rule.window, engine.window_limits)
         self.kind, self.metric = data_type_of(rule.metric)
         compile_ = engine.compiler
         self.condition = compile_(rule.expression, KIND_CONDITION)
@@ -360,6 +368,9 @@ class RuleRuntime:
         self.exit_checks = self.is_time and rule.check_on_exit
         # Keyed by _local_key (entity, or entity and tags), not the full WindowKey.
         self.windows: dict[Any, WindowRuntime] = {}
+        # Set when a new window was first refused for the windows limit: one Rule Error
+        # while the rule keeps its windows, not one per dropped sample.
+        self.window_limit_reported = False
         self.scope = WindowScope(
             self, engine.zone, engine.entity_lookup, engine.metric_lookup, engine._rule_open
         )
@@ -428,6 +439,25 @@ class RuleRuntime:
         )
         self.windows[_local_key(key[2], key[3])] = wr
         return wr
+
+    def open_window(self, key: WindowKey, event: Event, now_ms: int) -> WindowRuntime | None:
+        """A new window for ``event``, or None when the rule already holds the engine's
+        ``max_windows``: the event is dropped (filter log step ``window_limit``) and the
+        first refusal is a Rule Error."""
+        cap = self.engine.max_windows
+        if cap is None or len(self.windows) < cap:
+            return self.new_window(key)
+        if self.log_append is not None:
+            self.log_append((event.time_ms, event.entity, event.metric, STEP_WINDOW_LIMIT))
+        if not self.window_limit_reported:
+            self.window_limit_reported = True
+            self.engine._error(
+                now_ms, self.rule.name,
+                f"the rule holds {cap:,} windows, the limit (RULE_MAX_WINDOWS): samples "
+                "that would open a new window are dropped",
+                self.rule.window, event, display_key(key),
+            )  # fmt: skip
+        return None
 
     def find_window(self, key: WindowKey) -> WindowRuntime | None:
         """The window with this full key, if any."""
@@ -582,7 +612,9 @@ class RuleRuntime:
             local = event.entity if self.entity_grouping else None
             wr = self.windows.get(local)
             if wr is None:
-                wr = self.new_window((self.kind, self.metric, local, ()))
+                wr = self.open_window((self.kind, self.metric, local, ()), event, now_ms)
+                if wr is None:
+                    return
         else:
             kind = event.kind
             key = self.grouping.key(
@@ -591,7 +623,9 @@ class RuleRuntime:
             )  # fmt: skip
             wr = self.windows.get(_local_key(key[2], key[3]))
             if wr is None:
-                wr = self.new_window(key)
+                wr = self.open_window(key, event, now_ms)
+                if wr is None:
+                    return
         w = wr.window
         if self.discard_previous:
             mt = w.max_time
@@ -786,6 +820,8 @@ class Engine:
     ``compiler(text, kind)`` compiles expression texts (default: the project's
     expression package). ``entity_lookup``/``metric_lookup`` give the entity/metric
     objects expressions see (labels, tags), fed by the running engine from its cache.
+    ``window_limits`` and ``max_windows`` bound what a rule may hold (none by default;
+    the running engine takes them from settings, see ``rules.limits``).
     """
 
     def __init__(
@@ -798,6 +834,8 @@ class Engine:
         filter_log_size: int = 100,
         error_log_size: int = 1000,
         cancel_on_rule_change: bool = False,
+        window_limits: WindowLimits = NO_LIMITS,
+        max_windows: int | None = None,
     ) -> None:
         self.compiler: Compiler = compiler or default_compiler
         self.zone = zone
@@ -805,6 +843,10 @@ class Engine:
         self.metric_lookup = metric_lookup
         self.filter_log_size = filter_log_size
         self.cancel_on_rule_change = cancel_on_rule_change
+        # Input bounds (design invariant 8): rules whose window is over ``window_limits``
+        # are not installed; a rule holds at most ``max_windows`` windows (None: no limit).
+        self.window_limits = window_limits
+        self.max_windows = max_windows
         self.rules: dict[str, RuleRuntime] = {}
         self._index: dict[tuple[str, str], list[RuleRuntime]] = {}
         # The same index by kind, then metric: found without building a tuple per event.
@@ -830,6 +872,7 @@ class Engine:
         if old is not None:
             if old.fingerprint == new.fingerprint:
                 new.windows = old.windows
+                new.window_limit_reported = old.window_limit_reported
             else:
                 out = self.drop_rule(rule.name, now_ms)
         self.rules[rule.name] = new
@@ -982,7 +1025,7 @@ class Engine:
         rt = self.rules.get(rule)
         if rt is None:
             return False
-        ent_re = compile_patterns(entity) if entity else None
+        entity_matches = compile_patterns(entity) if entity else None
         probe = None
         if expression:
             probe = self._probe_cache.get(expression)
@@ -992,7 +1035,7 @@ class Engine:
             if wr is current or not is_active(wr.state.status):
                 continue
             ev = wr.state.event
-            if ent_re is not None and (ev is None or not ent_re.match(ev.entity)):
+            if entity_matches is not None and (ev is None or not entity_matches(ev.entity)):
                 continue
             if probe is not None and probe.evaluate(_ProbeScope(wr, self.zone)) is not True:
                 continue
@@ -1067,6 +1110,10 @@ class Engine:
                 continue
             rt.windows = {}
             for wdata in rdata["windows"]:
+                if self.max_windows is not None and len(rt.windows) >= self.max_windows:
+                    # A lowered limit holds across a restart; the partition closes the
+                    # alerts of windows left out (rules.runtime.store.reconcile).
+                    break
                 wr = rt.new_window(key_from_json(wdata["key"]))
                 w = wr.window
                 for t, v in zip(wdata["times"], wdata["values"], strict=True):

@@ -5,18 +5,18 @@ message type/source or property type, entityFilter, filter expression, time offs
 returns None when the event passes or the name of the step that dropped it. The
 out-of-order step needs the window and lives in the engine (``STEP_OUT_OF_ORDER``).
 Decisions that depend only on (rule, entity) are cached so the hot path pays a dict
-lookup, not a regex match.
+lookup, not a pattern match.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from rules.ingest.events import MESSAGE, PROPERTY, SERIES, Event
+from rules.wildcards import Matcher, any_matcher
 
 STEP_DATA_TYPE = "data_type"
 STEP_METRIC = "metric"
@@ -28,6 +28,7 @@ STEP_FILTER_ERROR = "filter_error"
 STEP_TIME_OFFSET = "time_offset"
 STEP_OUT_OF_ORDER = "out_of_order"
 STEP_EXPIRED = "expired"  # older than now - D for a time window (§3.3)
+STEP_WINDOW_LIMIT = "window_limit"  # would open a window past the rule's windows limit
 ACCEPTED = "accepted"
 
 _ENTITY_CACHE_LIMIT = 100_000
@@ -43,21 +44,15 @@ def data_type_of(rule_metric: str) -> tuple[str, str]:
     return SERIES, m
 
 
-def compile_patterns(text_or_patterns: str | Iterable[str]) -> re.Pattern[str] | None:
-    """One regex for space-separated entity patterns (``*`` any run, ``?`` one char);
-    None when there are none (no filter). Matching is case-insensitive."""
+def compile_patterns(text_or_patterns: str | Iterable[str]) -> Matcher | None:
+    """A matcher for space-separated entity patterns (``*`` any run, ``?`` one char),
+    true when any matches; None when there are none (no filter). Case-insensitive;
+    ``rules.wildcards.PatternTooLong`` for a pattern over the length limit."""
     if isinstance(text_or_patterns, str):
         patterns = text_or_patterns.split()
     else:
-        patterns = [p for p in text_or_patterns if p and p.strip()]
-    if not patterns:
-        return None
-    parts = []
-    for pat in patterns:
-        parts.append(
-            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pat.strip())
-        )
-    return re.compile("(?:" + "|".join(parts) + r")\Z", re.IGNORECASE | re.DOTALL)
+        patterns = [p.strip() for p in text_or_patterns if p and p.strip()]
+    return any_matcher(patterns, ignore_case=True)
 
 
 class FilterLog:
@@ -103,7 +98,7 @@ class RuleFilter:
 
     __slots__ = (
         "_entity_cache",
-        "_entity_re",
+        "_entity_match",
         "filter_ctx",
         "filter_expr",
         "grace_ms",
@@ -128,7 +123,7 @@ class RuleFilter:
         self.kind, self.metric = data_type_of(rule_metric)
         self.type = type_.strip().lower() if type_ and type_.strip() else None
         self.source = source.strip().lower() if source and source.strip() else None
-        self._entity_re = compile_patterns(entity_filter)
+        self._entity_match = compile_patterns(entity_filter)
         self._entity_cache: dict[str, bool] = {}
         self.filter_expr = filter_expr
         self.filter_ctx = filter_ctx
@@ -137,15 +132,15 @@ class RuleFilter:
 
     def entity_ok(self, entity: str) -> bool:
         """entityFilter decision, cached per entity."""
-        rx = self._entity_re
-        if rx is None:
+        matches = self._entity_match
+        if matches is None:
             return True
         cache = self._entity_cache
         ok = cache.get(entity)
         if ok is None:
             if len(cache) >= _ENTITY_CACHE_LIMIT:
                 cache.clear()  # bounded memory for high-cardinality entity streams
-            ok = cache[entity] = rx.match(entity) is not None
+            ok = cache[entity] = matches(entity)
         return ok
 
     def check(self, event: Event, now_ms: int) -> str | None:
@@ -165,7 +160,7 @@ class RuleFilter:
             return STEP_TYPE
         if self.source is not None and (event.source or "").lower() != self.source:
             return STEP_SOURCE
-        if self._entity_re is not None and not self.entity_ok(event.entity):
+        if self._entity_match is not None and not self.entity_ok(event.entity):
             return STEP_ENTITY
         if self.filter_expr is not None:
             ctx = self.filter_ctx(event, now_ms) if self.filter_ctx is not None else None

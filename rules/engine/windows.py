@@ -30,12 +30,29 @@ _MS = {
 }
 UNIT_MS: dict[str, int] = {**_MS, **{f"{k}s": v for k, v in _MS.items()}}
 
-_SPEC_RE = re.compile(r"^\s*(length|count|time)\s*\(\s*([^)]*?)\s*\)\s*$", re.IGNORECASE)
-_TIME_ARG_RE = re.compile(r"^(\d+)\s*([A-Za-z]+)$")
+_SPEC_RE = re.compile(r"^\s*(length|count|time)\s*\(\s*([^)]*?)\s*\)\s*$", re.IGNORECASE | re.ASCII)
+_COUNT_ARG_RE = re.compile(r"[0-9]+\Z", re.ASCII)
+_TIME_ARG_RE = re.compile(r"([0-9]+)\s*([A-Za-z]+)\Z", re.ASCII)
+# Longer numbers are refused before int() (which refuses above 4,300 digits anyway).
+_MAX_DIGITS = 18
 
 
 class WindowSpecError(ValueError):
-    """A window text that is not ``length(N)``, ``count(N)`` or ``time(N unit)``."""
+    """A window text that is not ``length(N)``, ``count(N)`` or ``time(N unit)``, or
+    one larger than the limits it was parsed under."""
+
+
+@dataclass(frozen=True, slots=True)
+class WindowLimits:
+    """The largest windows a rule may declare: samples of a count window, milliseconds
+    of a time window (None: no limit). Rule forms, rules.xml import and the engine parse
+    under the same limits (settings ``RULE_MAX_WINDOW_COUNT``/``RULE_MAX_WINDOW_SECONDS``)."""
+
+    max_count: int | None = None
+    max_ms: int | None = None
+
+
+NO_LIMITS = WindowLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +81,20 @@ class WindowSpec:
         return TimeWindow(self.size, track_min=track_min, track_max=track_max)
 
 
-def parse_window_spec(text: str) -> WindowSpec:
-    """Parse ``length(N)``/``count(N)``/``time(N unit)``; units millisecond…year, any case,
-    singular or plural. Raises ``WindowSpecError`` saying what is wrong."""
+def _whole(digits: str, text: str) -> int:
+    if len(digits.lstrip("0")) > _MAX_DIGITS:
+        raise WindowSpecError(f"window {text!r}: {digits[:20]}… is too large")
+    return int(digits)
+
+
+def parse_window_spec(text: str, limits: WindowLimits = NO_LIMITS) -> WindowSpec:
+    """Parse ``length(N)``/``count(N)``/``time(N unit)``; N a whole number, units
+    millisecond…year, any case, singular or plural. Raises ``WindowSpecError`` saying
+    what is wrong, naming the setting when the window is over ``limits``.
+
+    The one window parser: the rule editor and rules.xml import validate with it, so a
+    rule that saves is a rule the engine runs.
+    """
     if not isinstance(text, str) or not text.strip():
         raise WindowSpecError("window is empty: expected length(N), count(N) or time(N unit)")
     m = _SPEC_RE.match(text)
@@ -76,18 +104,23 @@ def parse_window_spec(text: str) -> WindowSpec:
         )
     kind, arg = m.group(1).lower(), m.group(2)
     if kind in ("length", "count"):
-        if not arg.isdigit():
+        if not _COUNT_ARG_RE.match(arg):
             raise WindowSpecError(f"window {text!r}: count must be a positive integer, got {arg!r}")
-        n = int(arg)
+        n = _whole(arg, text)
         if n < 1:
             raise WindowSpecError(f"window {text!r}: count must be at least 1")
+        if limits.max_count is not None and n > limits.max_count:
+            raise WindowSpecError(
+                f"window {text!r}: {n} samples is more than the limit of "
+                f"{limits.max_count} (RULE_MAX_WINDOW_COUNT)"
+            )
         return WindowSpec("count", n, f"length({n})")
     tm = _TIME_ARG_RE.match(arg)
     if not tm:
         raise WindowSpecError(
             f"window {text!r}: expected time(N unit) with a whole N, e.g. time(15 minute)"
         )
-    n, unit = int(tm.group(1)), tm.group(2).lower()
+    n, unit = _whole(tm.group(1), text), tm.group(2).lower()
     if unit not in UNIT_MS:
         raise WindowSpecError(
             f"window {text!r}: unknown unit {tm.group(2)!r}; use millisecond, second, minute, "
@@ -95,7 +128,13 @@ def parse_window_spec(text: str) -> WindowSpec:
         )
     if n < 1:
         raise WindowSpecError(f"window {text!r}: duration must be at least 1 {unit}")
-    return WindowSpec("time", n * UNIT_MS[unit], f"time({n} {unit})")
+    duration_ms = n * UNIT_MS[unit]
+    if limits.max_ms is not None and duration_ms > limits.max_ms:
+        raise WindowSpecError(
+            f"window {text!r} is longer than the limit of {limits.max_ms // 1000:,} seconds "
+            "(RULE_MAX_WINDOW_SECONDS)"
+        )
+    return WindowSpec("time", duration_ms, f"time({n} {unit})")
 
 
 class _Window(RunningStats):

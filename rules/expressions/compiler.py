@@ -38,11 +38,14 @@ from rules.expressions.semantics import (
     between,
     contained_in,
     like,
+    like_matcher,
     negate,
     ordering,
     require_bool,
+    text_of,
     values_equal,
 )
+from rules.wildcards import PatternTooLong, check_length
 
 Closure = Callable[[Any], Any]
 
@@ -50,6 +53,9 @@ KINDS = frozenset({"condition", "filter", "variable", "template"})
 DATE_NAMES = frozenset({"now", "today", "yesterday", "tomorrow"})
 # Functions whose first argument is itself an expression in a string literal.
 _NESTED_CONDITION_FUNCTIONS = frozenset({"countIf", "avgIf", "sumIf"})
+# Functions taking wildcard patterns: the argument position whose literals are checked
+# against the pattern length limit at compile time.
+_PATTERN_ARGUMENT = {"likeAny": 1, "matches": 0}
 # Statistical functions that, called without arguments, return the window aggregate of
 # the same name (keyed by implementation, so aliases such as mean() are covered).
 _INCREMENTAL: dict[Callable[..., Any], str] = {
@@ -180,6 +186,20 @@ def compile_variables(definitions: Iterable[str]) -> list[tuple[str, CompiledExp
     return result
 
 
+def _like_literals(left: Closure, patterns: tuple[str, ...], negate: bool) -> Closure:
+    """``left [NOT] LIKE`` literal pattern(s), matchers compiled once, here."""
+    if len(patterns) == 1:
+        matches = like_matcher(patterns[0])
+        return lambda ctx: matches(text_of(left(ctx))) != negate
+    matchers = tuple(like_matcher(p) for p in patterns)
+
+    def like_any(ctx: Any) -> bool:
+        text = text_of(left(ctx))
+        return any(m(text) for m in matchers) != negate
+
+    return like_any
+
+
 def _const(value: Any) -> Closure:
     return lambda ctx: value
 
@@ -283,6 +303,9 @@ class _Compiler:
             raise self.error(f"statistical function '{node.name}' is not allowed in a filter", node)
         if node.name in _NESTED_CONDITION_FUNCTIONS and node.args:
             self._check_nested_condition(node.args[0])
+        pattern_at = _PATTERN_ARGUMENT.get(node.name)
+        if pattern_at is not None and pattern_at < nargs:
+            self._literal_patterns(node.args[pattern_at])
         self.functions_used.add(node.name)
         impl = fn.impl
         if statistical and self.specialise:
@@ -303,6 +326,21 @@ class _Compiler:
         if not args:
             return lambda ctx: impl(ctx)
         return lambda ctx: impl(ctx, *[a(ctx) for a in args])
+
+    def _literal_patterns(self, node: ast.Node) -> tuple[str, ...] | None:
+        """The wildcard patterns ``node`` spells when it is a string literal or a list
+        of them (None otherwise), each checked against the length limit here so that an
+        over-long pattern is an error at save time, with its position."""
+        items = node.items if isinstance(node, ast.ListLit) else (node,)
+        patterns = []
+        for item in items:
+            if not (isinstance(item, ast.Literal) and isinstance(item.value, str)):
+                return None
+            try:
+                patterns.append(check_length(item.value))
+            except PatternTooLong as exc:
+                raise self.error(str(exc), item) from None
+        return tuple(patterns)
 
     def _check_nested_condition(self, arg: ast.Node) -> None:
         if not (isinstance(arg, ast.Literal) and isinstance(arg.value, str)):
@@ -368,6 +406,9 @@ class _Compiler:
             return lambda ctx: arithmetic(op, left(ctx), right(ctx))
         neg = node.negate
         if op == "LIKE":
+            patterns = self._literal_patterns(node.right)
+            if specialise and patterns is not None:
+                return _like_literals(left, patterns, neg)
             return lambda ctx: like(left(ctx), right(ctx)) != neg
         if op == "IN":
             return lambda ctx: contained_in(left(ctx), right(ctx)) != neg

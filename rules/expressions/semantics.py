@@ -6,13 +6,13 @@
 * ``null`` against a string in ``=``/``!=``/``LIKE`` acts as ``''``; ordering
   with null or NaN is false.
 * ``LIKE`` is whole-string, ``*``/``?`` wildcards, case-sensitive, list right
-  side = any; ``IN`` is exact for strings, numeric for numbers; ``BETWEEN`` is
-  inclusive, strings lexicographic and case-sensitive.
+  side = any, matched in linear time by ``rules.wildcards``; ``IN`` is exact for
+  strings, numeric for numbers; ``BETWEEN`` is inclusive, strings lexicographic and
+  case-sensitive.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Mapping
@@ -21,6 +21,7 @@ from typing import Any
 from rules.expressions.datetime_value import DateTime, parse_iso
 from rules.expressions.errors import EvaluationError
 from rules.expressions.formatting import format_value
+from rules.wildcards import Matcher, PatternTooLong, matcher
 
 _NUMERIC = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$", re.ASCII)
 
@@ -168,18 +169,13 @@ def ordering(op: str, a: Any, b: Any) -> bool:
 
 
 # -- LIKE / IN / BETWEEN ---------------------------------------------------------
-@functools.lru_cache(maxsize=1024)
-def wildcard_regex(pattern: str) -> re.Pattern[str]:
-    """``*`` any run, ``?`` one character, everything else literal; whole string."""
-    parts = []
-    for ch in pattern:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile("".join(parts), re.DOTALL)
+def like_matcher(pattern: str) -> Matcher:
+    """The case-sensitive ``LIKE`` matcher of ``pattern``; ``EvaluationError`` when the
+    pattern is over the length limit."""
+    try:
+        return matcher(pattern)
+    except PatternTooLong as exc:
+        raise EvaluationError(f"LIKE {exc}") from None
 
 
 def like(value: Any, pattern: Any) -> bool:
@@ -187,7 +183,10 @@ def like(value: Any, pattern: Any) -> bool:
     text = text_of(value)
     if isinstance(pattern, list | tuple | set | frozenset):
         return any(like(text, p) for p in pattern)
-    return wildcard_regex(text_of(pattern)).fullmatch(text) is not None
+    try:
+        return matcher(text_of(pattern))(text)
+    except PatternTooLong as exc:
+        raise EvaluationError(f"LIKE {exc}") from None
 
 
 def _in_equal(a: Any, b: Any) -> bool:

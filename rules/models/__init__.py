@@ -1,3 +1,4 @@
+from rules.models import lookups  # noqa: F401  (registers field__iwildcard)
 from rules.models.alerts import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
 from rules.models.registry import Entity, Metric
 from rules.models.rule import Rule

@@ -8,9 +8,11 @@ the rule name and element).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from rules.engine.windows import WindowSpecError, parse_window_spec
+from rules.limits import window_limits
 from rules.models.rule import Severity
+from rules.wildcards import check_length
 
 INTERVAL_UNITS = (
     "MILLISECOND",
@@ -33,8 +35,6 @@ _SEVERITY_ALIASES = {
 }
 _SEVERITY_CODES = dict(enumerate(Severity.values))
 
-_LENGTH_RE = re.compile(r"^(length|count)\s*\(\s*(\d+)\s*\)$", re.IGNORECASE)
-_TIME_RE = re.compile(r"^time\s*\(\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*\)$", re.IGNORECASE)
 _LAST_AS_RE = re.compile(r"\s+AS\s+", re.IGNORECASE)
 _IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -92,47 +92,23 @@ def parse_strategy_type(text: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class WindowSpec:
-    """A parsed ``<window>``: ``kind`` "count" with ``size``, or "time" with ``amount`` ``unit``."""
-
-    kind: str
-    size: int = 0
-    amount: float = 0.0
-    unit: str = ""  # one of INTERVAL_UNITS for time windows
-
-
-def parse_window(text: str) -> WindowSpec:
-    """Parse ``length(N)``, ``count(N)`` or ``time(N unit)`` (unit any case, singular/plural)."""
-    value = text.strip()
-    match = _LENGTH_RE.match(value)
-    if match:
-        size = int(match.group(2))
-        if size < 1:
-            raise ValueError(f"{value!r}: a count window holds at least 1 sample")
-        return WindowSpec(kind="count", size=size)
-    match = _TIME_RE.match(value)
-    if match:
-        amount = float(match.group(1))
-        word = match.group(2).upper()
-        unit = word[:-1] if word.endswith("S") and word[:-1] in INTERVAL_UNITS else word
-        if unit not in INTERVAL_UNITS:
-            raise ValueError(f"{value!r} has an unknown unit")
-        if amount <= 0:
-            raise ValueError(f"{value!r}: a time window must be longer than 0")
-        return WindowSpec(kind="time", amount=amount, unit=unit)
-    raise ValueError(f"{value!r} is not a window (length(N), count(N) or time(N unit))")
-
-
 def normalize_window(text: str) -> str:
-    """The window text to store: validated, trimmed, ``count(N)`` written as ``length(N)``.
+    """The window text to store, checked by the engine's own parser under the configured
+    limits (so a rule that saves is a rule the engine runs): trimmed, ``count(N)``
+    written as ``length(N)``, as ATSD's XML stores it while its UI says count(N)
+    (spec §2.2). ``ValueError`` says what is wrong."""
+    try:
+        spec = parse_window_spec(text, window_limits())
+    except WindowSpecError as exc:
+        # The caller names the element or field already: "<window>: 'length(0)': …".
+        raise ValueError(str(exc).removeprefix("window ")) from None
+    return spec.text if spec.kind == "count" else text.strip()
 
-    ATSD's UI says count(N) but its XML stores length(N) (spec §2.2).
-    """
-    spec = parse_window(text)
-    if spec.kind == "count":
-        return f"length({spec.size})"
-    return text.strip()
+
+def normalize_entity_filter(text: str) -> str:
+    """Entity names and patterns separated by white space, stored space-separated;
+    ``ValueError`` for a pattern over the length limit (WILDCARD_PATTERN_MAX_LENGTH)."""
+    return " ".join(check_length(pattern) for pattern in text.split())
 
 
 def parse_tags(text: str) -> list[str]:

@@ -146,8 +146,8 @@ class _RuleReader:
             self.values[spec.field] = [_raw(e) for e in elements]
             return
         if kind is Kind.ENTITY_FILTER:
-            patterns = [p for e in elements for p in _text(e).split()]
-            self.values[spec.field] = " ".join(patterns)
+            text = " ".join(_text(e) for e in elements)
+            self.values[spec.field] = f.normalize_entity_filter(text)
             return
         if kind is Kind.RAW:
             self.values[spec.field] = _raw(element)

@@ -11,6 +11,7 @@ import logging
 
 from django.conf import settings
 
+from rules import limits
 from rules.engine.evaluator import Engine, TriggerEvent
 from rules.engine.status import is_active
 from rules.runtime.definitions import load_definitions
@@ -50,6 +51,8 @@ def new_engine() -> Engine:
         entity_lookup=registry_cache.entity,
         metric_lookup=registry_cache.metric,
         cancel_on_rule_change=settings.CANCEL_ON_RULE_CHANGE,
+        window_limits=limits.window_limits(),
+        max_windows=limits.max_windows(),
     )
 
 

@@ -28,10 +28,11 @@ from atsd_alerts.accounts import (
     is_administrator,
     viewer_required,
 )
-from rules.api.filters import QueryError, name_q, parse_date
+from rules.api.filters import QueryError, name_q, parse_date, pattern_arg
 from rules.expressions.formatting import format_duration_interval, round_significant
 from rules.ingest.events import SEVERITY_NAMES
 from rules.models import Alert, AlertHistory, Entity, Rule, RuleErrorRecord
+from rules.wildcards import has_wildcards
 
 # The page stays usable with a flood of alerts; the count above the table says when
 # rows were left out.
@@ -49,11 +50,16 @@ def format_value(value: float | None) -> str:
 
 
 def _name_or_contains(field: str, text: str) -> Q:
-    # Patterns with * or ? match whole names as the API does; plain text is a substring
-    # search, which is what a person typing into a filter box expects.
-    if "*" in text or "?" in text:
+    """Patterns with * or ? match whole names as the API does; plain text is a substring
+    search, which is what a person typing into a filter box expects. ``QueryError``
+    ("Query 0: 'field': …") for text over the pattern length limit."""
+    if has_wildcards(text):
         return name_q(field, text)
-    return Q(**{f"{field}__icontains": text})
+    return Q(**{f"{field}__icontains": pattern_arg(text, 0, field)})
+
+
+def _page_error(exc: QueryError) -> str:
+    return str(exc).removeprefix("Query 0: ")
 
 
 # -- Open Alerts ----------------------------------------------------------------------------
@@ -102,7 +108,12 @@ def rule_links(names: set[str]) -> dict[str, str]:
 
 def _rows_context(request: HttpRequest) -> dict[str, Any]:
     filters = _open_alert_filters(request)
-    alerts = filtered_alerts(filters)
+    errors: list[str] = []
+    try:
+        alerts = filtered_alerts(filters)
+    except QueryError as exc:
+        errors.append(_page_error(exc))
+        alerts = Alert.objects.none()
     total = alerts.count()
     shown = list(alerts[:OPEN_ALERTS_MAX_ROWS])
     labels = _entity_labels({a.entity for a in shown})
@@ -120,6 +131,7 @@ def _rows_context(request: HttpRequest) -> dict[str, Any]:
     ]
     return {
         "rows": rows,
+        "errors": errors,
         "total": total,
         "truncated": total > len(shown),
         "filters": filters,
@@ -284,12 +296,13 @@ def _history_filters(request: HttpRequest) -> tuple[dict[str, str], Q, list[str]
         for name in ("rule", "entity", "metric", "type", "start", "end")
     }
     q, errors = Q(), []
-    if filters["rule"]:
-        q &= _name_or_contains("rule", filters["rule"])
-    if filters["entity"]:
-        q &= _name_or_contains("entity", filters["entity"])
-    if filters["metric"]:
-        q &= _name_or_contains("metric", filters["metric"])
+    for name in ("rule", "entity", "metric"):
+        if filters[name]:
+            try:
+                q &= _name_or_contains(name, filters[name])
+            except QueryError as exc:
+                errors.append(_page_error(exc))
+                q &= Q(pk__in=[])
     if filters["type"].upper() in HISTORY_TYPES:
         q &= Q(type=filters["type"].upper())
     # The date boxes take what the API takes: ISO dates, "now - 1 * DAY", "current_day".
@@ -298,7 +311,7 @@ def _history_filters(request: HttpRequest) -> tuple[dict[str, str], Q, list[str]
             try:
                 q &= Q(**{lookup: parse_date(filters[name], 0, name)})
             except QueryError as exc:
-                errors.append(str(exc).removeprefix("Query 0: "))
+                errors.append(_page_error(exc))
     return filters, q, errors
 
 

@@ -284,6 +284,60 @@ def test_alert_history_pages_keep_the_filters(operator_client):
     assert "rec-104" not in second
 
 
+# -- hostile filters --------------------------------------------------------------------------
+# Before: every * became .* in a database regex; "**********#" took 2 s per alert row of
+# 35 characters, and hours per row of this length.
+LONG_NAME = "x" * 100
+
+
+@pytest.mark.timeout(60)
+def test_star_run_entity_filter_cannot_stall_open_alerts(operator_client):
+    make_alert(entity=LONG_NAME)
+    make_alert(entity=LONG_NAME + "#")
+    page = _rows(operator_client.get(reverse("open-alerts"), {"entity": "**********#"}))
+    assert f">{LONG_NAME}#<" in page
+    assert f">{LONG_NAME}<" not in page
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("field", ["rule", "entity", "metric"])
+def test_star_run_filters_cannot_stall_alert_history(operator_client, field):
+    make_history(alert="row-miss", **{field: LONG_NAME})
+    make_history(alert="row-hit", **{field: LONG_NAME + "#"})
+    page = _rows(operator_client.get(reverse("alert-history"), {field: "**********#"}))
+    assert "row-hit" in page
+    assert "row-miss" not in page
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shown", "hidden"),
+    [
+        ("web_0?", "web_01", "webx01"),
+        ("50%*", "50%-full", "50-full"),
+        ("a\\*", "a\\b", "ab"),
+        ("dot.*", "dot.net", "dotnet"),
+    ],
+)
+def test_like_and_regex_characters_in_filters_are_literal(operator_client, pattern, shown, hidden):
+    make_alert(entity=shown)
+    make_alert(entity=hidden)
+    page = _rows(operator_client.get(reverse("open-alerts"), {"entity": pattern}))
+    assert f">{shown}<" in page
+    assert f">{hidden}<" not in page
+
+
+def test_filters_over_the_pattern_length_limit_are_refused_on_the_page(
+    operator_client, pattern_limit
+):
+    pattern_limit(10)
+    make_alert(entity="a" * 11)
+    make_history(alert="row", entity="a" * 11)
+    for name, field in (("open-alerts", "entity"), ("alert-history", "entity")):
+        page = _rows(operator_client.get(reverse(name), {field: "a" * 11}))
+        assert "the limit is 10 (WILDCARD_PATTERN_MAX_LENGTH)" in page
+        assert f">{'a' * 11}<" not in page
+
+
 # -- Rule Windows -----------------------------------------------------------------------------
 
 

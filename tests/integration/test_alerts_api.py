@@ -454,3 +454,83 @@ def test_calendar_shift_clamps_to_the_month_end():
     assert shift(datetime(2023, 3, 31, tzinfo=UTC), -1, "MONTH") == datetime(
         2023, 2, 28, tzinfo=UTC
     )
+
+
+# -- hostile patterns and the row cap -----------------------------------------------------------
+# Before: every * became .* in a database regex ("**********#": 2 s per row of 35
+# characters, hours per row of this length), and limit ≤ 0 answered every row.
+EVER = {"startDate": "1970-01-01T00:00:00Z", "endDate": "now"}
+LONG_NAME = "x" * 100
+
+
+@pytest.mark.timeout(60)
+def test_star_run_entity_pattern_cannot_stall_the_alerts_query(api):
+    make_alert(entity=LONG_NAME)
+    hit = make_alert(entity=LONG_NAME + "#")
+    for query in ({"entity": "**********#"}, {"entities": ["*.*.*prod*", "**********#"]}):
+        response = api(QUERY, [{**query, **EVER}])
+        assert [item["id"] for item in response.json()] == [hit.pk]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("field", ["rule", "rules", "metric", "entity"])
+def test_star_run_patterns_cannot_stall_the_history_query(api, field):
+    column = field.removesuffix("s")
+    make_history(alert="miss", **{column: LONG_NAME})
+    make_history(alert="hit", **{column: LONG_NAME + "#"})
+    pattern = ["**********#"] if field == "rules" else "**********#"
+    query = {"entity": "*", **EVER, field: pattern}
+    response = api(HISTORY, [query])
+    assert [item["alert"] for item in response.json()] == ["hit"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"entity": "a" * 11}, "Query 0: 'entity': pattern 'aaaaaaaaaaa' is 11 characters"),
+        ({"entity": "*", "rules": ["ok", "b" * 11]}, "Query 0: 'rules': pattern 'bbb"),
+        ({"entities": ["c" * 12]}, "Query 0: 'entities': pattern 'ccc"),
+    ],
+)
+def test_patterns_over_the_length_limit_are_400_naming_the_field(api, pattern_limit, query,
+                                                                 message):  # fmt: skip
+    pattern_limit(10)
+    response = api(QUERY, [{**query, **EVER}])
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(message)
+    assert "the limit is 10 (WILDCARD_PATTERN_MAX_LENGTH)" in response.json()["error"]
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1_000_000_000])
+def test_unlimited_alerts_query_cannot_dump_every_row(api, settings, limit):
+    settings.API_MAX_PAGE_SIZE = 3
+    for i in range(5):
+        make_alert(entity=f"e{i}", open_date=datetime(2018, 1, 1 + i, tzinfo=UTC))
+    response = api(QUERY, [{"entity": "*", "limit": limit, **EVER}])
+    assert [item["entity"] for item in response.json()] == ["e4", "e3", "e2"]
+    assert response["X-Max-Page-Size"] == "3"
+    assert response["X-Result-Truncated"] == "true"
+
+
+def test_the_row_cap_is_shared_by_the_queries_of_one_request(api, settings):
+    settings.API_MAX_PAGE_SIZE = 3
+    for i in range(3):
+        make_alert(entity=f"e{i}", open_date=datetime(2018, 1, 1 + i, tzinfo=UTC))
+    one = {"entity": "*", **EVER}
+    response = api(QUERY, [{**one, "limit": 2}, one])
+    assert [item["entity"] for item in response.json()] == ["e2", "e1", "e2"]
+    assert response["X-Result-Truncated"] == "true"
+    within = api(QUERY, [{**one, "limit": 2}])
+    assert len(within.json()) == 2
+    assert within["X-Result-Truncated"] == "false"  # the client's own limit cut it
+
+
+def test_unlimited_history_query_cannot_dump_every_row(api, settings):
+    settings.API_MAX_PAGE_SIZE = 2
+    for i in range(3):
+        make_history(date=datetime(2020, 1, 1, 0, i, tzinfo=UTC), alert=f"h{i}")
+    response = api(HISTORY, [{"entity": "*", "limit": 0, **EVER}])
+    assert [item["alert"] for item in response.json()] == ["h2", "h1"]
+    assert response["X-Result-Truncated"] == "true"
+    nothing = api(HISTORY, [{"entity": "h*", "limit": 0, **EVER}])  # no row matches
+    assert nothing.json() == [] and nothing["X-Result-Truncated"] == "false"

@@ -168,3 +168,14 @@ def hipchat_fake():
 
     with running_fake() as fake:
         yield fake
+
+
+@pytest.mark.parametrize("limit", [0, -5, 10_000_000])
+def test_unlimited_log_api_call_cannot_dump_every_row(operator_client, settings, limit):
+    settings.API_MAX_PAGE_SIZE = 2
+    for _ in range(3):
+        attempt(delivery())
+    response = operator_client.get("/api/v1/notifications/log", {"limit": limit})
+    assert len(response.json()) == 2
+    assert response["X-Max-Page-Size"] == "2"
+    assert response["X-Result-Truncated"] == "true"

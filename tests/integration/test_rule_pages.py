@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -243,9 +244,9 @@ BAD_INPUT = [
         "line 1: expected &#x27;name = expression&#x27;",
         id="variable-no-name",
     ),
-    pytest.param({"window": "time(5 parsecs)"}, "window", "has an unknown unit", id="window-unit"),
-    pytest.param({"window": "count(0)"}, "window", "at least 1 sample", id="window-zero"),
-    pytest.param({"window": "length"}, "window", "is not a window", id="window-syntax"),
+    pytest.param({"window": "time(5 parsecs)"}, "window", "unknown unit", id="window-unit"),
+    pytest.param({"window": "count(0)"}, "window", "count must be at least 1", id="window-zero"),
+    pytest.param({"window": "length"}, "window", "is not length(N)", id="window-syntax"),
     pytest.param({"expression": ""}, "expression", "This field is required", id="no-condition"),
     pytest.param(
         {"grouping_tags": ""}, "grouping_tags", "List at least one tag name", id="listed-no-tags"
@@ -408,7 +409,7 @@ def test_a_file_with_a_broken_rule_saves_nothing_and_names_it(admin_client):
     assert "disk_low" in page[: page.index("</p>", page.index("Nothing was saved"))]
     row = _row(page, "disk_low")
     assert ">failed<" in row
-    assert "&lt;window&gt;: &#x27;time(5 parsecs)&#x27; has an unknown unit" in row
+    assert "&lt;window&gt;: &#x27;time(5 parsecs)&#x27;: unknown unit" in row
     assert "&lt;enabled&gt;" in row
     assert ">failed<" in _row(page, "#4")
     assert list(Rule.objects.values_list("name", "expression")) == [("mem_low", "value < 5")]
@@ -457,6 +458,51 @@ def test_an_oversize_upload_is_refused_before_parsing(admin_client, settings):
 
 
 # --- export -------------------------------------------------------------------------
+
+
+# --- bounds: what the engine would refuse is refused at save and at import ------------------
+# Before: the editor and import took time(1.5 minute), which the engine then refused
+# (the rule never ran), and length(1000000000) or a century-long window, which the
+# engine accepted and let grow without bound.
+
+REFUSED = [
+    pytest.param("window", "length(1000000000)", "(RULE_MAX_WINDOW_COUNT)", id="billion-samples"),
+    pytest.param("window", "time(100 year)", "(RULE_MAX_WINDOW_SECONDS)", id="century"),
+    pytest.param("window", "time(1.5 minute)", "with a whole N", id="fractional"),
+    pytest.param(
+        "entity_filter",
+        "web-* " + "a" * 1025 + "*",
+        "(WILDCARD_PATTERN_MAX_LENGTH)",
+        id="long-pattern",
+    ),
+]
+XML_ELEMENT = {"window": "window", "entity_filter": "entityFilter"}
+
+
+@pytest.mark.parametrize(("field", "value", "message"), REFUSED)
+def test_windows_and_patterns_the_engine_refuses_are_refused_at_save(
+    admin_client, field, value, message
+):
+    response = admin_client.post(reverse("rule-create"), _form(**{field: value}))
+    assert response.status_code == 200
+    assert message in _field_block(response.content.decode(), field)
+    assert not Rule.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value", "message"), REFUSED)
+def test_windows_and_patterns_the_engine_refuses_are_refused_at_import(
+    admin_client, field, value, message
+):
+    element = XML_ELEMENT[field]
+    data = re.sub(
+        rf"<{element}>[^<]*</{element}>".encode(),
+        f"<{element}>{value}</{element}>".encode(),
+        _fixture("walkthrough_rules.xml"),
+    )
+    row = _row(_import(admin_client, data).content.decode(), WALKTHROUGH)
+    assert ">failed<" in row
+    assert f"&lt;{element}&gt;" in row and message in row
+    assert not Rule.objects.exists()
 
 
 def _import_corpus(client) -> None:

@@ -5,10 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from rules.engine.grouping import Grouping
+from rules.ingest.events import Event
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord
 from rules.rulesxml import import_rules
+from rules.runtime.routing import RouteTable
 from rules.tasks import emit_timer, tick_partition
 from tests.engine_helpers import make_rule, poll, window_sizes
 
@@ -170,3 +173,36 @@ def test_self_monitoring_metrics_flow_through_the_engine(tcp):
     emit_self_metrics.apply()
     alert = poll(lambda: alert_of("watch-alerts"), what="self-monitoring sample")
     assert alert.entity == "atsd" and alert.value == 0.0
+
+
+def _entities_of_one_partition(rule: str, metric: str, count: int, partitions: int) -> list[str]:
+    """``count`` entity names whose windows of ``rule`` all live in partition 0."""
+    table = RouteTable(partitions)
+
+    def partition(name: str) -> int:
+        event = Event("series", name, metric, {}, 0, 0, 1.0)
+        return table.partition_of(rule, Grouping(), event, metric)
+
+    return [name for name in (f"host{i}" for i in range(10_000)) if partition(name) == 0][:count]
+
+
+def test_high_cardinality_series_cannot_exhaust_engine_memory(tcp, settings):
+    # Before: every new key opened a window, without bound. Now a rule holds at most
+    # RULE_MAX_WINDOWS per partition, and reaching it is one Rule Error, not one per line.
+    settings.RULE_MAX_WINDOWS = 2
+    make_rule("cardinality", "cpu", "value > 50", "length(1)")
+    names = _entities_of_one_partition("cardinality", "cpu", 6, settings.ENGINE_PARTITIONS)
+    first, second, *others = names
+    tcp(*(f"series e:{name} m:cpu=90" for name in names))
+    poll(lambda: RuleErrorRecord.objects.filter(rule="cardinality").exists(), what="rule error")
+    tcp(*(f"series e:{name} m:cpu=95" for name in others), f"series e:{first} m:cpu=10")
+    poll(lambda: Alert.objects.filter(rule="cardinality").count() == 1, what="first CANCEL")
+    assert list(Alert.objects.filter(rule="cardinality").values_list("entity", flat=True)) == [
+        second
+    ]
+    assert window_sizes("cardinality") == {
+        f"series-cpu-{first}": 1,
+        f"series-cpu-{second}": 1,
+    }
+    [error] = RuleErrorRecord.objects.filter(rule="cardinality")
+    assert "holds 2 windows, the limit (RULE_MAX_WINDOWS)" in error.error

@@ -13,6 +13,7 @@ import pytest
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
 from rules.engine.grouping import NO_TAGS, Grouping
+from rules.engine.windows import WindowLimits, WindowSpecError
 from rules.ingest.events import Event
 
 # Every test runs through RuleRuntime._process_simple and _process_general.
@@ -389,3 +390,50 @@ def test_restore_skips_rules_whose_definition_changed():
     changed = engine_with(rule(expression="value > 80"))
     changed.restore(data)
     assert changed.rules["temperature-too-high"].windows == {}
+
+
+@pytest.mark.parametrize(
+    "grouping", [Grouping(NO_TAGS), Grouping()], ids=["by-entity", "by-entity-and-tags"]
+)
+def test_a_rule_at_its_windows_limit_drops_new_windows_with_one_rule_error(grouping):
+    engine = engine_with(rule(grouping=grouping, expression="value > 80"), max_windows=2)
+    for i in range(6):
+        now = at("12:00:00") + i
+        engine.process(series(f"e{i}", "temperature", 90, now, tags={"k": "v"}), now)
+    runtime = engine.rules["temperature-too-high"]
+    assert sorted(wr.display for wr in runtime.windows.values()) == [
+        f"series-temperature-e{i}" + ("-k=v" if grouping.strategy != NO_TAGS else "")
+        for i in (0, 1)
+    ]
+    [error] = engine.drain_errors()  # one Rule Error, not one per dropped sample
+    assert "holds 2 windows, the limit (RULE_MAX_WINDOWS)" in error.error
+    assert error.window_key.startswith("series-temperature-e2")
+    steps = [entry["step"] for entry in engine.filter_log("temperature-too-high")]
+    assert steps == ["accepted", "accepted", *["window_limit"] * 4]
+    # A reload that keeps the windows (every rule is reinstalled when any rule changes)
+    # does not report the limit again.
+    engine.install(rule(grouping=grouping, expression="value > 80"))
+    engine.process(series("e9", "temperature", 90, at("12:00:30"), tags={"k": "v"}), at("12:00:30"))
+    assert engine.drain_errors() == []
+    # The windows it holds go on as before.
+    [cancel] = engine.process(series("e0", "temperature", 10, at("12:01:00"), tags={"k": "v"}),
+                              at("12:01:00"))  # fmt: skip
+    assert cancel.status == "CANCEL"
+
+
+def test_a_lowered_windows_limit_holds_after_a_restore():
+    live = engine_with(rule())
+    for i in range(3):
+        live.process(series(f"e{i}", "temperature", 90, i), i)
+    restored = engine_with(rule(), max_windows=2)
+    restored.restore(json.loads(json.dumps(live.snapshot())))
+    assert len(restored.rules["temperature-too-high"].windows) == 2
+
+
+def test_a_rule_whose_window_is_over_the_limits_is_not_installed():
+    engine = Engine(compiler, window_limits=WindowLimits(max_count=100, max_ms=60_000))
+    with pytest.raises(WindowSpecError, match="RULE_MAX_WINDOW_COUNT"):
+        engine.install(rule(window="length(1000000000)"))
+    with pytest.raises(WindowSpecError, match="RULE_MAX_WINDOW_SECONDS"):
+        engine.install(rule(window="time(2 minute)"))
+    assert engine.rules == {}

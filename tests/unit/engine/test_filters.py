@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rules.engine.filters import (
     ACCEPTED,
     STEP_DATA_TYPE,
@@ -109,3 +111,13 @@ def test_filter_log_reads_accepted_events_like_every_other_step():
     log.add(accepted, "filter")
     want = {"time": accepted.time_ms, "entity": accepted.entity, "metric": accepted.metric}
     assert log.to_list() == [{**want, "step": ACCEPTED}, {**want, "step": "filter"}]
+
+
+@pytest.mark.timeout(20)
+def test_dot_star_entity_filter_on_a_long_name_cannot_stall_a_partition():
+    # Before: "*.*.*prod*" became ".*\..*\..*prod.*", minutes of backtracking per new
+    # entity of this length; now one pass. The answers are checked, never the time.
+    f = RuleFilter("m1", entity_filter="*.*.*prod* **********#")
+    assert f.check(series("." * 16_000), NOW) == STEP_ENTITY
+    assert f.check(series("." * 16_000 + "PROD"), NOW) is None  # case-insensitive
+    assert f.check(series("x" * 4_000 + "#"), NOW) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_right
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from rules.engine.windows import (
     CountWindow,
     TimeWindow,
+    WindowLimits,
     WindowSpecError,
     parse_window_spec,
 )
@@ -164,6 +166,41 @@ def test_count_spec_displays_as_count():
 def test_bad_window_specs_say_what_is_wrong(text, message):
     with pytest.raises(WindowSpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_window_spec(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("length(³)", "positive integer"),  # a digit to str.isdigit, not to int()
+        ("length(" + "9" * 5000 + ")", "too large"),  # past int()'s own digit limit
+        ("time(1.5 minute)", "whole N"),
+    ],
+)
+def test_windows_only_ascii_whole_numbers(text, message):
+    with pytest.raises(WindowSpecError, match=message):
+        parse_window_spec(text)
+
+
+LIMITS = WindowLimits(max_count=1000, max_ms=3_600_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("length(1001)", "1001 samples is more than the limit of 1000 (RULE_MAX_WINDOW_COUNT)"),
+        ("count(1000000000)", "(RULE_MAX_WINDOW_COUNT)"),
+        ("time(61 minute)", "longer than the limit of 3,600 seconds (RULE_MAX_WINDOW_SECONDS)"),
+        ("time(1 year)", "(RULE_MAX_WINDOW_SECONDS)"),
+    ],
+)
+def test_windows_over_the_limits_are_refused_naming_the_setting(text, message):
+    with pytest.raises(WindowSpecError, match=re.escape(message)):
+        parse_window_spec(text, LIMITS)
+
+
+def test_windows_at_the_limits_are_accepted():
+    assert parse_window_spec("length(1000)", LIMITS).size == 1000
+    assert parse_window_spec("time(1 hour)", LIMITS).size == 3_600_000
 
 
 def test_add_reports_removed_samples_and_leaves_an_expired_sample_out_untouched():

@@ -174,6 +174,20 @@ def test_boolean_operators_match_the_generic_path(a, b, text):
     assert_same(text, DictContext({"a": a, "b": b}))
 
 
+LIKE_PATTERN = st.text(alphabet="ab*?", max_size=5).map(lambda p: "'" + p + "'")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.one_of(ANY_VALUE, st.text(alphabet="ab", max_size=6)),
+    patterns=st.lists(LIKE_PATTERN, min_size=1, max_size=3),
+    shape=st.sampled_from(["a LIKE {}", "a NOT LIKE {}", "a LIKE [{}]", "a NOT LIKE ({})"]),
+)
+def test_like_with_literal_patterns_matches_the_generic_path(a, patterns, shape):
+    text = shape.format(", ".join(patterns) if "[" in shape or "(" in shape else patterns[0])
+    assert_same(text, DictContext({"a": a}))
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -74,7 +74,8 @@ def test_one_broken_rule_saves_nothing_and_is_named(fixture_bytes):
     ]
     assert (
         str(report.failures[0])
-        == "rule 'disk_low': <window>: 'time(5 parsecs)' has an unknown unit"
+        == "rule 'disk_low': <window>: 'time(5 parsecs)': unknown unit 'parsecs'; use "
+        "millisecond, second, minute, hour, day, week, month, quarter or year"
     )
     # Nothing changed: the existing rule keeps its old condition, no new rule appeared.
     assert list(Rule.objects.values_list("name", "expression")) == [("cpu_high", "value > 1")]
