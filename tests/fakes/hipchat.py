@@ -464,12 +464,14 @@ class HipChatFake:
     message); ``from_max`` 64 (early v2: 25); ``lenient_notify`` accepts
     ``"true"``/``"false"``; ``reject_unknown_fields`` 400s unknown notification
     keys (accepted by default: the docs never say); ``share_file_wrong_type_status``
-    400 or 415; ``clock`` supplies Unix time for the limits.
+    400 or 415; ``clock`` supplies Unix time for the limits; ``port`` 0 listens on a
+    free port.
     """
 
     def __init__(
         self,
         *,
+        port: int = 0,
         tls: bool = False,
         prefix: str = "",
         token_limit: int = 500,
@@ -502,7 +504,7 @@ class HipChatFake:
         self._token_windows: dict[str, _Window] = {}
         self._room_windows: dict[int, _Window] = {}
         self._message_ids: set[str] = set()
-        self._bound_port = 0
+        self._bound_port = port
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -511,7 +513,7 @@ class HipChatFake:
     # ------------------------------------------------------------ life cycle
 
     def start(self) -> HipChatFake:
-        """Listen on 127.0.0.1 on a free port and serve in a background thread."""
+        """Listen on 127.0.0.1 and serve in a background thread."""
         server = _Server(("127.0.0.1", self._bound_port), _Handler)
         server.fake = self
         if self.tls:
