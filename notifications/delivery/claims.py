@@ -1,11 +1,14 @@
-"""Who holds a claimed delivery, and whether it is still alive.
+"""Who holds a claimed delivery, and whether it is still working on it.
 
 A notify worker process claims deliveries under its own id
 (``host:pid:random``) and keeps a heartbeat key of that id in Redis with a short
-expiry, refreshed every second by a daemon thread. The key lives as long as the
-process does: a worker killed with ``-9`` stops refreshing it, and within
-``NOTIFY_HEARTBEAT_TTL`` seconds :func:`alive` no longer lists it, so the sweep
-takes its claims back — seconds, not a lease as long as the slowest send.
+expiry, refreshed every second by a daemon thread; the key's value lists the
+deliveries the process is working on right now. A worker killed with ``-9``
+stops refreshing it, and within ``NOTIFY_HEARTBEAT_TTL`` seconds :func:`working`
+no longer lists its claims, so the sweep takes them back — seconds, not a lease
+as long as the slowest send. A claim its living worker dropped without
+finishing (the database went away between the answer and the record) is taken
+back the same way, since the worker no longer lists it.
 
 A Redis that just restarted has lost every key before the workers had time to
 write theirs again: :func:`heartbeats_settled` says when absence means death.
@@ -17,12 +20,13 @@ had in flight is looked for in the room before anything is sent again
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from redis.exceptions import RedisError
 
@@ -32,6 +36,7 @@ from rules.runtime.redis_client import client, key
 log = logging.getLogger(__name__)
 
 BEAT_EVERY_S = 1.0
+NOTHING = "-"  # the value of a heartbeat that works on no delivery
 
 _lock = threading.Lock()
 _heartbeat: Heartbeat | None = None
@@ -47,6 +52,8 @@ class Heartbeat:
     def __init__(self, worker: str) -> None:
         self.worker = worker
         self.pid = os.getpid()
+        self.active: set[int] = set()
+        self._active_lock = threading.Lock()
         self._failing = False
         self._thread = threading.Thread(target=self._run, name="notify-heartbeat", daemon=True)
 
@@ -57,8 +64,10 @@ class Heartbeat:
 
     def beat(self) -> None:
         ttl_ms = int(policy.heartbeat_ttl().total_seconds() * 1000)
+        with self._active_lock:
+            value = ",".join(str(pk) for pk in sorted(self.active)) or NOTHING
         try:
-            client().set(_alive_key(self.worker), "1", px=ttl_ms)
+            client().set(_alive_key(self.worker), value, px=ttl_ms)
         except RedisError as exc:
             if not self._failing:
                 log.warning("notify worker %s cannot write its heartbeat: %s", self.worker, exc)
@@ -68,35 +77,63 @@ class Heartbeat:
                 log.info("notify worker %s writes its heartbeat again", self.worker)
             self._failing = False
 
+    @contextlib.contextmanager
+    def working_on(self, pk: int) -> Iterator[None]:
+        with self._active_lock:
+            self.active.add(pk)
+        try:
+            yield
+        finally:
+            with self._active_lock:
+                self.active.discard(pk)
+
     def _run(self) -> None:
         stop = threading.Event()
         while not stop.wait(BEAT_EVERY_S):
             self.beat()
 
 
-def worker_id() -> str:
-    """This process's worker id; the first call starts its heartbeat.
+def heartbeat() -> Heartbeat:
+    """This process's heartbeat, started by the first call.
 
     Per process id, so a forked pool child gets an id and a heartbeat of its own.
     """
     global _heartbeat
     current = _heartbeat
     if current is not None and current.pid == os.getpid():
-        return current.worker
+        return current
     with _lock:
         if _heartbeat is None or _heartbeat.pid != os.getpid():
             name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
             _heartbeat = Heartbeat(name[-128:]).start()
-        return _heartbeat.worker
+        return _heartbeat
 
 
-def alive(workers: Iterable[str]) -> set[str]:
-    """The workers among ``workers`` whose heartbeat has not expired."""
+def worker_id() -> str:
+    """This process's worker id (claims are made under it)."""
+    return heartbeat().worker
+
+
+def working_on(pk: int) -> contextlib.AbstractContextManager[None]:
+    """While inside, this process's heartbeat lists delivery ``pk`` as being worked on."""
+    return heartbeat().working_on(pk)
+
+
+def working(workers: Iterable[str]) -> dict[str, set[int]]:
+    """The deliveries each living worker among ``workers`` works on (dead ones absent)."""
     names = sorted(set(workers))
     if not names:
-        return set()
+        return {}
     found = client().mget([_alive_key(w) for w in names])
-    return {w for w, value in zip(names, found, strict=True) if value is not None}
+    return {
+        worker: {int(pk) for pk in _text(value).split(",") if pk.isdigit()}
+        for worker, value in zip(names, found, strict=True)
+        if value is not None
+    }
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def heartbeats_settled() -> bool:

@@ -162,32 +162,46 @@ def process_order_key(order_key: str, *, batch: int = BATCH) -> float | None:
         if cap is not None and head.attempts >= cap:
             give_up(head, f"given up after {head.attempts} attempts", now)
             continue
-        claimed = Delivery.objects.filter(pk=head.pk, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.SENDING,
-            attempts=F("attempts") + 1,
-            claimed_by=worker,
-            claimed_at=now,
-            next_attempt_at=None,
-        )
-        if not claimed:
-            return None  # another task claimed it and carries on with the key
-        head.refresh_from_db()
         try:
-            outcome = send_delivery(head, worker)
-        except ClaimLost:
-            log.warning("notification %s was taken back from this worker", head.pk)
-            return None
-        except Exception as exc:  # a bug must not strand the row in SENDING
-            log.exception("notification %s: unexpected error while sending", head.pk)
-            outcome = SendOutcome(RETRY, error=f"internal error: {type(exc).__name__}: {exc}")
-        delay = record_outcome(head, outcome, timezone.now(), worker)
+            with claims.working_on(head.pk):
+                delay = _claim_and_send(head, worker, now)
+        except KeyTaken:
+            return None  # another task has the head and carries on with the key
         if delay is not None:
             return delay
     return 0.0
 
 
+class KeyTaken(Exception):
+    """Another task claimed the head of the key, or took it back from this worker."""
+
+
+def _claim_and_send(head: Delivery, worker: str, now: datetime) -> float | None:
+    """Claim ``head`` and send it; seconds until it is due again, or None when it is
+    finished. Raises :class:`KeyTaken` when another task has it."""
+    claimed = Delivery.objects.filter(pk=head.pk, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SENDING,
+        attempts=F("attempts") + 1,
+        claimed_by=worker,
+        claimed_at=now,
+        next_attempt_at=None,
+    )
+    if not claimed:
+        raise KeyTaken
+    head.refresh_from_db()
+    try:
+        outcome = send_delivery(head, worker)
+    except ClaimLost:
+        log.warning("notification %s was taken back from this worker", head.pk)
+        raise KeyTaken from None
+    except Exception as exc:  # a bug must not strand the row in SENDING
+        log.exception("notification %s: unexpected error while sending", head.pk)
+        outcome = SendOutcome(RETRY, error=f"internal error: {type(exc).__name__}: {exc}")
+    return record_outcome(head, outcome, timezone.now(), worker)
+
+
 def release_dead_claims(now: datetime) -> list[str]:
-    """Take back SENDING rows whose worker's heartbeat stopped; return their order keys.
+    """Take back SENDING rows no living worker works on; return their order keys.
 
     Only claims older than a heartbeat's lifetime are considered, and none while
     Redis itself has just restarted (every heartbeat key is gone then).
@@ -199,16 +213,18 @@ def release_dead_claims(now: datetime) -> list[str]:
     )
     if not stale or not claims.heartbeats_settled():
         return []
-    living = claims.alive(worker for _, worker, _ in stale if worker)
+    busy = claims.working(worker for _, worker, _ in stale if worker)
     keys = []
     for pk, worker, key in stale:
-        if worker in living:
+        if pk in busy.get(worker, ()):
             continue
         if _release(pk, worker, next_attempt_at=None):
+            state = "dropped it" if worker in busy else "stopped"
             log.warning(
-                "notification %s: worker %s stopped while sending it; claim taken back",
+                "notification %s: its worker %s %s while sending; claim taken back",
                 pk,
                 worker or "(unknown)",
+                state,
             )
             keys.append(key)
     return keys

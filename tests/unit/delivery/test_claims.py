@@ -56,12 +56,24 @@ def test_the_sweep_takes_back_the_claims_of_dead_workers_only(hipchat_fake, shor
     dead = claimed(hipchat_fake, "br-1", DEAD, ago_s=10)
     living = claimed(hipchat_fake, "br-2", claims.worker_id(), ago_s=10)
 
-    assert sweep() == [dead.order_key]
+    with claims.working_on(living.pk):
+        claims.heartbeat().beat()  # what its thread does every second
+        assert sweep() == [dead.order_key]
 
     dead.refresh_from_db()
     living.refresh_from_db()
     assert (dead.status, dead.claimed_by, dead.claimed_at) == ("PENDING", "", None)
     assert (living.status, living.claimed_by) == ("SENDING", claims.worker_id())
+
+
+def test_a_claim_its_living_worker_dropped_is_taken_back(hipchat_fake, short_heartbeat):
+    # E.g. the database went away between HipChat's answer and the record of it.
+    dropped = claimed(hipchat_fake, "br-1", claims.worker_id(), ago_s=10)
+    claims.heartbeat().beat()
+
+    assert sweep() == [dropped.order_key]
+    dropped.refresh_from_db()
+    assert dropped.status == "PENDING"
 
 
 def test_a_claim_younger_than_a_heartbeat_is_left_alone(hipchat_fake, short_heartbeat):
@@ -88,6 +100,6 @@ def test_a_redis_that_just_started_proves_no_worker_dead(settings):
     try:
         settings.REDIS_URL = server.url
         assert claims.heartbeats_settled() is False
-        assert claims.alive([DEAD]) == set()
+        assert claims.working([DEAD]) == {}
     finally:
         server.stop()
