@@ -2,22 +2,25 @@
 outcome right after the answer.
 
 The transport calls :meth:`Journal.before_send` with the request's footprint just
-before the request leaves; in one transaction it checks that the delivery is still
-claimed by this worker (a worker whose claim was taken back stops here, before
-sending anything again) and writes the request's row as SENDING with the
-footprint's digest. The answer updates that row — conditional on its still being
-SENDING — before anything else happens. A worker that dies in between leaves a
-SENDING row, which the next claimant resolves (:mod:`notifications.delivery.recovery`)
+before the request leaves; it writes the request's row as SENDING with the
+footprint's digest — in one transaction with a check that the delivery is still
+claimed by this worker whenever the claim is old enough to have been taken back
+(a worker whose claim was taken back stops there, before sending anything
+again). The answer updates that row — conditional on its still being SENDING —
+before anything else happens. A worker that dies in between leaves a SENDING
+row, which the next claimant resolves (:mod:`notifications.delivery.recovery`)
 instead of sending blindly again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.delivery import policy
 from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
 from notifications.transports.base import Delivery as Sent
 from notifications.transports.base import Footprint, TransportError
@@ -41,6 +44,8 @@ class Journal:
         self.log_response = log_response
         self.request = ""
         self.attempt: DeliveryAttempt | None = None
+        # When this worker last proved the claim its own (the claim itself, at first).
+        self.held_since = delivery.claimed_at if delivery.claimed_by == worker else None
 
     def expect(self, request: str) -> None:
         """The next request to leave is ``request`` (its log name)."""
@@ -48,14 +53,21 @@ class Journal:
         self.attempt = None
 
     def before_send(self, footprint: Footprint) -> None:
-        """The transport's hook: write the request's SENDING row, or raise ClaimLost."""
+        """The transport's hook: write the request's SENDING row, or raise ClaimLost.
+
+        The sweep takes back no claim younger than a heartbeat's lifetime, so within
+        half of it since the claim was last proved, the row is written without asking.
+        """
         now = timezone.now()
-        with transaction.atomic():
-            held = Delivery.objects.filter(
-                pk=self.delivery.pk, status=DeliveryStatus.SENDING, claimed_by=self.worker
-            ).update(claimed_at=now)
-            if not held:
-                raise ClaimLost(f"notification {self.delivery.pk} is no longer claimed by us")
+        prove = self.held_since is None or now - self.held_since >= policy.heartbeat_ttl() / 2
+        with transaction.atomic() if prove else contextlib.nullcontext():
+            if prove:
+                held = Delivery.objects.filter(
+                    pk=self.delivery.pk, status=DeliveryStatus.SENDING, claimed_by=self.worker
+                ).update(claimed_at=now)
+                if not held:
+                    raise ClaimLost(f"notification {self.delivery.pk} is no longer claimed by us")
+                self.held_since = now
             digest = footprint.digest()
             self.attempt = self._create(
                 AttemptStatus.SENDING, request=self.request, time=now, fingerprint=digest
