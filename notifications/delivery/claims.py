@@ -26,6 +26,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator
 
 from redis.exceptions import RedisError
@@ -88,8 +89,8 @@ class Heartbeat:
                 self.active.discard(pk)
 
     def _run(self) -> None:
-        stop = threading.Event()
-        while not stop.wait(BEAT_EVERY_S):
+        while True:  # a daemon thread: it ends with the process, as the heartbeat must
+            time.sleep(BEAT_EVERY_S)
             self.beat()
 
 
