@@ -40,13 +40,15 @@ def redis_service() -> Iterator[str]:
             server.stop()
 
 
-def celery_worker_process(queues: str, log_path: Path, **env: str) -> subprocess.Popen:
-    """``celery worker -Q queues`` (solo pool) as a child process, as ``make run`` starts
-    one; ``env`` adds to this process's environment (the test database, Redis, ...)."""
+def celery_worker_process(
+    queues: str, log_path: Path, *, pool: str = "solo", concurrency: int = 1, **env: str
+) -> subprocess.Popen:
+    """``celery worker -Q queues -P pool -c concurrency`` as a child process, as ``make
+    run`` starts one; ``env`` adds to this process's environment (database, Redis, ...)."""
     celery = str(Path(sys.executable).parent / "celery")
     log = open(log_path, "a")  # noqa: SIM115 - handed to the child, closed with the test
     return subprocess.Popen(
-        [celery, "-A", "atsd_alerts", "worker", "-Q", queues, "-P", "solo", "-c", "1",
+        [celery, "-A", "atsd_alerts", "worker", "-Q", queues, "-P", pool, "-c", str(concurrency),
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
         cwd=ROOT, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

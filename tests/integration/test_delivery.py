@@ -258,29 +258,38 @@ def test_a_cancel_after_a_given_up_open_says_the_open_was_lost(
 
 
 def notify_worker_process(log_path: Path) -> subprocess.Popen:
-    """``celery worker -Q notify`` as make run starts it, on the test database."""
+    """``celery worker -Q notify -P threads -c 4`` as make run starts it, on the test
+    database."""
     return celery_worker_process(
-        NOTIFY_QUEUE, log_path, DATABASE_URL=database_url(), REDIS_URL=settings.REDIS_URL,
-        SERVER_URL=SERVER_URL, TIME_ZONE="UTC", NOTIFY_HEARTBEAT_TTL="2",
+        NOTIFY_QUEUE, log_path, pool="threads", concurrency=4, DATABASE_URL=database_url(),
+        REDIS_URL=settings.REDIS_URL, SERVER_URL=SERVER_URL, TIME_ZONE="UTC",
+        NOTIFY_HEARTBEAT_TTL="2",
     )  # fmt: skip
 
 
-def test_a_notify_worker_killed_after_hipchat_took_its_request_sends_nothing_twice(
+ENTITIES = ("br-1", "br-2", "br-3", "br-4")
+
+
+def test_a_notify_worker_killed_with_four_requests_in_flight_sends_nothing_twice(
     broker, transactional_db, hipchat_fake, settings, tmp_path
 ):
+    """The issue's fault: kill -9 of notify while HipChat has taken four OPENs into
+    the room and holds back its answers."""
     settings.NOTIFY_HEARTBEAT_TTL = 2
     hipchat_endpoint(hipchat_fake, scopes=READER)
     binding()
-    # HipChat takes the OPEN into the room but holds its answer back.
-    hipchat_fake.script(Reply.held(120, endpoint="notification"))
+    hipchat_fake.script(Reply.held(120, endpoint="notification"), times=len(ENTITIES))
     worker = notify_worker_process(tmp_path / "notify.log")
     try:
         run = engine_run()
-        run.series(55, at(0))
-        hipchat_fake.wait_for(lambda log: any(r.accepted for r in log), timeout=60)
-        run.series(20, at(0, 1))  # the CANCEL queues behind the OPEN in flight
-        sending = Delivery.objects.get(trigger="OPEN")
-        assert sending.status == "SENDING" and sending.claimed_by
+        for entity in ENTITIES:
+            run.series(55, at(0), entity=entity)
+        hipchat_fake.wait_for(lambda log: sum(r.accepted for r in log) == 4, timeout=60)
+        for entity in ENTITIES:  # each CANCEL queues behind its OPEN in flight
+            run.series(20, at(0, 1), entity=entity)
+        sending = Delivery.objects.filter(trigger="OPEN", status="SENDING")
+        dead = set(sending.values_list("claimed_by", flat=True))
+        assert sending.count() == 4 and len(dead) == 1
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:
@@ -295,19 +304,22 @@ def test_a_notify_worker_killed_after_hipchat_took_its_request_sends_nothing_twi
 
         def taken_back() -> bool:
             sweep()  # what beat runs every 2 s
-            return Delivery.objects.filter(claimed_by=sending.claimed_by).count() == 0
+            return not Delivery.objects.filter(claimed_by__in=dead).exists()
 
-        poll(taken_back, timeout=30, what="the dead worker's claim taken back")
+        poll(taken_back, timeout=30, what="the dead worker's claims taken back")
         poll(
-            lambda: Delivery.objects.filter(status="DELIVERED").count() == 2,
+            lambda: Delivery.objects.filter(status="DELIVERED").count() == 8,
             timeout=60,
-            what="OPEN and CANCEL delivered",
+            what="every OPEN and CANCEL delivered",
         )
 
-    assert room_texts(hipchat_fake) == ["[OPEN]", "[CANCEL]"]  # the OPEN once
-    opened = hipchat_fake.room_messages(2)[0]
-    [open_row] = DeliveryAttempt.objects.filter(delivery__trigger="OPEN")
-    assert (open_row.status, open_row.message_id) == ("OK", opened.message_id)
-    assert "found in the room's history" in open_row.error
-    [cancel_row] = DeliveryAttempt.objects.filter(delivery__trigger="CANCEL")
-    assert cancel_row.status == "OK" and cancel_row.response_code == 204
+    for entity in ENTITIES:  # each OPEN once, then its CANCEL
+        mine = [t for t in notifications(hipchat_fake) if f" for {entity} " in t]
+        assert [t.split(" ")[0] for t in mine] == ["[OPEN]", "[CANCEL]"]
+    opened = {r.message_id for r in hipchat_fake.room_messages(2) if "[OPEN]" in r.json["message"]}
+    open_rows = DeliveryAttempt.objects.filter(delivery__trigger="OPEN")
+    assert {(a.status, a.message_id in opened) for a in open_rows} == {("OK", True)}
+    assert all("found in the room's history" in a.error for a in open_rows)
+    assert open_rows.count() == 4  # every request HipChat answered has its row
+    cancel_rows = DeliveryAttempt.objects.filter(delivery__trigger="CANCEL")
+    assert [(a.status, a.response_code) for a in cancel_rows] == [("OK", 204)] * 4
