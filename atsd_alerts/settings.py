@@ -204,12 +204,17 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Notification delivery ---------------------------------------------------------
-# Seconds from trigger to delivery after which a notification is given up; attempts per
-# notification (network errors, 5xx and 429 are retried with back-off until either ends).
+# Network errors, 5xx and 429 are retried with back-off capped at NOTIFY_BACKOFF_CAP
+# seconds until NOTIFY_DEADLINE seconds after the trigger; NOTIFY_MAX_ATTEMPTS > 0 also
+# caps the attempts (0: no cap, the deadline alone ends the retries). A notify worker
+# whose heartbeat is older than NOTIFY_HEARTBEAT_TTL seconds loses its claims to the
+# sweep, which beat runs every 2 s.
 NOTIFY_DEADLINE = env_int("NOTIFY_DEADLINE", 3600)
-NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 10)
+NOTIFY_BACKOFF_CAP = env_int("NOTIFY_BACKOFF_CAP", 60)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 0)
+NOTIFY_HEARTBEAT_TTL = env_int("NOTIFY_HEARTBEAT_TTL", 6)
 CELERY_BEAT_SCHEDULE |= {
-    "notify-sweep": {"task": "notifications.sweep", "schedule": 10.0, "options": {"expires": 10}},
+    "notify-sweep": {"task": "notifications.sweep", "schedule": 2.0, "options": {"expires": 2}},
     "notify-metrics": {"task": "notifications.emit_metrics", "schedule": 60.0},
 }
 

@@ -2,7 +2,8 @@
 
 Design invariants 2 and 3: a row exists before the request leaves; tasks claim rows
 with a conditional update; each HTTP request is a ``DeliveryAttempt`` (the
-Notification Log); for one window and one endpoint rows go out in ``sequence`` order.
+Notification Log) written as SENDING before it leaves and given its outcome right
+after the answer; for one window and one endpoint rows go out in ``sequence`` order.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "DELIVERED"
     FAILED = "FAILED"  # permanent error or retries exhausted
     CANCELLED = "CANCELLED"  # cancelAction(), empty text, disabled endpoint
+
+
+class AttemptStatus(models.TextChoices):
+    """Status of one request in the Notification Log (spec §7.6 plus our own)."""
+
+    SENDING = "SENDING"  # left (or leaving); no answer recorded yet
+    OK = "OK"
+    ERROR = "ERROR"  # failed for good
+    RETRY = "RETRY"  # failed; the notification will be retried
+    CANCELLED = "CANCELLED"  # cancelAction(), empty text
+    UNKNOWN = "UNKNOWN"  # its answer was lost and the room could not be asked: sent again
 
 
 class Delivery(models.Model):
@@ -34,6 +46,10 @@ class Delivery(models.Model):
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
+    # While SENDING: the notify worker process holding the claim (its heartbeat key
+    # says it is alive) and when it last acted on it.
+    claimed_by = models.CharField(max_length=128, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True)
     next_attempt_at = models.DateTimeField(null=True, db_index=True)
     deadline = models.DateTimeField()
     created = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -48,7 +64,10 @@ class Delivery(models.Model):
                 fields=["event_id", "binding_name"], name="one_delivery_per_event_binding"
             ),
         ]
-        indexes = [models.Index(fields=["order_key", "status", "sequence"])]
+        indexes = [
+            models.Index(fields=["order_key", "status", "sequence"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.trigger} {self.rule_name} → {self.endpoint_name} ({self.status})"
@@ -63,10 +82,15 @@ class DeliveryAttempt(models.Model):
     request = models.CharField(max_length=32)  # notification / file / message
     endpoint_kind = models.CharField(max_length=32)
     response_code = models.IntegerField(default=0)  # 0 = no connection
-    status = models.CharField(max_length=16)  # OK / ERROR / CANCELLED / RETRY
+    status = models.CharField(max_length=16, choices=AttemptStatus.choices)
     latency_ms = models.FloatField(null=True)
     error = models.TextField(blank=True)  # the server's error text, never a token
     response_text = models.TextField(blank=True)
+    # The service's id of the message this request posted, when it gives one.
+    message_id = models.CharField(max_length=64, blank=True)
+    # Digest of what the request leaves in the room (transports.base.Footprint): how a
+    # request whose answer was lost is looked for in the room's history.
+    fingerprint = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-time", "-id"]

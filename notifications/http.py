@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import NewConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +83,20 @@ class NetworkError(Exception):
     """No HTTP response: DNS, connect, TLS, proxy, timeout or a dropped connection.
 
     ``kind`` is one of ``timeout``, ``tls``, ``proxy``, ``connection``. The message
-    is already redacted.
+    is already redacted. ``request_sent`` is False only when the failure came before
+    the request could leave (no connection, TLS handshake, proxy); a read timeout
+    or a connection dropped while waiting for the answer leaves it unknown whether
+    the server acted on the request.
     """
 
-    def __init__(self, message: str, *, kind: str, elapsed_ms: float) -> None:
+    def __init__(
+        self, message: str, *, kind: str, elapsed_ms: float, request_sent: bool = True
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.elapsed_ms = elapsed_ms
+        self.request_sent = request_sent
 
 
 def proxy_url_with_credentials(settings: HttpSettings) -> str:
@@ -132,6 +139,23 @@ def _classify(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.exceptions.ProxyError):
         return "proxy"
     return "connection"
+
+
+def _request_sent(exc: requests.RequestException) -> bool:
+    """Whether the request may have reached the server before ``exc`` ended it."""
+    if isinstance(
+        exc,
+        requests.exceptions.ConnectTimeout
+        | requests.exceptions.SSLError
+        | requests.exceptions.ProxyError,
+    ):
+        return False
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        # urllib3 wraps a failed connect in MaxRetryError(reason=NewConnectionError).
+        reason = getattr(exc.args[0], "reason", exc.args[0])
+        if isinstance(reason, NewConnectionError):
+            return False
+    return True
 
 
 class HttpClient:
@@ -186,7 +210,9 @@ class HttpClient:
             kind = _classify(exc)
             message = self.redact(f"{kind} error on {method} {url}: {exc}")
             logger.warning("%s", message)
-            raise NetworkError(message, kind=kind, elapsed_ms=elapsed_ms) from None
+            raise NetworkError(
+                message, kind=kind, elapsed_ms=elapsed_ms, request_sent=_request_sent(exc)
+            ) from None
         elapsed_ms = (time.monotonic() - started) * 1000
         logger.debug("%s %s -> %s", method, self.redact(url), response.status_code)
         return HttpResult(

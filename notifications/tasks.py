@@ -43,9 +43,9 @@ def enqueue(order_key: str, countdown: float = 0.0) -> None:
     notify.apply_async((order_key,), countdown=countdown or None, queue=NOTIFY_QUEUE)
 
 
-@shared_task(name="notifications.sweep", queue=NOTIFY_QUEUE, ignore_result=True, expires=10)
+@shared_task(name="notifications.sweep", queue=NOTIFY_QUEUE, ignore_result=True, expires=2)
 def sweep() -> int:
-    """Beat, every 10 s: re-enqueue keys with due rows, release rows of crashed workers."""
+    """Beat, every 2 s: take back claims of dead workers, re-enqueue keys with due rows."""
     from notifications.delivery import sweep as find_due
 
     keys = find_due()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -37,3 +38,17 @@ def redis_service() -> Iterator[str]:
     finally:
         if server is not None:
             server.stop()
+
+
+def celery_worker_process(
+    queues: str, log_path: Path, *, pool: str = "solo", concurrency: int = 1, **env: str
+) -> subprocess.Popen:
+    """``celery worker -Q queues -P pool -c concurrency`` as a child process, as ``make
+    run`` starts one; ``env`` adds to this process's environment (database, Redis, ...)."""
+    celery = str(Path(sys.executable).parent / "celery")
+    log = open(log_path, "a")  # noqa: SIM115 - handed to the child, closed with the test
+    return subprocess.Popen(
+        [celery, "-A", "atsd_alerts", "worker", "-Q", queues, "-P", pool, "-c", str(concurrency),
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+        cwd=ROOT, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip

@@ -1,19 +1,24 @@
-"""Delivery of web notifications: from trigger event to chat room, reliably and in order.
+"""Delivery of web notifications: from trigger event to chat room, once and in order.
 
 States of a :class:`~notifications.delivery_model.Delivery` row::
 
     PENDING ──claim──▶ SENDING ──2xx──────────────▶ DELIVERED
        ▲                  │ ──cancelAction/empty/disabled──▶ CANCELLED
        │                  │ ──4xx (not 429), config error──▶ FAILED
-       └── retry time ────┘ ──network/5xx/429──▶ PENDING (next_attempt_at)
-                                 └─ attempts or deadline exhausted ─▶ FAILED
+       ├── retry time ────┘ ──network/5xx/429──▶ PENDING (next_attempt_at)
+       │                         └─ deadline (or the optional attempt cap) ─▶ FAILED
+       └── sweep: its worker's heartbeat stopped (or it dropped the claim)
 
 * :func:`create_deliveries` (intake) writes one PENDING row per (trigger, fired
   ``web:`` binding) before anything is sent (design invariant 2).
 * :func:`process_order_key` (worker) sends the rows of one order key — one rule
   window and one endpoint — strictly oldest first: while the oldest row waits for
-  its retry, younger rows wait too (invariant 3).
-* :func:`sweep` finds due rows nobody is working on (a lost task, a crashed worker).
+  its retry, younger rows wait too (invariant 3). Each request is a Notification
+  Log row written before it leaves and given its outcome right after the answer
+  (journal); a request whose answer was lost is looked for in the room before it
+  is sent again (recovery); a REPEAT or CANCEL after a lost OPEN says so (lost_open).
+* :func:`sweep` takes back the claims of dead workers within seconds (claims) and
+  finds due rows nobody is working on (a lost task, a broker restart).
 
 No Celery in here: ``notifications.tasks`` wraps these plain functions.
 """

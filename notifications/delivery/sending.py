@@ -4,11 +4,16 @@ Spec §7.3: resolve binding and endpoint; parameters = endpoint values overlaid 
 the binding's values for the trigger (editable keys only, empty keeps the
 endpoint's); render them (§5); send the text, then the details table as a
 ``.txt`` file, then screenshots (a hook: :mod:`notifications.delivery.screenshots`);
-log every request (§7.6). The caller (:mod:`notifications.delivery.worker`)
-owns the row's state; this module only reports a :class:`SendOutcome`.
+log every request (§7.6) through the delivery's :class:`Journal` — a row before
+the request leaves, its outcome right after the answer. The caller
+(:mod:`notifications.delivery.worker`) owns the delivery's state; this module
+only reports a :class:`SendOutcome`.
 
 Requests already answered 2xx in an earlier attempt of the same delivery are not
-sent again on a retry, so a 5xx on the details file never duplicates the text.
+sent again on a retry, so a 5xx on the details file never duplicates the text;
+requests that left without a recorded answer are looked for in the room first
+(:mod:`notifications.delivery.recovery`). A REPEAT or CANCEL after an OPEN that
+was never delivered carries a note saying so (:mod:`notifications.delivery.lost_open`).
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from notifications.bindings_model import RuleNotification
-from notifications.delivery import monitoring
+from notifications.delivery import monitoring, recovery
+from notifications.delivery.journal import Journal
+from notifications.delivery.lost_open import lost_open_reason, with_note
 from notifications.delivery.screenshots import screenshot_requests
-from notifications.delivery_model import Delivery, DeliveryAttempt, DeliveryStatus
+from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
 from notifications.models import Endpoint
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
@@ -43,8 +50,6 @@ from rules.models import Entity, Metric, TriggerRecord
 log = logging.getLogger(__name__)
 
 RETRY = "RETRY"  # outcome only: the row goes back to PENDING
-# DeliveryAttempt.status values (spec §7.6: OK / ERROR / CANCELLED; RETRY = will retry).
-OK, ERROR, CANCELLED = "OK", "ERROR", "CANCELLED"
 PREVIEW_CHARS = 500
 TEXT_REQUEST, DETAILS_REQUEST = "notification", "file"
 
@@ -54,8 +59,10 @@ class SendOutcome:
     """What happened to one delivery attempt.
 
     ``status``: a final ``DeliveryStatus`` or :data:`RETRY`. ``retry_after_s``: the
-    server's rate-limit reset for a 429. ``failed_attempt``: the log row of the
-    request that failed, so the worker can mark it ERROR when it gives up.
+    server's rate-limit reset for a 429, or how long to wait before asking whether
+    a request arrived. ``failed_attempt``: the log row of the request that failed,
+    so the worker can mark it ERROR when it gives up. ``failure`` False: a wait
+    that is nobody's failure, which grows no back-off.
     """
 
     status: str
@@ -64,6 +71,7 @@ class SendOutcome:
     failed_attempt: DeliveryAttempt | None = None
     preview: str = ""
     rule_errors: list[str] = field(default_factory=list)
+    failure: bool = True
 
 
 @dataclass
@@ -146,41 +154,18 @@ def build_transport(endpoint: Endpoint, params: dict[str, str]) -> HipChatTransp
     return HipChatTransport(config)
 
 
-def _log_attempt(
-    delivery: Delivery,
-    request: str,
-    endpoint_kind: str,
-    *,
-    status: str,
-    code: int = 0,
-    latency_ms: float | None = None,
-    error: str = "",
-    response_text: str = "",
-) -> DeliveryAttempt:
-    return DeliveryAttempt.objects.create(
-        delivery=delivery,
-        time=timezone.now(),
-        attempt=delivery.attempts,
-        request=request[:32],
-        endpoint_kind=endpoint_kind.lower(),
-        response_code=code,
-        status=status,
-        latency_ms=latency_ms,
-        error=error,
-        response_text=response_text,
-    )
-
-
 def _cancel(reason: str, preview: str = "") -> SendOutcome:
     return SendOutcome(DeliveryStatus.CANCELLED, error=reason, preview=preview)
 
 
-def send_delivery(delivery: Delivery) -> SendOutcome:
-    """Render and send one claimed delivery; log each request; report the outcome.
+def send_delivery(delivery: Delivery, worker: str) -> SendOutcome:
+    """Render and send one delivery claimed by ``worker``; log each request; report.
 
     Never raises for a send problem: configuration and server errors become a
     FAILED or RETRY outcome with the error text; a disabled binding or endpoint a
     silent CANCELLED (spec §3.9: "a disabled endpoint ignores sends silently").
+    Raises :class:`~notifications.delivery.journal.ClaimLost` when the delivery was
+    taken back from ``worker`` meanwhile.
     """
     record = TriggerRecord.objects.filter(event_id=delivery.event_id).first()
     if record is None:
@@ -204,13 +189,14 @@ def send_delivery(delivery: Delivery) -> SendOutcome:
         kind = None
     if kind is None or not kind.sendable:
         return _cancel(f"endpoint type {endpoint.kind} does not send")
+    journal = Journal(delivery, endpoint.kind, worker, log_response=endpoint.log_response)
 
     slot = trigger_slot(binding, delivery.trigger)
     params = resolve_parameters(endpoint, binding, slot)
     message_format = (params.get("message_format") or "text").strip().lower()
     if message_format not in MESSAGE_FORMAT_LINK_STYLES:
         error = f"unknown message format {message_format!r}"
-        _log_attempt(delivery, TEXT_REQUEST, endpoint.kind, status=ERROR, error=error)
+        journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
     info = render_info(trigger, binding, message_format)
     rule_errors: list[str] = []
@@ -227,22 +213,24 @@ def send_delivery(delivery: Delivery) -> SendOutcome:
     for key in ("room", "from"):  # placeholders work in any parameter (spec §5.1)
         if key not in secrets and ("${" in params.get(key, "") or "@" in params.get(key, "")):
             params[key], _ = render(params[key], "text")
-    preview = text[:PREVIEW_CHARS]
     if cancelled or not text:
         reason = "cancelAction()" if cancelled else "empty message text"
-        _log_attempt(delivery, TEXT_REQUEST, endpoint.kind, status=CANCELLED, error=reason)
-        outcome = _cancel(reason, preview)
+        journal.note(AttemptStatus.CANCELLED, reason, TEXT_REQUEST)
+        outcome = _cancel(reason, text[:PREVIEW_CHARS])
         outcome.rule_errors = rule_errors
         return outcome
+    lost_open = lost_open_reason(delivery)
+    if lost_open is not None:
+        text = with_note(text, lost_open, message_format)
+    preview = text[:PREVIEW_CHARS]
 
     try:
         transport = build_transport(endpoint, params)
     except TransportError as exc:
-        attempt = _log_attempt(
-            delivery, TEXT_REQUEST, endpoint.kind, status=ERROR, error=exc.message
-        )
+        attempt = journal.note(AttemptStatus.ERROR, exc.message, TEXT_REQUEST)
         log.error("notification %s for rule %s: %s", delivery.pk, delivery.rule_name, exc.message)
         return SendOutcome(DeliveryStatus.FAILED, exc.message, None, attempt, preview, rule_errors)
+    transport.before_send = journal.before_send
 
     requests = [
         Request(
@@ -279,30 +267,30 @@ def send_delivery(delivery: Delivery) -> SendOutcome:
         )  # fmt: skip
         requests.extend(Request(s.name, partial(s.send, transport)) for s in shots)
 
-    done = set(
-        DeliveryAttempt.objects.filter(delivery=delivery, status=OK).values_list(
-            "request", flat=True
-        )
-    )
+    earlier = journal.earlier_requests()
+    unanswered = [a for a in earlier if a.status == AttemptStatus.SENDING]
+    if unanswered:
+        window = recovery.answer_window(transport.client.settings)
+        try:
+            wait = recovery.resolve(journal, unanswered, transport, window, timezone.now())
+        except TransportError as exc:
+            error = f"cannot tell yet whether an earlier request arrived: {exc.message}"
+            return SendOutcome(RETRY, error, exc.retry_after_s, None, preview, rule_errors)
+        if wait is not None:
+            error = "waiting to tell whether an earlier request arrived"
+            return SendOutcome(RETRY, error, wait, None, preview, rule_errors, failure=False)
+    done = {a.request for a in earlier if a.status == AttemptStatus.OK}
     for request in requests:
         if request.name in done:
             continue
+        journal.expect(request.name)
         try:
             sent = request.send()
         except TransportError as exc:
+            attempt = journal.failed(exc)
             if exc.status is not None or not exc.permanent:
                 monitoring.count_send()
             permanent = exc.permanent
-            attempt = _log_attempt(
-                delivery,
-                request.name,
-                endpoint.kind,
-                status=ERROR if permanent else RETRY,
-                code=exc.status or 0,
-                latency_ms=exc.elapsed_ms or None,
-                error=exc.message,
-                response_text=exc.response_text,
-            )
             log.error(
                 "notification %s (%s, rule %s) %s: %s",
                 delivery.pk,
@@ -319,14 +307,6 @@ def send_delivery(delivery: Delivery) -> SendOutcome:
                 preview,
                 rule_errors,
             )
+        journal.answered(sent)
         monitoring.count_send()
-        _log_attempt(
-            delivery,
-            request.name,
-            endpoint.kind,
-            status=OK,
-            code=sent.status,
-            latency_ms=sent.elapsed_ms,
-            response_text=sent.response_text if endpoint.log_response else "",
-        )
     return SendOutcome(DeliveryStatus.DELIVERED, preview=preview, rule_errors=rule_errors)

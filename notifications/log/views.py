@@ -2,8 +2,10 @@
 
 One row per request (spec §7.6) with its delivery's rule, entity, endpoint and
 trigger. Filters: rule, endpoint, status (of the request: OK, ERROR, CANCELLED,
-RETRY) and a time range, the last week by default. Tokens never appear: rows hold
-only redacted server texts and the rendered message preview.
+RETRY, SENDING (left, no answer recorded yet), UNKNOWN (its answer was lost and
+the room could not be asked: sent again)) and a time range, the last week by
+default. A row keeps the service's message id when the service gave one. Tokens
+never appear: rows hold only redacted server texts and the rendered message preview.
 """
 
 from __future__ import annotations
@@ -24,12 +26,20 @@ from django.views.decorators.http import require_http_methods
 from atsd_alerts.accounts import viewer_required
 from atsd_alerts.api_auth import READ, api_view
 from atsd_alerts.api_pages import RowBudget
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt
 
 PAGE_SIZE = 50
 DEFAULT_PERIOD = timedelta(days=7)
 API_DEFAULT_LIMIT = 1000
-STATUSES = ("OK", "ERROR", "CANCELLED", "RETRY")
+# Spec §7.6's statuses first, then ours.
+STATUSES = (
+    AttemptStatus.OK,
+    AttemptStatus.ERROR,
+    AttemptStatus.CANCELLED,
+    AttemptStatus.RETRY,
+    AttemptStatus.SENDING,
+    AttemptStatus.UNKNOWN,
+)
 
 
 class FilterError(ValueError):
@@ -127,6 +137,7 @@ def row_json(attempt: DeliveryAttempt) -> dict[str, Any]:
         "responseCode": attempt.response_code,
         "latencyMs": None if attempt.latency_ms is None else round(attempt.latency_ms, 1),
         "status": attempt.status,
+        "messageId": attempt.message_id,
         "error": attempt.error,
         "responseText": attempt.response_text,
         "message": d.message_preview,

@@ -5,14 +5,22 @@ outcome as a :class:`Delivery` or a :class:`TransportError`. The error says
 whether retrying can help (``permanent``) and, for rate limits, when
 (``retry_after_s``); the caller owns the retry policy and the delivery log
 (``design.md`` invariant 2).
+
+Every request that posts into a room carries a :class:`Footprint`: what the room
+will show of it. The transport hands it to :attr:`HttpTransport.before_send` just
+before the request leaves (so the delivery log has its row first), and a channel
+whose service can list what a room received answers :meth:`Transport.arrivals`,
+which is how a request whose answer was lost is looked for afterwards.
 """
 
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NoReturn
 
 from notifications.http import HttpClient, HttpResult, NetworkError
@@ -43,6 +51,7 @@ class TransportError(Exception):
         retry_after_s: float | None = None,
         response_text: str = "",
         elapsed_ms: float = 0.0,
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -51,19 +60,48 @@ class TransportError(Exception):
         self.retry_after_s = retry_after_s
         self.response_text = response_text
         self.elapsed_ms = elapsed_ms
+        #: No answer came, but the request may have reached the service (read timeout,
+        #: connection dropped mid-answer): sending it again blindly could duplicate it.
+        self.maybe_delivered = maybe_delivered
 
     def __repr__(self) -> str:
         kind = "permanent" if self.permanent else "transient"
         return f"TransportError({self.message!r}, {kind}, status={self.status})"
 
 
+class HistoryUnavailable(Exception):
+    """The service cannot tell what a room received (no such API, no scope, too busy)."""
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """A request that succeeded (any 2xx)."""
+    """A request that succeeded (any 2xx). ``message_id``: the service's id of the
+    posted message when its answer carries one (HipChat's room message, Slack's ``ts``)."""
 
     status: int
     elapsed_ms: float
     response_text: str
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What one request leaves in a room, in the terms of the room's history.
+
+    ``kind`` is the history's item type (HipChat: ``notification`` or ``message``),
+    ``text`` the message as posted (after cutting to the service's limit),
+    ``file_name`` the shared file's name. :meth:`digest` identifies equal footprints
+    without storing the text.
+    """
+
+    room: str
+    kind: str
+    text: str
+    file_name: str = ""
+
+    def digest(self) -> str:
+        raw = "\x1f".join((self.room, self.kind, self.text, self.file_name))
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 class Transport:
@@ -72,6 +110,15 @@ class Transport:
     def send(self, text: str, *, severity: str = "UNDEFINED") -> Delivery:
         """Deliver one text notification with the endpoint's configured options."""
         raise NotImplementedError
+
+    def arrivals(self, digest: str, since: datetime) -> list[str]:
+        """Ids of the room's messages since ``since`` whose footprint has ``digest``,
+        oldest first (an empty id for a message the service gives none).
+
+        Raises :class:`HistoryUnavailable` when the service cannot be asked, and
+        :class:`TransportError` when asking failed.
+        """
+        raise HistoryUnavailable(f"{type(self).__name__} cannot list what a room received")
 
 
 def parse_retry_after(value: str, now: float) -> float | None:
@@ -132,21 +179,44 @@ class HttpTransport(Transport):
     def __init__(self, client: HttpClient, *, clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self._clock = clock
+        #: Called with the footprint of a request that posts into a room just before
+        #: it leaves: the delivery log writes the request's row there.
+        self.before_send: Callable[[Footprint], None] | None = None
 
     def error_text(self, result: HttpResult) -> str:
         """A short human message for a failed response; channels override this."""
         return f"Received status code {result.status}"
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Delivery:
-        """Send one request and classify its outcome (see the class docstring)."""
+    def message_id(self, result: HttpResult) -> str:
+        """The service's id of the message a 2xx ``result`` posted, or ``""``."""
+        return ""
+
+    def request(
+        self, method: str, url: str, *, footprint: Footprint | None = None, **kwargs: Any
+    ) -> Delivery:
+        """Send one request and classify its outcome (see the class docstring).
+
+        ``footprint``: what the request leaves in the room, for :attr:`before_send`.
+        """
+        if footprint is not None and self.before_send is not None:
+            self.before_send(footprint)
         try:
             result = self.client.request(method, url, **kwargs)
         except NetworkError as exc:
             raise TransportError(
-                exc.message, permanent=False, status=None, elapsed_ms=exc.elapsed_ms
+                exc.message,
+                permanent=False,
+                status=None,
+                elapsed_ms=exc.elapsed_ms,
+                maybe_delivered=exc.request_sent,
             ) from None
         if 200 <= result.status < 300:
-            return Delivery(result.status, result.elapsed_ms, self.client.redact(result.body_text))
+            return Delivery(
+                result.status,
+                result.elapsed_ms,
+                self.client.redact(result.body_text),
+                self.message_id(result),
+            )
         self.raise_for_response(result)
 
     def raise_for_response(self, result: HttpResult) -> NoReturn:

@@ -4,6 +4,13 @@ Contract: ``../shared/spec/hipchat-v2.md`` §1 and ``atsd-rule-engine.md`` §7.4
 Everything is sent the safest way the spec allows: a Bearer header (query
 tokens land in access logs), boolean ``notify``, ``%20`` in room names and
 messages cut to the documented limits.
+
+The room's history (``GET /v2/room/{room}/history/latest``) answers whether a
+message whose answer was lost reached the room; its shape (items with ``id``,
+``date``, ``type``, ``message``, ``file.name``; ``max-results`` up to 1000,
+newest messages in real time, oldest first) is inferred from client libraries
+(viascom/hipchat-api ``ViewRecentRoomHistory``, robertzk/hipchat ``history.R``),
+as the spec's §1.4 lists no history method.
 """
 
 from __future__ import annotations
@@ -14,11 +21,18 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from notifications.http import HttpClient, HttpResult, HttpSettings
-from notifications.transports.base import Delivery, HttpTransport, TransportError
+from notifications.transports.base import (
+    Delivery,
+    Footprint,
+    HistoryUnavailable,
+    HttpTransport,
+    TransportError,
+)
 
 DEFAULT_BASE_URL = "https://api.hipchat.com"
 NOTIFICATION_LIMIT = 10_000
@@ -26,6 +40,9 @@ NOTIFICATION_LIMIT = 10_000
 MESSAGE_LIMIT = 1_000
 CAPTION_LIMIT = 1_000
 FROM_LIMIT = 64
+# The most messages one read of a room's recent history returns (inferred, see above).
+HISTORY_MAX_RESULTS = 1000
+NOTIFICATION_ITEM, MESSAGE_ITEM = "notification", "message"  # history item types
 ELLIPSIS = "..."
 TEST_TEXT = "Hello from Axibase Time Series Database"
 
@@ -186,7 +203,20 @@ class HipChatTransport(HttpTransport):
         token = specific or self.config.auth_token
         if not token:
             raise TransportError(f"HipChat token with scope {scope} is not set", permanent=True)
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        return _bearer(token)
+
+    def _footprint(self, kind: str, text: str, file_name: str = "") -> Footprint:
+        return Footprint(self.config.room.strip(), kind, text, file_name)
+
+    def message_id(self, result: HttpResult) -> str:
+        """The ``id`` of a posted room message (201 ``{"id", "timestamp"}``, §1.2)."""
+        if not result.body_text:
+            return ""
+        try:
+            value = json.loads(result.body_text).get("id")
+        except (ValueError, AttributeError):
+            return ""
+        return str(value)[:64] if isinstance(value, str | int) else ""
 
     def error_text(self, result: HttpResult) -> str:
         """``HTTP <status>: <error.message> (field <error.field>)`` from HipChat's body."""
@@ -253,7 +283,11 @@ class HipChatTransport(HttpTransport):
             text, severity=severity, message_format=message_format, notify=notify, from_=from_
         )
         headers = self._headers("send_notification")
-        return self.request("POST", self.room_url("notification"), headers=headers, json=payload)
+        footprint = self._footprint(NOTIFICATION_ITEM, payload["message"])
+        return self.request(
+            "POST", self.room_url("notification"), headers=headers, json=payload,
+            footprint=footprint,
+        )  # fmt: skip
 
     def send_message(self, text: str) -> Delivery:
         """``POST /v2/room/{room}/message`` (posts as the message token's user); 201 expected."""
@@ -261,7 +295,10 @@ class HipChatTransport(HttpTransport):
             raise TransportError("HipChat rejects an empty message; nothing sent", permanent=True)
         payload = {"message": cut_text(text, MESSAGE_LIMIT)}
         headers = self._headers("send_message")
-        return self.request("POST", self.room_url("message"), headers=headers, json=payload)
+        footprint = self._footprint(MESSAGE_ITEM, payload["message"])
+        return self.request(
+            "POST", self.room_url("message"), headers=headers, json=payload, footprint=footprint
+        )
 
     def share_file(
         self,
@@ -277,7 +314,11 @@ class HipChatTransport(HttpTransport):
         """
         body, multipart_type = build_multipart_related(filename, content, content_type, caption)
         headers = {**self._headers("send_message"), "Content-Type": multipart_type}
-        return self.request("POST", self.room_url("share/file"), headers=headers, data=body)
+        # A shared file is a "message" item of the history, its caption the message.
+        footprint = self._footprint(MESSAGE_ITEM, cut_text(caption, CAPTION_LIMIT), filename)
+        return self.request(
+            "POST", self.room_url("share/file"), headers=headers, data=body, footprint=footprint
+        )
 
     def test_connection(self) -> Delivery:
         """Check each configured token with ``auth_test=true`` (no message is posted).
@@ -301,6 +342,80 @@ class HipChatTransport(HttpTransport):
             )
         assert delivery is not None
         return delivery
+
+    # ------------------------------------------------------------- history
+
+    def room_history(self) -> list[dict[str, Any]]:
+        """The room's newest messages (at most 1000), oldest first.
+
+        Reading history needs scope ``view_messages``: the message token is tried
+        first (a user token), then the single token, then the notification token.
+        Raises :class:`HistoryUnavailable` when every token is refused (401/403) or
+        the answer has no item list; other failures are :class:`TransportError`.
+        """
+        tokens = (self.config.message_token, self.config.auth_token, self.config.notification_token)
+        refused: list[str] = []
+        for token in dict.fromkeys(t for t in tokens if t):
+            try:
+                answer = self.request(
+                    "GET",
+                    self.room_url("history/latest"),
+                    headers=_bearer(token),
+                    params={"max-results": str(HISTORY_MAX_RESULTS)},
+                )
+            except TransportError as exc:
+                if exc.status in (401, 403):
+                    refused.append(exc.message)
+                    continue
+                raise
+            try:
+                items = json.loads(answer.response_text)["items"]
+            except (ValueError, KeyError, TypeError):
+                items = None
+            if not isinstance(items, list):
+                raise HistoryUnavailable("HipChat answered the history request without items")
+            return [item for item in items if isinstance(item, dict)]
+        reason = "; ".join(refused) or "no token is set"
+        raise HistoryUnavailable(f"the room's history cannot be read: {reason}")
+
+    def item_footprint(self, item: Mapping[str, Any]) -> Footprint:
+        """The footprint of one history item, comparable with a request's."""
+        file = item.get("file")
+        file_name = str(file.get("name") or "") if isinstance(file, dict) else ""
+        kind, text = str(item.get("type") or ""), str(item.get("message") or "")
+        return self._footprint(kind, text, file_name)
+
+    def arrivals(self, digest: str, since: datetime) -> list[str]:
+        """Ids of history items since ``since`` whose footprint has ``digest``, oldest first.
+
+        When the page of newest messages does not reach back to ``since`` the answer
+        would be incomplete: :class:`HistoryUnavailable`.
+        """
+        items = self.room_history()
+        dated = [(item_date(item), item) for item in items]
+        if len(items) >= HISTORY_MAX_RESULTS and (dated[0][0] is None or dated[0][0] >= since):
+            raise HistoryUnavailable(
+                f"more than {HISTORY_MAX_RESULTS} messages reached the room since "
+                f"{since:%H:%M:%S}: its recent history does not reach back far enough"
+            )
+        return [
+            str(item.get("id") or "")
+            for when, item in dated
+            if when is not None and when >= since and self.item_footprint(item).digest() == digest
+        ]
+
+
+def item_date(item: Mapping[str, Any]) -> datetime | None:
+    """A history item's ISO 8601 ``date`` (with its offset), or None when unreadable."""
+    try:
+        when = datetime.fromisoformat(str(item.get("date")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
 
 def _quoted(value: str) -> str:

@@ -19,6 +19,17 @@ Typical use::
 Everything it decides is recorded in :attr:`HipChatFake.log` (one
 :class:`RecordedRequest` per request, accepted or not); helpers poll with a
 timeout instead of sleeping.
+
+Every accepted notification, message and shared file becomes a room message with
+an id and a date, listed by the room's history: ``GET /v2/room/{room}/history``
+(``date`` = ``recent`` (the newest 75) or the latest date, ``end-date``,
+``start-index``, ``max-results`` 0 to 1000 (100), ``reverse`` (true: oldest first))
+and ``GET /v2/room/{room}/history/latest`` (``max-results`` 0 to 1000 (75),
+``not-before`` = the oldest message id wanted), scope ``view_messages``. The
+spec's §1.4 has no history method; this shape (items with ``id``, ``date``,
+``type`` ``notification`` or ``message``, ``from``, ``message``,
+``message_format``, ``color``, ``file``) is inferred from client libraries
+(viascom/hipchat-api ``ViewRoomHistory``/``ViewRecentRoomHistory`` and ``Message``).
 """
 
 from __future__ import annotations
@@ -144,6 +155,7 @@ class RecordedRequest:
     status: int = 0
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: Any = None
+    message_id: str | None = None  # the room message it became (accepted posts only)
 
     @property
     def accepted(self) -> bool:
@@ -160,6 +172,9 @@ class Reply:
     ``reset_in_s`` makes it a rate-limit answer: Remaining 0 and Reset that many
     seconds ahead on the rate-limit family (``flood=True``: flood control).
     ``drop`` closes the connection with a TCP reset after reading the request.
+    ``hold_s`` answers only that many seconds after acting on the request (the
+    message is already in the room and in the log): an answer that may never
+    reach a client that dies meanwhile.
     ``endpoint`` restricts the reply to one endpoint (``notification``, ...).
     """
 
@@ -168,6 +183,7 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     drop: bool = False
+    hold_s: float = 0.0
     reset_in_s: float | None = None
     flood: bool = False
     endpoint: str | None = None
@@ -195,6 +211,11 @@ class Reply:
     def slow(cls, delay_s: float, status: int | None = None) -> Reply:
         """Answer (normally, or with ``status``) only after ``delay_s`` seconds."""
         return cls(status=status, delay_s=delay_s)
+
+    @classmethod
+    def held(cls, hold_s: float, *, endpoint: str | None = None) -> Reply:
+        """Act on the request normally, then hold the answer back for ``hold_s`` seconds."""
+        return cls(hold_s=hold_s, endpoint=endpoint)
 
     @classmethod
     def dropped(cls) -> Reply:
@@ -443,12 +464,14 @@ class HipChatFake:
     message); ``from_max`` 64 (early v2: 25); ``lenient_notify`` accepts
     ``"true"``/``"false"``; ``reject_unknown_fields`` 400s unknown notification
     keys (accepted by default: the docs never say); ``share_file_wrong_type_status``
-    400 or 415; ``clock`` supplies Unix time for the limits.
+    400 or 415; ``clock`` supplies Unix time for the limits; ``port`` 0 listens on a
+    free port.
     """
 
     def __init__(
         self,
         *,
+        port: int = 0,
         tls: bool = False,
         prefix: str = "",
         token_limit: int = 500,
@@ -481,6 +504,7 @@ class HipChatFake:
         self._token_windows: dict[str, _Window] = {}
         self._room_windows: dict[int, _Window] = {}
         self._message_ids: set[str] = set()
+        self._bound_port = port
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -489,8 +513,8 @@ class HipChatFake:
     # ------------------------------------------------------------ life cycle
 
     def start(self) -> HipChatFake:
-        """Listen on 127.0.0.1 on a free port and serve in a background thread."""
-        server = _Server(("127.0.0.1", 0), _Handler)
+        """Listen on 127.0.0.1 and serve in a background thread."""
+        server = _Server(("127.0.0.1", self._bound_port), _Handler)
         server.fake = self
         if self.tls:
             cert, key = self_signed_certificate()
@@ -503,6 +527,7 @@ class HipChatFake:
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+        self._bound_port = server.server_address[1]
         return self
 
     def stop(self) -> None:
@@ -514,6 +539,15 @@ class HipChatFake:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def go_down(self) -> None:
+        """An outage: stop listening (connections are refused); state and log stay."""
+        self.stop()
+        self._stopping = threading.Event()
+
+    def come_back(self) -> None:
+        """End an outage: listen again on the same port."""
+        self.start()
+
     def __enter__(self) -> HipChatFake:
         return self.start()
 
@@ -522,8 +556,8 @@ class HipChatFake:
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "start() the fake first"
-        return self._server.server_address[1]
+        assert self._bound_port, "start() the fake first"
+        return self._bound_port
 
     @property
     def url(self) -> str:
@@ -668,8 +702,13 @@ class HipChatFake:
             headers = {}
         headers = {**self._limit_headers(record), **headers}
         record.status, record.response_body, record.response_headers = status, payload, headers
+        if record.accepted and record.endpoint in MESSAGE_ENDPOINTS and not record.message_id:
+            record.message_id = str(uuid.uuid4())
         self._record(record)
-        self._respond(handler, status, payload, headers)
+        if reply is not None and reply.hold_s:
+            self._stopping.wait(reply.hold_s)
+        with contextlib.suppress(OSError):  # a client that died while the answer was held
+            self._respond(handler, status, payload, headers)
 
     def _take_script(self, record: RecordedRequest) -> Reply | None:
         with self._lock:
@@ -798,7 +837,7 @@ class HipChatFake:
         self, record: RecordedRequest, raw_room: str, action: str
     ) -> tuple[int, Any, dict[str, str]]:
         methods = {"": "GET", "notification": "POST", "message": "POST", "share/file": "POST"}
-        methods["history"] = "GET"
+        methods |= {"history": "GET", "history/latest": "GET"}
         if action not in methods:
             raise _HttpError(404, "Not found")
         self._allow(record, methods[action])
@@ -814,9 +853,11 @@ class HipChatFake:
         if room is None:
             raise _HttpError(404, "Room not found")
         record.room = room
+        # view_room shows a room "but not history" (the scopes page, §1.0).
         scopes = {
             "": ("view_group", "view_room"),
-            "history": ("view_messages", "view_room"),
+            "history": ("view_messages",),
+            "history/latest": ("view_messages",),
             "notification": ("send_notification",),
             "message": ("send_message",),
             "share/file": ("send_message",),
@@ -837,7 +878,9 @@ class HipChatFake:
         if action == "":
             return 200, self._room_json(room), {}
         if action == "history":
-            return 200, self._history(room), {}
+            return 200, self._history(room, record.query), {}
+        if action == "history/latest":
+            return 200, self._latest_history(room, record.query), {}
         if action == "notification":
             self._validate_notification(record)
             return 204, None, {}
@@ -935,9 +978,10 @@ class HipChatFake:
             )
         _check_length("message", body["message"], 1, 1000)
         message_id = str(uuid.uuid4())
+        record.message_id = message_id
         with self._lock:
             self._message_ids.add(message_id)
-        timestamp = datetime.fromtimestamp(self.clock(), UTC).isoformat()
+        timestamp = datetime.fromtimestamp(record.received_at, UTC).isoformat()
         return 201, {"id": message_id, "timestamp": timestamp}, {}
 
     def _validate_share_file(self, record: RecordedRequest) -> None:
@@ -989,16 +1033,70 @@ class HipChatFake:
             },
         }
 
-    def _history(self, room: Room) -> dict[str, Any]:
-        items = []
-        for r in self.room_messages(room):
-            source = r.metadata if r.endpoint == "share/file" else r.json
-            message = (source or {}).get("message", "")
-            item: dict[str, Any] = {"type": r.endpoint, "message": message}
-            if r.file is not None:
-                item["file"] = {"name": r.file.filename, "size": len(r.file.data)}
-            items.append(item)
-        return {"items": items}
+    def _history_item(self, r: RecordedRequest) -> dict[str, Any]:
+        """One room message as the history lists it."""
+        source = (r.metadata if r.endpoint == "share/file" else r.json) or {}
+        item: dict[str, Any] = {
+            "id": r.message_id,
+            "date": datetime.fromtimestamp(r.received_at, UTC).isoformat(),
+            "message": source.get("message", ""),
+            "mentions": [],
+        }
+        if r.endpoint == "notification":
+            # A notification is "from" its sender label, a plain string.
+            item |= {"type": "notification", "from": source.get("from", "")}
+            item |= {"message_format": source.get("message_format", "html")}
+            item |= {"color": source.get("color", "yellow")}
+        else:
+            item |= {"type": "message", "message_format": "text"}
+            item["from"] = {"id": 1, "name": "Owner", "mention_name": "owner"}
+        if r.file is not None:
+            url = f"{self.url}/files/{r.message_id}/{r.file.filename}"
+            item["file"] = {"name": r.file.filename, "size": len(r.file.data), "url": url}
+        return item
+
+    def _history_page(
+        self, room: Room, items: list[dict[str, Any]], start: int, size: int
+    ) -> dict[str, Any]:
+        return {
+            "items": items,
+            "startIndex": start,
+            "maxResults": size,
+            "links": {"self": f"{self.url}/v2/room/{room.id}/history"},
+        }
+
+    def _history(self, room: Room, query: dict[str, list[str]]) -> dict[str, Any]:
+        """``view_room_history``: ``date=recent`` the newest 75, else a date-bounded page."""
+        messages = self.room_messages(room)
+        reverse = _flag(query, "reverse", default=True)
+        date = _param(query, "date", "recent")
+        if date == "recent":
+            chosen, start, size = messages[-75:], 0, 75
+        else:
+            latest = _moment(date, "date")
+            end = _param(query, "end-date", "")
+            earliest = _moment(end, "end-date") if end and end != "null" else -math.inf
+            dated = [r for r in messages if earliest <= r.received_at <= latest]
+            start = _int_param(query, "start-index", 0, 0, 10**9)
+            size = _int_param(query, "max-results", 100, 0, 1000)
+            newest_first = dated[::-1][start : start + size]
+            chosen = newest_first[::-1]
+        items = [self._history_item(r) for r in chosen]
+        return self._history_page(room, items if reverse else items[::-1], start, size)
+
+    def _latest_history(self, room: Room, query: dict[str, list[str]]) -> dict[str, Any]:
+        """``view_recent_room_history``: the newest ``max-results`` messages, oldest first,
+        none older than the ``not-before`` message."""
+        messages = self.room_messages(room)
+        size = _int_param(query, "max-results", 75, 0, 1000)
+        not_before = _param(query, "not-before", "")
+        if not_before:
+            ids = [r.message_id for r in messages]
+            if not_before not in ids:
+                raise _invalid("not-before", not_before, "Unknown message id", "exists")
+            messages = messages[ids.index(not_before) :]
+        chosen = messages[-size:] if size else []
+        return self._history_page(room, [self._history_item(r) for r in chosen], 0, size)
 
     def _get_user(self, key: str) -> tuple[int, Any, dict[str, str]]:
         with self._lock:
@@ -1022,6 +1120,44 @@ class HipChatFake:
 
 def _is_true(values: list[str] | None) -> bool:
     return values is not None and len(values) > 0 and values[0].lower() == "true"
+
+
+def _param(query: Mapping[str, list[str]], name: str, default: str) -> str:
+    values = query.get(name)
+    return values[0] if values else default
+
+
+def _flag(query: Mapping[str, list[str]], name: str, *, default: bool) -> bool:
+    value = _param(query, name, "").lower()
+    if value in ("", "true", "false"):
+        return default if not value else value == "true"
+    raise _wrong_type(name, value, "boolean")
+
+
+def _int_param(query: Mapping[str, list[str]], name: str, default: int, low: int, high: int) -> int:
+    raw = _param(query, name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _wrong_type(name, raw, "integer") from None
+    if not low <= value <= high:
+        raise _invalid(name, value, f"'{name}' must be between {low} and {high}", "range")
+    return value
+
+
+def _moment(value: str, name: str) -> float:
+    """Unix seconds of an ISO 8601 date or a Unix timestamp (§ the history methods)."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _wrong_type(name, value, "datetime") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _validate_card(card: Any) -> None:

@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import itertools
 import re
+import signal
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 
+from atsd_alerts.celery import app as celery_app
 from notifications.bindings.xml import render_bindings
 from notifications.bindings_model import RuleNotification
 from notifications.delivery_model import Delivery, DeliveryAttempt
-from notifications.tasks import sweep
+from notifications.tasks import NOTIFY_QUEUE, sweep
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
-from tests.engine_helpers import make_rule, poll
+from tests.engine_helpers import database_url, make_rule, poll
 from tests.fakes.hipchat import Reply, hipchat_fake
+from tests.services import celery_worker_process
 from tests.unit.delivery.factories import (
     RULE,
     SERVER_URL,
@@ -33,6 +40,8 @@ from tests.unit.delivery.factories import (
 
 pytestmark = pytest.mark.integration
 __all__ = ["hipchat_fake"]
+
+ROOT = Path(__file__).resolve().parents[2]
 
 L = f"{SERVER_URL}/rule/edit.xhtml?name={RULE}"
 
@@ -173,3 +182,144 @@ def test_the_sweep_sends_rows_whose_task_was_lost(notify_worker, hipchat_fake):
     assert sweep.delay().id
     hipchat_fake.wait_for(lambda log: len(log) == 1, timeout=20)
     assert notifications(hipchat_fake)[0].startswith("[OPEN]")
+
+
+# --------------------------------------------- faults: outages and a killed worker
+
+READER = ("send_notification", "send_message", "view_messages")
+
+
+def room_texts(fake) -> list[str]:
+    return [t.split("]")[0] + "]" for t in notifications(fake)]
+
+
+def test_hipchat_down_longer_than_the_backoff_cap_then_back_delivers_all_in_order(
+    notify_worker, hipchat_fake, settings
+):
+    settings.NOTIFY_BACKOFF_CAP = 1  # the outage below lasts many times the cap
+    hipchat_endpoint(hipchat_fake)
+    binding()
+    hipchat_fake.go_down()
+    for entity in ("br-1", "br-2"):
+        run = engine_run()
+        for i, value in enumerate((55, 60, 70, 20)):
+            run.series(value, at(0, i), entity=entity)
+
+    # More attempts than the ten that used to end the retries, the room still down.
+    poll(
+        lambda: Delivery.objects.filter(trigger="OPEN", attempts__gte=12).count() == 2,
+        timeout=60,
+        what="twelve attempts of each OPEN",
+    )
+    assert not Delivery.objects.exclude(status__in=["PENDING", "SENDING"]).exists()
+    hipchat_fake.come_back()
+
+    poll(
+        lambda: Delivery.objects.filter(status="DELIVERED").count() == 8,
+        timeout=60,
+        what="all eight delivered",
+    )
+    expected = ["[OPEN]", "[REPEAT]", "[REPEAT]", "[CANCEL]"]
+    for entity in ("br-1", "br-2"):
+        mine = [t for t in notifications(hipchat_fake) if f" for {entity} " in t]
+        assert [t.split(" ")[0] for t in mine] == expected
+    assert len(hipchat_fake.room_messages(2)) == 8  # nothing twice
+
+
+def test_a_cancel_after_a_given_up_open_says_the_open_was_lost(
+    notify_worker, hipchat_fake, settings
+):
+    settings.NOTIFY_BACKOFF_CAP = 1
+    hipchat_endpoint(hipchat_fake)
+    binding()
+    hipchat_fake.go_down()
+    run = engine_run()
+    settings.NOTIFY_DEADLINE = 8  # the OPEN's deadline; the CANCEL keeps an hour
+    run.series(55, at(0))
+    settings.NOTIFY_DEADLINE = 3600
+    run.series(20, at(0, 1))
+
+    opened = poll(
+        lambda: Delivery.objects.filter(trigger="OPEN", status="FAILED").first(),
+        timeout=30,
+        what="the OPEN given up",
+    )
+    hipchat_fake.come_back()
+    hipchat_fake.wait_for(lambda log: any(r.accepted for r in log), timeout=30)
+
+    [cancel] = notifications(hipchat_fake)
+    tries = re.match(r"given up at its deadline after (\d+) attempts: ", opened.last_error)
+    assert tries is not None
+    assert cancel == (
+        f"[CANCEL] {RULE} for br-1905 {{}}. Duration: 1s. {L}\n"
+        "Note: the OPEN notification of this alert was not delivered "
+        f"(given up at its deadline after {tries.group(1)} attempts)."
+    )
+
+
+def notify_worker_process(log_path: Path) -> subprocess.Popen:
+    """``celery worker -Q notify -P threads -c 4`` as make run starts it, on the test
+    database."""
+    return celery_worker_process(
+        NOTIFY_QUEUE, log_path, pool="threads", concurrency=4, DATABASE_URL=database_url(),
+        REDIS_URL=settings.REDIS_URL, SERVER_URL=SERVER_URL, TIME_ZONE="UTC",
+        NOTIFY_HEARTBEAT_TTL="2",
+    )  # fmt: skip
+
+
+ENTITIES = ("br-1", "br-2", "br-3", "br-4")
+
+
+def test_a_notify_worker_killed_with_four_requests_in_flight_sends_nothing_twice(
+    broker, transactional_db, hipchat_fake, settings, tmp_path
+):
+    """The issue's fault: kill -9 of notify while HipChat has taken four OPENs into
+    the room and holds back its answers."""
+    settings.NOTIFY_HEARTBEAT_TTL = 2
+    hipchat_endpoint(hipchat_fake, scopes=READER)
+    binding()
+    hipchat_fake.script(Reply.held(120, endpoint="notification"), times=len(ENTITIES))
+    worker = notify_worker_process(tmp_path / "notify.log")
+    try:
+        run = engine_run()
+        for entity in ENTITIES:
+            run.series(55, at(0), entity=entity)
+        hipchat_fake.wait_for(lambda log: sum(r.accepted for r in log) == 4, timeout=60)
+        for entity in ENTITIES:  # each CANCEL queues behind its OPEN in flight
+            run.series(20, at(0, 1), entity=entity)
+        sending = Delivery.objects.filter(trigger="OPEN", status="SENDING")
+        dead = set(sending.values_list("claimed_by", flat=True))
+        assert sending.count() == 4 and len(dead) == 1
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
+
+    with start_worker(
+        celery_app, pool="solo", concurrency=1, queues=[NOTIFY_QUEUE],
+        perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30,
+    ):  # fmt: skip
+
+        def taken_back() -> bool:
+            sweep()  # what beat runs every 2 s
+            return not Delivery.objects.filter(claimed_by__in=dead).exists()
+
+        poll(taken_back, timeout=30, what="the dead worker's claims taken back")
+        poll(
+            lambda: Delivery.objects.filter(status="DELIVERED").count() == 8,
+            timeout=60,
+            what="every OPEN and CANCEL delivered",
+        )
+
+    for entity in ENTITIES:  # each OPEN once, then its CANCEL
+        mine = [t for t in notifications(hipchat_fake) if f" for {entity} " in t]
+        assert [t.split(" ")[0] for t in mine] == ["[OPEN]", "[CANCEL]"]
+    opened = {r.message_id for r in hipchat_fake.room_messages(2) if "[OPEN]" in r.json["message"]}
+    open_rows = DeliveryAttempt.objects.filter(delivery__trigger="OPEN")
+    assert {(a.status, a.message_id in opened) for a in open_rows} == {("OK", True)}
+    assert all("found in the room's history" in a.error for a in open_rows)
+    assert open_rows.count() == 4  # every request HipChat answered has its row
+    cancel_rows = DeliveryAttempt.objects.filter(delivery__trigger="CANCEL")
+    assert [(a.status, a.response_code) for a in cancel_rows] == [("OK", 204)] * 4

@@ -1,9 +1,7 @@
 """SIGKILL an engine worker in the middle of 100,000 samples: nothing lost, nothing twice."""
 
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from rules.runtime.partition import Partition
 from rules.runtime.redis_client import client
 from rules.runtime.worker import sync_rules
 from tests.engine_helpers import database_url, make_rule, poll
+from tests.services import celery_worker_process
 
 pytestmark = pytest.mark.integration
 
@@ -37,15 +36,10 @@ def events() -> list[Event]:
 
 
 def start_worker(log_path: Path) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=database_url(), REDIS_URL=settings.REDIS_URL)
     queues = ",".join(f"engine.{p}" for p in range(settings.ENGINE_PARTITIONS))
-    celery = str(Path(sys.executable).parent / "celery")
-    log = open(log_path, "a")  # noqa: SIM115 - handed to the child, closed with the test
-    return subprocess.Popen(
-        [celery, "-A", "atsd_alerts", "worker", "-Q", queues, "-P", "solo", "-c", "1",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    return celery_worker_process(
+        queues, log_path, DATABASE_URL=database_url(), REDIS_URL=settings.REDIS_URL
+    )
 
 
 def _position(entry_id: str) -> tuple[int, int]:

@@ -108,6 +108,18 @@ def test_the_api_returns_the_same_rows_as_json(operator_client, rows):
     assert row["time"].endswith("Z") and row["type"] == "hipchat"
 
 
+def test_a_request_without_an_answer_and_a_message_id_are_shown(operator_client):
+    d = delivery(status="SENDING")
+    attempt(d, response_code=0, status="SENDING", latency_ms=None)
+    attempt(d, ago=timedelta(seconds=-1), response_code=201, message_id="9c1e-msg-id")
+
+    api = operator_client.get("/api/v1/notifications/log").json()
+    assert [(r["status"], r["messageId"]) for r in api] == [("OK", "9c1e-msg-id"), ("SENDING", "")]
+    page = operator_client.get("/notifications/log/?status=SENDING").content.decode()
+    assert "no answer" in page and "9c1e-msg-id" not in page
+    assert "9c1e-msg-id" in operator_client.get("/notifications/log/").content.decode()
+
+
 def test_the_api_takes_a_json_query_with_basic_auth(client, operator, rows):
     auth = base64.b64encode(b"oscar:pw-oscar").decode()
     start = (timezone.now() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -124,7 +136,7 @@ def test_the_api_takes_a_json_query_with_basic_auth(client, operator, rows):
 @pytest.mark.parametrize(
     "body,error",
     [
-        ({"status": "MAYBE"}, "status: one of OK, ERROR, CANCELLED, RETRY"),
+        ({"status": "MAYBE"}, "status: one of OK, ERROR, CANCELLED, RETRY, SENDING, UNKNOWN"),
         ({"startDate": "soon"}, "startDate: 'soon' is not an ISO date"),
         ({"limit": "many"}, "limit: expected an integer"),
         ([1], "body: expected a JSON object"),

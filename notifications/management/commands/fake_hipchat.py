@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tests.fakes.hipchat import HipChatFake, RecordedRequest, Room, _Handler, _Server
+from tests.fakes.hipchat import HipChatFake, RecordedRequest, Room
 
 ROOM_PAGE_REFRESH_S = 3
 # What a room page renders of html-format messages; everything else is shown escaped.
@@ -111,22 +110,7 @@ li.empty {{ color: #888; }}
 
 
 class StandaloneHipChat(HipChatFake):
-    """The fake on a chosen port, with the room page at ``/`` (``/?room=<id or name>``)."""
-
-    def __init__(self, port: int = 0, **options: Any) -> None:
-        super().__init__(**options)
-        self.bind_port = port
-
-    def start(self) -> StandaloneHipChat:
-        """Listen on 127.0.0.1:``port`` (0: a free port); plain HTTP only."""
-        server = _Server(("127.0.0.1", self.bind_port), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
+    """The fake with the room page at ``/`` (``/?room=<id or name>``); plain HTTP only."""
 
     def _serve(self, handler: Any) -> None:
         path, _, query = handler.path.partition("?")
@@ -180,7 +164,11 @@ class Command(BaseCommand):
         notification = fake.add_token(
             options["notification_token"] or None, scopes=["send_notification"]
         )
-        message = fake.add_token(options["message_token"] or None, scopes=["send_message"])
+        # A user token that may also read the room: how delivery checks, after a crash,
+        # whether a request whose answer was lost reached the room.
+        message = fake.add_token(
+            options["message_token"] or None, scopes=["send_message", "view_messages"]
+        )
         try:
             fake.start()
         except OSError as exc:
@@ -191,7 +179,7 @@ class Command(BaseCommand):
             f"  Endpoint URL:       {fake.url}\n"
             f"  Room Id:            {room.id}   (or its name: {room.name})\n"
             f"  Notification Token: {notification}\n"
-            f"  Message Token:      {message}\n"
+            f"  Message Token:      {message}   (scopes send_message, view_messages)\n"
             f"  Room page:          {fake.url}/\n"
             "Messages it receives are printed below. Ctrl-C stops it."
         )

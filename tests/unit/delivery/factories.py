@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from notifications.bindings_model import RuleNotification
+from notifications.delivery import process_order_key
+from notifications.delivery_model import Delivery, DeliveryStatus
+from notifications.dispatch import dispatch_triggers
 from notifications.models import Endpoint
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
@@ -39,11 +42,19 @@ def at(minutes: float = 0, seconds: float = 0) -> int:
     return T0 + int((minutes * 60 + seconds) * 1000)
 
 
-def hipchat_endpoint(fake, *, name: str = "hc", message_format: str = "text", **fields) -> Endpoint:
-    """A HIPCHAT endpoint at ``fake`` with a room-2 room and a token with both scopes."""
+def hipchat_endpoint(
+    fake,
+    *,
+    name: str = "hc",
+    message_format: str = "text",
+    scopes: tuple[str, ...] = ("send_notification", "send_message"),
+    **fields,
+) -> Endpoint:
+    """A HIPCHAT endpoint at ``fake`` with a room-2 room and a token with ``scopes``
+    (both sending scopes; add ``view_messages`` to let it read the room's history)."""
     room = fake.add_room("Ops Alerts", room_id=2) if fake._resolve_room(2) is None else None
     del room
-    token = fake.add_token(TOKEN) if TOKEN not in fake._tokens else TOKEN
+    token = fake.add_token(TOKEN, scopes=scopes) if TOKEN not in fake._tokens else TOKEN
     endpoint = Endpoint(name=name, kind="HIPCHAT", base_url=fake.url, **fields)
     endpoint.set_parameters(
         [
@@ -136,3 +147,21 @@ def engine_run(
         actions=actions or (web_action(strategy=RepeatStrategy()),), **fields,
     )  # fmt: skip
     return EngineRun(definition)
+
+
+def deliver(ids: list[str]) -> list[Delivery]:
+    """Dispatch ``ids`` and send every order key until nothing is due."""
+    dispatch_triggers(ids)
+    rows = list(Delivery.objects.filter(event_id__in=ids).order_by("sequence"))
+    for key in dict.fromkeys(r.order_key for r in rows):
+        process_order_key(key)
+    return list(Delivery.objects.filter(event_id__in=ids).order_by("sequence"))
+
+
+def due_now() -> None:
+    """Let the retry time of every waiting row pass."""
+    Delivery.objects.filter(status=DeliveryStatus.PENDING).update(next_attempt_at=None)
+
+
+def texts(fake) -> list[str]:
+    return [r.json["message"] for r in fake.room_messages(2) if r.endpoint == "notification"]

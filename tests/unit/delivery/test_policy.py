@@ -8,11 +8,25 @@ from notifications.delivery import monitoring, policy
 from notifications.delivery.intake import fired_bindings
 
 
-@pytest.mark.parametrize("attempt,low,high", [(1, 0.5, 1), (2, 1, 2), (4, 4, 8), (20, 150, 300)])
-def test_backoff_doubles_from_one_second_with_jitter_and_a_five_minute_cap(attempt, low, high):
+@pytest.mark.parametrize(
+    "attempt,low,high", [(1, 0.5, 1), (2, 1, 2), (4, 4, 8), (20, 30, 60), (10_000, 30, 60)]
+)
+def test_backoff_doubles_from_one_second_with_jitter_and_a_one_minute_cap(attempt, low, high):
     rng = random.Random(7)
     for _ in range(50):
         assert low <= policy.backoff_s(attempt, rng=rng) <= high
+
+
+def test_the_backoff_cap_is_a_setting(settings):
+    settings.NOTIFY_BACKOFF_CAP = 4
+    assert all(2 <= policy.backoff_s(9) <= 4 for _ in range(50))
+
+
+def test_attempts_are_not_capped_unless_a_cap_is_set(settings):
+    settings.NOTIFY_MAX_ATTEMPTS = 0
+    assert policy.max_attempts() is None
+    settings.NOTIFY_MAX_ATTEMPTS = 3
+    assert policy.max_attempts() == 3
 
 
 def test_a_rate_limit_reset_later_than_the_backoff_wins():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from notifications.delivery import process_order_key, sweep
+from notifications.delivery import process_order_key
 from notifications.delivery_model import Delivery, DeliveryAttempt, DeliveryStatus
 from notifications.dispatch import dispatch_triggers
 from rules.models import RuleErrorRecord
@@ -20,30 +20,15 @@ from tests.unit.delivery.factories import (
     L,
     at,
     binding,
+    deliver,
+    due_now,
     engine_run,
     hipchat_endpoint,
+    texts,
     web_action,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def deliver(ids: list[str]) -> list[Delivery]:
-    """Dispatch ``ids`` and send every order key until nothing is due."""
-    dispatch_triggers(ids)
-    rows = list(Delivery.objects.filter(event_id__in=ids).order_by("sequence"))
-    for key in dict.fromkeys(r.order_key for r in rows):
-        process_order_key(key)
-    return list(Delivery.objects.filter(event_id__in=ids).order_by("sequence"))
-
-
-def due_now() -> None:
-    """Let the retry time of every waiting row pass."""
-    Delivery.objects.filter(status=DeliveryStatus.PENDING).update(next_attempt_at=None)
-
-
-def texts(fake) -> list[str]:
-    return [r.json["message"] for r in fake.room_messages(2) if r.endpoint == "notification"]
 
 
 def test_walkthrough_open_repeat_cancel_are_sent_in_order_with_exact_payloads(hipchat_fake):
@@ -317,22 +302,6 @@ def test_dispatch_twice_creates_one_delivery(hipchat_fake):
     dispatch_triggers(ids)
     dispatch_triggers(ids)
     assert Delivery.objects.count() == 1
-
-
-def test_sweep_releases_rows_of_a_crashed_worker(hipchat_fake):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    hipchat_endpoint(hipchat_fake)
-    binding()
-    ids = engine_run().series(55, at(0))
-    dispatch_triggers(ids)
-    row = Delivery.objects.get()
-    Delivery.objects.update(status="SENDING", next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert sweep() == [row.order_key]
-    row.refresh_from_db()
-    assert row.status == "PENDING"
 
 
 def test_tokens_never_reach_the_log(hipchat_fake):

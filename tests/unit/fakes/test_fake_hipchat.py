@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -68,6 +70,16 @@ def notify(
     fake: HipChatFake, body: Any, room: str = "Ops%20Alerts", **kw: Any
 ) -> requests.Response:
     return call(fake, "POST", f"/v2/room/{room}/notification", json=body, **kw)
+
+
+def notify_waiting(fake: HipChatFake, *, read_timeout_s: float) -> requests.Response:
+    """``{"message": "hi"}`` to room 2, waiting only ``read_timeout_s`` for the answer."""
+    return requests.post(
+        fake.url + "/v2/room/2/notification",
+        json={"message": "hi"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=(5, read_timeout_s),
+    )
 
 
 def error_of(response: requests.Response) -> dict[str, Any]:
@@ -629,12 +641,7 @@ def test_it_replies_slower_than_the_client_waits(fake: HipChatFake) -> None:
     fake.script(Reply.slow(delay_s=30))
 
     with pytest.raises(requests.ReadTimeout):
-        requests.post(
-            fake.url + "/v2/room/2/notification",
-            json={"message": "hi"},
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=(5, 0.2),
-        )
+        notify_waiting(fake, read_timeout_s=0.2)
 
 
 def test_it_resets_the_connection(fake: HipChatFake) -> None:
@@ -691,16 +698,95 @@ def test_it_logs_every_request_with_its_outcome(fake: HipChatFake) -> None:
 
 def test_it_keeps_room_order_in_history(fake: HipChatFake) -> None:
     fake.add_token("reader", scopes=["view_messages"])
+    notify(fake, {"message": "<b>up</b>", "color": "red", "from": "atsd"})
     body, ctype = multipart([(METADATA, b'{"message": "Default for atsd"}'), (PNG_PART, PNG)])
     share(fake, body, ctype)
-    call(fake, "POST", "/v2/room/2/message", json={"message": "https://x/portal"})
+    posted = call(fake, "POST", "/v2/room/2/message", json={"message": "https://x/portal"})
 
-    history = call(fake, "GET", "/v2/room/2/history", token="reader").json()["items"]
+    history = call(fake, "GET", "/v2/room/2/history", token="reader").json()
 
-    assert [(i["type"], i["message"]) for i in history] == [
-        ("share/file", "Default for atsd"),
-        ("message", "https://x/portal"),
-    ]
+    notification, upload, message = history["items"]
+    assert (history["startIndex"], history["maxResults"]) == (0, 75)
+    assert notification["type"] == "notification" and notification["from"] == "atsd"
+    assert (notification["message"], notification["message_format"]) == ("<b>up</b>", "html")
+    assert notification["color"] == "red"
+    # A shared file is a message of its own with the caption as its text.
+    assert (upload["type"], upload["message"]) == ("message", "Default for atsd")
+    assert (upload["file"]["name"], upload["file"]["size"]) == ("chart.png", len(PNG))
+    assert (message["type"], message["message"]) == ("message", "https://x/portal")
+    assert message["id"] == posted.json()["id"]
+    assert len({i["id"] for i in history["items"]}) == 3
+    dates = [datetime.fromisoformat(i["date"]) for i in history["items"]]
+    assert dates == sorted(dates) and all(d.tzinfo is not None for d in dates)
+
+
+def test_recent_history_is_the_newest_75_and_a_date_query_pages() -> None:
+    with running_fake(flood_limit=100) as fake:
+        fake.add_room("Ops Alerts", room_id=2)
+        fake.add_token(TOKEN, scopes=["send_notification", "view_messages"])
+        for i in range(80):
+            assert notify(fake, {"message": f"m{i}"}).status_code == 204
+
+        def texts(**params: str) -> list[str]:
+            answer = call(fake, "GET", "/v2/room/2/history", params=params)
+            return [i["message"] for i in answer.json()["items"]]
+
+        assert texts() == [f"m{i}" for i in range(5, 80)]
+        now = str(time.time() + 1)
+        assert texts(date=now, **{"max-results": "3"}) == ["m77", "m78", "m79"]
+        page = {"max-results": "3", "start-index": "3", "reverse": "false"}
+        assert texts(date=now, **page) == ["m76", "m75", "m74"]
+
+
+def test_latest_history_starts_at_not_before(fake: HipChatFake) -> None:
+    fake.add_token("reader", scopes=["view_messages"])
+    for i in range(5):
+        notify(fake, {"message": f"m{i}"})
+
+    def latest(**params: str) -> list[dict[str, Any]]:
+        path = "/v2/room/2/history/latest"
+        return call(fake, "GET", path, token="reader", params=params).json()["items"]
+
+    items = latest(**{"max-results": "2"})
+    assert [i["message"] for i in items] == ["m3", "m4"]
+    wanted = latest()[1]["id"]
+    assert [i["message"] for i in latest(**{"not-before": wanted})] == ["m1", "m2", "m3", "m4"]
+    too_many = call(fake, "GET", "/v2/room/2/history/latest", token="reader",
+                    params={"max-results": "1001"})  # fmt: skip
+    assert too_many.status_code == 400 and error_of(too_many)["field"] == "max-results"
+
+
+def test_history_needs_the_view_messages_scope(fake: HipChatFake) -> None:
+    answer = call(fake, "GET", "/v2/room/2/history/latest")  # TOKEN has view_room only
+
+    assert answer.status_code == 403
+    assert "view_messages" in error_of(answer)["message"]
+
+
+def test_a_held_answer_comes_late_but_the_message_is_already_in_the_room(
+    fake: HipChatFake,
+) -> None:
+    fake.script(Reply.held(30))
+
+    with pytest.raises(requests.ReadTimeout):
+        notify_waiting(fake, read_timeout_s=0.2)
+
+    [posted] = fake.room_messages(2)
+    assert posted.json == {"message": "hi"} and posted.status == 204
+
+
+def test_an_outage_refuses_connections_and_keeps_the_room(fake: HipChatFake) -> None:
+    notify(fake, {"message": "before"})
+    port = fake.port
+
+    fake.go_down()
+    with pytest.raises(requests.ConnectionError):
+        notify(fake, {"message": "during"})
+    fake.come_back()
+
+    assert fake.port == port
+    assert notify(fake, {"message": "after"}).status_code == 204
+    assert [r.json["message"] for r in fake.room_messages(2)] == ["before", "after"]
 
 
 def test_it_resets_through_its_reset_endpoint(fake: HipChatFake) -> None:

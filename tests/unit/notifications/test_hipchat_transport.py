@@ -6,12 +6,18 @@ import base64
 import re
 import struct
 import zlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from notifications.http import HttpSettings
-from notifications.transports.base import Delivery, TransportError
+from notifications.transports.base import (
+    Delivery,
+    Footprint,
+    HistoryUnavailable,
+    TransportError,
+)
 from notifications.transports.hipchat import (
     HipChatConfig,
     HipChatTransport,
@@ -490,3 +496,77 @@ def test_it_sends_through_the_configured_proxy_with_credentials(fake: HipChatFak
     assert request.headers["host"] == "hipchat.example.invalid"
     expected = base64.b64encode(b"ops:pw:1").decode()
     assert request.headers["proxy-authorization"] == f"Basic {expected}"
+
+
+# ------------------------------------------- footprints, ids and the room's history
+
+
+def test_a_read_timeout_may_have_delivered_but_a_refused_connection_did_not(
+    fake: HipChatFake,
+) -> None:
+    fake.script(Reply.held(30))
+    hipchat = transport(fake, http=HttpSettings(connect_timeout_s=2, read_timeout_s=0.2))
+    with pytest.raises(TransportError) as timed_out:
+        hipchat.send_notification("hi")
+    fake.go_down()
+    try:
+        with pytest.raises(TransportError) as refused:
+            hipchat.send_notification("hi")
+    finally:
+        fake.come_back()
+
+    assert timed_out.value.maybe_delivered is True
+    assert refused.value.maybe_delivered is False
+    assert len(fake.room_messages(7)) == 1  # the held one did arrive
+
+
+def test_the_footprint_reaches_the_hook_before_the_request_leaves(fake: HipChatFake) -> None:
+    seen: list[tuple[Footprint, int]] = []
+    hipchat = transport(fake)
+    hipchat.before_send = lambda footprint: seen.append((footprint, len(fake.log)))
+
+    hipchat.send_notification("x" * 10_005)
+    hipchat.share_file("chart.png", tiny_png(), "image/png", "Default for atsd")
+    hipchat.test_connection()  # posts nothing into the room: no footprint
+
+    assert seen == [
+        (Footprint("Ops Alerts", "notification", "x" * 9_997 + "..."), 0),
+        (Footprint("Ops Alerts", "message", "Default for atsd", "chart.png"), 1),
+    ]
+
+
+def test_a_room_message_keeps_hipchats_id(fake: HipChatFake) -> None:
+    delivery = transport(fake).send_message("https://x/portal")
+
+    [posted] = fake.room_messages(7)
+    assert delivery.status == 201
+    assert delivery.message_id == posted.message_id == posted.response_body["id"]
+
+
+def test_the_history_finds_what_a_request_left_in_the_room(fake: HipChatFake) -> None:
+    fake.add_token("reader", scopes=["send_message", "view_messages"])
+    hipchat = transport(fake, message_token="reader")
+    footprints: list[Footprint] = []
+    hipchat.before_send = footprints.append
+    since = datetime.now(UTC) - timedelta(seconds=1)
+
+    hipchat.send_notification("[OPEN] cpu high")
+    hipchat.share_file("chart.png", tiny_png(), "image/png", "Default for atsd")
+    hipchat.send_notification("[OPEN] cpu high")
+
+    text, chart = (f.digest() for f in footprints[:2])
+    notified = [r.message_id for r in fake.room_messages(7) if r.endpoint == "notification"]
+    assert hipchat.arrivals(text, since) == notified and len(notified) == 2
+    assert hipchat.arrivals(chart, since) == [fake.room_messages(7)[1].message_id]
+    assert hipchat.arrivals(text, datetime.now(UTC) + timedelta(seconds=5)) == []
+    other = Footprint("Ops Alerts", "message", "[OPEN] cpu high").digest()
+    assert hipchat.arrivals(other, since) == []
+    assert fake.log[-1].path == "/v2/room/Ops%20Alerts/history/latest"
+    assert fake.log[-1].query["max-results"] == ["1000"]
+
+
+def test_without_view_messages_the_history_is_unavailable(fake: HipChatFake) -> None:
+    with pytest.raises(HistoryUnavailable, match="view_messages"):
+        transport(fake).arrivals("digest", datetime.now(UTC))
+
+    assert [r.status for r in fake.log] == [403, 403]  # message token, then notification token

@@ -1,0 +1,55 @@
+"""A REPEAT or CANCEL whose OPEN never reached the room says so.
+
+Per window and endpoint, notifications go out in order, and an OPEN being retried
+holds its REPEATs and CANCEL behind it. Once the OPEN is given up (its deadline
+passed) or failed for good (a 4xx), holding the rest would lose them too, so they
+are sent — each with a note that the room never saw this alert's OPEN and why,
+so that no CANCEL arrives alone without saying so.
+"""
+
+from __future__ import annotations
+
+import html
+
+from notifications.delivery_model import Delivery, DeliveryStatus
+from notifications.transports.hipchat import NOTIFICATION_LIMIT, cut_html, cut_text
+
+LATER = ("REPEAT", "CANCEL")
+REASON_CHARS = 200
+GIVEN_UP = "given up"
+
+
+def lost_open_reason(delivery: Delivery) -> str | None:
+    """Why this alert's OPEN was not delivered, when ``delivery`` follows a lost OPEN.
+
+    The OPEN of an alert is the newest OPEN or CANCEL of the same order key before
+    it, when that is an OPEN (a CANCEL there means this episode sent no OPEN).
+    """
+    if delivery.trigger not in LATER:
+        return None
+    previous = (
+        Delivery.objects.filter(
+            order_key=delivery.order_key,
+            sequence__lt=delivery.sequence,
+            trigger__in=("OPEN", "CANCEL"),
+        )
+        .order_by("-sequence")
+        .values_list("trigger", "status", "last_error")
+        .first()
+    )
+    if previous is None or previous[:2] != ("OPEN", DeliveryStatus.FAILED):
+        return None
+    reason = previous[2] or "failed"
+    if reason.startswith(GIVEN_UP):  # "given up ... after N attempts: <the last error>"
+        reason = reason.partition(": ")[0]
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 3] + "..."
+
+
+def with_note(text: str, reason: str, message_format: str) -> str:
+    """``text`` followed by the lost-OPEN note, cut so that the note always fits."""
+    note = f"Note: the OPEN notification of this alert was not delivered ({reason})."
+    if message_format == "html":
+        note = "<br>" + html.escape(note)
+        return cut_html(text, NOTIFICATION_LIMIT - len(note)) + note
+    note = "\n" + note
+    return cut_text(text, NOTIFICATION_LIMIT - len(note)) + note
