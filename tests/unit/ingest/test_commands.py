@@ -12,7 +12,7 @@ from rules.ingest.commands import (
     _parse_general,
     parse_command,
 )
-from rules.ingest.lines import iter_lines
+from rules.ingest.lines import split_lines
 
 RECEIVED = 1_700_000_000_000
 
@@ -161,7 +161,7 @@ def test_example_15_accepts_every_line_of_a_mixed_body():
         "series e:DL1867 m:speed=450\n"
         'message e:server001 d:2018-03-04T12:43:20+00:00 t:subject="my subject" m:"Hello, world"\n'
     )
-    results = [parse(line) for _, line in iter_lines(body)]
+    results = [parse(line.text) for line in split_lines(body)]
     assert len(results) == 4
     assert [len(events) for events in results] == [2, 1, 1, 1]
     assert results[3][0].tags == {"subject": "my subject"}
