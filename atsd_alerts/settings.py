@@ -139,6 +139,13 @@ INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 2000)
 # TCP listener flushes what it has accepted at least this often (milliseconds).
 INGEST_FLUSH_MS = env_int("INGEST_FLUSH_MS", 50)
 
+# --- Ingestion limits --------------------------------------------------------------
+# The request body limit (UPLOAD_MAX_BYTES above) also caps what a gzip body inflates to.
+# Failed lines listed in a /api/v1/command answer; the rest are only counted.
+INGEST_MAX_ERRORS_LISTED = env_int("INGEST_MAX_ERRORS_LISTED", 1000)
+# Seconds an HTTP client is told to wait (Retry-After) when Redis or the database is down.
+INGEST_RETRY_AFTER = env_int("INGEST_RETRY_AFTER", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
