@@ -148,6 +148,21 @@ INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 2000)
 # TCP listener flushes what it has accepted at least this often (milliseconds).
 INGEST_FLUSH_MS = env_int("INGEST_FLUSH_MS", 50)
 
+# --- Ingestion limits --------------------------------------------------------------
+# The request body limit (UPLOAD_MAX_BYTES above) also caps what a gzip body inflates to.
+# Failed lines listed in a /api/v1/command answer; the rest are only counted.
+INGEST_MAX_ERRORS_LISTED = env_int("INGEST_MAX_ERRORS_LISTED", 1000)
+# Seconds an HTTP client is told to wait (Retry-After) when Redis or the database is down.
+INGEST_RETRY_AFTER = env_int("INGEST_RETRY_AFTER", 5)
+# Client networks the TCP listener serves (CIDR list); others are refused at accept.
+TCP_ALLOWED_NETWORKS = env_list("TCP_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+# Open TCP connections at most; more are refused with a log line.
+TCP_MAX_CONNECTIONS = env_int("TCP_MAX_CONNECTIONS", 256)
+# Seconds a TCP connection may send nothing before it is closed (0 = never).
+TCP_IDLE_TIMEOUT = env_int("TCP_IDLE_TIMEOUT", 600)
+# Seconds the stopping listener keeps retrying to hand off what it has read.
+TCP_STOP_TIMEOUT = env_int("TCP_STOP_TIMEOUT", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,50 +1,40 @@
-"""HTTP ingestion: ``POST /api/v1/command`` and ``POST /api/v1/series/insert`` (spec §1.4)."""
+"""HTTP ingestion: ``POST /api/v1/command`` and ``POST /api/v1/series/insert`` (spec §1.4).
+
+Bodies are read as bounded streams (:mod:`rules.ingest.body`); a body over the limit,
+as sent or inflated, is refused with 413. When Redis or the database is unavailable
+the answer is 503 with ``Retry-After``: nothing answered with success is left
+anywhere but in Redis.
+"""
 
 import logging
 import time
-import zlib
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_POST
-from kombu.exceptions import OperationalError
 
 from atsd_alerts.api_auth import WRITE_DATA, api_view
 from rules.ingest.batch import parse_body
-from rules.ingest.pipeline import hand_off
+from rules.ingest.body import BodyError, BodyTooLarge, body_chunks, read_body
+from rules.ingest.events import Event
+from rules.ingest.pipeline import HandOffResult, Unavailable, hand_off
 from rules.ingest.series_insert import SeriesInsertError, parse_series_insert
 
 log = logging.getLogger(__name__)
 
 
-class BodyError(ValueError):
-    pass
+def _body_error(exc: BodyError) -> JsonResponse:
+    return JsonResponse({"error": str(exc)}, status=413 if isinstance(exc, BodyTooLarge) else 400)
 
 
-def _body_text(request: HttpRequest) -> str:
-    raw = request.body
-    if request.META.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 10
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            raw = inflater.decompress(raw, limit)
-        except zlib.error as exc:
-            raise BodyError(f"gzip body cannot be decoded: {exc}") from exc
-        if inflater.unconsumed_tail:
-            raise BodyError(f"gzip body inflates to more than {limit} bytes")
+def _hand_off(events: list[Event], commands: int) -> HandOffResult | HttpResponse:
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BodyError(f"body is not UTF-8: byte {exc.start}: {exc.reason}") from exc
-
-
-def _hand_off(events: list, commands: int) -> HttpResponse | None:
-    try:
-        hand_off(events, commands)
-    except OperationalError as exc:
-        log.error("broker unavailable, %d events refused: %s", len(events), exc)
-        return JsonResponse({"error": "Broker unavailable, nothing was accepted"}, status=503)
-    return None
+        return hand_off(events, commands)
+    except Unavailable as exc:
+        log.error("ingest unavailable, %d events not accepted: %s", len(events) - exc.done, exc)
+        response = JsonResponse({"error": f"Service unavailable, retry later: {exc}"}, status=503)
+        response["Retry-After"] = str(settings.INGEST_RETRY_AFTER)
+        return response
 
 
 @require_POST
@@ -53,16 +43,19 @@ def command(request: HttpRequest) -> HttpResponse:
     """Lines are processed one by one; a bad line is reported and skipped, never fatal.
 
     Answers ATSD's ``{"fail", "success", "total"}`` plus ``errors``: the line number
-    and reason of every failed line.
+    and reason of the first ``INGEST_MAX_ERRORS_LISTED`` failed lines, and
+    ``errors_not_listed`` when there were more.
     """
+    receive_ms = int(time.time() * 1000)
     try:
-        text = _body_text(request)
+        chunks = body_chunks(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        result = parse_body(chunks, receive_ms, settings.INGEST_MAX_ERRORS_LISTED)
     except BodyError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    result = parse_body(text, receive_ms=int(time.time() * 1000))
-    refused = _hand_off(result.events, result.success)
-    if refused is not None:
-        return refused
+        return _body_error(exc)
+    outcome = _hand_off(result.events, result.success)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    result.refuse(outcome.refused)
     return JsonResponse(result.summary())
 
 
@@ -71,10 +64,24 @@ def command(request: HttpRequest) -> HttpResponse:
 def series_insert(request: HttpRequest) -> HttpResponse:
     """ATSD's JSON insert: a validation error rejects the whole request."""
     try:
-        events = parse_series_insert(request.body, receive_ms=int(time.time() * 1000))
+        payload = read_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    except BodyError as exc:
+        return _body_error(exc)
+    try:
+        events = parse_series_insert(payload, receive_ms=int(time.time() * 1000))
     except SeriesInsertError as exc:
         return JsonResponse({"error": exc.message}, status=exc.status)
-    refused = _hand_off(events, len(events))
-    if refused is not None:
-        return refused
+    outcome = _hand_off(events, len(events))
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    if outcome.refused:
+        index, reason = outcome.refused[0]
+        first = events[index]
+        stored = len(events) - len(outcome.refused)
+        message = (
+            f"IllegalArgumentException: {len(outcome.refused)} samples not stored "
+            f"({stored} stored), the first of entity {first.entity!r}, metric "
+            f"{first.metric!r}: {reason}"
+        )
+        return JsonResponse({"error": message}, status=400)
     return HttpResponse(status=200)

@@ -1,10 +1,22 @@
-"""Parse a body of command lines into events, keeping the good lines and naming the bad."""
+"""Parse a body of command lines into events, keeping the good lines and naming the bad.
 
-from dataclasses import dataclass, field
+The body is split by the same :class:`~rules.ingest.lines.LineSplitter` as a TCP
+connection, so HTTP and TCP accept exactly the same lines. The answer lists the
+first ``max_errors`` failed lines and counts the rest, so a body of bad lines costs
+bounded memory however many there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rules.ingest.commands import CommandError, parse_command
 from rules.ingest.events import Event
-from rules.ingest.lines import MAX_LINE_BYTES
+from rules.ingest.lines import Line, LineSplitter
+
+PREVIEW_CHARS = 200
+MAX_ERRORS_LISTED = 1000
 
 
 @dataclass
@@ -17,76 +29,82 @@ class LineError:
         return {"line": self.line, "reason": self.reason, "command": self.command}
 
 
-@dataclass
 class ParsedBody:
-    events: list[Event] = field(default_factory=list)
-    success: int = 0
-    errors: list[LineError] = field(default_factory=list)
+    """The events of the good lines, with the physical line each came from, and the
+    failures: counted all, listed up to ``max_errors``."""
+
+    def __init__(self, max_errors: int = MAX_ERRORS_LISTED) -> None:
+        self.events: list[Event] = []
+        self.event_lines: list[int] = []  # the line number of each event
+        self.success = 0
+        self.fail = 0
+        self.errors: list[LineError] = []
+        self.max_errors = max_errors
+
+    def accept(self, number: int, events: list[Event]) -> None:
+        self.events.extend(events)
+        if len(events) == 1:
+            self.event_lines.append(number)
+        else:
+            self.event_lines.extend([number] * len(events))
+        self.success += 1
+
+    def reject(self, number: int, reason: str, command: str) -> None:
+        self.fail += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(LineError(number, reason, command[:PREVIEW_CHARS]))
+
+    def refuse(self, refused: Iterable[tuple[int, str]]) -> None:
+        """Count as failed the lines of events the hand-off refused, given as
+        (index into ``events``, reason)."""
+        seen: set[int] = set()
+        for index, reason in refused:
+            number = self.event_lines[index]
+            if number in seen:
+                continue
+            seen.add(number)
+            event = self.events[index]
+            self.success -= 1
+            self.reject(number, reason, f"{event.kind} e:{event.entity} m:{event.metric}")
+        if seen:
+            self.errors.sort(key=lambda error: error.line)
 
     def summary(self) -> dict:
-        fail = len(self.errors)
-        return {
-            "fail": fail,
+        answer = {
+            "fail": self.fail,
             "success": self.success,
-            "total": fail + self.success,
+            "total": self.fail + self.success,
             "errors": [error.as_dict() for error in self.errors],
         }
+        if self.fail > len(self.errors):
+            answer["errors_not_listed"] = self.fail - len(self.errors)
+        return answer
 
 
-PREVIEW_CHARS = 200
-
-
-def _strip_cr(text: str) -> str:
-    return text[:-1] if text.endswith("\r") else text
-
-
-def _parse(command: str, receive_ms: int) -> tuple[list[Event], str | None]:
-    try:
-        return parse_command(command, receive_ms), None
-    except CommandError as exc:
-        return [], str(exc)
-
-
-def parse_body(text: str, receive_ms: int) -> ParsedBody:
-    """Parse every command of ``text``; line numbers are physical and 1-based.
-
-    A double-quoted value may span lines (spec §1.2 rule 3). When a command that
-    spans lines does not parse, or its quote never closes, the quote is taken to
-    be a stray one: the first physical line is reported alone and parsing resumes
-    on the next line, so one unterminated quote cannot swallow the good lines
-    after it.
-    """
-    result = ParsedBody()
-    physical = text.split("\n")
-    count = len(physical)
-    i = 0
-    while i < count:
-        first = physical[i]
-        end = i
-        if first.count('"') % 2:
-            size = len(first)
-            open_quote = True
-            while open_quote and end + 1 < count and size <= MAX_LINE_BYTES:
-                end += 1
-                size += len(physical[end]) + 1
-                if physical[end].count('"') % 2:
-                    open_quote = False
-            if open_quote:
-                end = i  # never closed: a stray quote on this line
-        command = _strip_cr(first if end == i else "\n".join(physical[i : end + 1]))
-        if not command or command.isspace():
-            i = end + 1
-            continue
-        events, error = _parse(command, receive_ms)
-        if error is not None and end > i:
-            # Retry the first line alone: its own error is the one to report.
-            end = i
-            command = _strip_cr(first)
-            events, error = _parse(command, receive_ms)
-        if error is not None:
-            result.errors.append(LineError(i + 1, error, command[:PREVIEW_CHARS]))
-        else:
-            result.events.extend(events)
-            result.success += 1
-        i = end + 1
+def parse_body(
+    chunks: Iterable[bytes] | bytes | str, receive_ms: int, max_errors: int = MAX_ERRORS_LISTED
+) -> ParsedBody:
+    """Parse every command of a body given whole or as chunks; line numbers are
+    physical and 1-based. Lines that fail to split (over-long, not UTF-8) or to
+    parse are counted and listed with their reason."""
+    if isinstance(chunks, str):
+        chunks = chunks.encode("utf-8")
+    if isinstance(chunks, bytes):
+        chunks = [chunks]
+    result = ParsedBody(max_errors)
+    splitter = LineSplitter()
+    for chunk in chunks:
+        _parse_lines(splitter.feed(chunk), receive_ms, result)
+    _parse_lines(splitter.finish(), receive_ms, result)
     return result
+
+
+def _parse_lines(lines: list[Line], receive_ms: int, result: ParsedBody) -> None:
+    for number, text, error in lines:
+        if error is None:
+            try:
+                result.accept(number, parse_command(text, receive_ms))
+                continue
+            except CommandError as exc:
+                error = str(exc)
+        result.reject(number, error, text)

@@ -22,6 +22,15 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from rules.ingest.events import MESSAGE, PROPERTY, SERIES, SEVERITY_ALIASES, SEVERITY_NAMES, Event
+from rules.ingest.limits import (
+    KEY_MAX_BYTES,
+    NAME_MAX_CHARS,
+    key_bytes,
+    key_too_long,
+    name_too_long,
+    tag_key_bytes,
+    utf8_len,
+)
 
 MAX_LINE_BYTES = 128 * 1024
 MAX_TAGS = 1024
@@ -31,6 +40,10 @@ _MAX_TIME_TEXT = "2106-02-07T06:59:59.999Z"
 _NAN = math.nan
 # A line this short cannot exceed the byte limit even at 4 bytes per character.
 _SHORT_LINE_CHARS = MAX_LINE_BYTES // 4
+# Nor can a line this short hold a name or series key the database cannot store
+# (rules.ingest.limits): lower-casing at most doubles a name's characters (U+0130) and
+# multiplies its UTF-8 bytes by 1.5, and a key is shorter than the fields it comes from.
+_UNCHECKED_LINE_CHARS = NAME_MAX_CHARS // 2
 # How much of a field is quoted back in an error message.
 _FIELD_ECHO_CHARS = 80
 
@@ -175,6 +188,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _echo(text: str) -> str:
+    if "\x00" in text:
+        text = text.replace("\x00", "\\0")  # NUL would end a C string in a log reader
     if len(text) <= _FIELD_ECHO_CHARS:
         return text
     return text[: _FIELD_ECHO_CHARS - 3] + "..."
@@ -281,6 +296,8 @@ class _Scanner:
                 continue
             text = line[self.pos + 1 : close]
             self.pos = close + 1
+            if "\x00" in text:
+                raise self.fail("NUL character (U+0000) in a quoted value cannot be stored", start)
             return text.replace('""', '"')
 
     def _check_unquoted(self, text: str, what: str, start: int) -> None:
@@ -329,7 +346,7 @@ class _Common:
             raise CommandError("missing required field e: (entity)")
         if not field.value:
             raise _field_error(self.command, field, "empty entity name")
-        return field.value.lower()
+        return _stored_name(self.command, field, field.value, "entity")
 
 
 def _field_error(command: str, field: Field, detail: str) -> CommandError:
@@ -350,10 +367,35 @@ def _number_field(command: str, field: Field) -> float:
         raise _field_error(command, field, str(exc)) from None
 
 
+def _stored_name(command: str, field: Field, name: str, what: str) -> str:
+    """``name`` lower-cased, as it is stored; rejected when its column cannot hold it."""
+    lowered = name.lower()
+    problem = name_too_long(what, lowered)
+    if problem is not None:
+        raise _field_error(command, field, problem)
+    return lowered
+
+
 def _name_of(command: str, field: Field, what: str) -> str:
     if not field.name:
         raise _field_error(command, field, f"empty {what} name")
-    return field.name.lower()
+    return _stored_name(command, field, field.name, what)
+
+
+def _check_key(
+    command: str, metric: str, entity: str, tags: dict[str, str], tag_prefix: str = "t:"
+) -> None:
+    """Reject a line whose kind, metric, entity and largest tag make a window key the
+    database cannot store (rules.ingest.limits); names that tag."""
+    largest, field = 0, ""
+    for name, value in tags.items():
+        size = tag_key_bytes(name, value)
+        if size > largest:
+            largest, field = size, f"{tag_prefix}{_echo(name)}"
+    problem = key_too_long(key_bytes(command, metric, entity, largest))
+    if problem is not None:
+        with_tag = f" and {field}" if field else ""
+        raise CommandError(f"{command}: kind, metric, entity{with_tag}: {problem}")
 
 
 def _set_tag(tags: dict[str, str], name: str, value: str) -> None:
@@ -393,6 +435,7 @@ def _build_series(fields: list[Field], receive_ms: int) -> list[Event]:
     if not values:
         raise CommandError("series: at least one m: or x: field required")
     _check_tag_count(len(tags))
+    _check_key(SERIES, max(values, key=utf8_len), entity, tags)
     if texts:
         line_values = {name: value for name, value in values.items() if value is not None}
     else:
@@ -428,6 +471,7 @@ def _build_message(fields: list[Field], receive_ms: int) -> list[Event]:
     if not text and not tags:
         raise CommandError("message: message text (m:) or at least one tag (t:) required")
     _check_tag_count(len(tags))
+    _check_key(MESSAGE, MESSAGE, entity, tags)
     severity = None
     if "severity" in tags:
         try:
@@ -462,7 +506,7 @@ def _build_property(fields: list[Field], receive_ms: int) -> list[Event]:
         if field.prefix == "t":
             if not field.value:
                 raise _field_error(PROPERTY, field, "empty property type")
-            type_ = field.value.lower()
+            type_ = _stored_name(PROPERTY, field, field.value, "property type")
         elif field.prefix == "k":
             keys[_name_of(PROPERTY, field, "key")] = field.value
         elif field.prefix == "v":
@@ -476,6 +520,8 @@ def _build_property(fields: list[Field], receive_ms: int) -> list[Event]:
     if not tags:
         raise CommandError("property: at least one v: field required")
     _check_tag_count(len(keys) + len(tags))
+    # Property rules group by the keys and the type (rules.engine.scope.event_tags).
+    _check_key(PROPERTY, PROPERTY, entity, keys | {"type": type_}, "k:")
     return [
         Event(
             kind=PROPERTY,
@@ -504,13 +550,27 @@ def _parse_general(line: str, receive_ms: int) -> list[Event]:
 # Fast path: unquoted series lines
 
 
-def _series_fast(tokens: list[str], receive_ms: int) -> list[Event] | None:
+def _fits(entity: str, values: dict[str, float], tags: dict[str, str]) -> bool:
+    """Whether every name of a fast-path line and its window keys can be stored."""
+    if len(entity) > NAME_MAX_CHARS or len(max(values, key=len)) > NAME_MAX_CHARS:
+        return False
+    largest = 0
+    for name, value in tags.items():
+        if len(name) > NAME_MAX_CHARS:
+            return False
+        largest = max(largest, tag_key_bytes(name, value))
+    metric = max(values, key=utf8_len)
+    return key_bytes(SERIES, metric, entity, largest) <= KEY_MAX_BYTES
+
+
+def _series_fast(tokens: list[str], receive_ms: int, check_sizes: bool) -> list[Event] | None:
     """Events for the fields of a plain ``series`` line, or ``None`` to defer.
 
     ``tokens`` are the space-separated fields after the command word, from a
     line without quotes or unprintable characters. Handles ``e:``, ``m:``,
     ``t:``, ``ms:`` and ``d:``; any other field, and any value the general
     path might reject, defers to the general path, which owns the errors.
+    ``check_sizes`` asks for the storage limits to be checked (long lines).
     """
     entity = None
     time_ms = receive_ms
@@ -554,6 +614,8 @@ def _series_fast(tokens: list[str], receive_ms: int) -> list[Event] | None:
     if not (entity and values) or time_ms > MAX_TIME_MS or len(tags) > MAX_TAGS:
         return None
     entity = entity.lower()
+    if check_sizes and not _fits(entity, values, tags):
+        return None
     return [
         Event(SERIES, entity, name, tags, time_ms, receive_ms, value, None, values)
         for name, value in values.items()
@@ -572,8 +634,9 @@ def parse_command(line: str, receive_ms: int) -> list[Event]:
 
     Returns one event per metric for ``series`` (in written order) and one
     event for ``message`` and ``property``. Raises :class:`CommandError` with
-    a human reason when any rule of spec §1.1-1.3 rejects the line; a
-    rejected line yields no events at all.
+    a human reason when any rule of spec §1.1-1.3 rejects the line or a name
+    or key is more than the database can store (:mod:`rules.ingest.limits`);
+    a rejected line yields no events at all.
     """
     if len(line) > _SHORT_LINE_CHARS:
         size = len(line.encode("utf-8"))
@@ -583,7 +646,7 @@ def parse_command(line: str, receive_ms: int) -> list[Event]:
         tokens = line.split(" ")
         if tokens[0] == SERIES:
             del tokens[0]
-            events = _series_fast(tokens, receive_ms)
+            events = _series_fast(tokens, receive_ms, len(line) > _UNCHECKED_LINE_CHARS)
             if events is not None:
                 return events
     return _parse_general(line, receive_ms)

@@ -7,6 +7,7 @@ appended as batches of up to ``INGEST_BATCH_SIZE`` events to each partition's in
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -15,9 +16,12 @@ import orjson
 from django.conf import settings
 
 from rules.ingest.events import Event
+from rules.runtime.faults import describe
 
 if TYPE_CHECKING:
     from rules.runtime.routing import RouteTable
+
+log = logging.getLogger(__name__)
 
 _table_lock = threading.Lock()
 _table: RouteTable | None = None
@@ -42,7 +46,8 @@ def route_table() -> RouteTable:
 def submit(events: Iterable[Event]) -> int:
     """Append ``events`` to the inboxes of the partitions owning their windows, then wake
     those partitions; returns the number of batches. When it returns, every event is
-    in Redis, so an API may answer success."""
+    in Redis, so an API may answer success. The batches are appended in one
+    transaction: when it fails, none of them is in Redis."""
     from rules.runtime import inbox
     from rules.tasks import wake_partition  # the task module imports Django models
 
@@ -53,5 +58,10 @@ def submit(events: Iterable[Event]) -> int:
             payload = orjson.dumps(rows[start : start + batch_size])
             batches.append((partition, payload))
     for partition in sorted(set(inbox.append(batches))):
-        wake_partition.apply_async(args=[partition], queue=engine_queue(partition))
+        try:
+            wake_partition.apply_async(args=[partition], queue=engine_queue(partition))
+        except Exception as exc:
+            # The batches are in the inbox, so the hand-off has succeeded: the
+            # partition's next tick applies them once the broker is back.
+            log.warning("partition %d not woken: %s", partition, describe(exc))
     return len(batches)

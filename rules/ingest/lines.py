@@ -1,10 +1,17 @@
-"""Split network-command input into command lines (spec §1.2 rule 1 and 3).
+"""Split network-command input into command lines: the one splitter of TCP and HTTP.
 
-A command ends at an LF that is outside double quotes; a trailing CR before
-that LF is dropped; blank lines are skipped. A quoted value may hold LF, so a
-command can span several physical lines. Because ``""`` (an escaped quote)
-toggles the quote state twice, the quote state is simply the parity of the
-``"`` characters seen since the command started.
+A command ends at an LF outside double quotes (spec §1.2 rules 1 and 3); a trailing
+CR before that LF is dropped; blank lines are skipped. A quoted value may hold LF,
+so a command can span several physical lines. Because ``""`` (an escaped quote)
+toggles the quote state twice, the quote state is the parity of the ``"``
+characters seen since the command started.
+
+An unbalanced quote must not swallow the commands after it, so a quoted value
+spans lines only up to a line that starts a command: an LF inside quotes followed
+by ``series ``, ``message ``, ``property `` or ``debug `` ends the command there
+(its quote was stray, and the parser rejects it), and the next command starts. A
+quoted value whose continuation line begins with one of those words cannot be
+sent; that is the price of one stray ``"`` costing one line, on TCP as on HTTP.
 
 A ``"`` that opens a quote in the middle of an unquoted value is treated the
 same way here and rejected by the command parser, so both agree on where a
@@ -17,10 +24,12 @@ commands, so an operator can find the command in the file that was sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import NamedTuple
 
 MAX_LINE_BYTES = 128 * 1024
+# Words that start a command (and ``debug``, the TCP reply prefix), with their space.
+COMMAND_STARTS = (b"series ", b"message ", b"property ", b"debug ")
+_LOOKAHEAD = max(map(len, COMMAND_STARTS))
 
 
 def _is_blank(text: str) -> bool:
@@ -28,37 +37,15 @@ def _is_blank(text: str) -> bool:
     return not text or text.isspace()
 
 
-def iter_lines(body: str) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, command_text)`` for every non-blank command in ``body``.
-
-    The text has its terminating LF and a CR just before it removed; LFs and
-    CRs inside quoted values are kept. An unterminated quote runs to the end
-    of the body and is yielded as it is, for the parser to reject. No length
-    limit is applied here: the body is already in memory and the command
-    parser reports over-long lines.
-    """
-    number = 0
-    pending: list[str] = []
-    start = 0
-    open_quote = False
-    for physical in body.split("\n"):
-        number += 1
-        if not pending:
-            start = number
-        pending.append(physical)
-        if physical.count('"') % 2:
-            open_quote = not open_quote
-        if open_quote:
-            continue
-        text = pending[0] if len(pending) == 1 else "\n".join(pending)
-        pending.clear()
-        if text.endswith("\r"):
-            text = text[:-1]
-        if not _is_blank(text):
-            yield start, text
-    if pending:
-        # Only reached with an open quote: hand the rest over as one command.
-        yield start, "\n".join(pending)
+def _starts_command(data: bytes, pos: int) -> bool | None:
+    """Whether ``data[pos:]`` begins with a command word; None when the bytes there
+    are too few to tell (a proper prefix of a word, or nothing yet)."""
+    head = data[pos : pos + _LOOKAHEAD]
+    if head.startswith(COMMAND_STARTS):
+        return True
+    if len(head) < _LOOKAHEAD and any(word.startswith(head) for word in COMMAND_STARTS):
+        return None
+    return False
 
 
 class Line(NamedTuple):
@@ -74,11 +61,12 @@ class Line(NamedTuple):
 
 
 class LineSplitter:
-    """Incremental splitter for a byte stream (TCP, UDP) with bounded memory.
+    """Incremental splitter for a byte stream (a TCP connection, an HTTP body) with
+    bounded memory.
 
     ``feed()`` returns the commands completed by a chunk and keeps the partial
     tail. A command longer than ``max_line_bytes`` is not buffered: it is
-    skipped up to the next LF outside quotes and reported as a failed
+    skipped up to where it ends (see the module doc) and reported as a failed
     :class:`Line`. A command that is not valid UTF-8 is reported the same way.
     ``finish()`` returns the tail left when the stream ends without an LF.
 
@@ -93,12 +81,15 @@ class LineSplitter:
         self._number = 1  # physical line number of the next byte
         self._start = 1  # physical line number where the current command began
         self._skipped: int | None = None  # bytes of an over-long command, while skipping
+        # An LF inside quotes and the few bytes after it, while they cannot yet tell
+        # whether a command starts there (see _starts_command).
+        self._carry = b""
 
     def feed(self, data: bytes | str) -> list[Line]:
         """Consume a chunk and return the commands it completed, in order."""
         if isinstance(data, str):
             data = data.encode("utf-8")
-        if not self._open_quote and self._skipped is None and b'"' not in data:
+        if not (self._open_quote or self._carry) and self._skipped is None and b'"' not in data:
             lines = self._feed_unquoted(data)
             if lines is not None:
                 return lines
@@ -138,6 +129,8 @@ class LineSplitter:
         return out
 
     def _feed_scan(self, data: bytes) -> list[Line]:
+        if self._carry:
+            data, self._carry = self._carry + data, b""
         out: list[Line] = []
         pos = 0
         size = len(data)
@@ -147,12 +140,20 @@ class LineSplitter:
             self._take(data, pos, end)
             if lf < 0:
                 break
+            if self._open_quote:
+                starts = _starts_command(data, lf + 1)
+                if starts is None:
+                    self._carry = data[lf:]
+                    break
+                if not starts:
+                    # The LF belongs to a quoted value.
+                    self._number += 1
+                    self._take(data, lf, lf + 1)
+                    pos = lf + 1
+                    continue
+                # A command starts on the next line: this one's quote was stray.
             pos = lf + 1
             self._number += 1
-            if self._open_quote:
-                # The LF belongs to a quoted value.
-                self._take(data, lf, lf + 1)
-                continue
             line = self._complete()
             if line is not None:
                 out.append(line)
@@ -161,8 +162,11 @@ class LineSplitter:
 
     def finish(self) -> list[Line]:
         """Return the command left without a terminating LF at end of stream."""
+        if self._carry:
+            # No command word followed: the LF and the bytes after it were quoted text.
+            carry, self._carry = self._carry, b""
+            self._take(carry, 0, len(carry))
         line = self._complete()
-        self._open_quote = False
         return [] if line is None else [line]
 
     def _take(self, data: bytes, start: int, end: int) -> None:
@@ -182,6 +186,7 @@ class LineSplitter:
 
     def _complete(self) -> Line | None:
         number = self._start
+        self._open_quote = False
         if self._skipped is not None:
             size, self._skipped = self._skipped, None
             return Line(number, "", f"line is {size} bytes, the limit is {self.max_line_bytes}")
@@ -196,3 +201,9 @@ class LineSplitter:
         if _is_blank(text):
             return None
         return Line(number, text)
+
+
+def split_lines(data: bytes | str) -> list[Line]:
+    """Every command of a whole body, as :class:`LineSplitter` splits a stream of it."""
+    splitter = LineSplitter()
+    return splitter.feed(data) + splitter.finish()

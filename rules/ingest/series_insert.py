@@ -18,6 +18,7 @@ from typing import Any
 
 from rules.ingest.commands import MAX_TIME_MS, CommandError, parse_iso_time
 from rules.ingest.events import SERIES, Event
+from rules.ingest.limits import key_bytes, key_too_long, name_too_long, tag_key_bytes
 
 _LONG_MAX = 2**63 - 1
 _TYPES = ("HISTORY", "FORECAST")
@@ -62,12 +63,33 @@ def _load(payload: bytes | str) -> Any:
         raise SeriesInsertError(500, f"JsonParseException: {exc}") from None
 
 
+def _storable(text: str, where: str) -> str:
+    """``text`` when the database can store it: no NUL, no lone surrogate (JSON escapes
+    can spell both)."""
+    if "\x00" in text:
+        raise _bad(f"{where} holds a NUL character (U+0000), which cannot be stored.")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _bad(f"{where} holds a lone surrogate, which cannot be stored.") from None
+    return text
+
+
 def _text(value: Any, where: str) -> str:
     if isinstance(value, str):
-        return value
+        return _storable(value, where)
     if isinstance(value, Decimal):
         return str(value)
     raise _bad(f"{where} must be a string.")
+
+
+def _name(value: Any, where: str, what: str) -> str:
+    name = _text(value, where).lower()
+    problem = name_too_long(what, name)
+    if problem is not None:
+        raise _bad(f"{where}: {problem}.")
+    return name
 
 
 def _time_ms(sample: dict[str, Any], where: str) -> int:
@@ -116,8 +138,9 @@ def parse_series_insert(payload: bytes | str, receive_ms: int) -> list[Event]:
 
     Entity, metric and tag names are lower-cased; tag values are kept (an
     empty one is ignored, as in network commands). ``v: null`` and a sample
-    with only ``x`` give a NaN value. ``s`` and ``version`` are accepted and
-    not used by the engine. Raises :class:`SeriesInsertError` (400 for
+    with only ``x`` give a NaN value. Names and keys the database cannot store
+    are refused as in network commands (:mod:`rules.ingest.limits`). ``s`` and
+    ``version`` are accepted and not used by the engine. Raises :class:`SeriesInsertError` (400 for
     validation, 500 for JSON syntax and a bad ``type``, as ATSD answers).
     """
     document = _load(payload)
@@ -136,12 +159,16 @@ def parse_series_insert(payload: bytes | str, receive_ms: int) -> list[Event]:
         entity = series.get("entity")
         if not entity:
             raise _bad("Empty entity.")
-        entity = _text(entity, f"{where}.entity").lower()
+        entity = _name(entity, f"{where}.entity", "entity")
         metric = series.get("metric")
         if not metric:
             raise _bad(f"Empty metric in {where}.")
-        metric = _text(metric, f"{where}.metric").lower()
+        metric = _name(metric, f"{where}.metric", "metric")
         tags = _tags(series.get("tags"), where)
+        largest = max((tag_key_bytes(name, value) for name, value in tags.items()), default=0)
+        problem = key_too_long(key_bytes(SERIES, metric, entity, largest))
+        if problem is not None:
+            raise _bad(f"{where}: entity, metric and its largest tag: {problem}.")
         data = series.get("data")
         if not data:
             raise _bad("No data.")
@@ -187,5 +214,6 @@ def _tags(raw: Any, where: str) -> dict[str, str]:
             raise _bad(f"{where}.tags has an empty tag name.")
         if value is None or value == "":
             continue
-        tags[name.lower()] = _text(value, f"{where}.tags.{name}")
+        at = f"{where}.tags.{name[:80]}"
+        tags[_name(name, at, "tag")] = _text(value, at)
     return tags

@@ -24,8 +24,9 @@ def inbox_key(partition: int) -> str:
 
 
 def append(batches: Iterable[tuple[int, bytes | str]]) -> list[int]:
-    """Append (partition, rows JSON) batches in one round trip; returns the partitions."""
-    pipe = client().pipeline(transaction=False)
+    """Append (partition, rows JSON) batches in one round trip and one transaction (all
+    or none, so a retried hand-off never repeats part of itself); returns the partitions."""
+    pipe = client().pipeline(transaction=True)
     partitions = []
     for partition, payload in batches:
         pipe.xadd(inbox_key(partition), {"rows": payload})

@@ -52,8 +52,10 @@ class RouteTable:
         if not force and now - self._checked < RELOAD_CHECK_S:
             return
         with self._lock:
-            self._checked = now
+            # Marked as checked only once the version is read: after a failed read (Redis
+            # down) the next call must try again, not route by a table never loaded.
             version = current_version()
+            self._checked = now
             if not force and version == self._version:
                 return
             index: dict[tuple[str, str], list[tuple[str, Grouping]]] = {}

@@ -8,16 +8,21 @@ items twice (after a crash between commit and trim) changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from django.db import transaction
+from django.db import models, transaction
 
 from rules.expressions.formatting import format_value, round_significant
+from rules.ingest.limits import key_too_long, utf8_len
 from rules.models import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
 from rules.runtime.definitions import ALERT_HISTORY
+from rules.runtime.faults import describe, is_transient
+
+log = logging.getLogger(__name__)
 
 RULE_ERRORS_KEPT = 1000
 
@@ -116,8 +121,95 @@ def _history(event_id: str, trigger: dict) -> AlertHistory:
     )
 
 
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
+# Trigger fields stored in character columns, with the narrowest column each goes to.
+_TRIGGER_COLUMNS = {
+    "rule": min(_max_length(m, "rule") for m in (Alert, AlertHistory, TriggerRecord)),
+    "window_key": min(_max_length(m, "window_key") for m in (Alert, TriggerRecord)),
+    "entity": min(_max_length(m, "entity") for m in (Alert, AlertHistory)),
+    "metric": min(_max_length(m, "metric") for m in (Alert, AlertHistory)),
+    "window": min(_max_length(m, "window") for m in (Alert, AlertHistory)),
+    "severity": min(_max_length(m, "severity") for m in (Alert, AlertHistory)),
+    "status": min(_max_length(TriggerRecord, "status"), _max_length(AlertHistory, "type")),
+    "reason": _max_length(TriggerRecord, "reason"),
+}
+_ERROR_COLUMNS = {
+    "rule": _max_length(RuleErrorRecord, "rule"),
+    "window_key": _max_length(RuleErrorRecord, "window_key"),
+}
+
+
+def _unstorable(trigger: dict) -> str | None:
+    """Why a trigger does not fit the columns it is written to, or None. Checked before
+    writing so that every database refuses the same triggers (SQLite would store them);
+    the window key also in UTF-8 bytes, as PostgreSQL indexes it (rules.ingest.limits)."""
+    for name, limit in _TRIGGER_COLUMNS.items():
+        value = trigger.get(name) or ""
+        if len(value) > limit:
+            what = name.replace("_", " ")
+            return f"its {what} is {len(value)} characters, the column holds {limit}"
+    return key_too_long(utf8_len(trigger.get("window_key") or ""))
+
+
+def _as_rule_error(trigger: dict, problem: str) -> dict:
+    """A rule error (outbox form) reporting a trigger that cannot be stored."""
+    return {
+        "time_ms": trigger.get("now_ms") or int(datetime.now(tz=UTC).timestamp() * 1000),
+        "rule": trigger.get("rule") or "",
+        "error": f"{trigger.get('status')} trigger not stored: {problem}",
+        "expression": trigger.get("expression") or "",
+        "command": None,
+        "window_key": trigger.get("window_key") or "",
+    }
+
+
 def store_items(partition: int, items: Iterable[dict]) -> list[str]:
-    """Persist outbox items in one transaction; returns the ids of new trigger records."""
+    """Persist outbox items; returns the ids of new trigger records.
+
+    The items are written in one transaction. One that the database cannot hold is
+    reported as a rule error (and logged) in its place, so that one poisoned trigger
+    never blocks the outbox: a field longer than its column is found before writing;
+    anything else the database refuses, by splitting the batch in halves until the
+    item at fault stands alone. A transient failure (the database unreachable or
+    busy, :mod:`rules.runtime.faults`) raises, and the outbox keeps every item for the
+    next drain (the writes are idempotent).
+    """
+    checked: list[dict] = []
+    for item in items:
+        trigger = item.get("trigger")
+        problem = None if trigger is None else _unstorable(trigger)
+        if trigger is not None and problem is not None:
+            log.warning("partition %d: rule %.200s: %s", partition, trigger["rule"], problem)
+            item = {"error": _as_rule_error(trigger, problem)}
+        checked.append(item)
+    return _store_splitting(partition, checked)
+
+
+def _store_splitting(partition: int, items: list[dict]) -> list[str]:
+    try:
+        return _store_together(partition, items)
+    except Exception as exc:
+        if is_transient(exc) or not items:
+            raise
+        if len(items) > 1:
+            middle = len(items) // 2
+            left = _store_splitting(partition, items[:middle])
+            return left + _store_splitting(partition, items[middle:])
+        item, reason = items[0], describe(exc)
+        log.warning("partition %d: the database refused an outbox item: %s", partition, reason)
+        if "trigger" not in item:
+            return []  # a rule error the database refuses is only logged
+        problem = f"the database refused it: {reason}"
+        return _store_splitting(partition, [{"error": _as_rule_error(item["trigger"], problem)}])
+
+
+def _store_together(partition: int, items: list[dict]) -> list[str]:
+    """Persist ``items`` in one transaction; returns the ids of new trigger records."""
     triggers: list[tuple[str, dict]] = []
     errors: list[dict] = []
     for item in items:
@@ -177,11 +269,11 @@ def _store_errors(errors: list[dict]) -> None:
         [
             RuleErrorRecord(
                 time=_dt(e["time_ms"]),
-                rule=e["rule"],
+                rule=e["rule"][: _ERROR_COLUMNS["rule"]],
                 error=e["error"],
                 expression=e.get("expression") or "",
                 command=json.dumps(e["command"]) if e.get("command") else "",
-                window_key=e.get("window_key") or "",
+                window_key=(e.get("window_key") or "")[: _ERROR_COLUMNS["window_key"]],
             )
             for e in errors
         ]

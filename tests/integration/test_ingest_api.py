@@ -7,6 +7,7 @@ import pytest
 
 from atsd_alerts.models import ApiToken
 from rules.models import Entity, Metric
+from tests.db_refusals import refusing
 from tests.engine_helpers import make_rule, poll, window_sizes
 
 pytestmark = pytest.mark.integration
@@ -190,3 +191,99 @@ def test_disabled_entities_never_reach_the_engine(client, collector, monkeypatch
         content_type="text/plain", HTTP_AUTHORIZATION=basic("collector", "pw-collector"),
     )  # fmt: skip
     assert [event.entity for event in sent] == ["loud"]
+
+
+# --- hostile and careless input ------------------------------------------------------
+
+
+def post_command(client, body, path="/api/v1/command", content_type="text/plain", **headers):
+    auth = basic("collector", "pw-collector")
+    return client.post(path, body, content_type=content_type, HTTP_AUTHORIZATION=auth, **headers)
+
+
+def test_long_entity_name_between_two_good_lines_is_one_failed_line(client, collector, captured):
+    body = f"series e:good1 m:cpu=1\nseries e:{'z' * 600} m:cpu=2\nseries e:good2 m:cpu=3\n"
+    response = post_command(client, body)
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["success"], answer["fail"], answer["total"]) == (2, 1, 3)
+    assert answer["errors"][0]["line"] == 2
+    assert "entity name is 600 characters, the limit is 512" in answer["errors"][0]["reason"]
+    assert wait_for_events(2) == 2
+    assert sorted(Entity.objects.values_list("name", flat=True)) == ["good1", "good2"]
+
+
+def test_a_line_the_database_refuses_fails_alone_and_the_rest_lands(client, collector, captured):
+    with refusing("rules_entity", "name", "poison"):
+        response = post_command(
+            client, "series e:good1 m:cpu=1\nseries e:poison m:cpu=2\nseries e:good2 m:cpu=3\n"
+        )
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["success"], answer["fail"]) == (2, 1)
+    assert answer["errors"][0]["line"] == 2
+    assert answer["errors"][0]["reason"].startswith("refused by the database: ")
+    assert wait_for_events(2) == 2
+
+
+def test_a_stray_quote_costs_one_line_over_http(client, collector, captured):
+    lines = [f"series e:q m:cpu={i}" for i in range(10)]
+    lines += ['series e:q m:cpu=99 t:note="unbalanced']
+    lines += [f"series e:q m:cpu={i}" for i in range(10, 20)]
+    answer = post_command(client, "\n".join(lines) + "\n").json()
+    assert (answer["success"], answer["fail"]) == (20, 1)
+    assert answer["errors"][0]["line"] == 11
+    assert wait_for_events(20) == 20
+
+
+def test_every_member_of_a_multi_member_gzip_body_is_read(client, collector, captured):
+    payload = gzip.compress(b"series e:gz m:cpu=1\n") + gzip.compress(b"series e:gz m:cpu=2\n")
+    answer = post_command(client, payload, HTTP_CONTENT_ENCODING="gzip").json()
+    assert answer["success"] == 2
+    assert wait_for_events(2) == 2
+
+
+@pytest.mark.django_db
+def test_gzip_bomb_is_refused_with_413(client, collector, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    bomb = gzip.compress(b"x\n" * (20 * 1024 * 1024))  # 40 MiB in about 40 KiB
+    response = post_command(client, bomb, HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 413
+    assert "inflates to more than the limit of 1048576 bytes" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_refused_with_413(client, collector, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post_command(client, "series e:a m:cpu=1\n" * 100)
+    assert response.status_code == 413
+
+
+@pytest.mark.django_db
+def test_two_megabytes_of_bad_lines_get_a_short_answer(client, collector):
+    response = post_command(client, b"x\n" * (1024 * 1024))
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["fail"], answer["success"]) == (1024 * 1024, 0)
+    assert len(answer["errors"]) == 1000
+    assert answer["errors_not_listed"] == 1024 * 1024 - 1000
+    assert len(response.content) < 200_000
+
+
+@pytest.mark.django_db
+def test_series_insert_refuses_a_name_longer_than_its_column(client, collector):
+    document = f'[{{"entity":"{"z" * 600}","metric":"m1","data":[{{"t":1462427358127,"v":1}}]}}]'
+    response = post_command(client, document, "/api/v1/series/insert", "application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "IllegalArgumentException: item 0.entity: entity name is 600 characters, the limit is 512."
+    )
+
+
+def test_series_insert_reads_gzip_bodies(client, collector, captured):
+    payload = gzip.compress(b'[{"entity":"e1","metric":"m1","data":[{"t":1462427358127,"v":2}]}]')
+    response = post_command(
+        client, payload, "/api/v1/series/insert", "application/json", HTTP_CONTENT_ENCODING="gzip"
+    )
+    assert response.status_code == 200
+    assert wait_for_events(1) == 1

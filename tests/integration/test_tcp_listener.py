@@ -1,5 +1,7 @@
-"""The TCP command listener: many clients, debug replies, disconnect-on-error setting."""
+"""The TCP command listener: many clients, debug replies, disconnect-on-error setting,
+hostile input, allowed networks, connection cap and idle timeout."""
 
+import logging
 import socket
 import threading
 import time
@@ -8,6 +10,8 @@ import pytest
 
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
+from rules.models import Alert, Entity
+from tests.db_refusals import refusing
 from tests.engine_helpers import make_rule, poll, window_sizes
 
 pytestmark = pytest.mark.integration
@@ -152,3 +156,117 @@ def test_tcp_lines_reach_a_real_engine_worker(engine_worker):
     finally:
         listener.stop()
     assert sizes == {"series-jvm_memory_used_percent-atsd-host=axibase": 1}
+
+
+# --- hostile and careless input ------------------------------------------------------
+
+
+def alerted(entity: str) -> bool:
+    return Alert.objects.filter(rule="cpu-high", entity=entity).exists()
+
+
+@pytest.mark.parametrize("disconnect_on_error", [True, False])
+def test_long_entity_name_over_tcp_does_not_stall_later_lines(engine_worker, disconnect_on_error):
+    make_rule("cpu-high", "cpu", "value > 50", "length(1)")
+    listener = running(hand_off, disconnect_on_error=disconnect_on_error)
+    try:
+        lines = f"series e:before m:cpu=90\nseries e:{'z' * 600} m:cpu=90\n"
+        if disconnect_on_error:  # the connection closes at the bad line: later ones reconnect
+            send(listener.port, lines.encode())
+            send(listener.port, b"series e:after m:cpu=90\n")
+        else:
+            send(listener.port, (lines + "series e:after m:cpu=90\n").encode())
+        poll(lambda: alerted("after"), 20, "an alert for the line after the long one")
+    finally:
+        listener.stop()
+    assert alerted("before")
+    assert listener.listener.failed == 1
+    assert not Entity.objects.filter(name__startswith="zzz").exists()
+
+
+def test_a_line_the_database_refuses_over_tcp_is_dropped_and_later_lines_alert(engine_worker):
+    make_rule("cpu-high", "cpu", "value > 50", "length(1)")
+    listener = running(hand_off)
+    try:
+        with refusing("rules_entity", "name", "poison"):
+            send(listener.port, b"series e:poison m:cpu=90\nseries e:after m:cpu=90\n")
+            poll(lambda: alerted("after"), 20, "an alert for the line after the refused one")
+    finally:
+        listener.stop()
+    assert listener.listener.refused == 1
+    assert not alerted("poison")
+
+
+def test_a_stray_quote_over_tcp_costs_one_line(collected):
+    listener = running(collected, disconnect_on_error=False)
+    try:
+        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
+            lines = [f"series e:q m:cpu={i}" for i in range(10)]
+            lines += ['series e:q m:cpu=99 t:note="unbalanced']
+            lines += [f"series e:q m:cpu={i}" for i in range(10, 20)]
+            sock.sendall(("\n".join(lines) + "\n").encode())
+            collected.wait_for(20)
+            time.sleep(0.5)  # a line sent later on the same connection
+            sock.sendall(b"series e:q m:cpu=20\n")
+            events = collected.wait_for(21)
+    finally:
+        listener.stop()
+    assert [event.value for event in events] == [float(i) for i in range(21)]
+    assert listener.listener.failed == 1
+
+
+def refused_at_accept(port: int) -> bool:
+    """Connect and send a line; True when the server closed without taking it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        try:
+            sock.sendall(b"series e:stranger m:cpu=1\n")
+            return sock.recv(1) == b""
+        except ConnectionError:
+            return True
+        except TimeoutError:
+            return False
+
+
+def test_a_client_outside_the_allowed_networks_is_refused_at_accept(collected, caplog):
+    listener = running(collected, allowed_networks=["10.0.0.0/8", "::1/128"])
+    try:
+        with caplog.at_level(logging.WARNING, logger="rules.ingest.tcp"):
+            assert refused_at_accept(listener.port)
+        time.sleep(0.2)
+    finally:
+        listener.stop()
+    assert collected.events == []
+    assert "not in TCP_ALLOWED_NETWORKS" in caplog.text
+
+
+def test_connections_beyond_the_cap_are_refused(collected, caplog):
+    listener = running(collected, max_connections=2)
+    held = [socket.create_connection(("127.0.0.1", listener.port), timeout=2) for _ in range(2)]
+    try:
+        for sock in held:
+            sock.sendall(b"series e:held m:cpu=1\n")
+        collected.wait_for(2)
+        with caplog.at_level(logging.WARNING, logger="rules.ingest.tcp"):
+            assert refused_at_accept(listener.port)
+        held.pop().close()
+        time.sleep(0.2)
+        send(listener.port, b"series e:later m:cpu=1\n")
+        events = collected.wait_for(3)
+    finally:
+        for sock in held:
+            sock.close()
+        listener.stop()
+    assert [event.entity for event in events] == ["held", "held", "later"]
+    assert "TCP_MAX_CONNECTIONS" in caplog.text
+
+
+def test_an_idle_connection_is_closed(collected):
+    listener = running(collected, idle_timeout_s=0.3)
+    try:
+        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
+            sock.sendall(b"series e:idle m:cpu=1")  # no LF: the tail is taken at close
+            assert sock.recv(1) == b""
+        events = collected.wait_for(1)
+    finally:
+        listener.stop()
+    assert [event.entity for event in events] == ["idle"]

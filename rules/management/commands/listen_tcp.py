@@ -27,14 +27,25 @@ class Command(BaseCommand):
             disconnect_on_error=settings.INPUT_DISCONNECT_ON_ERROR,
             batch_size=settings.INGEST_BATCH_SIZE,
             flush_ms=settings.INGEST_FLUSH_MS,
+            allowed_networks=settings.TCP_ALLOWED_NETWORKS,
+            max_connections=settings.TCP_MAX_CONNECTIONS,
+            idle_timeout_s=settings.TCP_IDLE_TIMEOUT,
+            stop_timeout_s=settings.TCP_STOP_TIMEOUT,
         )
         bound = await listener.start(host, port)
         tune_for_throughput()
-        self.stdout.write(f"TCP command listener on {host}:{bound}", ending="\n")
+        networks = ", ".join(str(network) for network in listener.networks)
+        self.stdout.write(f"TCP command listener on {host}:{bound} for {networks}", ending="\n")
         self.stdout.flush()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        # What was read is handed off before exit (for up to TCP_STOP_TIMEOUT seconds).
         await listener.stop()
+        self.stdout.write(
+            f"TCP command listener stopped: {listener.accepted} commands accepted, "
+            f"{listener.failed} invalid, {listener.lost} events not handed off",
+            ending="\n",
+        )

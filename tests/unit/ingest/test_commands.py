@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.ingest.commands import (
@@ -12,7 +12,7 @@ from rules.ingest.commands import (
     _parse_general,
     parse_command,
 )
-from rules.ingest.lines import iter_lines
+from rules.ingest.lines import split_lines
 
 RECEIVED = 1_700_000_000_000
 
@@ -161,7 +161,7 @@ def test_example_15_accepts_every_line_of_a_mixed_body():
         "series e:DL1867 m:speed=450\n"
         'message e:server001 d:2018-03-04T12:43:20+00:00 t:subject="my subject" m:"Hello, world"\n'
     )
-    results = [parse(line) for _, line in iter_lines(body)]
+    results = [parse(line.text) for line in split_lines(body)]
     assert len(results) == 4
     assert [len(events) for events in results] == [2, 1, 1, 1]
     assert results[3][0].tags == {"subject": "my subject"}
@@ -403,6 +403,86 @@ def test_it_counts_property_keys_and_tags_against_the_limit():
     keys = " ".join(f"k:k{i}=v" for i in range(1000))
     tags = " ".join(f"v:t{i}=v" for i in range(25))
     assert reason(f"property e:x t:cfg {keys} {tags}") == "1025 tags, the limit is 1024"
+
+
+# --- what the database can store (rules.ingest.limits) -------------------------
+
+LONG = "z" * 600
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (f"series e:{LONG} m:cpu=1", "series: e:zzz"),
+        (f'series e:"{LONG}" m:cpu=1', 'series: e:"zzz'),
+        (f"series e:a m:{LONG}=1", "series: m:zzz"),
+        (f"series e:a x:{LONG}=text", "series: x:zzz"),
+        (f"series e:a m:cpu=1 t:{LONG}=v", "series: t:zzz"),
+        (f"message e:a t:{LONG}=v m:hello", "message: t:zzz"),
+        (f"property e:a t:{LONG} v:a=b", "property: t:zzz"),
+        (f"property e:a t:cfg k:{LONG}=v v:a=b", "property: k:zzz"),
+        (f"property e:a t:cfg v:{LONG}=b", "property: v:zzz"),
+    ],
+)
+def test_a_name_longer_than_its_column_is_one_failed_line_naming_the_field(line, expected):
+    text = reason(line)
+    assert text.startswith(expected)
+    assert text.endswith("name is 600 characters, the limit is 512")
+
+
+def test_names_of_512_characters_are_stored():
+    name = "n" * 512
+    event = parse_one(f"series e:{name} m:{name}=1")
+    assert (len(event.entity), len(event.metric)) == (512, 512)
+
+
+def test_names_are_measured_lower_cased_as_they_are_stored():
+    # U+0130 lower-cases to two code points: 300 characters sent, 600 stored.
+    assert reason("series e:" + "\u0130" * 300 + " m:cpu=1").endswith(
+        "entity name is 600 characters, the limit is 512"
+    )
+
+
+def test_a_tag_value_too_long_for_any_window_key_is_one_failed_line():
+    assert reason("series e:a m:cpu=1 t:pad=" + "x" * 2100) == (
+        "series: kind, metric, entity and t:pad: window key is 2117 bytes in UTF-8, "
+        "the limit is 2048"
+    )
+
+
+def test_window_keys_are_measured_in_utf8_bytes():
+    fits = "é" * 1015  # 2,030 bytes; the key series-cpu-a-p=... is 2,045
+    assert parse_one(f"series e:a m:cpu=1 t:p={fits}").tags == {"p": fits}
+    assert "window key is 2049 bytes" in reason(f"series e:a m:cpu=1 t:p={fits}éé")
+
+
+def test_many_tags_may_together_exceed_the_window_key():
+    # ATSD takes 1,024 tags; a rule grouping by all of them reports its own key.
+    tags = " ".join(f"t:tag{i}={'v' * 100}" for i in range(30))
+    assert len(parse_one(f"series e:a m:cpu=1 {tags}").tags) == 30
+
+
+def test_property_keys_and_type_count_towards_the_window_key():
+    assert reason("property e:a t:cfg k:k=" + "v" * 2100 + " v:a=b").startswith(
+        "property: kind, metric, entity and k:k: window key is"
+    )
+
+
+def test_a_nul_character_is_one_failed_line_even_quoted():
+    assert reason('message e:a m:"a\x00b"') == (
+        'message: m:"a\\0b": NUL character (U+0000) in a quoted value cannot be stored'
+    )
+    assert "U+0000" in reason("series e:a\x00 m:cpu=1")
+
+
+_long_names = st.text(alphabet="aZé\u0130", min_size=250, max_size=520)
+
+
+@settings(max_examples=200)
+@given(entity=_long_names, metric=_long_names, tag=_long_names, value=_long_names)
+def test_the_fast_path_agrees_with_the_general_parser_on_long_names(entity, metric, tag, value):
+    line = f"series e:{entity} m:{metric}=1 t:{tag}={value} t:{value}={tag}"
+    assert repr(_outcome(parse_command, line)) == repr(_outcome(_parse_general, line))
 
 
 # --- series, message, property specifics ---------------------------------------

@@ -1,4 +1,4 @@
-"""Line splitting: whole bodies (iter_lines) and byte streams (LineSplitter)."""
+"""Line splitting: whole bodies (split_lines) and byte streams (LineSplitter)."""
 
 from itertools import pairwise
 
@@ -6,11 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.ingest.lines import MAX_LINE_BYTES, Line, LineSplitter, iter_lines
+from rules.ingest.lines import MAX_LINE_BYTES, Line, LineSplitter, split_lines
+
+
+def numbered(body: bytes | str) -> list[tuple[int, str]]:
+    return [(line.number, line.text) for line in split_lines(body)]
 
 
 def test_it_splits_on_lf_and_drops_a_trailing_cr():
-    assert list(iter_lines("series e:a m:x=1\r\nseries e:b m:x=2\n")) == [
+    assert numbered("series e:a m:x=1\r\nseries e:b m:x=2\n") == [
         (1, "series e:a m:x=1"),
         (2, "series e:b m:x=2"),
     ]
@@ -18,12 +22,12 @@ def test_it_splits_on_lf_and_drops_a_trailing_cr():
 
 def test_it_skips_blank_lines_but_keeps_physical_line_numbers():
     body = "\nseries e:a m:x=1\n\n   \r\nseries e:b m:x=2"
-    assert list(iter_lines(body)) == [(2, "series e:a m:x=1"), (5, "series e:b m:x=2")]
+    assert numbered(body) == [(2, "series e:a m:x=1"), (5, "series e:b m:x=2")]
 
 
 def test_a_quoted_value_spans_lines_and_numbers_the_first():
     body = 'message e:a m:"first\r\nsecond\nthird"\nseries e:b m:x=1\n'
-    assert list(iter_lines(body)) == [
+    assert numbered(body) == [
         (1, 'message e:a m:"first\r\nsecond\nthird"'),
         (4, "series e:b m:x=1"),
     ]
@@ -31,20 +35,39 @@ def test_a_quoted_value_spans_lines_and_numbers_the_first():
 
 def test_doubled_quotes_do_not_close_a_quoted_value():
     body = 'message e:a m:"say ""hi""\nstill quoted"\nseries e:b m:x=1'
-    assert [number for number, _ in iter_lines(body)] == [1, 3]
+    assert [number for number, _ in numbered(body)] == [1, 3]
 
 
-def test_an_unterminated_quote_runs_to_the_end_of_the_body():
-    body = 'series e:a m:x=1\nmessage e:a m:"open\nseries e:b m:x=2\n'
-    assert list(iter_lines(body)) == [
+def test_an_unterminated_quote_ends_at_the_next_line_that_starts_a_command():
+    body = 'series e:a m:x=1\nmessage e:a m:"open\nno command\nseries e:b m:x=2\n'
+    assert numbered(body) == [
         (1, "series e:a m:x=1"),
-        (2, 'message e:a m:"open\nseries e:b m:x=2\n'),
+        (2, 'message e:a m:"open\nno command'),
+        (4, "series e:b m:x=2"),
+    ]
+
+
+@pytest.mark.parametrize("word", ["series", "message", "property", "debug"])
+def test_every_command_word_ends_an_open_quote(word):
+    body = f'message e:a m:"open\n{word} e:b\n'
+    assert numbered(body) == [(1, 'message e:a m:"open'), (2, f"{word} e:b")]
+
+
+def test_a_quoted_line_that_only_resembles_a_command_word_stays_quoted():
+    body = 'message e:a m:"open\nseriesless\nserie"\n'
+    assert numbered(body) == [(1, 'message e:a m:"open\nseriesless\nserie"')]
+
+
+def test_an_unterminated_quote_at_the_end_runs_to_the_end_of_the_body():
+    assert numbered('series e:a m:x=1\nmessage e:a m:"open\nser') == [
+        (1, "series e:a m:x=1"),
+        (2, 'message e:a m:"open\nser'),
     ]
 
 
 def test_an_empty_body_has_no_lines():
-    assert list(iter_lines("")) == []
-    assert list(iter_lines("\n\r\n")) == []
+    assert numbered("") == []
+    assert numbered("\n\r\n") == []
 
 
 # --- LineSplitter -------------------------------------------------------------
@@ -120,15 +143,19 @@ def test_skipping_an_over_long_line_honours_quotes():
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
-def test_the_splitter_agrees_with_iter_lines_for_any_chunking(chunk):
-    body = 'series e:a m:x=1\r\n\nmessage e:a m:"x\n""y"""\n  \nproperty e:a t:c v:k=v\nseries e:z'
+def test_the_splitter_splits_a_body_alike_in_chunks_of_any_size(chunk):
+    body = (
+        'series e:a m:x=1\r\n\nmessage e:a m:"x\n""y"""\n  \nproperty e:a t:c v:k=v\n'
+        'series e:b t:n="stray\nseries e:c m:x=1\nmessage e:d m:"two\nlines"\nseries e:z'
+    )
     data = body.encode()
     splitter = LineSplitter()
     lines = []
     for start in range(0, len(data), chunk):
         lines += splitter.feed(data[start : start + chunk])
     lines += splitter.finish()
-    assert [(line.number, line.text) for line in lines] == list(iter_lines(body))
+    assert lines == split_lines(body)
+    assert [line.number for line in lines] == [1, 3, 6, 7, 8, 9, 11]
 
 
 class ScanOnly(LineSplitter):
@@ -167,3 +194,20 @@ def test_a_chunk_of_plain_commands_keeps_line_numbers_across_chunks():
         Line(4, "series e:c m:x=3"),
         Line(6, "series e:d m:x=4"),
     ]
+
+
+quoted_pieces = st.sampled_from(
+    [b"series e:a m:x=1", b"message e:b m:", b"\n", b"\r\n", b'"', b'""', b"seri", b"debug "]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.lists(quoted_pieces, max_size=30).map(b"".join),
+    cuts=st.lists(st.integers(0, 300), max_size=8),
+)
+def test_where_a_stray_quote_ends_does_not_depend_on_chunking(body, cuts):
+    bounds = sorted({0, len(body), *(c for c in cuts if c < len(body))})
+    splitter = LineSplitter()
+    lines = [line for a, b in pairwise(bounds) for line in splitter.feed(body[a:b])]
+    assert lines + splitter.finish() == split_lines(body)
