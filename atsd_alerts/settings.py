@@ -129,6 +129,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Durable state and reconnection (atsd_alerts.redis_check) -------------------------
+# Every process refuses to start on a Redis without appendonly yes and
+# maxmemory-policy noeviction; false skips the check (a managed Redis without CONFIG
+# and INFO, or a loss knowingly accepted).
+REDIS_CONFIG_CHECK = env_bool("REDIS_CONFIG_CHECK", True)
+# A worker that lost the broker keeps trying to reconnect (after 2 s, 4 s, ... then every
+# 30 s: kombu's back-off) instead of giving up after 100 attempts: Redis comes back, the
+# worker resumes.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Celery's default, set so that it stops warning at every reconnect: a task running
+# when the broker connection drops is left to finish, not cancelled mid-way.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+
 # --- Ingestion ---------------------------------------------------------------------
 TCP_LISTENER_HOST = env_str("TCP_LISTENER_HOST", "127.0.0.1")
 TCP_LISTENER_PORT = env_int("TCP_LISTENER_PORT", 8081)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from atsd_alerts.gc_tuning import tune_for_throughput
+from atsd_alerts.redis_check import require_durable_redis
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.TCP_LISTENER_PORT)
 
     def handle(self, *args: object, **options: object) -> None:
+        require_durable_redis("listener")
         asyncio.run(self._serve(str(options["host"]), int(options["port"])))  # type: ignore[call-overload]
 
     async def _serve(self, host: str, port: int) -> None:
