@@ -156,9 +156,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Celery's per-tick and per-task lines are DEBUG records, beat's send errors one line
+    # (atsd_alerts.log_filters).
+    "filters": {
+        "routine": {"()": "atsd_alerts.log_filters.RoutineToDebug"},
+        "one_line": {"()": "atsd_alerts.log_filters.OneLineSendErrors"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.beat": {"filters": ["routine", "one_line"]},
+        "celery.worker.strategy": {"filters": ["routine"]},
+        "celery.app.trace": {"filters": ["routine"]},
+    },
 }
 
 # --- Engine ------------------------------------------------------------------------

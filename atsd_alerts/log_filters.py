@@ -1,0 +1,56 @@
+"""Routine lines at DEBUG and errors in one line, so that INFO shows what an operator
+acts on.
+
+Beat sends a tick to every engine partition each second and Celery logs, at INFO,
+each task it sends, receives and finishes: thousands of lines an hour that bury
+starts, stops, errors, retries and restarts. Celery has no setting for the level of
+these lines, so a filter on the loggers that write them turns each such record into
+a DEBUG record: shown when the process logs at DEBUG, dropped otherwise.
+
+Beat logs a task it cannot send (the broker is away) with the stack of the call and
+the whole exception chain, ~200 lines a second while Redis restarts; the exception's
+own message says what happened, so the record keeps that line only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery.app import trace
+
+# Message templates of Celery's routine INFO lines (celery.beat, celery.worker.strategy,
+# celery.app.trace): sending a due task, receiving a task, a task that succeeded.
+BEAT_SENDING = "Scheduler: Sending due task"
+ROUTINE_TEMPLATES = (trace.LOG_RECEIVED, trace.LOG_SUCCESS)
+# celery.beat's template for a task it could not send: the exception, then the stack.
+BEAT_SEND_FAILED = "Message Error: %s\n%s"
+
+
+def is_routine(record: logging.LogRecord) -> bool:
+    message = record.msg
+    if not isinstance(message, str):
+        return False
+    return message.startswith(BEAT_SENDING) or message in ROUTINE_TEMPLATES
+
+
+class RoutineToDebug(logging.Filter):
+    """Demote routine INFO records to DEBUG; keep them only where DEBUG is logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not is_routine(record):
+            return True
+        record.levelno = logging.DEBUG
+        record.levelname = logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+class OneLineSendErrors(logging.Filter):
+    """Beat's 'cannot send' errors as one line: the exception's message, no stacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == BEAT_SEND_FAILED and isinstance(record.args, tuple) and record.args:
+            record.msg = "Message Error: %s"
+            record.args = record.args[:1]
+            record.exc_info = None
+            record.exc_text = None
+        return True
