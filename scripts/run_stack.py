@@ -42,6 +42,7 @@ FIRST_BACKOFF_S = 0.5  # the first restart comes at once: the stack serves again
 MAX_BACKOFF_S = 8.0
 STOP_GRACE_S = 15.0
 POLL_S = 0.2
+ROOT_WARNING = "You're running the worker with superuser privileges"
 
 # Stop order: what accepts data first (it hands off what it holds), then what
 # consumes it, Redis last so that every process can still write to it while stopping.
@@ -95,6 +96,9 @@ class Stack:
     def __init__(self) -> None:
         self.env = dict(os.environ)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        # Celery warns in 8 lines at every worker start that it runs as root (as the
+        # development machines and containers do); the supervisor says it once instead.
+        self.env.setdefault("PYTHONWARNINGS", f"ignore:{ROOT_WARNING}")
         self.data_dir = Path(env_str("DATA_DIR", str(ROOT / "var"))).resolve()
         self.env["DATA_DIR"] = str(self.data_dir)
         self.web_host = env_str("WEB_HOST", "127.0.0.1")
@@ -155,6 +159,8 @@ class Stack:
         for port, what in ((self.web_port, "web"), (self.tcp_port, "TCP listener")):
             if port_open("127.0.0.1", port):
                 sys.exit(f"port {port} for the {what} is in use: is another `make run` running?")
+        if os.geteuid() == 0:
+            say("running as root: Celery advises an unprivileged user for its workers")
         if not self.env.get("REDIS_URL"):
             self._start_embedded_redis()
         try:
