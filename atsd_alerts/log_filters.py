@@ -9,7 +9,9 @@ a DEBUG record: shown when the process logs at DEBUG, dropped otherwise.
 
 Beat logs a task it cannot send (the broker is away) with the stack of the call and
 the whole exception chain, ~200 lines a second while Redis restarts; the exception's
-own message says what happened, so the record keeps that line only.
+own message says what happened, so the record keeps that line only. And at every
+reconnect each worker warns, in 7 lines, that a setting's default changes in Celery 6:
+nothing to act on then (the setting is the notify task's to choose), so it is dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ BEAT_SENDING = "Scheduler: Sending due task"
 ROUTINE_TEMPLATES = (trace.LOG_RECEIVED, trace.LOG_SUCCESS)
 # celery.beat's template for a task it could not send: the exception, then the stack.
 BEAT_SEND_FAILED = "Message Error: %s\n%s"
+# The setting Celery's reconnect notice (a PendingDeprecationWarning) is about.
+CELERY6_NOTICE = "worker_cancel_long_running_tasks_on_connection_loss"
 
 
 def is_routine(record: logging.LogRecord) -> bool:
@@ -54,3 +58,10 @@ class OneLineSendErrors(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class DropCelery6Notice(logging.Filter):
+    """Drop the workers' notice about a Celery 6 default, logged at every reconnect."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return CELERY6_NOTICE not in record.getMessage()

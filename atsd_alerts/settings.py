@@ -138,9 +138,6 @@ REDIS_CONFIG_CHECK = env_bool("REDIS_CONFIG_CHECK", True)
 # 30 s: kombu's back-off) instead of giving up after 100 attempts: Redis comes back, the
 # worker resumes.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-# Celery's default, set so that it stops warning at every reconnect: a task running
-# when the broker connection drops is left to finish, not cancelled mid-way.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # --- Ingestion ---------------------------------------------------------------------
 TCP_LISTENER_HOST = env_str("TCP_LISTENER_HOST", "127.0.0.1")
@@ -161,6 +158,7 @@ LOGGING = {
     "filters": {
         "routine": {"()": "atsd_alerts.log_filters.RoutineToDebug"},
         "one_line": {"()": "atsd_alerts.log_filters.OneLineSendErrors"},
+        "notices": {"()": "atsd_alerts.log_filters.DropCelery6Notice"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -169,6 +167,7 @@ LOGGING = {
         "celery.beat": {"filters": ["routine", "one_line"]},
         "celery.worker.strategy": {"filters": ["routine"]},
         "celery.app.trace": {"filters": ["routine"]},
+        "py.warnings": {"filters": ["notices"]},
     },
 }
 

@@ -4,11 +4,14 @@ of settings, applied to the records Celery's own code writes)."""
 from __future__ import annotations
 
 import logging
+import warnings
 
 import pytest
 from celery import beat
 from celery.app import trace
+from celery.exceptions import CPendingDeprecationWarning
 from celery.worker import strategy
+from celery.worker.consumer import consumer
 
 
 @pytest.fixture
@@ -54,3 +57,16 @@ def test_a_task_beat_cannot_send_is_one_line(captured):
     )
     assert record.exc_info is None
     assert captured.text.count("\n") == 1
+
+
+def test_the_celery_6_notice_at_every_reconnect_is_dropped(captured):
+    logging.captureWarnings(True)  # as a Celery worker does
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn(consumer.CANCEL_TASKS_BY_DEFAULT, CPendingDeprecationWarning, 1)
+            warnings.warn("another warning", UserWarning, 1)
+    finally:
+        logging.captureWarnings(False)
+    [record] = captured.records
+    assert "UserWarning: another warning" in record.getMessage()
