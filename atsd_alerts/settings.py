@@ -66,7 +66,11 @@ TEMPLATES = [
 
 def _database() -> dj_database_url.DBConfig:
     url = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'atsd-alerts.sqlite3'}")
-    config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    # Health checks: a reused connection is tested before its first query of a request or
+    # task, so one a database restart broke is replaced instead of failing that query.
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Web, engine and notify processes share one file: WAL lets readers run beside
         # the writer, IMMEDIATE transactions take the write lock up front (no deadlock

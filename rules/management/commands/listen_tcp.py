@@ -5,11 +5,20 @@ import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from atsd_alerts.gc_tuning import tune_for_throughput
 from atsd_alerts.redis_check import require_durable_redis
+from rules.ingest.events import Event
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener
+
+
+def hand_off_between_connections(events: list[Event]) -> int:
+    """``hand_off`` as a web request runs it: a database connection that broke (the
+    server restarted) or aged past CONN_MAX_AGE is replaced first, not used forever."""
+    close_old_connections()
+    return hand_off(events)
 
 
 class Command(BaseCommand):
@@ -25,7 +34,7 @@ class Command(BaseCommand):
 
     async def _serve(self, host: str, port: int) -> None:
         listener = CommandListener(
-            hand_off,
+            hand_off_between_connections,
             disconnect_on_error=settings.INPUT_DISCONNECT_ON_ERROR,
             batch_size=settings.INGEST_BATCH_SIZE,
             flush_ms=settings.INGEST_FLUSH_MS,
