@@ -27,8 +27,6 @@ import hashlib
 import logging
 from typing import Any
 
-from django.conf import settings
-
 from rules.engine import actions as act
 from rules.engine.evaluator import ActionOutcome, Engine, RuleError, RuleRuntime, TriggerEvent
 from rules.engine.status import CANCEL, OPEN, is_active
@@ -150,7 +148,7 @@ def closing_trigger(
         actions=[],
     )
     trigger = TriggerEvent.from_dict(data)
-    if runtime is not None and (reason == STATE_LOST or settings.CANCEL_ON_RULE_CHANGE):
+    if runtime is not None and (reason == STATE_LOST or runtime.engine.cancel_on_rule_change):
         trigger.actions = _cancel_outcomes(alert, runtime, now)
     return trigger
 

@@ -125,3 +125,22 @@ def test_windows_recovered_from_redis_keep_their_alerts(broker, db):
     pump_all()
     poll(lambda: Alert.objects.filter(rule=RULE).exists(), 1, "the alert is still open")
     assert not TriggerRecord.objects.filter(status="CANCEL").exists()
+
+
+def test_with_cancel_on_rule_change_the_closing_cancel_fires_its_actions(broker, db, settings):
+    settings.CANCEL_ON_RULE_CHANGE = True
+    make_rule(RULE, "temperature", "value > 50", "length(3)")
+    open_alert()
+    worker.forget_partitions()
+    Rule.objects.filter(name=RULE).update(expression="value > 60")
+    bump_version()
+    pump_all()
+
+    cancel = TriggerRecord.objects.get(status="CANCEL")
+    assert cancel.reason == "rule_dropped"
+    assert cancel.data["actions"] == [
+        {"action": "alert-history", "decision": "fire", "countdown_ms": 0}
+    ]
+    assert AlertHistory.objects.get(type="CANCEL").alert == (
+        "Cancel alert for br-1905, temperature, {}"
+    )
