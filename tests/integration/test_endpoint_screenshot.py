@@ -18,9 +18,9 @@ __all__ = ["hipchat_fake"]
 
 
 @pytest.fixture(autouse=True)
-def shots(settings, live_server, redis_url):
+def shots(settings, live_server, broker):
     settings.PORTAL_BASE_URL = live_server.url
-    settings.REDIS_URL = redis_url
+    settings.REDIS_URL = broker  # emptied: the newest series is the one written below
     now = int(time.time() * 1000)
     store.forget_known()
     store.write([Event(SERIES, "nurswgvml007", "cpu_busy", {}, now - i * 30_000, now, 20.0 + i)

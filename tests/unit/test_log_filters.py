@@ -60,13 +60,11 @@ def test_a_task_beat_cannot_send_is_one_line(captured):
 
 
 def test_the_celery_6_notice_at_every_reconnect_is_dropped(captured):
-    logging.captureWarnings(True)  # as a Celery worker does
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.warn(consumer.CANCEL_TASKS_BY_DEFAULT, CPendingDeprecationWarning, 1)
-            warnings.warn("another warning", UserWarning, 1)
-    finally:
-        logging.captureWarnings(False)
+    warned = logging.getLogger("py.warnings")  # where logging.captureWarnings sends them
+    for text, category in (
+        (consumer.CANCEL_TASKS_BY_DEFAULT, CPendingDeprecationWarning),
+        ("another warning", UserWarning),
+    ):
+        warned.warning("%s", warnings.formatwarning(text, category, "consumer.py", 427))
     [record] = captured.records
     assert "UserWarning: another warning" in record.getMessage()
