@@ -17,9 +17,11 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 system-packages:
-	bash scripts/ensure_system_packages.sh
+	bash scripts/ensure_system_packages.sh test
 
+# Installs what the stack needs when missing (or says what, without root), then runs it.
 run: venv
+	bash scripts/ensure_system_packages.sh run
 	$(BIN)/python scripts/run_stack.py
 
 test: venv system-packages

@@ -75,7 +75,11 @@ TEMPLATES = [
 
 def _database() -> dj_database_url.DBConfig:
     url = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'atsd-alerts.sqlite3'}")
-    config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    # Health checks: a reused connection is tested before its first query of a request or
+    # task, so one a database restart broke is replaced instead of failing that query.
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Web, engine and notify processes share one file: WAL lets readers run beside
         # the writer, IMMEDIATE transactions take the write lock up front (no deadlock
@@ -138,6 +142,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Durable state and reconnection (atsd_alerts.redis_check) -------------------------
+# Every process refuses to start on a Redis without appendonly yes and
+# maxmemory-policy noeviction; false skips the check (a managed Redis without CONFIG
+# and INFO, or a loss knowingly accepted).
+REDIS_CONFIG_CHECK = env_bool("REDIS_CONFIG_CHECK", True)
+# A worker that lost the broker keeps trying to reconnect (after 2 s, 4 s, ... then every
+# 30 s: kombu's back-off) instead of giving up after 100 attempts: Redis comes back, the
+# worker resumes.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+
 # --- Ingestion ---------------------------------------------------------------------
 TCP_LISTENER_HOST = env_str("TCP_LISTENER_HOST", "127.0.0.1")
 TCP_LISTENER_PORT = env_int("TCP_LISTENER_PORT", 8081)
@@ -167,12 +181,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Celery's per-tick and per-task lines are DEBUG records, beat's send errors one line
+    # (atsd_alerts.log_filters).
+    "filters": {
+        "routine": {"()": "atsd_alerts.log_filters.RoutineToDebug"},
+        "one_line": {"()": "atsd_alerts.log_filters.OneLineSendErrors"},
+        "notices": {"()": "atsd_alerts.log_filters.DropCelery6Notice"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what matter.
         "axes": {"level": "WARNING"},
+        "celery.beat": {"filters": ["routine", "one_line"]},
+        "celery.worker.strategy": {"filters": ["routine"]},
+        "celery.app.trace": {"filters": ["routine"]},
+        "py.warnings": {"filters": ["notices"]},
     },
 }
 

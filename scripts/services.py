@@ -50,12 +50,27 @@ def redis_binary() -> str:
     )
 
 
-class RedisServer:
-    """A private redis-server, on a TCP port or a unix socket, without persistence."""
+APPENDFSYNC_CHOICES = ("everysec", "always")
 
-    def __init__(self, workdir: Path, *, socket_path: Path | None = None) -> None:
+
+class RedisServer:
+    """A private redis-server, on a TCP port or a unix socket.
+
+    Without ``appendfsync`` it keeps nothing on disk (the test suite's throw-away
+    broker). With it (``everysec`` or ``always``) it keeps an append-only file in
+    ``workdir`` and loads it again at the next start: the ``make run`` stack's state.
+    Either way it never evicts a key (``maxmemory-policy noeviction``): a full Redis
+    refuses writes instead of dropping a journal or an inbox.
+    """
+
+    def __init__(
+        self, workdir: Path, *, socket_path: Path | None = None, appendfsync: str | None = None
+    ) -> None:
+        if appendfsync is not None and appendfsync not in APPENDFSYNC_CHOICES:
+            raise ValueError(f"appendfsync is one of {APPENDFSYNC_CHOICES}, not {appendfsync!r}")
         self.workdir = workdir
         self.socket_path = socket_path
+        self.appendfsync = appendfsync
         self.port = 0 if socket_path else free_port()
         self.process: subprocess.Popen | None = None
 
@@ -65,21 +80,44 @@ class RedisServer:
             return f"redis+socket://{self.socket_path}"
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> RedisServer:
+    def prepare(self) -> None:
+        """Make the directory; clear the socket file a SIGKILLed server leaves behind."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        args = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
-        args += ["--dir", str(self.workdir), "--save", "", "--appendonly", "no"]
         if self.socket_path:
             with contextlib.suppress(FileNotFoundError):
                 self.socket_path.unlink()
-            args += ["--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
-        self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        if self.socket_path:
-            wait_until(self.socket_path.exists, 10, "redis-server")
+
+    def command(self) -> list[str]:
+        """The redis-server command line (run ``prepare`` before each start)."""
+        args = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
+        args += ["--dir", str(self.workdir), "--save", "", "--maxmemory-policy", "noeviction"]
+        args += ["--loglevel", "warning"]
+        if self.appendfsync:
+            args += ["--appendonly", "yes", "--appendfsync", self.appendfsync]
         else:
-            wait_until(lambda: port_open("127.0.0.1", self.port), 10, "redis-server")
+            args += ["--appendonly", "no"]
+        if self.socket_path:
+            args += ["--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
+        return args
+
+    def ping(self) -> bool:
+        """True once the server answers (after loading its append-only file)."""
+        import redis
+
+        url = self.url.replace("redis+socket://", "unix://", 1)
+        try:
+            with redis.Redis.from_url(url, socket_timeout=1, retry=None) as client:
+                return bool(client.ping())
+        except (redis.exceptions.RedisError, OSError):  # down, or still loading
+            return False
+
+    def start(self) -> RedisServer:
+        self.prepare()
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        wait_until(self.ping, 30, "redis-server")
         return self
 
     def stop(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
@@ -20,6 +22,12 @@ __all__ = ["hipchat_fake"]  # a fixture notify_worker depends on, for every test
 
 @pytest.fixture(scope="session", autouse=True)
 def redis_url():
+    # The suite's Redis is a throw-away without an append-only file (speed): processes
+    # the tests start skip the start-up check that refuses such a server. The check has
+    # tests of its own (tests/integration/test_redis_check.py), and the `make run`
+    # stacks the tests start (tests/faults/stack.py) run it on their own Redis.
+    os.environ["REDIS_CONFIG_CHECK"] = "false"
+    settings.REDIS_CONFIG_CHECK = False
     with redis_service() as url:
         celery_app.conf.broker_url = url
         # Remote control listens on a Redis pub/sub connection whose blocking read can

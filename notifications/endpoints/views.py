@@ -155,6 +155,10 @@ def _render_form(
     outcome: TestOutcome | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    # Imported here: the screenshots package loads selenium, which the web only needs
+    # for this sentence and for Send Screenshot itself.
+    from notifications.screenshots.availability import missing_browser
+
     kind = registry.get_kind(form.kind)
     test_url = (
         reverse("endpoint-test", args=[endpoint.pk])
@@ -173,6 +177,7 @@ def _render_form(
         "outcome": outcome,
         "test_url": test_url,
         "screenshot_url": screenshot_url,
+        "screenshot_missing": missing_browser(),
         "sections": form_sections(form, endpoint),
     }
     return render(request, "notifications/endpoint_form.html", context, status=status)

@@ -9,7 +9,6 @@ ones measured to work as root in a container (``shared/environment.md``).
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.remote_connection import RemoteConnection
+
+from notifications.screenshots.availability import missing_browser
 
 WIDTH, HEIGHT = 1024, 640
 FLAGS = (
@@ -86,8 +87,9 @@ def start(command_timeout_s: float) -> Browser:
             browser = Browser(driver)
         else:
             path = settings.WEBDRIVER_CHROMEDRIVER
-            if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-                raise BrowserStartError(f"chromedriver at {path} is missing or not executable")
+            missing = missing_browser()
+            if missing:
+                raise BrowserStartError(missing)
             profile = tempfile.mkdtemp(prefix="atsd-shot-")
             opts = options(profile)
             opts.binary_location = settings.WEBDRIVER_CHROMIUM

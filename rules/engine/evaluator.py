@@ -190,7 +190,9 @@ class TriggerEvent:
     """A snapshot of a window at trigger time (OPEN/REPEAT/CANCEL).
 
     ``reason``: ``evaluation`` (an insert), ``exit`` (Check On Exit), ``delayed_open``,
-    ``rule_dropped`` (§3.9: alerts closed; CANCEL actions only with cancel-on-change).
+    ``rule_dropped`` (§3.9: alerts closed; CANCEL actions only with cancel-on-change),
+    ``state_lost`` (a restarted partition did not get the window back from Redis:
+    rules.runtime.lost_windows).
     Times are Unix ms or None ("never"). ``statistics`` holds the incremental aggregates;
     ``times``/``values`` are the window samples, from which ``details_statistics()``
     (details table, §6) and any placeholder function can be computed by the renderer.

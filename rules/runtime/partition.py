@@ -60,6 +60,18 @@ class DelayedOpen:
 
 
 @dataclass
+class Recovery:
+    """What a partition found in Redis when it started: a snapshot (and the fingerprint
+    of each rule in it), how many journal entries it replayed, and the journaled entry
+    whose inbox batch was missing, if any."""
+
+    snapshot: bool = False
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    replayed: int = 0
+    gap: str | None = None
+
+
+@dataclass
 class Applied:
     """What one journal entry produced: triggers (with their event ids) and errors."""
 
@@ -96,8 +108,15 @@ class Partition:
 
     # -- start ---------------------------------------------------------------------
 
-    def recover(self) -> None:
-        """Load the snapshot, replay the journal, drain the outbox (see module doc)."""
+    def recover(self) -> Recovery:
+        """Load the snapshot, replay the journal, drain the outbox (see module doc).
+
+        A journal entry whose inbox batch is gone (Redis lost data) ends the replay:
+        the entries after it are skipped, never applied again, since their effects
+        already left the process; the windows they touched are then lost windows
+        (rules.runtime.lost_windows).
+        """
+        found = Recovery()
         raw = self.redis.get(self.keys.snapshot)
         if raw:
             data = orjson.loads(raw)
@@ -105,21 +124,41 @@ class Partition:
             self.pending = [DelayedOpen(*row) for row in data.get("pending", [])]
             heapq.heapify(self.pending)
             self.applied_id = data.get("applied_id", "0")
+            found.snapshot = True
+            found.fingerprints = {
+                name: rule["fingerprint"] for name, rule in data["engine"]["rules"].items()
+            }
         lines: list[bytes] = self.redis.lrange(self.keys.journal, 0, -1)  # type: ignore[assignment]
+        batches = [line.decode().split(" ")[1] for line in lines if line.startswith(b"b ")]
         for line in lines:
             kind, *parts = line.decode().split(" ")
             if kind == "b":
                 entry_id, current = parts[0], int(parts[1])
                 rows = inbox.read_one(self.number, entry_id)
                 if rows is None:
-                    raise RuntimeError(f"partition {self.number}: inbox lost entry {entry_id}")
+                    log.error(
+                        "partition %d: the inbox lost journaled entry %s; %d journal "
+                        "entries from it on are skipped",
+                        self.number, entry_id, len(lines) - found.replayed,
+                    )  # fmt: skip
+                    found.gap = entry_id
+                    self.applied_id = batches[-1]
+                    break
                 self._apply_rows(entry_id, orjson.loads(rows), current)
                 self.applied_id = entry_id
             else:
                 self._apply_tick(int(parts[0]))
+            found.replayed += 1
         self.journal_entries = len(lines)
-        if lines:
-            log.info("partition %d replayed %d journal entries", self.number, len(lines))
+        if found.replayed:
+            log.info("partition %d replayed %d journal entries", self.number, found.replayed)
+        self.drain()
+        return found
+
+    def emit(self, applied: Applied) -> None:
+        """Commit triggers and rule errors made outside a batch or a tick (no journal
+        line: they change no window) and store them."""
+        self._write(None, applied, None)
         self.drain()
 
     # -- work ----------------------------------------------------------------------
@@ -164,8 +203,7 @@ class Partition:
             [(f"{self.number}:r{current}:{i}", t) for i, t in enumerate(triggers)],
             self.engine.drain_errors(),
         )
-        self._write(None, applied, None)
-        self.drain()
+        self.emit(applied)
         self.checkpoint()
         return len(triggers)
 

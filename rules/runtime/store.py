@@ -21,6 +21,7 @@ from rules.ingest.limits import key_too_long, utf8_len
 from rules.models import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
 from rules.runtime.definitions import ALERT_HISTORY
 from rules.runtime.faults import describe, is_transient
+from rules.runtime.lost_windows import STATE_LOST
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def history_text(trigger: dict) -> str:
     tags = format_value(trigger["tags"])
     where = f"{trigger['entity']}, {trigger['metric']}, {tags}"
     status = trigger["status"]
+    if status == "CANCEL" and trigger.get("reason") == STATE_LOST:
+        return f"Cancel alert for {where}: window state lost, closed without cancelling samples"
     if status == "CANCEL":
         return f"Cancel alert for {where}"
     word = "Open" if status == "OPEN" else "Repeat"
@@ -300,16 +303,3 @@ def trim_rule_errors() -> None:
         ]
     )
     RuleErrorRecord.objects.exclude(id__in=keep).delete()
-
-
-def reconcile(partition: int, active: set[tuple[str, str]]) -> int:
-    """Delete open alerts of ``partition`` whose window is no longer OPEN/REPEAT."""
-    stale = [
-        pk
-        for pk, rule, window_key in Alert.objects.filter(partition=partition).values_list(
-            "id", "rule", "window_key"
-        )
-        if (rule, window_key) not in active
-    ]
-    Alert.objects.filter(id__in=stale).delete()
-    return len(stale)

@@ -13,11 +13,11 @@ from django.conf import settings
 
 from rules import limits
 from rules.engine.evaluator import Engine, TriggerEvent
-from rules.engine.status import is_active
 from rules.runtime.definitions import load_definitions
+from rules.runtime.lost_windows import close_vanished_alerts
 from rules.runtime.partition import Partition
 from rules.runtime.registry_cache import RegistryCache
-from rules.runtime.store import reconcile, record_rule_error, store_items
+from rules.runtime.store import record_rule_error, store_items
 from rules.runtime.versions import current_version
 
 log = logging.getLogger(__name__)
@@ -64,16 +64,7 @@ def get_partition(number: int) -> Partition:
         engine = new_engine()
         part = Partition(number, engine, lambda items: store_items(number, items))
         sync_rules(engine, 0)  # the journal replay decides what state results
-        part.recover()
-        active = {
-            (name, wr.display)
-            for name, runtime in engine.rules.items()
-            for wr in runtime.windows.values()
-            if is_active(wr.state.status)
-        }
-        closed = reconcile(number, active)
-        if closed:
-            log.info("partition %d closed %d alerts of vanished windows", number, closed)
+        close_vanished_alerts(part, part.recover())
         _partitions[number] = part
         _versions[number] = version
         part.replace_rules(sync_rules)  # rules may have changed while nobody ran

@@ -18,9 +18,9 @@ __all__ = ["hipchat_fake"]
 
 
 @pytest.fixture(autouse=True)
-def shots(settings, live_server, redis_url):
+def shots(settings, live_server, broker):
     settings.PORTAL_BASE_URL = live_server.url
-    settings.REDIS_URL = redis_url
+    settings.REDIS_URL = broker  # emptied: the newest series is the one written below
     now = int(time.time() * 1000)
     store.forget_known()
     store.write([Event(SERIES, "nurswgvml007", "cpu_busy", {}, now - i * 30_000, now, 20.0 + i)
@@ -65,5 +65,26 @@ def test_send_screenshot_without_a_portal_or_a_browser_answers_why(
     )
     settings.WEBDRIVER_CHROMEDRIVER = "/nonexistent/chromedriver"
     answer = admin_client.post(url, form_data(endpoint, "Default")).json()
-    assert answer["ok"] is False and "not executable" in answer["message"]
+    assert answer["ok"] is False
+    assert answer["message"] == f"screenshot of Default failed: {MISSING_DRIVER}"
     assert hipchat_fake.room_messages(2) == []
+
+
+MISSING_DRIVER = (
+    "Screenshots need chromedriver (/nonexistent/chromedriver), not installed on this "
+    "server: as root, run `apt-get install chromium chromium-driver` (or `make run` with "
+    "root or passwordless sudo), or set WEBDRIVER_REMOTE_URL to a Selenium Grid."
+)
+
+
+def test_the_form_says_next_to_send_screenshot_what_to_install(admin_client, settings):
+    page = admin_client.get("/notifications/new/HIPCHAT/").content.decode()
+    assert 'id="screenshot-unavailable"' not in page  # Chromium and its driver are here
+    settings.WEBDRIVER_CHROMEDRIVER = "/nonexistent/chromedriver"
+    page = admin_client.get("/notifications/new/HIPCHAT/").content.decode()
+    notice = page.split('id="screenshot-unavailable">', 1)[1].split("</p>", 1)[0]
+    assert notice == MISSING_DRIVER
+    assert page.index('id="screenshot-button"') < page.index('id="screenshot-unavailable"')
+    settings.WEBDRIVER_REMOTE_URL = "http://selenium:4444/wd/hub"  # a Grid needs neither
+    page = admin_client.get("/notifications/new/HIPCHAT/").content.decode()
+    assert 'id="screenshot-unavailable"' not in page

@@ -21,6 +21,9 @@ from services import free_port  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
+# The stack has its own Redis and data, and runs the Redis check the suite switches off.
+NOT_INHERITED = {"REDIS_URL", "DATABASE_URL", "REDIS_CONFIG_CHECK", "DATA_DIR"}
+
 
 def poll(check, timeout, what):
     deadline = time.monotonic() + timeout
@@ -43,7 +46,7 @@ def http_ok(url):
 @pytest.fixture
 def stack(tmp_path):
     web_port, tcp_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(
         DATA_DIR=str(tmp_path / "data"),
         WEB_PORT=str(web_port),
@@ -78,7 +81,7 @@ def test_make_run_serves_login_accepts_commands_and_stops_everything(stack):
     children = psutil.Process(process.pid).children(recursive=True)
     assert len(children) >= 6  # web, listener, engine, notify, beat, redis (+ gunicorn workers)
 
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env["DATA_DIR"] = str(tmp_path / "data")
     env["REDIS_URL"] = f"redis+socket://{tmp_path / 'data' / 'redis.sock'}"
     imported = subprocess.run(

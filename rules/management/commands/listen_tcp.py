@@ -5,10 +5,20 @@ import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from atsd_alerts.gc_tuning import tune_for_throughput
-from rules.ingest.pipeline import hand_off
+from atsd_alerts.redis_check import require_durable_redis
+from rules.ingest.events import Event
+from rules.ingest.pipeline import HandOffResult, hand_off
 from rules.ingest.tcp import CommandListener
+
+
+def hand_off_between_connections(events: list[Event]) -> HandOffResult:
+    """``hand_off`` as a web request runs it: a database connection that broke (the
+    server restarted) or aged past CONN_MAX_AGE is replaced first, not used forever."""
+    close_old_connections()
+    return hand_off(events)
 
 
 class Command(BaseCommand):
@@ -19,11 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.TCP_LISTENER_PORT)
 
     def handle(self, *args: object, **options: object) -> None:
+        require_durable_redis("listener")
         asyncio.run(self._serve(str(options["host"]), int(options["port"])))  # type: ignore[call-overload]
 
     async def _serve(self, host: str, port: int) -> None:
         listener = CommandListener(
-            hand_off,
+            hand_off_between_connections,
             disconnect_on_error=settings.INPUT_DISCONNECT_ON_ERROR,
             batch_size=settings.INGEST_BATCH_SIZE,
             flush_ms=settings.INGEST_FLUSH_MS,
