@@ -104,6 +104,9 @@ class Stack:
         self.web_host = env_str("WEB_HOST", "127.0.0.1")
         self.web_port = int(env_str("WEB_PORT", "8088"))
         self.tcp_port = int(env_str("TCP_LISTENER_PORT", "8081"))
+        # The listener keeps handing off what it read for up to TCP_STOP_TIMEOUT seconds
+        # after SIGTERM (Redis briefly away): its phase waits that long and a little more.
+        self.producer_grace_s = max(STOP_GRACE_S, int(env_str("TCP_STOP_TIMEOUT", "30")) + 5.0)
         self.partitions = int(env_str("ENGINE_PARTITIONS", "2"))
         self.appendfsync = env_str("REDIS_APPENDFSYNC", "everysec")
         self.children: list[Child] = []
@@ -257,12 +260,13 @@ class Stack:
             for process in running:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-            deadline = time.monotonic() + STOP_GRACE_S
+            grace = self.producer_grace_s if phase == PRODUCERS else STOP_GRACE_S
+            deadline = time.monotonic() + grace
             for process in running:
                 try:
                     process.wait(max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    say(f"pid {process.pid} did not stop within {STOP_GRACE_S:.0f} s; killed")
+                    say(f"pid {process.pid} did not stop within {grace:.0f} s; killed")
                     self._kill_group(process)
                     process.wait()
         say("stopped")
