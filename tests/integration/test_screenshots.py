@@ -155,7 +155,7 @@ def test_without_a_web_driver_the_room_gets_the_chart_link_and_the_log_says_why(
     assert text.json["message"].startswith("[OPEN] ")
     message = fallback.json["message"]
     assert fallback.endpoint == "notification"
-    assert "chart could not be captured" in message and "not executable" in message
+    assert "chart could not be captured" in message and "need chromedriver" in message
     assert f'<a href="{html.escape(CHART)}">Default</a>' in message
     poll(lambda: Delivery.objects.filter(status="DELIVERED").count() == 1, what="delivered")
     failure = DeliveryAttempt.objects.get(request="screenshot-1")
