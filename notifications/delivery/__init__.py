@@ -1,6 +1,6 @@
 """Delivery of web notifications: from trigger event to chat room, once and in order.
 
-States of a :class:`~notifications.delivery_model.Delivery` row::
+States of a :class:`~notifications.models.Delivery` row::
 
     PENDING ──claim──▶ SENDING ──2xx──────────────▶ DELIVERED
        ▲                  │ ──cancelAction/empty/disabled──▶ CANCELLED

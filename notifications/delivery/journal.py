@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.delivery import policy
-from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
+from notifications.models import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
 from notifications.transports.base import Delivery as Sent
 from notifications.transports.base import Footprint, TransportError
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from notifications.delivery_model import Delivery, DeliveryStatus
+from notifications.models import Delivery, DeliveryStatus
 from notifications.transports.hipchat import NOTIFICATION_LIMIT, cut_html, cut_text
 
 LATER = ("REPEAT", "CANCEL")

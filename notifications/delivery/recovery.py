@@ -33,8 +33,8 @@ from datetime import datetime, timedelta
 
 from notifications.delivery import policy
 from notifications.delivery.journal import Journal
-from notifications.delivery_model import AttemptStatus, DeliveryAttempt
 from notifications.http import HttpSettings
+from notifications.models import AttemptStatus, DeliveryAttempt
 from notifications.transports.base import HistoryUnavailable, Transport
 
 log = logging.getLogger(__name__)

@@ -67,7 +67,7 @@ def _link(url: str, label: str, message_format: str) -> str:
 
 
 def _log_capture_failure(delivery: Any, name: str, kind: str, reason: str) -> None:
-    from notifications.delivery_model import DeliveryAttempt
+    from notifications.models import DeliveryAttempt
 
     DeliveryAttempt.objects.create(
         delivery=delivery,

@@ -26,13 +26,18 @@ from functools import partial
 from django.conf import settings
 from django.utils import timezone
 
-from notifications.bindings_model import RuleNotification
 from notifications.delivery import monitoring, recovery
 from notifications.delivery.journal import Journal
 from notifications.delivery.lost_open import lost_open_reason, with_note
 from notifications.delivery.screenshots import screenshot_requests
-from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
-from notifications.models import Endpoint
+from notifications.models import (
+    AttemptStatus,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Endpoint,
+    RuleNotification,
+)
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
     RenderInfo,

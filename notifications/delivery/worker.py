@@ -27,7 +27,7 @@ from django.utils import timezone
 from notifications.delivery import claims, policy
 from notifications.delivery.journal import ClaimLost
 from notifications.delivery.sending import RETRY, SendOutcome, send_delivery
-from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
+from notifications.models import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
 
 log = logging.getLogger(__name__)
 

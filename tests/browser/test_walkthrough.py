@@ -31,9 +31,8 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from notifications.bindings_model import RuleNotification
 from notifications.management.commands.fake_hipchat import StandaloneHipChat
-from notifications.models import Endpoint
+from notifications.models import Endpoint, RuleNotification
 from notifications.screenshots.pool import reset_pool
 from rules.ingest.handoff import route_table
 from rules.ingest.pipeline import hand_off

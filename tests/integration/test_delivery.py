@@ -21,8 +21,7 @@ from django.conf import settings
 
 from atsd_alerts.celery import app as celery_app
 from notifications.bindings.xml import render_bindings
-from notifications.bindings_model import RuleNotification
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE, sweep
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt
 
 pytestmark = pytest.mark.django_db
 

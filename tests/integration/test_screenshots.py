@@ -18,7 +18,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from atsd_alerts.celery import app as celery_app
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt
 from notifications.screenshots.pool import get_pool, reset_pool
 from notifications.tasks import NOTIFY_QUEUE
 from rules.history import store

@@ -81,9 +81,8 @@ def run(burst: int, samples: int) -> list[str]:
     from celery.contrib.testing.worker import start_worker
 
     from atsd_alerts.celery import app
-    from notifications.bindings_model import RuleNotification
     from notifications.dispatch import dispatch_triggers
-    from notifications.models import Endpoint
+    from notifications.models import Endpoint, RuleNotification
     from notifications.tasks import NOTIFY_QUEUE
     from rules.engine.actions import ActionSettings
     from rules.engine.evaluator import Engine, RuleDefinition

@@ -12,11 +12,9 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from notifications.bindings_model import RuleNotification
 from notifications.delivery import process_order_key
-from notifications.delivery_model import Delivery, DeliveryStatus
 from notifications.dispatch import dispatch_triggers
-from notifications.models import Endpoint
+from notifications.models import Delivery, DeliveryStatus, Endpoint, RuleNotification
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
 from rules.engine.grouping import Grouping

@@ -14,12 +14,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.bindings_model import RuleNotification
 from notifications.delivery import process_order_key
 from notifications.delivery.sending import build_transport
-from notifications.delivery_model import Delivery, DeliveryAttempt
 from notifications.dispatch import dispatch_triggers
-from notifications.models import Endpoint
+from notifications.models import Delivery, DeliveryAttempt, Endpoint, RuleNotification
 from notifications.transports.base import Footprint
 from tests.fakes.hipchat import Reply
 from tests.unit.delivery.factories import (

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.delivery import policy, process_order_key
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt
 from tests.fakes.hipchat import Reply
 from tests.unit.delivery.factories import (
     at,

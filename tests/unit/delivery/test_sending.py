@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from notifications.delivery import process_order_key
-from notifications.delivery_model import Delivery, DeliveryAttempt, DeliveryStatus
 from notifications.dispatch import dispatch_triggers
+from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus
 from rules.models import RuleErrorRecord
 from tests.fakes.hipchat import Reply
 from tests.unit.delivery.factories import (

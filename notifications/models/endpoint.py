@@ -228,9 +228,3 @@ def masked_parameters(endpoint: Endpoint) -> Mapping[str, str]:
         key: ("********" if value else "") if key in secret else value
         for key, value in endpoint.parameter_values().items()
     }
-
-
-from notifications.bindings_model import RuleNotification  # noqa: E402
-from notifications.delivery_model import Delivery, DeliveryAttempt, DeliveryStatus  # noqa: E402
-
-__all__ = ["Delivery", "DeliveryAttempt", "DeliveryStatus", "Endpoint", "RuleNotification"]
