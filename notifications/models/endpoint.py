@@ -1,9 +1,9 @@
 """Web-notification endpoints (spec ``atsd-rule-engine.md`` §7.1).
 
 An :class:`Endpoint` is a reusable outgoing configuration of one kind from
-:mod:`notifications.transports.registry`. Its kind-specific settings live in
-``parameters``; the keys a kind knows, and which of them are secrets, come from
-the registry, so adding a kind never changes this model.
+:mod:`notifications.channels.registry`. Its kind-specific settings live in
+``parameters``; the keys a kind knows, which of them are secrets, and the transport
+that sends for it come from the registry, so adding a kind never changes this model.
 
 Secrets (tokens in ``parameters``, ``proxy_password``) are encrypted at rest: both
 columns hold Fernet ciphertext (:mod:`atsd_alerts.encryption`, key ``SECRETS_KEY``).
@@ -17,16 +17,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.module_loading import import_string
 
 from atsd_alerts.encryption import EncryptedJSONField, EncryptedTextField
-from notifications.http import HttpSettings
-from notifications.transports import registry
+from notifications.channels import registry
+from notifications.channels.base import Transport, TransportError
+from notifications.channels.http import HttpSettings
 
 HTTP_SCHEMES = ("http", "https")
 # socks5h resolves names through the proxy; requests (with PySocks) understands both.
@@ -136,7 +138,7 @@ class Endpoint(models.Model):
     # ------------------------------------------------------------ the kind
 
     @property
-    def kind_info(self) -> registry.EndpointKind:
+    def kind_info(self) -> registry.ChannelKind:
         """The registry entry of this endpoint's kind (KeyError for an unknown kind)."""
         return registry.get_kind(self.kind)
 
@@ -182,10 +184,37 @@ class Endpoint(models.Model):
             raise KeyError(key)
         return self.parameter(key)
 
-    # -------------------------------------------------------------- network
+    # ------------------------------------------------------------- sending
+
+    def transport_class(self) -> type[Transport]:
+        """The transport class of this endpoint's kind.
+
+        Raises a permanent :class:`TransportError` when the kind cannot send.
+        """
+        try:
+            kind = self.kind_info
+        except KeyError:
+            raise TransportError(f"unknown endpoint type {self.kind}", permanent=True) from None
+        if not kind.sendable or not kind.transport:
+            raise TransportError(
+                f"{kind.label} endpoints cannot send ({kind.status})", permanent=True
+            )
+        return cast(type[Transport], import_string(kind.transport))
+
+    def transport(self, parameters: Mapping[str, str] | None = None) -> Transport:
+        """A transport for this endpoint with ``parameters`` (rendered for one send;
+        the endpoint's own values by default), its URL and its network settings.
+
+        Raises a permanent :class:`TransportError` when the kind cannot send or the
+        values are unusable (no room, no token).
+        """
+        values = self.parameter_values() if parameters is None else parameters
+        return self.transport_class().configure(
+            values, base_url=self.base_url.strip(), http=self.http_settings()
+        )
 
     def http_settings(self) -> HttpSettings:
-        """Network settings for :class:`notifications.http.HttpClient`.
+        """Network settings for :class:`notifications.channels.http.HttpClient`.
 
         With *Ignore TLS errors* set the CA bundle is not used (any certificate is
         accepted); otherwise a pasted bundle replaces the system store.

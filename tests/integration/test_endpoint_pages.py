@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from notifications.models import Endpoint
 from tests.fakes.hipchat import hipchat_fake, hipchat_tls_fake, running_fake
-from tests.unit.endpoints.factories import form_data, make_hipchat
+from tests.unit.channels.hipchat.factories import form_data, make_hipchat
 
 __all__ = ["hipchat_fake", "hipchat_tls_fake"]
 

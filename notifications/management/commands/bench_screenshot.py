@@ -16,8 +16,8 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.testcases import LiveServerThread
 
-from notifications.portals.registry import DEFAULT, by_name
-from notifications.screenshots import take
+from notifications.portals.catalog import DEFAULT, by_name
+from notifications.screenshots.capture import take
 from notifications.screenshots.pool import reset_pool
 from rules.history import store
 from rules.ingest.events import SERIES, Event

@@ -25,26 +25,33 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from notifications.http import HttpClient, HttpResult, HttpSettings
-from notifications.transports.base import (
-    Delivery,
+from notifications.channels.base import (
+    SINGLE_TARGET,
+    Attachment,
     Footprint,
     HistoryUnavailable,
     HttpTransport,
+    Sent,
     TransportError,
+    parse_retry_after,
 )
+from notifications.channels.http import HttpClient, HttpResult, HttpSettings
+from notifications.rendering.truncate import cut_html, cut_text
 
 DEFAULT_BASE_URL = "https://api.hipchat.com"
 NOTIFICATION_LIMIT = 10_000
-# Limit from the old method reference, unconfirmed (hipchat-v2.md §1.2, §1.3).
-MESSAGE_LIMIT = 1_000
+# Limit from the old method reference, unconfirmed (hipchat-v2.md §1.3).
 CAPTION_LIMIT = 1_000
 FROM_LIMIT = 64
 # The most messages one read of a room's recent history returns (inferred, see above).
 HISTORY_MAX_RESULTS = 1000
 NOTIFICATION_ITEM, MESSAGE_ITEM = "notification", "message"  # history item types
-ELLIPSIS = "..."
-TEST_TEXT = "Hello from Axibase Time Series Database"
+#: Response headers that carry a Unix time at which a limit resets, each with the
+#: "remaining" header of the same family (hipchat-v2.md §1.6).
+RESET_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Ratelimit-Reset", "X-Ratelimit-Remaining"),
+    ("X-FloodControl-Reset", "X-FloodControl-Remaining"),
+)
 
 SEVERITY_COLORS: Mapping[str, str] = {
     "UNDEFINED": "gray",
@@ -60,64 +67,38 @@ SEVERITY_COLORS: Mapping[str, str] = {
     "FATAL": "red",
 }
 
-# Elements HipChat's curated HTML allows that have no closing tag.
-_VOID_TAGS = frozenset({"br", "img", "hr"})
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
-_OPEN_ENTITY = re.compile(r"&#?[A-Za-z0-9]*$")
+
+def retry_after_from_headers(headers: Mapping[str, str], now: float) -> float | None:
+    """How long to wait before retrying a 429, from rate-limit headers, or None.
+
+    A limit family whose Remaining is 0 is the one that was hit; when no family
+    says so (a 429 with budget left is HipChat's flood control, per HypChat's
+    ``test_rate_limit.py``), the earliest announced reset is used. ``Retry-After``
+    counts too; the longest wait wins.
+    """
+    exhausted: list[float] = []
+    announced: list[float] = []
+    for reset_name, remaining_name in RESET_HEADERS:
+        raw = headers.get(reset_name)
+        if raw is None:
+            continue
+        try:
+            wait = max(0.0, float(raw) - now)
+        except ValueError:
+            continue
+        announced.append(wait)
+        if str(headers.get(remaining_name, "")).strip() == "0":
+            exhausted.append(wait)
+    candidates = exhausted or ([min(announced)] if announced else [])
+    retry_after = parse_retry_after(headers.get("Retry-After", ""), now)
+    if retry_after is not None:
+        candidates.append(retry_after)
+    return max(candidates) if candidates else None
 
 
 def color_for(severity: str) -> str:
     """HipChat colour for an ATSD severity name, any case (spec §7.4); unknown → gray."""
     return SEVERITY_COLORS.get(severity.strip().upper(), "gray")
-
-
-def cut_text(text: str, limit: int) -> str:
-    """``text`` if it fits, else its first ``limit - 3`` characters and ``...``."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - len(ELLIPSIS)] + ELLIPSIS
-
-
-def _open_tags(fragment: str) -> list[str]:
-    stack: list[str] = []
-    for match in _TAG.finditer(fragment):
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
-        if closing:
-            if name in stack:
-                del stack[len(stack) - 1 - stack[::-1].index(name) :]
-        elif not self_closing and name not in _VOID_TAGS:
-            stack.append(name)
-    return stack
-
-
-def _safe_html_cut(text: str, position: int) -> int:
-    """The largest cut ≤ ``position`` that is outside any tag and any entity."""
-    head = text[:position]
-    last_open, last_close = head.rfind("<"), head.rfind(">")
-    if last_open > last_close:
-        head = head[:last_open]
-    entity = _OPEN_ENTITY.search(head)
-    if entity is not None:
-        head = head[: entity.start()]
-    return len(head)
-
-
-def cut_html(text: str, limit: int = NOTIFICATION_LIMIT) -> str:
-    """Cut HipChat HTML to ``limit`` characters, ending with ``...``.
-
-    The cut never falls inside a tag or an entity, and elements left open are
-    closed after the marker, so the result stays valid curated HTML (an invalid
-    or over-long message is a 400 and a lost alert, hipchat-v2.md §3).
-    """
-    if len(text) <= limit:
-        return text
-    position = limit - len(ELLIPSIS)
-    while True:
-        cut = _safe_html_cut(text, position)
-        closers = "".join(f"</{name}>" for name in reversed(_open_tags(text[:cut])))
-        if cut + len(ELLIPSIS) + len(closers) <= limit:
-            return text[:cut] + ELLIPSIS + closers
-        position = max(0, min(cut - 1, limit - len(ELLIPSIS) - len(closers)))
 
 
 @dataclass(frozen=True)
@@ -167,11 +148,14 @@ class HipChatConfig:
 
 
 class HipChatTransport(HttpTransport):
-    """Sends to one HipChat room. Every method returns a :class:`Delivery` or
-    raises :class:`TransportError` (classified by :class:`HttpTransport`).
+    """Sends to one HipChat room: texts as room notifications, files with ``share/file``.
+
+    Every method returns :class:`Sent` or raises :class:`TransportError` (classified by
+    :class:`HttpTransport`, with HipChat's error body and rate-limit headers).
     """
 
     label = "HipChat"
+    text_limit = NOTIFICATION_LIMIT
 
     def __init__(
         self,
@@ -184,6 +168,12 @@ class HipChatTransport(HttpTransport):
             raise TransportError("HipChat room is not set", permanent=True)
         super().__init__(client or HttpClient(config.http, secrets=config.secrets()), clock=clock)
         self.config = config
+
+    @classmethod
+    def configure(
+        cls, parameters: Mapping[str, str], *, base_url: str, http: HttpSettings
+    ) -> HipChatTransport:
+        return cls(HipChatConfig.from_parameters(parameters, base_url=base_url, http=http))
 
     # ------------------------------------------------------------ helpers
 
@@ -208,16 +198,6 @@ class HipChatTransport(HttpTransport):
     def _footprint(self, kind: str, text: str, file_name: str = "") -> Footprint:
         return Footprint(self.config.room.strip(), kind, text, file_name)
 
-    def message_id(self, result: HttpResult) -> str:
-        """The ``id`` of a posted room message (201 ``{"id", "timestamp"}``, §1.2)."""
-        if not result.body_text:
-            return ""
-        try:
-            value = json.loads(result.body_text).get("id")
-        except (ValueError, AttributeError):
-            return ""
-        return str(value)[:64] if isinstance(value, str | int) else ""
-
     def error_text(self, result: HttpResult) -> str:
         """``HTTP <status>: <error.message> (field <error.field>)`` from HipChat's body."""
         try:
@@ -229,28 +209,18 @@ class HipChatTransport(HttpTransport):
             message += f" (field {error['field']})"
         return f"HTTP {result.status}: {message}"
 
-    # ------------------------------------------------------------- methods
+    def retry_after(self, result: HttpResult, now: float) -> float | None:
+        """Rate-limit headers ride on every HipChat response; only a 429 means they bind."""
+        if result.status == 429:
+            return retry_after_from_headers(result.headers, now)
+        return super().retry_after(result, now)
 
-    def send(self, text: str, *, severity: str = "UNDEFINED") -> Delivery:
-        """A notification with the endpoint's format, notify and from."""
-        return self.send_notification(
-            text,
-            severity=severity,
-            message_format=self.config.message_format,
-            notify=self.config.notify,
-            from_=self.config.from_,
-        )
+    # ------------------------------------------------------------- sending
 
-    def notification_payload(
-        self,
-        text: str,
-        *,
-        severity: str = "UNDEFINED",
-        message_format: str = "text",
-        notify: bool | None = None,
-        from_: str = "",
-    ) -> dict[str, Any]:
-        """The JSON body of a room notification (spec §7.4 item 1)."""
+    def notification_payload(self, text: str, *, severity: str = "UNDEFINED") -> dict[str, Any]:
+        """The JSON body of a room notification with the endpoint's format, notify and
+        from (spec §7.4 item 1)."""
+        message_format = self.config.message_format
         if message_format not in ("text", "html"):
             raise TransportError(
                 f"unknown HipChat message format {message_format!r}", permanent=True
@@ -263,25 +233,17 @@ class HipChatTransport(HttpTransport):
             "message_format": message_format,
             "color": color_for(severity),
         }
-        if notify is not None:
-            payload["notify"] = bool(notify)
-        if from_.strip():
-            payload["from"] = from_.strip()[:FROM_LIMIT]
+        if self.config.notify is not None:
+            payload["notify"] = self.config.notify
+        if self.config.from_.strip():
+            payload["from"] = self.config.from_.strip()[:FROM_LIMIT]
         return payload
 
-    def send_notification(
-        self,
-        text: str,
-        *,
-        severity: str = "UNDEFINED",
-        message_format: str = "text",
-        notify: bool | None = None,
-        from_: str = "",
-    ) -> Delivery:
+    def send_text(
+        self, text: str, *, severity: str = "UNDEFINED", target: str = SINGLE_TARGET
+    ) -> Sent:
         """``POST /v2/room/{room}/notification`` with the notification token; 204 expected."""
-        payload = self.notification_payload(
-            text, severity=severity, message_format=message_format, notify=notify, from_=from_
-        )
+        payload = self.notification_payload(text, severity=severity)
         headers = self._headers("send_notification")
         footprint = self._footprint(NOTIFICATION_ITEM, payload["message"])
         return self.request(
@@ -289,59 +251,22 @@ class HipChatTransport(HttpTransport):
             footprint=footprint,
         )  # fmt: skip
 
-    def send_message(self, text: str) -> Delivery:
-        """``POST /v2/room/{room}/message`` (posts as the message token's user); 201 expected."""
-        if not text.strip():
-            raise TransportError("HipChat rejects an empty message; nothing sent", permanent=True)
-        payload = {"message": cut_text(text, MESSAGE_LIMIT)}
-        headers = self._headers("send_message")
-        footprint = self._footprint(MESSAGE_ITEM, payload["message"])
-        return self.request(
-            "POST", self.room_url("message"), headers=headers, json=payload, footprint=footprint
-        )
-
-    def share_file(
-        self,
-        filename: str,
-        content: bytes,
-        content_type: str = "image/png",
-        caption: str = "",
-    ) -> Delivery:
+    def send_file(self, file: Attachment, *, target: str = SINGLE_TARGET) -> Sent:
         """``POST /v2/room/{room}/share/file`` as ``multipart/related`` (spec §7.4 item 2).
 
         A JSON ``metadata`` part carries the caption (omitted when empty), then the
         file part, sent binary with CRLF line endings and a closing delimiter.
         """
-        body, multipart_type = build_multipart_related(filename, content, content_type, caption)
+        body, multipart_type = build_multipart_related(
+            file.name, file.content, file.content_type, file.caption
+        )
         headers = {**self._headers("send_message"), "Content-Type": multipart_type}
         # A shared file is a "message" item of the history, its caption the message.
-        footprint = self._footprint(MESSAGE_ITEM, cut_text(caption, CAPTION_LIMIT), filename)
+        caption = cut_text(file.caption, CAPTION_LIMIT)
+        footprint = self._footprint(MESSAGE_ITEM, caption, file.name)
         return self.request(
             "POST", self.room_url("share/file"), headers=headers, data=body, footprint=footprint
         )
-
-    def test_connection(self) -> Delivery:
-        """Check each configured token with ``auth_test=true`` (no message is posted).
-
-        The notification token is tested on the notification method; a separate
-        message token also on the message method. Returns the last result.
-        """
-        checks = [("notification", "send_notification")]
-        if self.config.message_token and self.config.message_token != (
-            self.config.notification_token or self.config.auth_token
-        ):
-            checks.append(("message", "send_message"))
-        delivery: Delivery | None = None
-        for action, scope in checks:
-            delivery = self.request(
-                "POST",
-                self.room_url(action),
-                headers=self._headers(scope),
-                params={"auth_test": "true"},
-                json={"message": TEST_TEXT},
-            )
-        assert delivery is not None
-        return delivery
 
     # ------------------------------------------------------------- history
 

@@ -1,10 +1,10 @@
-"""notifications.http: settings → session, and secrets kept out of texts."""
+"""The outbound HTTP client: settings → session, and secrets kept out of texts."""
 
 from __future__ import annotations
 
 import pytest
 
-from notifications.http import (
+from notifications.channels.http import (
     HttpClient,
     HttpSettings,
     NetworkError,

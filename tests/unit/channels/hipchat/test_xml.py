@@ -1,27 +1,19 @@
-"""Endpoint XML export and import (spec §2.6) on our own fixture files."""
+"""HIPCHAT endpoints in ``*-notification.xml``: the element written, read back and
+imported in the form's order (spec §2.6)."""
 
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
 from lxml import etree
 
-from notifications.endpoints.xmlio import (
-    EndpointImportError,
-    export_endpoints,
-    import_endpoints,
-)
+from notifications.endpoints.xml import export_endpoints, import_endpoints
 from notifications.models import Endpoint
-from tests.unit.endpoints.factories import make_hipchat
+from tests.unit.channels.hipchat.factories import make_hipchat
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "endpoints"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "endpoints"
 CLASS = "com.axibase.tsd.model.notifications.WebNotificationConfig"
-
-
-def _read(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
 
 
 def _secret_endpoint() -> Endpoint:
@@ -117,7 +109,7 @@ def test_round_trip_without_secrets_on_a_new_server_imports_with_empty_tokens():
 
 
 def test_our_fixture_imports_in_form_order_with_editable_keys():
-    report = import_endpoints(_read("hipchat-notification.xml"))
+    report = import_endpoints((FIXTURES / "hipchat-notification.xml").read_bytes())
     assert [(i.name, i.kind, i.outcome) for i in report.items] == [
         ("hipchat-ops", "HIPCHAT", "created")
     ]
@@ -126,59 +118,3 @@ def test_our_fixture_imports_in_form_order_with_editable_keys():
     assert endpoint.editable_keys() == ["room", "message"]
     assert endpoint.parameter("message_format") == "html"
     assert endpoint.proxy_url == "socks5://proxy.example.org:1080"
-
-
-def test_unsupported_classes_and_kinds_are_reported_by_name_and_not_imported():
-    report = import_endpoints(_read("mixed-notification.xml"))
-    outcomes = [(i.name, i.class_name, i.kind, i.outcome) for i in report.items]
-    assert outcomes == [
-        ("hc-2017", "WebNotificationConfig", "HIPCHAT", "created"),
-        ("custom-hook", "WebNotificationConfig", "CUSTOM", "unsupported"),
-        ("slack-ops", "WebNotificationConfig", "SLACK", "unsupported"),
-        ("aws-test", "AwsApiNotificationConfig", "AWS-API", "unsupported"),
-        ("pager", "PagerConfig", "", "unsupported"),
-    ]
-    assert "unknown class PagerConfig" in report.items[-1].reason
-    assert list(Endpoint.objects.values_list("name", flat=True)) == ["hc-2017"]
-    imported = Endpoint.objects.get()
-    assert imported.enabled is False
-    assert imported.parameter("notification_token") == "imported-notif-token"
-
-
-def test_one_invalid_supported_endpoint_rejects_the_whole_file():
-    with pytest.raises(EndpointImportError) as caught:
-        import_endpoints(_read("invalid-hipchat-notification.xml"))
-    text = str(caught.value)
-    assert "'bad-one'" in text
-    assert "from" in text and "base_url" in text
-    assert not Endpoint.objects.exists()
-
-
-@pytest.mark.parametrize(
-    "name,reason",
-    [
-        ("entity-bomb-notification.xml", "entit"),
-        ("external-entity-notification.xml", "external"),
-    ],
-)
-def test_doctypes_and_entities_are_refused(name, reason):
-    with pytest.raises(EndpointImportError) as caught:
-        import_endpoints(_read(name))
-    assert reason in str(caught.value)
-    assert not Endpoint.objects.exists()
-
-
-def test_a_rules_file_is_refused_with_the_root_named():
-    with pytest.raises(EndpointImportError, match="<rules>"):
-        import_endpoints(b"<rules><rule><name>x</name></rule></rules>")
-
-
-def test_not_xml_is_refused():
-    with pytest.raises(EndpointImportError, match="not well-formed"):
-        import_endpoints(b"<list><oops></list>")
-
-
-@override_settings(ENDPOINT_IMPORT_MAX_BYTES=100)
-def test_files_over_the_size_limit_are_refused_before_parsing():
-    with pytest.raises(EndpointImportError, match="larger than"):
-        import_endpoints(_read("hipchat-notification.xml"))

@@ -1,10 +1,10 @@
-"""Endpoint forms: one common base, one small class per endpoint kind.
+"""The endpoint form every channel kind's form extends.
 
 The base form holds what every kind shares (name, status, URL, proxy, TLS,
 logging, test portal) and turns the kind's :attr:`EndpointForm.parameter_specs`
-into a value field plus an "editable in rules" checkbox each. A kind is added
-by writing a subclass and decorating it with :func:`register_form`; views,
-templates, import and export find it through :func:`form_for`.
+into a value field plus an "editable in rules" checkbox each. A kind's form is a
+subclass in its channel folder, named by the registry; views, templates, import and
+export find it through :func:`form_for`.
 
 Secrets (the kind's ``secret_parameters`` from the registry, and the proxy
 password) are write-only: rendered as empty password inputs, a blank input on
@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
+from django.utils.module_loading import import_string
 
+from notifications.channels import registry
 from notifications.models import Endpoint
-from notifications.transports import registry
-from notifications.transports.hipchat import DEFAULT_BASE_URL, FROM_LIMIT
+from notifications.portals.catalog import all_portals
 
 PARAM_PREFIX = "param_"
 EDITABLE_PREFIX = "editable_"
@@ -44,26 +45,16 @@ class ParameterSpec:
     default: str = ""
 
 
-_FORMS: dict[str, type[EndpointForm]] = {}
-
-
-def register_form(cls: type[EndpointForm]) -> type[EndpointForm]:
-    """Class decorator: make ``cls`` the form of registry kind ``cls.kind``."""
-    registry.get_kind(cls.kind)  # KeyError for a kind the registry does not know
-    _FORMS[cls.kind] = cls
-    return cls
-
-
 def form_for(kind: str) -> type[EndpointForm]:
-    """The form class of ``kind``; LookupError when the kind has no form yet."""
-    try:
-        return _FORMS[kind.upper()]
-    except KeyError:
-        raise LookupError(f"endpoint type {kind} has no form yet") from None
+    """The form class of ``kind`` (from the registry); LookupError when it has none yet."""
+    if not has_form(kind):
+        raise LookupError(f"endpoint type {kind} has no form yet")
+    return cast(type[EndpointForm], import_string(registry.get_kind(kind).form))
 
 
 def has_form(kind: str) -> bool:
-    return kind.upper() in _FORMS
+    """Whether endpoints of ``kind`` can be created, edited and imported here."""
+    return kind.upper() in registry.KINDS and bool(registry.get_kind(kind).form)
 
 
 class PasswordField(forms.CharField):
@@ -265,13 +256,11 @@ class EndpointForm(forms.ModelForm):
         return []
 
 
-# --------------------------------------------------------------- HIPCHAT
+# ----------------------------------------------------------- shared fields
 
 
 def _test_portal(current: str) -> forms.Field:
     """Test Portal: a drop-down of the portals by name (a stored unknown name stays listed)."""
-    from notifications.portals.registry import all_portals
-
     choices = [("", "None")] + [(p.name, f"{p.name} (id {p.id})") for p in all_portals()]
     if current and current not in dict(choices):
         choices.append((current, f"{current} (unknown portal)"))
@@ -283,54 +272,12 @@ def _test_portal(current: str) -> forms.Field:
     )
 
 
-def _room() -> forms.Field:
-    return forms.CharField(
-        label="Room Id",
-        max_length=100,
-        help_text="Room id (e.g. 2) or name (e.g. test-axibase).",
-    )
-
-
-def _token(label: str, help_text: str) -> Callable[[], forms.Field]:
+def token_field(label: str, help_text: str) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of a write-only token input."""
     return lambda: PasswordField(label=label, max_length=200, help_text=help_text)
 
 
-def _bot_username() -> forms.Field:
-    return forms.CharField(
-        label="Bot Username",
-        max_length=FROM_LIMIT,
-        required=False,
-        help_text=f"Label shown next to the sender name ('from'), at most {FROM_LIMIT} characters.",
-    )
-
-
-def _message_format() -> forms.Field:
-    return forms.ChoiceField(
-        label="Message Format",
-        choices=[("text", "text"), ("html", "html")],
-        help_text="html enables inline links; @mentions work only in text.",
-    )
-
-
-def _notify() -> forms.Field:
-    return forms.ChoiceField(
-        label="Notify",
-        choices=[("", "Default"), ("true", "Yes"), ("false", "No")],
-        required=False,
-        help_text="Default omits the field (HipChat then does not notify).",
-    )
-
-
-def _message() -> forms.Field:
-    return forms.CharField(
-        label="Message",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Blank = written in the rule editor.",
-    )
-
-
-class _BoolString(forms.BooleanField):
+class BoolStringField(forms.BooleanField):
     """A checkbox stored as the strings ``true``/``false`` (parameters are text, as in ATSD)."""
 
     def to_python(self, value: Any) -> Any:
@@ -340,69 +287,3 @@ class _BoolString(forms.BooleanField):
 
     def clean(self, value: Any) -> str:  # type: ignore[override]
         return "true" if super().clean(value) else "false"
-
-
-def _add_links() -> forms.Field:
-    return _BoolString(
-        label="Add Links to Portals",
-        required=False,
-        widget=forms.CheckboxInput(check_test=lambda value: value in (True, "true", "on")),
-        help_text="After each chart image, send a message with the portal links.",
-    )
-
-
-@register_form
-class HipChatEndpointForm(EndpointForm):
-    """HIPCHAT (§7.4): the Dec-2017 fields plus the single Auth Token of later versions."""
-
-    kind = "HIPCHAT"
-    default_base_url = DEFAULT_BASE_URL
-    parameter_specs = (
-        ParameterSpec("room", _room, editable=True),
-        ParameterSpec(
-            "auth_token",
-            _token("Auth Token", "One token with both send_message and send_notification scopes."),
-        ),
-        ParameterSpec(
-            "message_token",
-            _token("Message Token", "Scope send_message: files (charts, details tables)."),
-        ),
-        ParameterSpec(
-            "notification_token",
-            _token("Notification Token", "Scope send_notification: alert notifications."),
-        ),
-        ParameterSpec("from", _bot_username),
-        ParameterSpec("message_format", _message_format, default="text"),
-        ParameterSpec("notify", _notify),
-        ParameterSpec("message", _message, editable=True),
-        ParameterSpec("add_links_to_portals", _add_links, default="false"),
-    )
-
-    @classmethod
-    def validate_parameters(
-        cls, values: Mapping[str, str], *, require_secrets: bool = True
-    ) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        tokens = values.get("notification_token") or values.get("auth_token")
-        if require_secrets and not tokens:
-            errors["notification_token"] = (
-                "A Notification Token or an Auth Token is required to send notifications."  # noqa: S105
-            )
-        if len(values.get("from", "")) > FROM_LIMIT:
-            errors["from"] = f"Bot Username must be at most {FROM_LIMIT} characters."
-        if values.get("message_format", "text") not in ("", "text", "html"):
-            errors["message_format"] = "Message Format must be text or html."
-        if values.get("notify", "") not in ("", "true", "false"):
-            errors["notify"] = "Notify must be Default, Yes or No."
-        if len(values.get("room", "")) > 100:
-            errors["room"] = "Room Id must be at most 100 characters."
-        return errors
-
-    @classmethod
-    def parameter_warnings(cls, values: Mapping[str, str]) -> list[str]:
-        if values.get("message_token") or values.get("auth_token"):
-            return []
-        return [
-            "No Message Token or Auth Token: notifications work, but chart images and "
-            "details tables (files, scope send_message) cannot be sent."
-        ]

@@ -2,15 +2,9 @@
 
 import pytest
 
-from notifications.endpoints.forms import (
-    EndpointForm,
-    HipChatEndpointForm,
-    form_for,
-    has_form,
-)
+from notifications.channels.hipchat.form import HipChatEndpointForm
 from notifications.models import Endpoint
-from notifications.transports import registry
-from tests.unit.endpoints.factories import form_data, make_hipchat
+from tests.unit.channels.hipchat.factories import form_data, make_hipchat
 
 pytestmark = pytest.mark.django_db
 
@@ -151,19 +145,3 @@ def test_add_links_to_portals_is_stored_as_text_and_rendered_unchecked_for_false
     stored_false = make_hipchat("x", params={"notification_token": "n"})
     html = str(HipChatEndpointForm(instance=stored_false)["param_add_links_to_portals"])
     assert "checked" not in html
-
-
-def test_every_supported_kind_has_a_form_covering_its_registry_keys():
-    for kind in registry.KINDS.values():
-        if not kind.sendable:
-            continue
-        form_class = form_for(kind.kind)
-        assert issubclass(form_class, EndpointForm)
-        keys = set(form_class.parameter_keys())
-        assert keys == set(kind.parameters) | set(kind.secret_parameters), kind.kind
-
-
-def test_kinds_without_a_form_are_looked_up_as_missing():
-    assert not has_form("SLACK")
-    with pytest.raises(LookupError):
-        form_for("AWS-SNS")

@@ -11,19 +11,19 @@ from typing import Any
 
 import pytest
 
-from notifications.http import HttpSettings
-from notifications.transports.base import (
-    Delivery,
+from notifications.channels.base import (
+    Attachment,
     Footprint,
     HistoryUnavailable,
+    Sent,
     TransportError,
 )
-from notifications.transports.hipchat import (
+from notifications.channels.hipchat.transport import (
     HipChatConfig,
     HipChatTransport,
     color_for,
-    cut_html,
 )
+from notifications.channels.http import HttpSettings
 from tests.fakes.hipchat import HipChatFake, Reply
 
 TOKEN = "notif-0123456789abcdef"
@@ -42,6 +42,10 @@ def tiny_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
         + chunk(b"IEND", b"")
     )
+
+
+def chart_file() -> Attachment:
+    return Attachment("chart.png", tiny_png(), "image/png", "Default for atsd")
 
 
 def transport(fake: HipChatFake, room: str = "Ops Alerts", **overrides: Any) -> HipChatTransport:
@@ -65,9 +69,9 @@ def fake(hipchat_fake: HipChatFake) -> HipChatFake:
 
 
 def test_it_sends_bearer_notification_token(fake: HipChatFake) -> None:
-    delivery = transport(fake).send_notification("CPU > 90%", severity="WARNING")
+    sent = transport(fake).send_text("CPU > 90%", severity="WARNING")
 
-    assert delivery == Delivery(204, delivery.elapsed_ms, "")
+    assert sent == Sent(204, sent.elapsed_ms, "")
     [request] = fake.log
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.auth_method == "header"
@@ -79,8 +83,8 @@ def test_it_uses_a_single_auth_token_for_both_scopes(fake: HipChatFake) -> None:
     both = fake.add_token("both-scopes-token", scopes=["send_notification", "send_message"])
     hipchat = transport(fake, notification_token="", message_token="", auth_token=both)
 
-    hipchat.send_notification("hi")
-    hipchat.share_file("chart.png", tiny_png(), "image/png", "Default for atsd")
+    hipchat.send_text("hi")
+    hipchat.send_file(chart_file())
 
     assert [r.token for r in fake.log] == [both, both]
     assert [r.status for r in fake.log] == [204, 204]
@@ -89,24 +93,23 @@ def test_it_uses_a_single_auth_token_for_both_scopes(fake: HipChatFake) -> None:
 def test_it_percent_encodes_room_names(fake: HipChatFake) -> None:
     room = fake.add_room("test axibase+ops/a,b")
 
-    transport(fake, room=room.name).send_notification("hi")
+    transport(fake, room=room.name).send_text("hi")
 
     [request] = fake.room_messages(room)
     assert request.path == "/v2/room/test%20axibase%2Bops%2Fa%2Cb/notification"
 
 
 def test_it_sends_room_ids_as_ids(fake: HipChatFake) -> None:
-    transport(fake, room="7").send_notification("hi")
+    transport(fake, room="7").send_text("hi")
 
     assert fake.log[0].path == "/v2/room/7/notification"
     assert fake.log[0].room is not None and fake.log[0].room.name == "Ops Alerts"
 
 
 def test_it_omits_notify_for_default(fake: HipChatFake) -> None:
-    hipchat = transport(fake)
-    hipchat.send_notification("default")
-    hipchat.send_notification("yes", notify=True)
-    hipchat.send_notification("no", notify=False)
+    transport(fake).send_text("default")
+    transport(fake, notify=True).send_text("yes")
+    transport(fake, notify=False).send_text("no")
 
     bodies = [r.json for r in fake.room_messages("Ops Alerts")]
     assert "notify" not in bodies[0]
@@ -115,9 +118,8 @@ def test_it_omits_notify_for_default(fake: HipChatFake) -> None:
 
 
 def test_it_sends_from_only_when_set_and_within_64(fake: HipChatFake) -> None:
-    hipchat = transport(fake)
-    hipchat.send_notification("a", from_="")
-    hipchat.send_notification("b", from_="x" * 80)
+    transport(fake, from_="").send_text("a")
+    transport(fake, from_="x" * 80).send_text("b")
 
     first, second = (r.json for r in fake.log)
     assert "from" not in first
@@ -125,10 +127,10 @@ def test_it_sends_from_only_when_set_and_within_64(fake: HipChatFake) -> None:
     assert [r.status for r in fake.log] == [204, 204]
 
 
-def test_it_sends_endpoint_options_with_send(fake: HipChatFake) -> None:
+def test_it_sends_endpoint_options_with_the_text(fake: HipChatFake) -> None:
     hipchat = transport(fake, from_="atsd", message_format="html", notify=True)
 
-    hipchat.send("<b>[OPEN]</b> rule", severity="critical")
+    hipchat.send_text("<b>[OPEN]</b> rule", severity="critical")
 
     assert fake.log[0].json == {
         "message": "<b>[OPEN]</b> rule",
@@ -158,14 +160,14 @@ def test_it_sends_endpoint_options_with_send(fake: HipChatFake) -> None:
 def test_it_colours_by_severity(fake: HipChatFake, severity: str, color: str) -> None:
     assert color_for(severity) == color
 
-    transport(fake).send_notification("x", severity=severity)
+    transport(fake).send_text("x", severity=severity)
 
     assert fake.log[0].json["color"] == color
     assert fake.log[0].status == 204
 
 
 def test_it_cuts_long_text_to_10000_with_marker(fake: HipChatFake) -> None:
-    transport(fake).send_notification("é" * 12000)
+    transport(fake).send_text("é" * 12000)
 
     [request] = fake.log
     assert request.status == 204
@@ -177,7 +179,7 @@ def test_it_cuts_long_html_outside_tags_and_entities(fake: HipChatFake) -> None:
     message = "<b>Details</b><table>" + row * 300 + "</table>"
     assert len(message) > 10_000
 
-    transport(fake).send_notification(message, message_format="html")
+    transport(fake, message_format="html").send_text(message)
 
     [request] = fake.log
     assert request.status == 204
@@ -191,25 +193,11 @@ def test_it_cuts_long_html_outside_tags_and_entities(fake: HipChatFake) -> None:
     assert closers.endswith("</table>")
 
 
-@pytest.mark.parametrize("position", range(9985, 10003))
-def test_it_never_cuts_html_inside_a_tag_or_entity_at_any_boundary(position: int) -> None:
-    message = "x" * position + "<i>a &amp; b</i>" + "y" * 200
-
-    cut = cut_html(message)
-
-    assert len(cut) <= 10_000
-    body = cut.partition("...")[0]
-    assert body.count("<") == body.count(">")
-    assert re.search(r"&[#A-Za-z0-9]*$", body) is None
-    if "<i>" in body and "</i>" not in body:
-        assert cut.endswith("...</i>")
-
-
 def test_it_classifies_429_as_transient_with_reset(fake: HipChatFake) -> None:
     fake.script(Reply.rate_limited(reset_in_s=30))
 
     with pytest.raises(TransportError) as caught:
-        transport(fake).send_notification("hi")
+        transport(fake).send_text("hi")
 
     error = caught.value
     assert error.permanent is False
@@ -222,7 +210,7 @@ def test_it_waits_for_flood_control_reset(fake: HipChatFake) -> None:
     fake.script(Reply.rate_limited(reset_in_s=45, flood=True))
 
     with pytest.raises(TransportError) as caught:
-        transport(fake).send_notification("hi")
+        transport(fake).send_text("hi")
 
     assert caught.value.retry_after_s is not None
     assert 43 <= caught.value.retry_after_s <= 46
@@ -232,7 +220,7 @@ def test_it_honours_retry_after_on_429(fake: HipChatFake) -> None:
     fake.script(Reply(status=429, headers={"Retry-After": "120"}))
 
     with pytest.raises(TransportError) as caught:
-        transport(fake).send_notification("hi")
+        transport(fake).send_text("hi")
 
     assert caught.value.retry_after_s == pytest.approx(120, abs=1)
 
@@ -240,11 +228,11 @@ def test_it_honours_retry_after_on_429(fake: HipChatFake) -> None:
 def test_it_hits_the_real_flood_limit_as_transient(fake: HipChatFake) -> None:
     fake.flood_limit = 2
     hipchat = transport(fake)
-    hipchat.send_notification("1")
-    hipchat.send_notification("2")
+    hipchat.send_text("1")
+    hipchat.send_text("2")
 
     with pytest.raises(TransportError) as caught:
-        hipchat.send_notification("3")
+        hipchat.send_text("3")
 
     assert caught.value.status == 429
     assert caught.value.permanent is False
@@ -256,7 +244,7 @@ def test_it_classifies_500_as_transient(fake: HipChatFake, status: int) -> None:
     fake.script(Reply(status=status))
 
     with pytest.raises(TransportError) as caught:
-        transport(fake).send_notification("hi")
+        transport(fake).send_text("hi")
 
     assert caught.value.permanent is False
     assert caught.value.status == status
@@ -268,7 +256,7 @@ def test_it_classifies_network_errors_as_transient(fake: HipChatFake) -> None:
     fake.script(Reply.dropped())
 
     with pytest.raises(TransportError) as caught:
-        transport(fake).send_notification("hi")
+        transport(fake).send_text("hi")
 
     assert caught.value.permanent is False
     assert caught.value.status is None
@@ -279,7 +267,7 @@ def test_it_classifies_a_slow_reply_as_transient_timeout(fake: HipChatFake) -> N
     hipchat = transport(fake, http=HttpSettings(connect_timeout_s=2, read_timeout_s=0.2))
 
     with pytest.raises(TransportError) as caught:
-        hipchat.send_notification("hi")
+        hipchat.send_text("hi")
 
     assert caught.value.permanent is False
     assert caught.value.status is None
@@ -288,7 +276,7 @@ def test_it_classifies_a_slow_reply_as_transient_timeout(fake: HipChatFake) -> N
 
 def test_it_reports_401_invalid_oauth_session_as_permanent(fake: HipChatFake) -> None:
     with pytest.raises(TransportError) as caught:
-        transport(fake, notification_token="revoked-token").send_notification("hi")
+        transport(fake, notification_token="revoked-token").send_text("hi")
 
     error = caught.value
     assert error.permanent is True
@@ -300,7 +288,7 @@ def test_it_reports_401_invalid_oauth_session_as_permanent(fake: HipChatFake) ->
 def test_it_reports_403_missing_scope(fake: HipChatFake) -> None:
     # The message token lacks send_notification.
     with pytest.raises(TransportError) as caught:
-        transport(fake, notification_token=MESSAGE_TOKEN).send_notification("hi")
+        transport(fake, notification_token=MESSAGE_TOKEN).send_text("hi")
 
     assert caught.value.permanent is True
     assert caught.value.status == 403
@@ -309,7 +297,7 @@ def test_it_reports_403_missing_scope(fake: HipChatFake) -> None:
 
 def test_it_reports_404_room_not_found(fake: HipChatFake) -> None:
     with pytest.raises(TransportError) as caught:
-        transport(fake, room="No Such Room").send_notification("hi")
+        transport(fake, room="No Such Room").send_text("hi")
 
     assert caught.value.permanent is True
     assert caught.value.status == 404
@@ -334,7 +322,7 @@ def test_it_reports_400_with_field(fake: HipChatFake) -> None:
     )
 
     with pytest.raises(TransportError) as caught:
-        transport(fake).send_notification("hi")
+        transport(fake).send_text("hi")
 
     error = caught.value
     assert error.permanent is True
@@ -350,9 +338,9 @@ def test_it_shares_png_as_multipart_related_with_caption(fake: HipChatFake) -> N
     png = tiny_png()
     name = "atsd.jvm.low_memory_atsd_open_Default_20180222_1710596.png"
 
-    delivery = transport(fake).share_file(name, png, "image/png", "Default for atsd")
+    sent = transport(fake).send_file(Attachment(name, png, "image/png", "Default for atsd"))
 
-    assert delivery.status == 204
+    assert sent.status == 204
     [request] = fake.room_messages("Ops Alerts")
     assert request.endpoint == "share/file"
     assert request.headers["content-type"].startswith("multipart/related; boundary=")
@@ -369,7 +357,7 @@ def test_it_shares_png_as_multipart_related_with_caption(fake: HipChatFake) -> N
 
 
 def test_it_shares_a_text_file_without_caption(fake: HipChatFake) -> None:
-    transport(fake).share_file("details.txt", b"| a | b |\n", "text/plain")
+    transport(fake).send_file(Attachment("details.txt", b"| a | b |\n", "text/plain"))
 
     [request] = fake.log
     assert request.status == 204
@@ -378,32 +366,11 @@ def test_it_shares_a_text_file_without_caption(fake: HipChatFake) -> None:
     assert request.file is not None and request.file.data == b"| a | b |\n"
 
 
-def test_it_posts_plain_messages_with_the_message_token(fake: HipChatFake) -> None:
-    delivery = transport(fake).send_message("https://atsd.example.org/portal/1")
-
-    assert delivery.status == 201
-    assert '"id"' in delivery.response_text
-    [request] = fake.log
-    assert request.token == MESSAGE_TOKEN
-    assert request.json == {"message": "https://atsd.example.org/portal/1"}
-
-
-def test_it_tests_the_connection_without_posting(fake: HipChatFake) -> None:
-    delivery = transport(fake).test_connection()
-
-    assert delivery.status == 202
-    assert [(r.endpoint, r.token, r.query["auth_test"]) for r in fake.log] == [
-        ("notification", TOKEN, ["true"]),
-        ("message", MESSAGE_TOKEN, ["true"]),
-    ]
-    assert fake.room_messages("Ops Alerts") == []
-
-
 def test_it_refuses_to_send_without_a_token(fake: HipChatFake) -> None:
     hipchat = transport(fake, notification_token="", message_token="")
 
     with pytest.raises(TransportError) as caught:
-        hipchat.send_notification("hi")
+        hipchat.send_text("hi")
 
     assert caught.value.permanent is True
     assert fake.log == []
@@ -416,17 +383,17 @@ def test_it_verifies_tls_unless_ignored(hipchat_tls_fake: HipChatFake) -> None:
     fake.add_token(TOKEN, scopes=["send_notification"])
 
     with pytest.raises(TransportError) as caught:
-        transport(fake).send_notification("hi")
+        transport(fake).send_text("hi")
     assert caught.value.permanent is False
     assert caught.value.status is None
     assert "tls" in caught.value.message
 
     ignoring = HttpSettings(verify_tls=False)
-    assert transport(fake, http=ignoring).send_notification("hi").status == 204
+    assert transport(fake, http=ignoring).send_text("hi").status == 204
 
     assert fake.ca_bundle is not None
     trusting = HttpSettings(ca_bundle=fake.ca_bundle)
-    assert transport(fake, http=trusting).send_notification("hi").status == 204
+    assert transport(fake, http=trusting).send_text("hi").status == 204
     assert len(fake.room_messages("Ops Alerts")) == 2
 
 
@@ -439,22 +406,22 @@ def test_it_never_puts_tokens_in_errors(
     errors: list[TransportError] = []
 
     with pytest.raises(TransportError) as caught:
-        hipchat.send_notification("hi")
+        hipchat.send_text("hi")
     errors.append(caught.value)
 
     fake.script(Reply(status=400, body={"error": {"code": 400, "message": f"bad {secret}"}}))
     with pytest.raises(TransportError) as caught:
-        hipchat.send_notification("hi")
+        hipchat.send_text("hi")
     errors.append(caught.value)
 
     fake.script(Reply.dropped())
     with caplog.at_level("DEBUG"), pytest.raises(TransportError) as caught:
-        hipchat.send_notification("hi")
+        hipchat.send_text("hi")
     errors.append(caught.value)
 
     closed = transport(fake, base_url=f"http://127.0.0.1:1/?auth_token={secret}")
     with caplog.at_level("DEBUG"), pytest.raises(TransportError) as caught:
-        closed.send_notification("hi")
+        closed.send_text("hi")
     errors.append(caught.value)
 
     for error in errors:
@@ -473,8 +440,7 @@ def test_it_builds_its_config_from_endpoint_parameters(fake: HipChatFake) -> Non
     assert config.notify is None
     assert config.message_format == "text"
 
-    transport_ = HipChatTransport(config)
-    transport_.send("hi", severity="NORMAL")
+    HipChatTransport(config).send_text("hi", severity="NORMAL")
 
     assert fake.log[0].json == {
         "message": "hi",
@@ -489,7 +455,7 @@ def test_it_sends_through_the_configured_proxy_with_credentials(fake: HipChatFak
     proxied = HttpSettings(proxy_url=fake.url, proxy_username="ops", proxy_password="pw:1")
     base_url = "http://hipchat.example.invalid"
 
-    transport(fake, base_url=base_url, http=proxied).send_notification("via proxy")
+    transport(fake, base_url=base_url, http=proxied).send_text("via proxy")
 
     [request] = fake.log
     assert request.status == 204
@@ -507,11 +473,11 @@ def test_a_read_timeout_may_have_delivered_but_a_refused_connection_did_not(
     fake.script(Reply.held(30))
     hipchat = transport(fake, http=HttpSettings(connect_timeout_s=2, read_timeout_s=0.2))
     with pytest.raises(TransportError) as timed_out:
-        hipchat.send_notification("hi")
+        hipchat.send_text("hi")
     fake.go_down()
     try:
         with pytest.raises(TransportError) as refused:
-            hipchat.send_notification("hi")
+            hipchat.send_text("hi")
     finally:
         fake.come_back()
 
@@ -525,22 +491,13 @@ def test_the_footprint_reaches_the_hook_before_the_request_leaves(fake: HipChatF
     hipchat = transport(fake)
     hipchat.before_send = lambda footprint: seen.append((footprint, len(fake.log)))
 
-    hipchat.send_notification("x" * 10_005)
-    hipchat.share_file("chart.png", tiny_png(), "image/png", "Default for atsd")
-    hipchat.test_connection()  # posts nothing into the room: no footprint
+    hipchat.send_text("x" * 10_005)
+    hipchat.send_file(chart_file())
 
     assert seen == [
         (Footprint("Ops Alerts", "notification", "x" * 9_997 + "..."), 0),
         (Footprint("Ops Alerts", "message", "Default for atsd", "chart.png"), 1),
     ]
-
-
-def test_a_room_message_keeps_hipchats_id(fake: HipChatFake) -> None:
-    delivery = transport(fake).send_message("https://x/portal")
-
-    [posted] = fake.room_messages(7)
-    assert delivery.status == 201
-    assert delivery.message_id == posted.message_id == posted.response_body["id"]
 
 
 def test_the_history_finds_what_a_request_left_in_the_room(fake: HipChatFake) -> None:
@@ -550,9 +507,9 @@ def test_the_history_finds_what_a_request_left_in_the_room(fake: HipChatFake) ->
     hipchat.before_send = footprints.append
     since = datetime.now(UTC) - timedelta(seconds=1)
 
-    hipchat.send_notification("[OPEN] cpu high")
-    hipchat.share_file("chart.png", tiny_png(), "image/png", "Default for atsd")
-    hipchat.send_notification("[OPEN] cpu high")
+    hipchat.send_text("[OPEN] cpu high")
+    hipchat.send_file(chart_file())
+    hipchat.send_text("[OPEN] cpu high")
 
     text, chart = (f.digest() for f in footprints[:2])
     notified = [r.message_id for r in fake.room_messages(7) if r.endpoint == "notification"]
