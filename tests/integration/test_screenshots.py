@@ -24,7 +24,6 @@ from notifications.tasks import NOTIFY_QUEUE
 from rules.history import store
 from rules.ingest.events import SERIES, Event
 from tests.engine_helpers import poll
-from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import (
     RULE,
     SERVER_URL,
@@ -36,7 +35,6 @@ from tests.unit.delivery.factories import (
 )
 
 pytestmark = pytest.mark.integration
-__all__ = ["hipchat_fake"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHART = f"{SERVER_URL}/portals/series?metric=temperature&entity=br-1905"

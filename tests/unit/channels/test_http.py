@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.fakes.hipchat import HipChatFake
 from notifications.channels.http import (
     HttpClient,
     HttpSettings,
@@ -12,7 +13,6 @@ from notifications.channels.http import (
     proxy_url_with_credentials,
     redact,
 )
-from tests.fakes.hipchat import HipChatFake
 
 
 def test_it_redacts_query_tokens_bearer_values_url_credentials_and_known_secrets() -> None:

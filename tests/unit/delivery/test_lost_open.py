@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.fakes.hipchat import Reply
 from notifications.channels.hipchat.transport import NOTIFICATION_LIMIT
 from notifications.delivery.lost_open import with_note
-from tests.fakes.hipchat import Reply
 from tests.unit.delivery.factories import (
     RULE,
     L,

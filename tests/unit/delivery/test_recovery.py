@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devtools.fakes.hipchat import Reply
 from notifications.channels.base import Footprint
 from notifications.delivery import process_order_key
 from notifications.dispatch import dispatch_triggers
 from notifications.models import Delivery, DeliveryAttempt, Endpoint, RuleNotification
-from tests.fakes.hipchat import Reply
 from tests.unit.delivery.factories import (
     RULE,
     L,

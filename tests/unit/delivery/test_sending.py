@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.fakes.hipchat import Reply
 from notifications.delivery import process_order_key
 from notifications.dispatch import dispatch_triggers
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus
 from rules.models import RuleErrorRecord
-from tests.fakes.hipchat import Reply
 from tests.unit.delivery.factories import (
     BINDING,
     RULE,

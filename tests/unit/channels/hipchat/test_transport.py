@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from devtools.fakes.hipchat import HipChatFake, Reply
 from notifications.channels.base import (
     Attachment,
     Footprint,
@@ -24,7 +25,6 @@ from notifications.channels.hipchat.transport import (
     color_for,
 )
 from notifications.channels.http import HttpSettings
-from tests.fakes.hipchat import HipChatFake, Reply
 
 TOKEN = "notif-0123456789abcdef"
 MESSAGE_TOKEN = "msg-fedcba9876543210"

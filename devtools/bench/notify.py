@@ -1,10 +1,11 @@
-"""``python manage.py bench_notify``: trigger (dispatch call) → receipt by a fake HipChat.
+"""The notification bench (``python manage.py bench_notify``): trigger (dispatch call)
+→ receipt by a fake HipChat.
 
 The command re-runs itself in a child process with a fresh data directory (its
 own SQLite database, migrated, and a private Redis), so the bench never writes
 into the configured database. Inside, everything is real except HipChat:
 
-* the fake HipChat v2 server (``tests/fakes/hipchat.py``) runs in-process on
+* the fake HipChat v2 server (:mod:`devtools.fakes.hipchat`) runs in-process on
   loopback with its rate limits raised out of the way;
 * one real Celery notify worker (solo pool, queue ``notify``) runs in-process
   in a thread against that Redis, as ``celery worker -Q notify`` would;
@@ -26,9 +27,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandParser
+from celery.contrib.testing.worker import start_worker
 
-ROOT = Path(__file__).resolve().parents[3]
+from atsd_alerts.celery import app
+from devtools.fakes.hipchat import HipChatFake, RecordedRequest
+from notifications.dispatch import dispatch_triggers
+from notifications.models import Endpoint, RuleNotification
+from notifications.tasks import NOTIFY_QUEUE
+from rules.engine.actions import ActionSettings
+from rules.engine.evaluator import Engine, RuleDefinition
+from rules.ingest.events import SERIES, Event
+from rules.models import TriggerRecord
+
+ROOT = Path(__file__).resolve().parents[2]
 INNER = "BENCH_NOTIFY_INNER"
 
 
@@ -37,59 +48,34 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-class Command(BaseCommand):
-    help = "Notifications/s and trigger→receipt latency against a fake HipChat on loopback."
+def in_fresh_environment() -> bool:
+    """Whether this process is the bench's child, with its own database and Redis."""
+    return os.environ.get(INNER) == "1"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--burst", type=int, default=500, help="triggers in the burst")
-        parser.add_argument("--samples", type=int, default=200, help="one-at-a-time triggers")
 
-    def handle(self, *args: object, **options: object) -> None:
-        if os.environ.get(INNER) != "1":
-            self._respawn(int(options["burst"]), int(options["samples"]))  # type: ignore[call-overload]
-            return
-        for line in run(int(options["burst"]), int(options["samples"])):  # type: ignore[call-overload]
-            self.stdout.write(line)
+def respawn(burst: int, samples: int) -> subprocess.CompletedProcess[str]:
+    """Run the bench in a child process with a fresh data directory (a migrated SQLite
+    database) and a private Redis; its output holds the figures."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from services import RedisServer  # scripts/ is no package: found on the path just set
 
-    def _respawn(self, burst: int, samples: int) -> None:
-        sys.path.insert(0, str(ROOT / "scripts"))
-        from services import RedisServer
-
-        data = Path(tempfile.mkdtemp(prefix="atsd-bench-notify-"))
-        redis = RedisServer(data / "redis").start()
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
-        env.update(
-            {INNER: "1", "DATA_DIR": str(data), "REDIS_URL": redis.url, "LOG_LEVEL": "ERROR"}
+    data = Path(tempfile.mkdtemp(prefix="atsd-bench-notify-"))
+    redis = RedisServer(data / "redis").start()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env.update({INNER: "1", "DATA_DIR": str(data), "REDIS_URL": redis.url, "LOG_LEVEL": "ERROR"})
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
         )
-        try:
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
-            )
-            command = [sys.executable, "manage.py", "bench_notify"]
-            command += ["--burst", str(burst), "--samples", str(samples)]
-            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-            self.stdout.write(done.stdout.rstrip())
-            if done.returncode:
-                self.stderr.write(done.stderr[-4000:])
-                raise SystemExit(done.returncode)
-        finally:
-            redis.stop()
+        command = [sys.executable, "manage.py", "bench_notify"]
+        command += ["--burst", str(burst), "--samples", str(samples)]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    finally:
+        redis.stop()
 
 
 def run(burst: int, samples: int) -> list[str]:
     """Run the bench in this (fresh) environment; return the ``label: value unit`` lines."""
-    from celery.contrib.testing.worker import start_worker
-
-    from atsd_alerts.celery import app
-    from notifications.dispatch import dispatch_triggers
-    from notifications.models import Endpoint, RuleNotification
-    from notifications.tasks import NOTIFY_QUEUE
-    from rules.engine.actions import ActionSettings
-    from rules.engine.evaluator import Engine, RuleDefinition
-    from rules.ingest.events import SERIES, Event
-    from rules.models import TriggerRecord
-    from tests.fakes.hipchat import HipChatFake, RecordedRequest
-
     fake = HipChatFake(token_limit=10**9, flood_limit=10**9).start()
     room = fake.add_room("bench")
     token = fake.add_token()

@@ -1,4 +1,4 @@
-"""A fake HipChat REST API v2 server on loopback, for tests.
+"""A fake HipChat REST API v2 server on loopback, for tests and dry runs.
 
 It implements the contract and the fake-server checklist of
 ``../shared/spec/hipchat-v2.md`` (§4) as a real HTTP(S) server, so the product's
@@ -6,7 +6,7 @@ transport talks HTTP to it exactly as to HipChat and never knows.
 
 Typical use::
 
-    with HipChatFake() as fake:                       # or the ``hipchat_fake`` fixture
+    with HipChatFake() as fake:                       # or the tests' ``hipchat_fake`` fixture
         room = fake.add_room("Ops Alerts")
         token = fake.add_token(scopes=["send_notification"])
         fake.script(Reply.rate_limited(reset_in_s=2), times=5)   # next 5 → 429
@@ -58,8 +58,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
-
-import pytest
 
 SCOPES = (
     "admin_group",
@@ -1191,7 +1189,7 @@ def _reset_connection(handler: _Handler) -> None:
         handler.connection.close()
 
 
-# ------------------------------------------------------------------ fixtures
+# ------------------------------------------------------------------ running
 
 
 @contextlib.contextmanager
@@ -1203,17 +1201,3 @@ def running_fake(**options: Any) -> Iterator[HipChatFake]:
         yield fake
     finally:
         fake.stop()
-
-
-@pytest.fixture
-def hipchat_fake() -> Iterator[HipChatFake]:
-    """A started plain-HTTP fake, stopped after the test."""
-    with running_fake() as fake:
-        yield fake
-
-
-@pytest.fixture
-def hipchat_tls_fake() -> Iterator[HipChatFake]:
-    """A started HTTPS fake with a self-signed cert (``fake.ca_bundle``)."""
-    with running_fake(tls=True) as fake:
-        yield fake

@@ -1,11 +1,11 @@
-"""``python manage.py fake_hipchat``: the tests' fake HipChat v2 server, standing alone.
+"""The fake HipChat server standing alone, for a dry run of the README's first steps
+(``python manage.py fake_hipchat``).
 
-For a dry run of the README's first steps without a HipChat Server: it serves the
-HipChat REST API v2 as ``tests.fakes.hipchat`` does for the tests, with one room and
-two tokens, prints what to type into the endpoint form, prints every message it
-receives, and shows the room at its root URL as a page (text, links and the chart
-images received), refreshing itself every 3 s. It is not HipChat: nothing leaves the
-machine.
+It serves the HipChat REST API v2 as :mod:`devtools.fakes.hipchat` does for the tests,
+with one room and two tokens, prints what to type into the endpoint form, prints every
+message it receives, and shows the room at its root URL as a page (text, links and the
+chart images received), refreshing itself every 3 s. It is not HipChat: nothing leaves
+the machine.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ from __future__ import annotations
 import base64
 import html
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
-
-from tests.fakes.hipchat import HipChatFake, RecordedRequest, Room
+from devtools.fakes.hipchat import HipChatFake, RecordedRequest, Room
 
 ROOM_PAGE_REFRESH_S = 3
 # What a room page renders of html-format messages; everything else is shown escaped.
@@ -146,54 +144,43 @@ def describe(request: RecordedRequest) -> str:
     return line
 
 
-class Command(BaseCommand):
-    help = (
-        "Run a fake HipChat v2 server on 127.0.0.1 for a dry run of web notifications "
-        "(one room, a notification token and a message token); Ctrl-C stops it."
+def serve(
+    *,
+    port: int,
+    room_name: str,
+    notification_token: str = "",
+    message_token: str = "",
+    write: Callable[[str], None] = print,
+) -> None:
+    """Serve one room until Ctrl-C, writing the form's values and then each request.
+
+    Raises OSError when ``port`` cannot be listened on.
+    """
+    fake = StandaloneHipChat(port=port)
+    room = fake.add_room(room_name)
+    notification = fake.add_token(notification_token or None, scopes=["send_notification"])
+    # A user token that may also read the room: how delivery checks, after a crash,
+    # whether a request whose answer was lost reached the room.
+    message = fake.add_token(message_token or None, scopes=["send_message", "view_messages"])
+    fake.start()
+    write(
+        "Fake HipChat v2 server for a dry run (not HipChat: nothing leaves this machine)\n"
+        f"  Endpoint URL:       {fake.url}\n"
+        f"  Room Id:            {room.id}   (or its name: {room.name})\n"
+        f"  Notification Token: {notification}\n"
+        f"  Message Token:      {message}   (scopes send_message, view_messages)\n"
+        f"  Room page:          {fake.url}/\n"
+        "Messages it receives are printed below. Ctrl-C stops it."
     )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=8099, help="port (default 8099)")
-        parser.add_argument("--room", default="Ops Alerts", help="room name (default Ops Alerts)")
-        parser.add_argument("--notification-token", default="", help="default: random")
-        parser.add_argument("--message-token", default="", help="default: random")
-
-    def handle(self, *args: object, **options: Any) -> None:
-        fake = StandaloneHipChat(port=int(options["port"]))
-        room = fake.add_room(str(options["room"]))
-        notification = fake.add_token(
-            options["notification_token"] or None, scopes=["send_notification"]
-        )
-        # A user token that may also read the room: how delivery checks, after a crash,
-        # whether a request whose answer was lost reached the room.
-        message = fake.add_token(
-            options["message_token"] or None, scopes=["send_message", "view_messages"]
-        )
-        try:
-            fake.start()
-        except OSError as exc:
-            self.stderr.write(f"cannot listen on 127.0.0.1:{options['port']}: {exc}")
-            raise SystemExit(1) from None
-        self.stdout.write(
-            "Fake HipChat v2 server for a dry run (not HipChat: nothing leaves this machine)\n"
-            f"  Endpoint URL:       {fake.url}\n"
-            f"  Room Id:            {room.id}   (or its name: {room.name})\n"
-            f"  Notification Token: {notification}\n"
-            f"  Message Token:      {message}   (scopes send_message, view_messages)\n"
-            f"  Room page:          {fake.url}/\n"
-            "Messages it receives are printed below. Ctrl-C stops it."
-        )
-        self.stdout.flush()
-        seen = 0
-        try:
-            while True:
-                log = fake.log
-                for request in log[seen:]:
-                    self.stdout.write(describe(request))
-                    self.stdout.flush()
-                seen = len(log)
-                time.sleep(0.2)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            fake.stop()
+    seen = 0
+    try:
+        while True:
+            log = fake.log
+            for request in log[seen:]:
+                write(describe(request))
+            seen = len(log)
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()

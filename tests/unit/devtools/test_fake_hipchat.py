@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fakes.hipchat import PNG_SIGNATURE, HipChatFake, Reply, running_fake
+from devtools.fakes.hipchat import PNG_SIGNATURE, HipChatFake, Reply, running_fake
 
 PNG = PNG_SIGNATURE + b"\x00\x00\x00\rIHDR-not-a-real-image"
 TOKEN = "full-token"
