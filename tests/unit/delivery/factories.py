@@ -147,6 +147,12 @@ def engine_run(
     return EngineRun(definition)
 
 
+def dispatched(ids: list[str]) -> Delivery:
+    """The one delivery row dispatch writes for ``ids``, not sent yet."""
+    dispatch_triggers(ids)
+    return Delivery.objects.get(event_id__in=ids)
+
+
 def deliver(ids: list[str]) -> list[Delivery]:
     """Dispatch ``ids`` and send every order key until nothing is due."""
     dispatch_triggers(ids)
