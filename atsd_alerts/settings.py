@@ -339,3 +339,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # SECRETS_KEY: comma list of Fernet keys, the first encrypts, all decrypt (rotation:
 # put the new key first, run `manage.py rotate_secrets_key`, then drop the old one).
 SECRETS_KEYS = env_list("SECRETS_KEY", []) or persistent_fernet_key(DATA_DIR).split(",")
+
+# --- Developer tools ---------------------------------------------------------------
+# Not product: the fake HipChat server and the benchmarks, installed for their
+# management commands (fake_hipchat, bench_*); it has no models and nothing imports it.
+INSTALLED_APPS += ["devtools"]

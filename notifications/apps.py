@@ -9,7 +9,7 @@ class NotificationsConfig(AppConfig):
         # Rule saves feed the Web Notifications tab (rules.xml import, the rule editor);
         # connected here with a lazy sender so that rules never imports notifications.
         from notifications.bindings.sync import connect_signals
-        from notifications.transports.registry import KINDS
+        from notifications.channels.registry import KINDS
         from rules.rulesxml.secrets import declare_secret_parameters
 
         connect_signals()

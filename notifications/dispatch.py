@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from notifications.delivery import create_deliveries
+from notifications.tasks import enqueue
+
 
 def dispatch_triggers(event_ids: Sequence[str]) -> None:
     """Persist deliveries for ``event_ids`` and enqueue their order keys after commit.
@@ -20,9 +23,6 @@ def dispatch_triggers(event_ids: Sequence[str]) -> None:
     Idempotent: calling it again with the same ids creates no second delivery (the
     extra notify tasks find nothing to claim).
     """
-    from notifications.delivery import create_deliveries
-    from notifications.tasks import enqueue
-
     if not event_ids:
         return
     with transaction.atomic():

@@ -11,6 +11,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
+from notifications.delivery import process_order_key
+from notifications.delivery import sweep as find_due
+
 NOTIFY_QUEUE = "notify"
 
 
@@ -29,8 +32,6 @@ NOTIFY_QUEUE = "notify"
 )
 def notify(order_key: str) -> None:
     """Send the due deliveries of one order key (one rule window and endpoint), in order."""
-    from notifications.delivery import process_order_key
-
     delay = process_order_key(order_key)
     if delay is not None:
         enqueue(order_key, countdown=delay)
@@ -46,8 +47,6 @@ def enqueue(order_key: str, countdown: float = 0.0) -> None:
 @shared_task(name="notifications.sweep", queue=NOTIFY_QUEUE, ignore_result=True, expires=2)
 def sweep() -> int:
     """Beat, every 2 s: take back claims of dead workers, re-enqueue keys with due rows."""
-    from notifications.delivery import sweep as find_due
-
     keys = find_due()
     for key in keys:
         enqueue(key)

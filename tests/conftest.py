@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -12,12 +13,10 @@ from django.contrib.auth.models import Group, User
 
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
+from devtools.fakes.hipchat import HipChatFake, running_fake
 from notifications.tasks import NOTIFY_QUEUE
 from rules.ingest.handoff import engine_queue
-from tests.fakes.hipchat import hipchat_fake
 from tests.services import redis_service
-
-__all__ = ["hipchat_fake"]  # a fixture notify_worker depends on, for every test
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -125,3 +124,17 @@ def pattern_limit():
     previous = wildcards.max_length()
     yield wildcards.set_max_length
     wildcards.set_max_length(previous)
+
+
+@pytest.fixture
+def hipchat_fake() -> Iterator[HipChatFake]:
+    """A started plain-HTTP fake HipChat server, stopped after the test."""
+    with running_fake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def hipchat_tls_fake() -> Iterator[HipChatFake]:
+    """A started HTTPS fake HipChat server with a self-signed cert (``fake.ca_bundle``)."""
+    with running_fake(tls=True) as fake:
+        yield fake

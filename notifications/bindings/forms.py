@@ -27,8 +27,7 @@ from notifications.bindings.xml import (
     TRIGGERS,
     default_strategy,
 )
-from notifications.bindings_model import RuleNotification
-from notifications.models import Endpoint
+from notifications.models import Endpoint, RuleNotification
 from notifications.rendering.template import find_closing_brace, parse_template
 from rules.expressions import ExpressionError, compile_expression
 from rules.expressions.parser import parse as parse_expression

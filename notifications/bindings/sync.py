@@ -32,7 +32,7 @@ from notifications.bindings.xml import (
     render_bindings,
     same_bindings,
 )
-from notifications.bindings_model import RuleNotification
+from notifications.models import RuleNotification
 
 logger = logging.getLogger(__name__)
 

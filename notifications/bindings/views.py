@@ -20,8 +20,7 @@ from atsd_alerts.accounts import administrator_required, is_administrator, viewe
 from notifications.bindings.forms import BindingForm
 from notifications.bindings.sync import publish_bindings
 from notifications.bindings.xml import TRIGGERS
-from notifications.bindings_model import RuleNotification
-from notifications.models import Endpoint
+from notifications.models import Endpoint, RuleNotification
 from rules.models.rule import Rule
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.bindings_model import RuleNotification
 from notifications.delivery import policy
-from notifications.delivery_model import Delivery, DeliveryStatus
+from notifications.models import Delivery, DeliveryStatus, RuleNotification
 
 log = logging.getLogger(__name__)
 

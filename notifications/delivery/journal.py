@@ -20,10 +20,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.channels.base import Footprint, Sent, TransportError
 from notifications.delivery import policy
-from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
-from notifications.transports.base import Delivery as Sent
-from notifications.transports.base import Footprint, TransportError
+from notifications.models import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
 
 log = logging.getLogger(__name__)
 

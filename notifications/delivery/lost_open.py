@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import html
 
-from notifications.delivery_model import Delivery, DeliveryStatus
-from notifications.transports.hipchat import NOTIFICATION_LIMIT, cut_html, cut_text
+from notifications.models import Delivery, DeliveryStatus
+from notifications.rendering.truncate import cut_html, cut_text
 
 LATER = ("REPEAT", "CANCEL")
 REASON_CHARS = 200
@@ -45,11 +45,12 @@ def lost_open_reason(delivery: Delivery) -> str | None:
     return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 3] + "..."
 
 
-def with_note(text: str, reason: str, message_format: str) -> str:
-    """``text`` followed by the lost-OPEN note, cut so that the note always fits."""
+def with_note(text: str, reason: str, message_format: str, limit: int | None) -> str:
+    """``text`` followed by the lost-OPEN note, cut so that the note always fits within
+    ``limit``, the channel's longest text (None: no limit)."""
     note = f"Note: the OPEN notification of this alert was not delivered ({reason})."
     if message_format == "html":
         note = "<br>" + html.escape(note)
-        return cut_html(text, NOTIFICATION_LIMIT - len(note)) + note
+        return (cut_html(text, limit - len(note)) if limit else text) + note
     note = "\n" + note
-    return cut_text(text, NOTIFICATION_LIMIT - len(note)) + note
+    return (cut_text(text, limit - len(note)) if limit else text) + note

@@ -31,11 +31,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from notifications.channels.base import HistoryUnavailable, Transport
 from notifications.delivery import policy
 from notifications.delivery.journal import Journal
-from notifications.delivery_model import AttemptStatus, DeliveryAttempt
-from notifications.http import HttpSettings
-from notifications.transports.base import HistoryUnavailable, Transport
+from notifications.models import AttemptStatus, DeliveryAttempt
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +43,9 @@ LOST = "no answer recorded (its worker stopped or the connection broke after it 
 QUEUED_BEHIND_S = 2.0
 
 
-def answer_window(http: HttpSettings) -> timedelta:
+def answer_window(transport: Transport) -> timedelta:
     """How long after a request left the service may still act on it."""
-    return timedelta(seconds=http.connect_timeout_s + http.read_timeout_s) + policy.ANSWER_MARGIN
+    return timedelta(seconds=transport.answer_timeout_s()) + policy.ANSWER_MARGIN
 
 
 def resolve(

@@ -1,5 +1,8 @@
 """The notify worker's logic: send the deliveries of one order key, oldest first.
 
+Each delivery goes through the stages of one send: claim, then lookup → render →
+send (:func:`send_delivery`), then record.
+
 An order key is one (rule, window, endpoint). Its rows go out strictly in
 ``sequence`` order (design invariant 3): the oldest unfinished row is the head;
 younger rows wait while the head is being sent or waits for its retry time.
@@ -19,15 +22,19 @@ flight is looked for in the room before anything is sent again
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.delivery import claims, policy
-from notifications.delivery.journal import ClaimLost
-from notifications.delivery.sending import RETRY, SendOutcome, send_delivery
-from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
+from notifications.delivery.journal import ClaimLost, Journal
+from notifications.delivery.lookup import lookup
+from notifications.delivery.outcome import RETRY, SendOutcome
+from notifications.delivery.record import give_up, record_outcome, release
+from notifications.delivery.render import render
+from notifications.delivery.send import send
+from notifications.models import Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +44,6 @@ ACTIVE = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 BATCH = 50
 # A retry task may wake up a little early; waiting that out beats losing the wake-up.
 EARLY_WAKE_S = 1.0
-# Rows whose answer never came count as failures for the back-off, 429s do not.
-FAILED_TRIES = (AttemptStatus.RETRY, AttemptStatus.SENDING, AttemptStatus.UNKNOWN)
-GIVEN_UP_UNANSWERED = "no answer recorded; the notification was given up: it may not have arrived"
 
 
 def head_of(order_key: str) -> Delivery | None:
@@ -51,92 +55,21 @@ def head_of(order_key: str) -> Delivery | None:
     )
 
 
-def _finish(
-    delivery: Delivery, status: str, error: str, now: datetime, worker: str, **extra: object
-) -> None:
-    Delivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=worker
-    ).update(
-        status=status,
-        finished=now,
-        next_attempt_at=None,
-        claimed_by="",
-        claimed_at=None,
-        last_error=error[:4000],
-        **extra,
-    )
+def send_delivery(delivery: Delivery, worker: str) -> SendOutcome:
+    """One attempt at a delivery claimed by ``worker``: lookup → render → send.
 
-
-def _release(pk: int, worker: str, **fields: object) -> bool:
-    """PENDING again, unclaimed: conditional on ``worker`` still holding the claim."""
-    released = Delivery.objects.filter(
-        pk=pk, status=DeliveryStatus.SENDING, claimed_by=worker
-    ).update(status=DeliveryStatus.PENDING, claimed_by="", claimed_at=None, **fields)
-    return bool(released)
-
-
-def _close_unanswered(delivery: Delivery) -> None:
-    """A given-up delivery's requests that never got an answer: say what that means."""
-    DeliveryAttempt.objects.filter(delivery=delivery, status=AttemptStatus.SENDING).update(
-        status=AttemptStatus.UNKNOWN, error=GIVEN_UP_UNANSWERED
-    )
-
-
-def give_up(delivery: Delivery, reason: str, now: datetime) -> None:
-    """Mark an unfinished delivery FAILED without sending (deadline or attempts spent)."""
-    updated = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.FAILED, finished=now, next_attempt_at=None, last_error=reason
-    )
-    if updated:
-        _close_unanswered(delivery)
-        log.error("notification %s for rule %s %s", delivery.pk, delivery.rule_name, reason)
-
-
-def record_outcome(
-    delivery: Delivery, outcome: SendOutcome, now: datetime, worker: str
-) -> float | None:
-    """Store ``outcome`` on the claimed ``delivery``; seconds until its retry, or None."""
-    extra = {"message_preview": outcome.preview} if outcome.preview else {}
-    if outcome.status != RETRY:
-        _finish(delivery, outcome.status, outcome.error, now, worker, **extra)
-        return None
-    if outcome.failure:
-        # The back-off grows with failures, not with 429s: a rate-limit answer is the
-        # server pacing us and says when to come back; escalating would overshoot it.
-        failures = (
-            DeliveryAttempt.objects.filter(delivery=delivery, status__in=FAILED_TRIES)
-            .exclude(response_code=429)
-            .count()
-        )
-        delay = policy.retry_delay_s(max(1, failures), outcome.retry_after_s)
-    else:
-        delay = outcome.retry_after_s or 0.0
-    tries = f"{delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''}"
-    cap = policy.max_attempts()
-    last_call = delivery.deadline - policy.LAST_CALL
-    reason = None
-    if cap is not None and outcome.failure and delivery.attempts >= cap:
-        reason = f"given up after {tries}: {outcome.error}"
-    elif now >= last_call:
-        reason = f"given up at its deadline after {tries}: {outcome.error}"
-    else:
-        # Neither back-off nor a rate-limit reset skips the deadline: the last try
-        # comes just before it.
-        retry_at = min(now + timedelta(seconds=delay), last_call)
-        delay = (retry_at - now).total_seconds()
-    if reason is not None:
-        if outcome.failed_attempt is not None:
-            DeliveryAttempt.objects.filter(
-                pk=outcome.failed_attempt.pk, status=AttemptStatus.RETRY
-            ).update(status=AttemptStatus.ERROR)
-        _finish(delivery, DeliveryStatus.FAILED, reason, now, worker, **extra)
-        _close_unanswered(delivery)
-        log.error("notification %s for rule %s %s", delivery.pk, delivery.rule_name, reason)
-        return None
-    _release(
-        delivery.pk, worker, next_attempt_at=retry_at, last_error=outcome.error[:4000], **extra
-    )
-    return delay
+    Never raises for a send problem (see :func:`notifications.delivery.send.send`);
+    raises :class:`~notifications.delivery.journal.ClaimLost` when the delivery was
+    taken back from ``worker`` meanwhile.
+    """
+    job = lookup(delivery)
+    if isinstance(job, SendOutcome):
+        return job
+    journal = Journal(delivery, job.endpoint.kind, worker, log_response=job.endpoint.log_response)
+    message = render(job, journal)
+    if isinstance(message, SendOutcome):
+        return message
+    return send(job, message, journal)
 
 
 def process_order_key(order_key: str, *, batch: int = BATCH) -> float | None:
@@ -218,7 +151,7 @@ def release_dead_claims(now: datetime) -> list[str]:
     for pk, worker, key in stale:
         if pk in busy.get(worker, ()):
             continue
-        if _release(pk, worker, next_attempt_at=None):
+        if release(pk, worker, next_attempt_at=None):
             state = "dropped it" if worker in busy else "stopped"
             log.warning(
                 "notification %s: its worker %s %s while sending; claim taken back",

@@ -19,16 +19,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from atsd_alerts.accounts import administrator_required, is_administrator, viewer_required
-from notifications.endpoints.forms import PROXY_PASSWORD, EndpointForm, form_for, has_form
-from notifications.endpoints.transport import TestOutcome, send_test
-from notifications.endpoints.xmlio import (
+from notifications.channels import registry
+from notifications.channels.form import PROXY_PASSWORD, EndpointForm, form_for, has_form
+from notifications.endpoints.trial import TrialOutcome, send_test, send_test_screenshot
+from notifications.endpoints.xml import (
     EndpointImportError,
     export_endpoints,
     import_endpoints,
     max_bytes,
 )
 from notifications.models import Endpoint
-from notifications.transports import registry
+from notifications.screenshots.availability import missing_browser
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def _error_summary(errors: dict[str, list[str]]) -> str:
     return " ".join(message for messages_ in errors.values() for message in messages_)
 
 
-def _test_outcome(form: EndpointForm) -> tuple[TestOutcome | None, dict[str, list[str]]]:
+def _test_outcome(form: EndpointForm) -> tuple[TrialOutcome | None, dict[str, list[str]]]:
     """Validate ``form`` for a Test: errors other than the name block it (a test needs no name)."""
     form.is_valid()
     errors = {k: [str(m) for m in v] for k, v in form.errors.items() if k != "name"}
@@ -152,13 +153,9 @@ def _render_form(
     request: HttpRequest,
     form: EndpointForm,
     endpoint: Endpoint | None,
-    outcome: TestOutcome | None = None,
+    outcome: TrialOutcome | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    # Imported here: the screenshots package loads selenium, which the web only needs
-    # for this sentence and for Send Screenshot itself.
-    from notifications.screenshots.availability import missing_browser
-
     kind = registry.get_kind(form.kind)
     test_url = (
         reverse("endpoint-test", args=[endpoint.pk])
@@ -192,7 +189,7 @@ def _edit(request: HttpRequest, form_class: type[EndpointForm], endpoint: Endpoi
         # Without JavaScript the Test button submits the whole form: send, re-render, save nothing.
         outcome, errors = _test_outcome(form)
         if outcome is None:
-            outcome = TestOutcome(False, None, _FIX_FIRST + " " + _error_summary(errors))
+            outcome = TrialOutcome(False, None, _FIX_FIRST + " " + _error_summary(errors))
         return _render_form(request, form, endpoint, outcome)
     if not form.is_valid():
         return _render_form(request, form, endpoint, status=400)
@@ -268,8 +265,6 @@ def endpoint_screenshot(
     recorded series (``Default``) or its entity (other portals). JSON
     ``{"ok", "status", "message"}`` with the HipChat error or the capture error.
     """
-    from notifications.endpoints.screenshot import send_test_screenshot
-
     endpoint = get_object_or_404(Endpoint, pk=pk) if pk is not None else None
     form_class = _form_class(endpoint.kind if endpoint else kind)
     form = form_class(request.POST, instance=endpoint or Endpoint(kind=form_class.kind))

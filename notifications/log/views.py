@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from atsd_alerts.accounts import viewer_required
 from atsd_alerts.api_auth import READ, api_view
 from atsd_alerts.api_pages import RowBudget
-from notifications.delivery_model import AttemptStatus, Delivery, DeliveryAttempt
+from notifications.models import AttemptStatus, Delivery, DeliveryAttempt
 
 PAGE_SIZE = 50
 DEFAULT_PERIOD = timedelta(days=7)

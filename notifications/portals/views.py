@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from atsd_alerts.accounts import can_read, viewer_required
-from notifications.portals import registry, signing
+from notifications.portals import catalog, signing
 from rules.history import store
 
 HOUR_MS = 3_600_000
@@ -134,7 +134,7 @@ def _with_window_samples(
 
 
 @xframe_options_sameorigin
-@portal_page(registry.DEFAULT)
+@portal_page(catalog.DEFAULT)
 def series_portal(request: HttpRequest) -> HttpResponse:
     """``/portals/series?metric=&entity=&tags.<k>=&start=&end=`` (ms) plus the marks:
     ``rule`` (its condition's threshold), ``open_time``, ``window_start`` (ms),
@@ -161,7 +161,7 @@ def series_portal(request: HttpRequest) -> HttpResponse:
         "threshold": threshold,
     }
     context = {
-        "portal": registry.by_name(registry.DEFAULT),
+        "portal": catalog.by_name(catalog.DEFAULT),
         "metric": metric,
         "entity": entity or "",
         "tags": tags,
@@ -193,7 +193,7 @@ def overview_portal(request: HttpRequest) -> HttpResponse:
                 if series.tags == tags:
                     charts.append(_chart(series, series.metric))
     context = {
-        "portal": registry.by_name("Entity Overview"),
+        "portal": catalog.by_name("Entity Overview"),
         "entity": entity,
         "start": start,
         "end": end,
@@ -211,4 +211,4 @@ def overview_portal(request: HttpRequest) -> HttpResponse:
 @viewer_required
 def portal_list(request: HttpRequest) -> HttpResponse:
     """Data > Portals: ids and names to pick from (endpoint Test Portal, rule portal ids)."""
-    return render(request, "portals/list.html", {"portals": registry.all_portals()})
+    return render(request, "portals/list.html", {"portals": catalog.all_portals()})

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from notifications.rendering.details import DetailsRow, details_rows, details_table
 from notifications.rendering.history_text import default_history_text, history_alert_text
+from notifications.rendering.info import RenderInfo
 from notifications.rendering.links import LinkValue, Markup
 from notifications.rendering.names import details_file_name, image_file_name
-from notifications.rendering.scope import FIELD_NAMES, RenderInfo, TriggerScope
+from notifications.rendering.scope import FIELD_NAMES, TriggerScope
 from notifications.rendering.template import PlaceholderError, RenderResult, render
 
 if TYPE_CHECKING:

@@ -3,8 +3,8 @@
 ``details_rows`` decides which Name/Value rows a table has and in which order;
 ``details_table`` lays them out with the §6 layouts of
 ``rules.expressions.functions.content.render_table`` (shared with ``addTable``).
-``TriggerContent`` is the ``ContentServices`` a ``TriggerScope`` offers, so
-``${detailsTable('ascii')}`` and ``${getRuleLink()}`` work in templates.
+Templates reach it through the scope's content services
+(:class:`notifications.rendering.scope.TriggerContent`): ``${detailsTable('ascii')}``.
 """
 
 from __future__ import annotations
@@ -15,19 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from notifications.rendering.links import Markup, entity_url, metric_url
-from notifications.rendering.scope import (
-    RenderInfo,
-    format_table_time,
-    format_utc_datetime,
-    zone_description,
-)
+from notifications.rendering.info import RenderInfo
+from notifications.rendering.links import entity_url, metric_url
+from notifications.rendering.times import format_table_time, format_utc_datetime, zone_description
 from rules.expressions.errors import EvaluationError
 from rules.expressions.formatting import format_value, round_significant
 from rules.expressions.functions.content import TABLE_FORMATS, render_table
 
 if TYPE_CHECKING:
-    from notifications.rendering.scope import TriggerScope
     from rules.engine.evaluator import TriggerEvent
 
 SECTIONS = ("entity", "metric", "overview", "statistics", "variables")
@@ -206,40 +201,3 @@ def details_table(
         trigger, info, sections, server_url=server_url, style=style, round_numbers=round_numbers
     )
     return layout_rows(rows, format)
-
-
-class TriggerContent:
-    """``ContentServices`` of a ``TriggerScope``: details table and links of its trigger.
-
-    Html output is returned as ``Markup`` so the html renderer does not escape it.
-    """
-
-    def __init__(self, scope: TriggerScope, *, round_numbers: bool = True) -> None:
-        self.scope = scope
-        self.round_numbers = round_numbers
-
-    @property
-    def link_format(self) -> str:
-        return self.scope.link_style
-
-    def details_table(self, format: str, sections: Sequence[str]) -> str:
-        fmt = (format or self.scope.info.details_format).lower()
-        text = details_table(
-            self.scope.trigger,
-            self.scope.info,
-            fmt,
-            sections,
-            round_numbers=self.round_numbers,
-        )
-        return Markup(text) if fmt == "html" else text
-
-    def link(self, kind: str, format: str | None) -> str:
-        value = self.scope.link(kind)
-        if value is None:
-            return ""
-        style = (format or self.link_format).lower()
-        if style == "html":
-            return Markup(value.markup(style))  # link_markup escaped the label and URL
-        # Markdown, pipe and bare links are plain text: an html message escapes them
-        # like any value (a label can hold markup), other formats keep them as written.
-        return value.markup(style)

@@ -13,7 +13,8 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from notifications.rendering.scope import RenderInfo, TriggerScope
+from notifications.rendering.info import RenderInfo
+from notifications.rendering.scope import TriggerScope
 from notifications.rendering.template import RenderResult, render
 from rules.expressions.formatting import format_value, round_significant
 

@@ -5,20 +5,22 @@
 worker needs neither the engine's window nor the database. What the snapshot
 does not carry (entity and metric metadata, server URL and zone, the binding's
 repeat interval, the endpoint's link style) comes in a ``RenderInfo``.
+``TriggerContent`` is the ``ContentServices`` a scope offers, so ``${detailsTable('ascii')}``
+and ``${getRuleLink()}`` work in templates.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from notifications.rendering.details import details_table
+from notifications.rendering.info import RenderInfo
 from notifications.rendering.links import (
-    LINK_STYLES,
     LinkValue,
+    Markup,
     base_url,
     chart_url,
     csv_export_url,
@@ -26,7 +28,8 @@ from notifications.rendering.links import (
     html_export_url,
     rule_url,
 )
-from rules.expressions.datetime_value import DateTime, get_zone
+from notifications.rendering.times import format_server_time, format_utc_datetime
+from rules.expressions.datetime_value import DateTime
 from rules.expressions.formatting import format_duration, format_duration_interval
 from rules.expressions.functions.statistics import percentile_r6
 from rules.expressions.values import EntityValue, MetricValue
@@ -35,41 +38,6 @@ if TYPE_CHECKING:
     from rules.engine.evaluator import TriggerEvent
 
 RuleOpen = Callable[[str, str | None, str | None], bool]
-
-
-@dataclass(frozen=True)
-class RenderInfo:
-    """Everything a rendering needs besides the trigger snapshot.
-
-    ``link_style``: how link fields are inlined (``html``, ``markdown``, ``pipe``,
-    ``none`` = bare URL), from the endpoint type and message format.
-    ``map_format``: ``legacy`` ``{k=v}`` or ``modern`` ``[k: v]`` (spec §5.3).
-    ``details_style``: ``modern`` or ``legacy`` row set of the details table (§6).
-    ``properties``: property values of a property rule's command (the snapshot
-    keeps only its keys). ``repeat_interval``: the binding's REPEAT interval text,
-    ``''`` for ALL. ``threshold``: the winning override check, ``''`` without one.
-    """
-
-    server_url: str = ""
-    zone: str = "UTC"
-    map_format: str = "legacy"
-    link_style: str = "none"
-    details_style: str = "modern"
-    details_format: str = "ascii"  # detailsTable() without a format argument
-    entity_label: str | None = None
-    entity_tags: Mapping[str, str] = field(default_factory=dict)
-    entity_fields: Mapping[str, Any] = field(default_factory=dict)
-    metric_label: str | None = None
-    metric_tags: Mapping[str, str] = field(default_factory=dict)
-    metric_fields: Mapping[str, Any] = field(default_factory=dict)
-    properties: Mapping[str, str] = field(default_factory=dict)
-    repeat_interval: str = ""
-    threshold: str = ""
-    alert_message: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.link_style not in LINK_STYLES:
-            raise ValueError(f"unknown link style {self.link_style!r}")
 
 
 class SnapshotWindow:
@@ -115,46 +83,6 @@ class SnapshotWindow:
 
     def percentile(self, p: float) -> float:
         return percentile_r6(sorted(self._finite), p)
-
-
-# -- text forms of the legacy date fields ------------------------------------------------
-
-
-def format_server_time(ms: int | None, zone: str) -> str | None:
-    """``yyyy-MM-dd HH:mm:ss z`` in the server zone (``2017-11-23 14:06:35 UTC``)."""
-    if ms is None:
-        return None
-    local = _local(ms, zone)
-    name = "UTC" if zone in ("UTC", "Z", "GMT", "Etc/UTC") else (local.tzname() or zone)
-    return local.strftime("%Y-%m-%d %H:%M:%S ") + name
-
-
-def format_utc_datetime(ms: int | None) -> str | None:
-    """``yyyy-MM-ddTHH:mm:ssZ`` in UTC (``2017-11-23T14:06:35Z``)."""
-    if ms is None:
-        return None
-    return _local(ms, "UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def format_table_time(ms: int | None, zone: str) -> str | None:
-    """``yyyy-MM-dd HH:mm:ss`` in the server zone: details tables show the zone in a row."""
-    if ms is None:
-        return None
-    return _local(ms, zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def zone_description(zone: str, at_ms: int) -> str:
-    """The details table's ``timezone`` row: ``UTC (+00:00)``, ``Europe/Berlin (+01:00)``."""
-    offset = _local(at_ms, zone).utcoffset() or dt.timedelta(0)
-    total = int(offset.total_seconds())
-    sign = "+" if total >= 0 else "-"
-    hours, rest = divmod(abs(total), 3600)
-    return f"{zone} ({sign}{hours:02d}:{rest // 60:02d})"
-
-
-def _local(ms: int, zone: str) -> dt.datetime:
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return (epoch + dt.timedelta(milliseconds=int(ms))).astimezone(get_zone(zone))
 
 
 # -- command tags in network syntax ------------------------------------------------------
@@ -232,8 +160,6 @@ class TriggerScope:
         self.window = SnapshotWindow(trigger.times, trigger.values)
         self._rule_open = rule_open
         if content_services is None:
-            from notifications.rendering.details import TriggerContent
-
             content_services = TriggerContent(self, round_numbers=round_numbers)
         self.content_services = content_services
         self._cache: dict[str, Any] = {}
@@ -308,6 +234,43 @@ class TriggerScope:
         if self._rule_open is None:
             return False
         return bool(self._rule_open(rule, entity, expression))
+
+
+class TriggerContent:
+    """``ContentServices`` of a ``TriggerScope``: details table and links of its trigger.
+
+    Html output is returned as ``Markup`` so the html renderer does not escape it.
+    """
+
+    def __init__(self, scope: TriggerScope, *, round_numbers: bool = True) -> None:
+        self.scope = scope
+        self.round_numbers = round_numbers
+
+    @property
+    def link_format(self) -> str:
+        return self.scope.link_style
+
+    def details_table(self, format: str, sections: Sequence[str]) -> str:
+        fmt = (format or self.scope.info.details_format).lower()
+        text = details_table(
+            self.scope.trigger,
+            self.scope.info,
+            fmt,
+            sections,
+            round_numbers=self.round_numbers,
+        )
+        return Markup(text) if fmt == "html" else text
+
+    def link(self, kind: str, format: str | None) -> str:
+        value = self.scope.link(kind)
+        if value is None:
+            return ""
+        style = (format or self.link_format).lower()
+        if style == "html":
+            return Markup(value.markup(style))  # link_markup escaped the label and URL
+        # Markdown, pipe and bare links are plain text: an html message escapes them
+        # like any value (a label can hold markup), other formats keep them as written.
+        return value.markup(style)
 
 
 def _dt(ms: int | None, zone: str) -> DateTime | None:

@@ -7,8 +7,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select
 
 from notifications.bindings.xml import parse_web_notification
-from notifications.bindings_model import RuleNotification
-from notifications.models import Endpoint
+from notifications.models import Endpoint, RuleNotification
 from rules.models.rule import Rule
 from tests.browser.conftest import log_in
 

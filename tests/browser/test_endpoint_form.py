@@ -6,9 +6,6 @@ from selenium.webdriver.support import expected_conditions as ec
 
 from notifications.models import Endpoint
 from tests.browser.conftest import log_in
-from tests.fakes.hipchat import hipchat_fake
-
-__all__ = ["hipchat_fake"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -31,16 +31,15 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from notifications.bindings_model import RuleNotification
-from notifications.management.commands.fake_hipchat import StandaloneHipChat
-from notifications.models import Endpoint
+from devtools.fakes.hipchat import RecordedRequest
+from devtools.fakes.hipchat_room import StandaloneHipChat
+from notifications.models import Endpoint, RuleNotification
 from notifications.screenshots.pool import reset_pool
 from rules.ingest.handoff import route_table
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, AlertHistory
 from tests.browser.conftest import log_in
-from tests.fakes.hipchat import RecordedRequest
 
 pytestmark = [
     pytest.mark.browser,

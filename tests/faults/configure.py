@@ -18,8 +18,7 @@ Both notify the room with ``[${status}] ${entity}``.
 from __future__ import annotations
 
 from notifications.bindings.xml import render_bindings
-from notifications.bindings_model import RuleNotification
-from notifications.models import Endpoint
+from notifications.models import Endpoint, RuleNotification
 from rules.models import Rule
 
 ENDPOINT = "faults"

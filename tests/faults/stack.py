@@ -4,7 +4,7 @@
 children, its embedded Redis with an append-only file) on free ports in a temporary
 ``DATA_DIR``, on SQLite or, when the test run has a PostgreSQL ``DATABASE_URL``, on a
 database of its own on that server. Notifications go to a fake HipChat server in the
-test process (``tests.fakes.hipchat``), configured by :meth:`StackUnderTest.configure`
+test process (``devtools.fakes.hipchat``), configured by :meth:`StackUnderTest.configure`
 (``tests.faults.configure``).
 
 * :meth:`kill` sends a signal to a named child (``redis``, ``web``, ``listener``,
@@ -51,10 +51,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from devtools.fakes.hipchat import HipChatFake
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.ingest.events import SERIES, Event
 from rules.runtime.routing import RouteTable
-from tests.fakes.hipchat import HipChatFake
 from tests.faults.configure import PROBE_METRIC, PROBE_RULE, STREAM_METRIC, STREAM_RULE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.bindings.xml import parse_web_notification
-from notifications.bindings_model import RuleNotification
-from notifications.models import Endpoint
+from notifications.models import Endpoint, RuleNotification
 from rules.models.rule import Rule
 from rules.rulesxml import export_rules, import_rules
 

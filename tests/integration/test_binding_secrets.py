@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from notifications.bindings_model import RuleNotification
-from notifications.models import Endpoint
+from notifications.models import Endpoint, RuleNotification
 from rules.models.rule import Rule
 
 pytestmark = pytest.mark.django_db

@@ -20,14 +20,13 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from atsd_alerts.celery import app as celery_app
+from devtools.fakes.hipchat import Reply
 from notifications.bindings.xml import render_bindings
-from notifications.bindings_model import RuleNotification
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE, sweep
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from tests.engine_helpers import database_url, make_rule, poll
-from tests.fakes.hipchat import Reply, hipchat_fake
 from tests.services import celery_worker_process
 from tests.unit.delivery.factories import (
     RULE,
@@ -39,7 +38,6 @@ from tests.unit.delivery.factories import (
 )
 
 pytestmark = pytest.mark.integration
-__all__ = ["hipchat_fake"]
 
 ROOT = Path(__file__).resolve().parents[2]
 

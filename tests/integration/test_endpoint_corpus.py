@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from notifications.endpoints.xmlio import import_endpoints
+from notifications.endpoints.xml import import_endpoints
 from notifications.models import Endpoint
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

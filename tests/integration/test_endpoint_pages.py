@@ -6,11 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from devtools.fakes.hipchat import running_fake
 from notifications.models import Endpoint
-from tests.fakes.hipchat import hipchat_fake, hipchat_tls_fake, running_fake
-from tests.unit.endpoints.factories import form_data, make_hipchat
-
-__all__ = ["hipchat_fake", "hipchat_tls_fake"]
+from tests.unit.channels.hipchat.factories import form_data, make_hipchat
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,9 @@ import pytest
 from notifications.screenshots.pool import reset_pool
 from rules.history import store
 from rules.ingest.events import SERIES, Event
-from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import hipchat_endpoint
 
 pytestmark = pytest.mark.integration
-__all__ = ["hipchat_fake"]
 
 
 @pytest.fixture(autouse=True)

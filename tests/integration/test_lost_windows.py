@@ -17,11 +17,9 @@ from rules.runtime import inbox, worker
 from rules.runtime.redis_client import client
 from rules.runtime.versions import bump_version
 from tests.engine_helpers import make_rule, poll, reset_engine
-from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import RULE, binding, hipchat_endpoint
 
 pytestmark = pytest.mark.integration
-__all__ = ["hipchat_fake"]
 
 
 def sample(entity: str, value: float) -> Event:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt
 
 pytestmark = pytest.mark.django_db
 
@@ -155,9 +155,9 @@ def test_anonymous_api_calls_get_401(client):
 
 
 def test_tokens_never_appear_on_the_page_or_in_the_api(operator_client, hipchat_fake):
+    from devtools.fakes.hipchat import Reply
     from notifications.delivery import process_order_key
     from notifications.dispatch import dispatch_triggers
-    from tests.fakes.hipchat import Reply
     from tests.unit.delivery.factories import at, binding, engine_run, hipchat_endpoint
 
     hipchat_endpoint(hipchat_fake)
@@ -176,7 +176,7 @@ def test_tokens_never_appear_on_the_page_or_in_the_api(operator_client, hipchat_
 
 @pytest.fixture
 def hipchat_fake():
-    from tests.fakes.hipchat import running_fake
+    from devtools.fakes.hipchat import running_fake
 
     with running_fake() as fake:
         yield fake

@@ -18,13 +18,12 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from atsd_alerts.celery import app as celery_app
-from notifications.delivery_model import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt
 from notifications.screenshots.pool import get_pool, reset_pool
 from notifications.tasks import NOTIFY_QUEUE
 from rules.history import store
 from rules.ingest.events import SERIES, Event
 from tests.engine_helpers import poll
-from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import (
     RULE,
     SERVER_URL,
@@ -36,7 +35,6 @@ from tests.unit.delivery.factories import (
 )
 
 pytestmark = pytest.mark.integration
-__all__ = ["hipchat_fake"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHART = f"{SERVER_URL}/portals/series?metric=temperature&entity=br-1905"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from rules.rulesxml import import_rules
-from tests.unit.endpoints.factories import make_hipchat
+from tests.unit.channels.hipchat.factories import make_hipchat
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from atsd_alerts import encryption
 from notifications.models import Endpoint
-from tests.unit.endpoints.factories import form_data, make_hipchat
+from tests.unit.channels.hipchat.factories import form_data, make_hipchat
 
 TOKEN = "notif-secret-1"
 

@@ -9,7 +9,7 @@ import pytest
 
 from notifications.bindings import sync
 from notifications.bindings.xml import parse_web_notification
-from notifications.bindings_model import RuleNotification
+from notifications.models import RuleNotification
 from rules.models.rule import Rule
 from rules.rulesxml import export_rules, import_rules
 from tests.unit.bindings.conftest import read_fixture

@@ -1,11 +1,8 @@
-"""Fixtures for delivery tests: the fake HipChat server and the §9 server settings."""
+"""Fixtures for delivery tests: the §9 server settings."""
 
 import pytest
 
-from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import SERVER_URL
-
-__all__ = ["hipchat_fake"]
 
 
 @pytest.fixture(autouse=True)

@@ -12,11 +12,9 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from notifications.bindings_model import RuleNotification
 from notifications.delivery import process_order_key
-from notifications.delivery_model import Delivery, DeliveryStatus
 from notifications.dispatch import dispatch_triggers
-from notifications.models import Endpoint
+from notifications.models import Delivery, DeliveryStatus, Endpoint, RuleNotification
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
 from rules.engine.grouping import Grouping
@@ -147,6 +145,12 @@ def engine_run(
         actions=actions or (web_action(strategy=RepeatStrategy()),), **fields,
     )  # fmt: skip
     return EngineRun(definition)
+
+
+def dispatched(ids: list[str]) -> Delivery:
+    """The one delivery row dispatch writes for ``ids``, not sent yet."""
+    dispatch_triggers(ids)
+    return Delivery.objects.get(event_id__in=ids)
 
 
 def deliver(ids: list[str]) -> list[Delivery]:

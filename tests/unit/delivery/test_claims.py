@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from notifications.delivery import claims, sweep
 from notifications.delivery.journal import ClaimLost
-from notifications.delivery.sending import send_delivery
-from notifications.delivery_model import Delivery, DeliveryStatus
+from notifications.delivery.worker import send_delivery
 from notifications.dispatch import dispatch_triggers
+from notifications.models import Delivery, DeliveryStatus
 from tests.engine_helpers import poll
 from tests.services import RedisServer
 from tests.unit.delivery.factories import at, binding, engine_run, hipchat_endpoint

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.fakes.hipchat import Reply
+from notifications.channels.hipchat.transport import NOTIFICATION_LIMIT
 from notifications.delivery.lost_open import with_note
-from notifications.transports.hipchat import NOTIFICATION_LIMIT
-from tests.fakes.hipchat import Reply
 from tests.unit.delivery.factories import (
     RULE,
     L,
@@ -77,7 +77,7 @@ def test_no_note_after_an_open_cancelled_on_purpose(hipchat_fake):
 
 
 def test_the_note_survives_cutting_a_long_message():
-    noted = with_note("x" * 20_000, "given up", "text")
+    noted = with_note("x" * 20_000, "given up", "text", NOTIFICATION_LIMIT)
 
     assert len(noted) == NOTIFICATION_LIMIT
     assert noted.endswith(f"...\n{NOTE} (given up).")

@@ -14,14 +14,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.bindings_model import RuleNotification
+from devtools.fakes.hipchat import Reply
+from notifications.channels.base import Footprint
 from notifications.delivery import process_order_key
-from notifications.delivery.sending import build_transport
-from notifications.delivery_model import Delivery, DeliveryAttempt
 from notifications.dispatch import dispatch_triggers
-from notifications.models import Endpoint
-from notifications.transports.base import Footprint
-from tests.fakes.hipchat import Reply
+from notifications.models import Delivery, DeliveryAttempt, Endpoint, RuleNotification
 from tests.unit.delivery.factories import (
     RULE,
     L,
@@ -54,8 +51,7 @@ def left_unanswered(fake, *, arrived: bool, ago_s: float, text: str = OPEN, enti
     dispatch_triggers(engine_run().series(55, at(0), entity=entity))
     row = Delivery.objects.get(entity=entity)
     if arrived:
-        transport = build_transport(row_endpoint(row), Endpoint.objects.get().parameter_values())
-        transport.send_notification(text, severity="WARNING", message_format="text")
+        row_endpoint(row).transport().send_text(text, severity="WARNING")
     footprint = Footprint("2", "notification", text)
     Delivery.objects.filter(pk=row.pk).update(attempts=1)
     DeliveryAttempt.objects.create(
@@ -117,8 +113,7 @@ def test_a_request_that_may_still_land_is_waited_for_not_sent_again(reader):
     wait = (row.next_attempt_at - DeliveryAttempt.objects.get(delivery=row).time).total_seconds()
     assert row.status == "PENDING" and 29 <= wait <= 31  # 5 s connect + 20 s read + 5 s
     # The slow server acts on it after all; the next look finds it.
-    transport = build_transport(row_endpoint(row), Endpoint.objects.get().parameter_values())
-    transport.send_notification(OPEN, severity="WARNING", message_format="text")
+    row_endpoint(row).transport().send_text(OPEN, severity="WARNING")
     Delivery.objects.update(next_attempt_at=None)
     process_order_key(row.order_key)
     assert texts(reader) == [OPEN]

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devtools.fakes.hipchat import Reply
 from notifications.delivery import policy, process_order_key
-from notifications.delivery_model import Delivery, DeliveryAttempt
-from tests.fakes.hipchat import Reply
+from notifications.models import Delivery, DeliveryAttempt
 from tests.unit.delivery.factories import (
     at,
     binding,

@@ -1,0 +1,1 @@
+"""Fake services on loopback that the tests drive and a dry run shows to people."""

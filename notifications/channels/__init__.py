@@ -1,0 +1,12 @@
+"""The channel contract and one folder per channel kind.
+
+* ``registry`` — every endpoint kind as data: label, status, parameters, secrets,
+  and where its form, transport and XML mapping live.
+* ``base`` — the transport contract: ``send_text``, ``send_file``, the shared retry
+  classification (:class:`~notifications.channels.base.TransportError`), footprints.
+* ``http`` — the one module that owns outbound HTTP.
+* ``form`` — the endpoint form every kind's form extends.
+* ``xml`` — an endpoint's element in ATSD's ``*-notification.xml``, which every
+  kind's mapping extends.
+* ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
+"""

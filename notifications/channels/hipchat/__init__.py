@@ -1,0 +1,1 @@
+"""HipChat REST API v2: its transport, endpoint form and endpoint XML mapping."""

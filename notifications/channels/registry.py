@@ -1,0 +1,154 @@
+"""Channel kinds as data: the one table the rest of notifications derives from.
+
+Each endpoint kind of ATSD (spec ``atsd-rule-engine.md`` §7.1, §2.3) maps to a
+:class:`ChannelKind`: its label, whether it sends, the parameters rules may edit and
+the secret ones, how its endpoints look in ``*-notification.xml``, and the dotted
+paths of its form, transport and XML mapping. Model choices, the endpoint pages, the
+XML import and export and the delivery all read this table; the paths are resolved
+where they are used (:func:`notifications.channels.form.form_for`,
+:meth:`notifications.models.Endpoint.transport_class`,
+:func:`notifications.channels.xml.mapping_for`), so that this module imports none of
+them: the model imports this table, and the forms import the model.
+
+A kind that sends (``supported``) has all three and a folder of its own under
+``notifications/channels/``. ``store-only`` kinds are imported, exported and edited but
+never sent (§7.3 step 1); ``planned`` kinds are known from ATSD exports and have no
+sender yet. Both become folders when they get a form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUPPORTED = "supported"
+STORE_ONLY = "store-only"
+PLANNED = "planned"
+
+#: The Java package of ATSD's endpoint export classes.
+XML_PACKAGE = "com.axibase.tsd.model.notifications."
+#: The export class of most kinds, which tell themselves apart by ``<type>``.
+WEB_CONFIG = XML_PACKAGE + "WebNotificationConfig"
+
+
+@dataclass(frozen=True)
+class ChannelKind:
+    """One endpoint kind.
+
+    ``parameters`` are the rule-editable keys in form order; ``secret_parameters``
+    are token keys (fixed on the endpoint, write-only in forms, never logged).
+    ``sends_files``: the service takes files (details tables, charts: Send Screenshot).
+    ``xml_class``: the Java class of its element in an endpoint export. ``form``,
+    ``transport`` and ``xml``: dotted paths of its form class, transport class and
+    XML mapping; empty while the kind has none.
+    """
+
+    kind: str
+    label: str
+    status: str
+    parameters: tuple[str, ...] = ()
+    secret_parameters: tuple[str, ...] = ()
+    sends_files: bool = False
+    xml_class: str = WEB_CONFIG
+    form: str = ""
+    transport: str = ""
+    xml: str = ""
+
+    @property
+    def sendable(self) -> bool:
+        return self.status == SUPPORTED
+
+
+KINDS: dict[str, ChannelKind] = {
+    k.kind: k
+    for k in (
+        ChannelKind(
+            "HIPCHAT",
+            "HipChat",
+            SUPPORTED,
+            parameters=(
+                "message",
+                "message_format",
+                "notify",
+                "from",
+                "room",
+                "add_links_to_portals",
+            ),
+            # auth_token (both scopes) or the Dec 2017 pair of per-scope tokens.
+            secret_parameters=("auth_token", "notification_token", "message_token"),
+            sends_files=True,
+            form="notifications.channels.hipchat.form.HipChatEndpointForm",
+            transport="notifications.channels.hipchat.transport.HipChatTransport",
+            xml="notifications.channels.hipchat.xml.MAPPING",
+        ),
+        ChannelKind(
+            "SLACK",
+            "Slack",
+            PLANNED,
+            parameters=("text", "channels", "username", "details_table_format"),
+            secret_parameters=("token",),
+            sends_files=True,
+        ),
+        ChannelKind(
+            "TELEGRAM",
+            "Telegram",
+            PLANNED,
+            parameters=(
+                "text",
+                "chat_id",
+                "disable_notification",
+                "disable_web_page_preview",
+                "details_table_format",
+            ),
+            secret_parameters=("bot_id",),
+            sends_files=True,
+        ),
+        ChannelKind(
+            "DISCORD",
+            "Discord",
+            PLANNED,
+            parameters=("content", "username"),
+            secret_parameters=("webhook_id", "webhook_token"),
+            sends_files=True,
+        ),
+        ChannelKind("WEBHOOK", "Webhook", PLANNED, secret_parameters=("secret",)),
+        ChannelKind("CUSTOM", "Custom", PLANNED),
+        ChannelKind(
+            "AWS-API", "AWS API", STORE_ONLY, xml_class=XML_PACKAGE + "AwsApiNotificationConfig"
+        ),
+        ChannelKind("AWS-SNS", "AWS SNS", STORE_ONLY, parameters=("message",)),
+        ChannelKind("AWS-SQS", "AWS SQS", STORE_ONLY, parameters=("MessageBody",)),
+        ChannelKind(
+            "AZURE-SB",
+            "Azure Service Bus",
+            STORE_ONLY,
+            parameters=("message",),
+            xml_class=XML_PACKAGE + "AzureServiceBusWebNotificationConfig",
+        ),
+        ChannelKind(
+            "GCP-PS",
+            "Google Cloud Pub/Sub",
+            STORE_ONLY,
+            parameters=("message",),
+            xml_class=XML_PACKAGE + "GcpPubSubWebNotificationConfig",
+        ),
+    )
+}
+
+
+def get_kind(kind: str) -> ChannelKind:
+    """The kind named ``kind`` (upper case as in ``rules.xml``); KeyError if unknown."""
+    return KINDS[kind.upper()]
+
+
+def choices() -> list[tuple[str, str]]:
+    """``(kind, label)`` pairs for model and form choices, in registry order."""
+    return [(k.kind, k.label) for k in KINDS.values()]
+
+
+def kind_of_element(class_name: str, declared_type: str) -> str:
+    """The kind of an export element of Java class ``class_name`` whose ``<type>`` says
+    ``declared_type``: ``<type>`` (CUSTOM when empty) for the generic class, else the kind
+    whose class it is; ``""`` for a class no kind has."""
+    if class_name == WEB_CONFIG:
+        return declared_type.strip().upper() or "CUSTOM"
+    return next((k.kind for k in KINDS.values() if k.xml_class == class_name), "")

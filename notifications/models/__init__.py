@@ -1,0 +1,31 @@
+"""The notifications app's models: endpoints, rule bindings, deliveries and their log.
+
+One module per table family; Django finds every model through this package, so
+the app label (``notifications``) and the table names stay those of the app. The
+endpoint validators are exported here because migrations refer to them by this path.
+"""
+
+from notifications.models.binding import RuleNotification
+from notifications.models.delivery import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
+from notifications.models.endpoint import (
+    Endpoint,
+    masked_parameters,
+    validate_ca_bundle,
+    validate_endpoint_url,
+    validate_parameters,
+    validate_proxy_url,
+)
+
+__all__ = [
+    "AttemptStatus",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "Endpoint",
+    "RuleNotification",
+    "masked_parameters",
+    "validate_ca_bundle",
+    "validate_endpoint_url",
+    "validate_parameters",
+    "validate_proxy_url",
+]

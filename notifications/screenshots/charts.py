@@ -1,0 +1,158 @@
+"""The charts a notification attaches (spec §7.3 steps 4 and 6, §7.4 items 2 and 4).
+
+A binding's Attach Screenshot attaches the Series Chart (portal ``Default``) first,
+then the portals of its Attach Portals ids, each a :class:`Chart`: the portal and its
+parameters for the trigger, the file name, the caption (``{portal} for {entity label or
+name}``) and the link people follow. The image is captured when the chart is sent
+(:func:`notifications.screenshots.capture.take`), not when the list is made, so a retry
+that skips what already arrived never captures again. When no image can be made the
+notification says so with the chart's link instead (:meth:`Chart.unavailable_text`).
+
+Send Screenshot on the endpoint form attaches :func:`newest_series_chart`: the Test
+Portal showing the newest recorded series.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from notifications.portals import catalog
+from notifications.portals.catalog import Portal
+from notifications.portals.views import threshold_of
+from notifications.rendering import MESSAGE_FORMAT_LINK_STYLES
+from notifications.rendering.links import LinkValue, chart_url, rule_url
+from notifications.rendering.names import image_file_name
+
+if TYPE_CHECKING:
+    from rules.engine.evaluator import TriggerEvent
+
+log = logging.getLogger(__name__)
+
+RANGE_MS = 3_600_000  # the Default portal shows the hour up to the trigger
+AFTER_MS = 60_000  # and a minute after it, so the last sample is not on the edge
+TEST_FILENAME = "test_screenshot.png"  # spec §7.1
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart to attach: what to capture, how the file is named and captioned, and
+    ``link``, the page people open (behind their login)."""
+
+    portal: Portal
+    params: dict[str, str]
+    filename: str
+    caption: str
+    link: str
+
+    def unavailable_text(self, reason: str, message_format: str) -> str:
+        """What the room gets instead of the image: the caption, why, and the link."""
+        escape = html.escape if message_format == "html" else str
+        link = _link(self.link, self.portal.name, message_format)
+        return (
+            f"{escape(self.caption)}: chart could not be captured ({escape(reason)}). Chart: {link}"
+        )
+
+    def links_text(self, rule: str, message_format: str) -> str:
+        """The message after the image that links the rule and this portal."""
+        rule_link = rule_url(settings.SERVER_URL, rule)
+        if message_format != "html":
+            return f"Rule {rule}: {rule_link}\nPortal {self.caption}: {self.link}"
+        return (
+            f"Rule: {_link(rule_link, rule, message_format)} "
+            f"Portal: {_link(self.link, self.caption, message_format)}"
+        )
+
+
+def _link(url: str, label: str, message_format: str) -> str:
+    return LinkValue(url, label).markup(MESSAGE_FORMAT_LINK_STYLES.get(message_format, "none"))
+
+
+def public_url(portal: Portal, params: dict[str, str]) -> str:
+    """The link for people (behind their login): ``SERVER_URL`` + path + query."""
+    base = settings.SERVER_URL.rstrip("/")
+    return f"{base}{reverse(portal.url_name)}?{urlencode(sorted(params.items()))}"
+
+
+def series_params(trigger: TriggerEvent) -> dict[str, str]:
+    """The ``Default`` portal's parameters for a trigger: its metric, entity, window
+    tags, the hour up to the trigger, the window's first sample and open time marked,
+    the rule, and the threshold of a simple condition (drawn as a line)."""
+    params = {"metric": trigger.metric, "entity": trigger.entity or ""}
+    for name, value in sorted((trigger.window_tags or trigger.tags or {}).items()):
+        params[f"tags.{name}"] = str(value)
+    end = int(trigger.now_ms) + AFTER_MS
+    params.update(start=str(end - RANGE_MS - AFTER_MS), end=str(end), rule=trigger.rule)
+    if trigger.open_time:
+        params["open_time"] = str(int(trigger.open_time))
+    if trigger.times:
+        params["window_start"] = str(int(min(trigger.times)))
+    threshold = threshold_of(trigger.expression or "")
+    if threshold is not None:
+        params["threshold"] = repr(threshold)
+    return params
+
+
+def attached_portals(portal_ids: str, rule: str) -> list[Portal]:
+    """``Default`` and then the known portals of a comma list of ids, without repeats;
+    unknown ids are skipped with a warning naming ``rule``."""
+    portals = [catalog.by_name(catalog.DEFAULT)]
+    portals += [p for p in catalog.parse_ids(portal_ids) if p not in portals]
+    unknown = [p.strip() for p in portal_ids.split(",") if p.strip() and catalog.by_id(p) is None]
+    if unknown:
+        log.warning("rule %s: unknown portal ids %s skipped", rule, ", ".join(unknown))
+    return [p for p in portals if p is not None]
+
+
+def trigger_charts(
+    trigger: TriggerEvent, portal_ids: str, *, event_id: str, entity_label: str | None
+) -> list[Chart]:
+    """The charts a notification of ``trigger`` attaches (``event_id``: its trigger
+    record, which the ``Default`` portal draws the window from)."""
+    entity = trigger.entity or ""
+    charts = []
+    for portal in attached_portals(portal_ids, trigger.rule):
+        series = series_params(trigger)
+        if portal.name == catalog.DEFAULT:
+            # The chart shows the window as the trigger saw it, even when the history
+            # has not flushed its newest samples yet (see the Default portal).
+            params = {**series, "trigger": event_id}
+            tags = trigger.window_tags or trigger.tags or {}
+            link = chart_url(settings.SERVER_URL, trigger.metric, entity, tags)
+        else:
+            params = {key: series[key] for key in ("entity", "start", "end")}
+            link = public_url(portal, {"entity": entity})
+        filename = image_file_name(
+            trigger.rule, entity, trigger.status, portal.name, trigger.now_ms, settings.TIME_ZONE
+        )
+        caption = f"{portal.name} for {entity_label or entity}"
+        charts.append(Chart(portal, params, filename, caption, link))
+    return charts
+
+
+def _newest_series_params(portal: Portal) -> tuple[dict[str, str], str]:
+    """Parameters showing the newest recorded series, and the entity they show."""
+    from rules.history import store
+
+    ids = store.series_ids()
+    if not ids:
+        return {}, ""
+    metric, entity, tags = store.parse_series_id(ids[-1])
+    if portal.url_name != "portal-series":
+        return {"entity": entity}, entity
+    params = {"metric": metric, "entity": entity}
+    params.update({f"tags.{k}": v for k, v in tags.items()})
+    return params, entity
+
+
+def newest_series_chart(portal: Portal) -> Chart:
+    """What Send Screenshot attaches: ``portal`` showing the newest recorded series."""
+    params, entity = _newest_series_params(portal)
+    caption = f"{portal.name} for {entity}" if entity else portal.name
+    return Chart(portal, params, TEST_FILENAME, caption, public_url(portal, params))

@@ -1,1 +1,0 @@
-"""Per-channel transports: one small class per endpoint kind on top of ``base``."""

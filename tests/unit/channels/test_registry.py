@@ -1,0 +1,88 @@
+"""The registry of channel kinds is the one table the rest of notifications derives from:
+every kind that sends has its form, transport, XML mapping and tests."""
+
+from pathlib import Path
+
+import pytest
+
+from notifications.channels.base import Transport, TransportError
+from notifications.channels.form import EndpointForm, form_for, has_form
+from notifications.channels.registry import (
+    KINDS,
+    PLANNED,
+    STORE_ONLY,
+    SUPPORTED,
+    choices,
+    get_kind,
+)
+from notifications.channels.xml import EndpointXml, has_mapping, mapping_for
+from notifications.models import Endpoint
+
+SENDABLE = [kind for kind in KINDS.values() if kind.sendable]
+CHANNEL_TESTS = Path(__file__).resolve().parent
+# What each sendable kind's folder of tests holds: one module per part of the contract.
+TEST_MODULES = ("test_transport.py", "test_form.py", "test_xml.py")
+
+
+def test_it_lists_every_kind_of_the_spec() -> None:
+    assert set(KINDS) == {
+        "HIPCHAT", "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+        "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
+    }  # fmt: skip
+    assert [kind for kind, _ in choices()] == list(KINDS)
+    assert Endpoint._meta.get_field("kind").choices == choices()
+
+
+def test_it_flags_store_only_and_planned_kinds() -> None:
+    assert {k.kind for k in KINDS.values() if k.status == STORE_ONLY} == {
+        "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
+    }  # fmt: skip
+    assert {k.kind for k in KINDS.values() if k.status == PLANNED} == {
+        "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+    }  # fmt: skip
+    assert [k.kind for k in SENDABLE] == [k.kind for k in KINDS.values() if k.status == SUPPORTED]
+
+
+@pytest.mark.parametrize("kind", SENDABLE, ids=lambda k: k.kind)
+def test_every_sendable_kind_has_a_transport_a_form_and_an_xml_mapping(kind) -> None:
+    transport = Endpoint(kind=kind.kind).transport_class()
+    assert issubclass(transport, Transport)
+    assert transport.send_text is not Transport.send_text
+    if kind.sends_files:
+        assert transport.send_file is not Transport.send_file
+
+    form = form_for(kind.kind)
+    assert issubclass(form, EndpointForm)
+    assert form.kind == kind.kind
+    assert set(form.parameter_keys()) == set(kind.parameters) | set(kind.secret_parameters)
+
+    mapping = mapping_for(kind.kind)
+    assert isinstance(mapping, EndpointXml)
+    assert mapping.kind == kind.kind
+
+
+@pytest.mark.parametrize("kind", SENDABLE, ids=lambda k: k.kind)
+def test_every_sendable_kind_has_tests_of_its_own(kind) -> None:
+    folder = CHANNEL_TESTS / kind.kind.lower().replace("-", "_")
+    assert set(TEST_MODULES) <= {p.name for p in folder.glob("test_*.py")}
+
+
+def test_kinds_that_do_not_send_have_no_transport_and_no_form_yet() -> None:
+    for kind in KINDS.values():
+        if kind.sendable:
+            continue
+        assert (kind.transport, kind.form, kind.xml) == ("", "", "")
+        assert not has_form(kind.kind) and not has_mapping(kind.kind)
+    with pytest.raises(LookupError):
+        form_for("AWS-SNS")
+    with pytest.raises(LookupError):
+        mapping_for("SLACK")
+    with pytest.raises(TransportError, match="Slack endpoints cannot send"):
+        Endpoint(kind="SLACK").transport()
+
+
+def test_hipchat_declares_its_parameters_and_secrets() -> None:
+    hipchat = get_kind("hipchat")
+    assert hipchat.sends_files
+    assert {"message", "message_format", "notify", "from", "room"} <= set(hipchat.parameters)
+    assert set(hipchat.secret_parameters) == {"auth_token", "notification_token", "message_token"}
