@@ -9,9 +9,13 @@ class NotificationsConfig(AppConfig):
         # Rule saves feed the Web Notifications tab (rules.xml import, the rule editor);
         # connected here with a lazy sender so that rules never imports notifications.
         from notifications.bindings.sync import connect_signals
+        from notifications.dispatch import dispatch_triggers
         from notifications.transports.registry import KINDS
+        from rules.contract.consumers import register_trigger_consumer
         from rules.rulesxml.secrets import declare_secret_parameters
 
         connect_signals()
+        # The alert store publishes the event ids of the triggers it stored.
+        register_trigger_consumer(dispatch_triggers)
         # rules.xml exports leave these parameters empty unless secrets are asked for.
         declare_secret_parameters(k for kind in KINDS.values() for k in kind.secret_parameters)

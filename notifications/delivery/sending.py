@@ -44,7 +44,8 @@ from notifications.transports import registry
 from notifications.transports.base import Delivery as Sent
 from notifications.transports.base import TransportError
 from notifications.transports.hipchat import HipChatConfig, HipChatTransport
-from rules.engine.evaluator import TriggerEvent
+from rules.contract.errors import report_rule_error
+from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric, TriggerRecord
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,9 @@ class Request:
 
 
 def _record_rule_error(delivery: Delivery, error: str, expression: str = "") -> None:
-    from rules.runtime.store import record_rule_error
-
-    record_rule_error(delivery.rule_name, error, expression, delivery.window_key)
+    report_rule_error(
+        delivery.rule_name, error, expression=expression, window_key=delivery.window_key
+    )
 
 
 def trigger_slot(binding: RuleNotification, status: str) -> str:
@@ -122,7 +123,7 @@ def repeat_interval_text(binding: RuleNotification) -> str:
 
 
 def render_info(
-    trigger: TriggerEvent, binding: RuleNotification, message_format: str
+    trigger: TriggerSnapshot, binding: RuleNotification, message_format: str
 ) -> RenderInfo:
     """Server settings, registry labels and the binding's settings for rendering."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None
@@ -170,7 +171,7 @@ def send_delivery(delivery: Delivery, worker: str) -> SendOutcome:
     record = TriggerRecord.objects.filter(event_id=delivery.event_id).first()
     if record is None:
         return SendOutcome(DeliveryStatus.FAILED, error="trigger record no longer exists")
-    trigger = TriggerEvent.from_dict(record.data)
+    trigger = record.snapshot()
     binding = RuleNotification.objects.filter(
         rule_name=delivery.rule_name, name=delivery.binding_name
     ).first()

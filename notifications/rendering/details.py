@@ -28,7 +28,7 @@ from rules.expressions.functions.content import TABLE_FORMATS, render_table
 
 if TYPE_CHECKING:
     from notifications.rendering.scope import TriggerScope
-    from rules.engine.evaluator import TriggerEvent
+    from rules.contract.triggers import TriggerSnapshot
 
 SECTIONS = ("entity", "metric", "overview", "statistics", "variables")
 DETAILS_STYLES = ("modern", "legacy")
@@ -57,7 +57,7 @@ def _is_empty(value: Any) -> bool:
 
 
 def details_rows(
-    trigger: TriggerEvent,
+    trigger: TriggerSnapshot,
     info: RenderInfo,
     sections: Sequence[str] | None = None,
     *,
@@ -189,7 +189,7 @@ def layout_rows(rows: Sequence[DetailsRow], fmt: str) -> str:
 
 
 def details_table(
-    trigger: TriggerEvent,
+    trigger: TriggerSnapshot,
     info: RenderInfo,
     format: str = "ascii",
     sections: Sequence[str] | None = None,

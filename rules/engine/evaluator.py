@@ -12,8 +12,8 @@ Pure Python with an explicit clock: no Django, no ORM, no network. The running e
 * ``Engine.snapshot()`` / ``Engine.restore(data)`` to checkpoint window state;
 * ``Engine.drain_errors()`` for the Rule Errors page.
 
-Each returns ``TriggerEvent`` snapshots (OPEN/REPEAT/CANCEL) to hand to the alert store
-and notifications; they are JSON-able through ``to_dict()``.
+Each returns ``TriggerSnapshot`` objects (OPEN/REPEAT/CANCEL, rules.contract.triggers) to
+hand to the alert store and notifications.
 """
 
 from __future__ import annotations
@@ -23,9 +23,17 @@ import json
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from rules.contract.triggers import (
+    REASON_DELAYED_OPEN,
+    REASON_EVALUATION,
+    REASON_EXIT,
+    REASON_RULE_DROPPED,
+    ActionOutcome,
+    TriggerSnapshot,
+)
 from rules.engine import actions as act
 from rules.engine.filters import (
     STEP_EXPIRED,
@@ -153,138 +161,6 @@ class RuleError:
         }
 
 
-def _finite(x: Any) -> Any:
-    return None if isinstance(x, float) and not math.isfinite(x) else x
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON data for a variable value: numbers (NaN → None), strings, bools,
-    lists and maps as such; any other object (DateTime...) as its expression text."""
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, float):
-        return _finite(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    from rules.expressions.formatting import format_value
-
-    return format_value(value)
-
-
-@dataclass(slots=True)
-class ActionOutcome:
-    """What one action does for a trigger: ``fire``, ``suppress`` or ``schedule`` (a
-    delayed OPEN check after ``countdown_ms``, to be sent back via ``Engine.delayed_open``)."""
-
-    action: str
-    decision: str
-    countdown_ms: int = 0
-
-
-@dataclass(slots=True)
-class TriggerEvent:
-    """A snapshot of a window at trigger time (OPEN/REPEAT/CANCEL).
-
-    ``reason``: ``evaluation`` (an insert), ``exit`` (Check On Exit), ``delayed_open``,
-    ``rule_dropped`` (§3.9: alerts closed; CANCEL actions only with cancel-on-change),
-    ``state_lost`` (a restarted partition did not get the window back from Redis:
-    rules.runtime.lost_windows).
-    Times are Unix ms or None ("never"). ``statistics`` holds the incremental aggregates;
-    ``times``/``values`` are the window samples, from which ``details_statistics()``
-    (details table, §6) and any placeholder function can be computed by the renderer.
-    """
-
-    rule: str
-    reason: str
-    window_key: str
-    key: list
-    status: str
-    before_status: str
-    repeat_count: int
-    episode: int | None
-    severity: str
-    now_ms: int
-    open_time: int | None
-    repeat_time: int | None
-    cancel_time: int | None
-    change_time: int | None
-    add_time: int | None
-    previous_add_time: int | None
-    remove_time: int | None
-    update_time: int | None
-    command_time: int | None
-    command_first_time: int | None
-    command_last_time: int | None
-    received_time: int | None
-    data_type: str
-    metric: str
-    entity: str | None
-    window_entity: str | None
-    window_tags: dict[str, str]
-    tags: dict[str, str]
-    value: float
-    open_value: float
-    text: str | None
-    line_values: dict[str, float]
-    message_type: str | None
-    message_source: str | None
-    message_severity: int | None
-    keys: dict[str, str]
-    is_exiting: bool
-    delay_expired: bool
-    window: str
-    expression: str
-    rule_filter: str
-    statistics: dict[str, float]
-    times: list[int]
-    values: list[float]
-    variables: dict[str, Any]
-    actions: list[ActionOutcome]
-
-    def fired(self) -> list[str]:
-        """Names of the actions that fire now."""
-        return [a.action for a in self.actions if a.decision == act.Decision.FIRE.value]
-
-    def details_statistics(self) -> dict[str, float]:
-        """The details-table statistics (§6) over the snapshot's samples."""
-        from rules.engine.statistics import describe
-
-        return describe(self.values, self.times)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Strict-JSON data (NaN → None, as ``Event.to_wire`` does)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "actions":
-                v = [asdict(a) for a in v]
-            elif f.name in ("statistics", "line_values"):
-                v = {k: _finite(x) for k, x in v.items()}
-            elif f.name == "values":
-                v = [_finite(x) for x in v]
-            elif f.name == "variables":
-                v = _jsonable(v)
-            else:
-                v = _finite(v)
-            out[f.name] = v
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TriggerEvent:
-        """Inverse of ``to_dict`` (None stands for NaN in numeric fields)."""
-        kw = dict(data)
-        kw["actions"] = [ActionOutcome(**a) for a in data["actions"]]
-        for name in ("value", "open_value"):
-            if kw[name] is None:
-                kw[name] = math.nan
-        kw["values"] = [math.nan if x is None else x for x in data["values"]]
-        return cls(**kw)
-
-
 # -- runtime ----------------------------------------------------------------------------
 
 
@@ -317,6 +193,10 @@ class WindowRuntime:
         if data is None:
             data = self._key_json = key_to_json(self.key)
         return data
+
+
+def _none_if_nan(x: float) -> float | None:
+    return None if not math.isfinite(x) else x
 
 
 def _same_error(exc: Exception) -> Exception:
@@ -465,28 +345,30 @@ class RuleRuntime:
         """The window with this full key, if any."""
         return self.windows.get(_local_key(key[2], key[3]))
 
-    def process(self, event: Event, now_ms: int, out: list[TriggerEvent]) -> None:
+    def process(self, event: Event, now_ms: int, out: list[TriggerSnapshot]) -> None:
         """Apply one event to this rule (already matched by kind and metric), appending
         triggers to ``out``. Each instance binds ``process`` straight to
         ``_process_simple`` or ``_process_general`` (one call less per sample); this
         definition documents the contract."""
         self._process_general(event, now_ms, out)
 
-    def _process_simple(self, event: Event, now_ms: int, out: list[TriggerEvent]) -> None:
+    def _process_simple(self, event: Event, now_ms: int, out: list[TriggerSnapshot]) -> None:
         """``_process_general`` for the most common rule shape: see ``_run_simple``."""
         self._run_simple((event,), now_ms, out)
 
-    def process_run(self, events: Sequence[Event], now_ms: int, out: list[TriggerEvent]) -> None:
+    def process_run(self, events: Sequence[Event], now_ms: int, out: list[TriggerSnapshot]) -> None:
         """``process`` for consecutive events of this rule (one clock reading), in order.
         Bound per instance to ``_run_simple`` or ``_run_general``, as ``process`` is."""
         self._run_general(events, now_ms, out)
 
-    def _run_general(self, events: Sequence[Event], now_ms: int, out: list[TriggerEvent]) -> None:
+    def _run_general(
+        self, events: Sequence[Event], now_ms: int, out: list[TriggerSnapshot]
+    ) -> None:
         general = self._process_general
         for event in events:
             general(event, now_ms, out)
 
-    def _run_simple(self, events: Sequence[Event], now_ms: int, out: list[TriggerEvent]) -> None:
+    def _run_simple(self, events: Sequence[Event], now_ms: int, out: list[TriggerSnapshot]) -> None:
         """``_process_general`` for the most common rule shape (no filter beyond the
         metric, windows by entity alone, no out-of-order filter, no Check On Exit): the
         same steps with the checks that cannot apply left out, over a run of events so
@@ -570,7 +452,9 @@ class RuleRuntime:
                 result = check(w)  # aggregates of our windows: cannot raise
                 if result is False and st.status == CANCEL:
                     continue
-                self._decide(wr, self.scope.bind(wr, now_ms), result, now_ms, out, "evaluation")
+                self._decide(
+                    wr, self.scope.bind(wr, now_ms), result, now_ms, out, REASON_EVALUATION
+                )
                 continue
             scope = self.scope
             scope.wr = wr
@@ -586,11 +470,11 @@ class RuleRuntime:
                 continue
             if result is False and st.status == CANCEL:
                 continue
-            self._decide(wr, scope, result, now_ms, out, "evaluation")
+            self._decide(wr, scope, result, now_ms, out, REASON_EVALUATION)
 
     # The hot path: one event for this rule (already matched by kind and metric). Written
     # with locals and inlined steps on purpose: it runs once per sample and rule.
-    def _process_general(self, event: Event, now_ms: int, out: list[TriggerEvent]) -> None:
+    def _process_general(self, event: Event, now_ms: int, out: list[TriggerSnapshot]) -> None:
         log = self.log_append
         if not self.trivial_filter:
             step = self.filter.check_after_metric(event, now_ms)
@@ -656,7 +540,7 @@ class RuleRuntime:
             result = check(w)  # aggregates of our windows: cannot raise
             if result is False and st.status == CANCEL:
                 return
-            self._decide(wr, self.scope.bind(wr, now_ms), result, now_ms, out, "evaluation")
+            self._decide(wr, self.scope.bind(wr, now_ms), result, now_ms, out, REASON_EVALUATION)
             return
         # evaluate(), inlined up to the common CANCEL → CANCEL outcome
         scope = self.scope
@@ -673,17 +557,17 @@ class RuleRuntime:
             return
         if result is False and st.status == CANCEL:
             return
-        self._decide(wr, scope, result, now_ms, out, "evaluation")
+        self._decide(wr, scope, result, now_ms, out, REASON_EVALUATION)
 
-    def run_exits(self, wr: WindowRuntime, now_ms: int, out: list[TriggerEvent]) -> None:
+    def run_exits(self, wr: WindowRuntime, now_ms: int, out: list[TriggerSnapshot]) -> None:
         """Check On Exit: evaluate once per expired sample, oldest first (§3.3)."""
         removed = wr.window.expire(now_ms)  # type: ignore[union-attr]
         for t, _v in removed:
             wr.state.record_remove(t, now_ms)
-            self.evaluate(wr, now_ms, out, "exit")
+            self.evaluate(wr, now_ms, out, REASON_EXIT)
 
     def evaluate(
-        self, wr: WindowRuntime, now_ms: int, out: list[TriggerEvent], reason: str
+        self, wr: WindowRuntime, now_ms: int, out: list[TriggerSnapshot], reason: str
     ) -> None:
         """Condition → status → trigger. Errors leave the status unchanged (§3.4)."""
         scope = self.scope.bind(wr, now_ms)
@@ -702,7 +586,7 @@ class RuleRuntime:
         scope: WindowScope,
         result: Any,
         now_ms: int,
-        out: list[TriggerEvent],
+        out: list[TriggerSnapshot],
         reason: str,
     ) -> None:
         """The rest of ``evaluate`` once the condition's result is known."""
@@ -743,7 +627,7 @@ class RuleRuntime:
         decide_actions: bool = True,
         delay_expired: bool = False,
         outcomes: list[ActionOutcome] | None = None,
-    ) -> TriggerEvent:
+    ) -> TriggerSnapshot:
         st = wr.state
         w = wr.window
         ev = st.event
@@ -757,7 +641,7 @@ class RuleRuntime:
                     outcomes.append(ActionOutcome(settings.name, o.decision.value, o.countdown_ms))
         data_type, metric, window_entity, tag_items = wr.key
         rule = self.rule
-        return TriggerEvent(
+        return TriggerSnapshot(
             rule=rule.name,
             reason=reason,
             window_key=wr.display,
@@ -812,7 +696,7 @@ class RuleRuntime:
             times=w.times(),
             values=w.values(),
             variables=variables,
-            actions=outcomes,
+            actions=tuple(outcomes),
         )
 
 
@@ -858,7 +742,7 @@ class Engine:
 
     # -- rules -----------------------------------------------------------------------
 
-    def install(self, rule: RuleDefinition, now_ms: int = 0) -> list[TriggerEvent]:
+    def install(self, rule: RuleDefinition, now_ms: int = 0) -> list[TriggerSnapshot]:
         """Add or replace a rule (§3.9). Replacing with the same filters, grouping,
         window and condition keeps the windows (actions-only change); otherwise the old
         windows are dropped as by ``drop_rule``. A disabled rule is dropped.
@@ -870,7 +754,7 @@ class Engine:
             return self.drop_rule(rule.name, now_ms)
         new = RuleRuntime(rule, self)
         old = self.rules.get(rule.name)
-        out: list[TriggerEvent] = []
+        out: list[TriggerSnapshot] = []
         if old is not None:
             if old.fingerprint == new.fingerprint:
                 new.windows = old.windows
@@ -881,7 +765,7 @@ class Engine:
         self._reindex()
         return out
 
-    def drop_rule(self, name: str, now_ms: int = 0) -> list[TriggerEvent]:
+    def drop_rule(self, name: str, now_ms: int = 0) -> list[TriggerSnapshot]:
         """Drop a rule and its windows. Open windows yield CANCEL triggers with reason
         ``rule_dropped`` so the alert store closes their alerts; their CANCEL actions
         fire only with ``cancel_on_rule_change`` (§3.9)."""
@@ -897,7 +781,7 @@ class Engine:
                 assert status == CANCEL
                 out.append(
                     rt.trigger(
-                        wr, CANCEL, now_ms, "rule_dropped", {},
+                        wr, CANCEL, now_ms, REASON_RULE_DROPPED, {},
                         decide_actions=self.cancel_on_rule_change,
                     )
                 )  # fmt: skip
@@ -916,7 +800,7 @@ class Engine:
 
     # -- events ----------------------------------------------------------------------
 
-    def process(self, event: Event, now_ms: int) -> list[TriggerEvent]:
+    def process(self, event: Event, now_ms: int) -> list[TriggerSnapshot]:
         """Apply one event to every matching rule (§3.1); returns the triggers.
 
         ``event.metric`` is expected lower-case (ingest normalises it, §1.1).
@@ -927,14 +811,14 @@ class Engine:
         rts = metrics.get(event.metric)
         if not rts:
             return []
-        out: list[TriggerEvent] = []
+        out: list[TriggerSnapshot] = []
         for rt in rts:
             rt.process(event, now_ms, out)
         return out
 
-    def process_batch(self, events: Iterable[Event], now_ms: int) -> list[TriggerEvent]:
+    def process_batch(self, events: Iterable[Event], now_ms: int) -> list[TriggerSnapshot]:
         """``process`` for a batch in order, with one clock reading for the batch."""
-        out: list[TriggerEvent] = []
+        out: list[TriggerSnapshot] = []
         by_kind = self._by_kind
         if not isinstance(events, list):
             events = list(events)
@@ -962,10 +846,10 @@ class Engine:
             i = j
         return out
 
-    def tick(self, now_ms: int) -> list[TriggerEvent]:
+    def tick(self, now_ms: int) -> list[TriggerSnapshot]:
         """Check On Exit sweep: expire samples of time windows of rules with
         ``check_on_exit`` and evaluate once per removed sample, oldest first."""
-        out: list[TriggerEvent] = []
+        out: list[TriggerSnapshot] = []
         for rt in self.rules.values():
             if not rt.exit_checks:
                 continue
@@ -989,7 +873,7 @@ class Engine:
 
     def delayed_open(
         self, rule: str, key: list, action: str, episode: int, now_ms: int
-    ) -> TriggerEvent | None:
+    ) -> TriggerSnapshot | None:
         """A Delay-on-OPEN countdown expired (§3.8): a trigger with status OPEN and
         ``delay_expired`` whose only firing action is ``action``, if the window is still
         OPEN/REPEAT in ``episode``; None when the OPEN is dropped."""
@@ -1012,7 +896,7 @@ class Engine:
             rt._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", rt.rule.expression)
             variables = {}
         return rt.trigger(
-            wr, OPEN, now_ms, "delayed_open", variables,
+            wr, OPEN, now_ms, REASON_DELAYED_OPEN, variables,
             delay_expired=True, outcomes=[ActionOutcome(action, o.decision.value)],
         )  # fmt: skip
 
@@ -1089,7 +973,7 @@ class Engine:
                     {
                         "key": wr.key_json,
                         "times": w.times(),
-                        "values": w.values() if plain else [_finite(v) for v in w.values()],
+                        "values": w.values() if plain else [_none_if_nan(v) for v in w.values()],
                         "max_time": w.max_time,
                         "state": wr.state.to_dict(),
                     }

@@ -6,17 +6,13 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
 from rules.rulesxml.safe_xml import parse_document
-
-# The logging action (Logging tab): writes alert history records (spec §8).
-ALERT_HISTORY = "alert-history"
-# Web-notification bindings are actions named after the binding: "web:<name>".
-WEB_PREFIX = "web:"
 
 
 def strategy_of(data: dict | None) -> RepeatStrategy:
@@ -33,11 +29,11 @@ def history_action(rule: Rule) -> ActionSettings | None:
     records nothing; on records the statuses whose logging trigger is enabled.
     """
     if rule.log_to_alert_history is None:
-        return ActionSettings(ALERT_HISTORY, on_open=True, on_repeat=False, on_cancel=True)
+        return ActionSettings(ALERT_HISTORY_ACTION, on_open=True, on_repeat=False, on_cancel=True)
     if not rule.log_to_alert_history:
         return None
     return ActionSettings(
-        ALERT_HISTORY,
+        ALERT_HISTORY_ACTION,
         on_open=rule.alert_open_message_enabled,
         on_repeat=rule.alert_message_enabled,
         on_cancel=rule.alert_cancellation_message_enabled,
@@ -96,7 +92,7 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
         )
         actions.append(
             ActionSettings(
-                WEB_PREFIX + name,
+                WEB_ACTION_PREFIX + name,
                 on_open=_flag(element, "first-enabled"),
                 on_repeat=_flag(element, "repeat-enabled"),
                 on_cancel=_flag(element, "cancel-enabled"),

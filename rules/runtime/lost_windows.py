@@ -25,18 +25,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+import math
+from dataclasses import replace
 
+from rules.contract.triggers import (
+    REASON_EVALUATION,
+    REASON_RULE_DROPPED,
+    REASON_STATE_LOST,
+    ActionOutcome,
+    TriggerSnapshot,
+    decode_trigger,
+)
 from rules.engine import actions as act
-from rules.engine.evaluator import ActionOutcome, Engine, RuleError, RuleRuntime, TriggerEvent
-from rules.engine.status import CANCEL, OPEN, is_active
+from rules.engine.evaluator import Engine, RuleError, RuleRuntime
+from rules.engine.status import CANCEL, OPEN, REPEAT, is_active
 from rules.models import Alert, TriggerRecord
 from rules.runtime.partition import Applied, Partition, Recovery, now_ms
 
 log = logging.getLogger(__name__)
-
-STATE_LOST = "state_lost"
-RULE_DROPPED = "rule_dropped"
 
 
 def active_windows(engine: Engine) -> set[tuple[str, str]]:
@@ -73,15 +79,17 @@ def close_vanished_alerts(partition: Partition, recovery: Recovery) -> int:
         return 0
     now = now_ms()
     cause = loss_cause(recovery)
-    triggers: list[tuple[str, TriggerEvent]] = []
+    triggers: list[tuple[str, TriggerSnapshot]] = []
     errors: list[RuleError] = []
     lost = 0
     for alert in stale:
         runtime = partition.engine.rules.get(alert.rule)
-        reason = RULE_DROPPED if _rule_changed(alert, runtime, recovery) else STATE_LOST
+        reason = (
+            REASON_RULE_DROPPED if _rule_changed(alert, runtime, recovery) else REASON_STATE_LOST
+        )
         trigger = closing_trigger(alert, runtime, reason, now)
         triggers.append((event_id(partition.number, alert), trigger))
-        if reason == STATE_LOST:
+        if reason == REASON_STATE_LOST:
             lost += 1
             errors.append(
                 RuleError(
@@ -124,7 +132,7 @@ def event_id(partition: int, alert: Alert) -> str:
 
 def closing_trigger(
     alert: Alert, runtime: RuleRuntime | None, reason: str, now: int
-) -> TriggerEvent:
+) -> TriggerSnapshot:
     """The CANCEL of ``alert``'s window with ``reason``, its actions decided."""
     last = (
         TriggerRecord.objects.filter(rule=alert.rule, window_key=alert.window_key)
@@ -132,90 +140,101 @@ def closing_trigger(
         .values_list("data", flat=True)
         .first()
     )
-    if last and last.get("episode") == alert.episode:
-        data = dict(last)
-    else:
-        data = _from_alert(alert, runtime.kind if runtime is not None else "series")
-    data.update(
+    seen = decode_trigger(last) if last else None
+    if seen is None or seen.episode != alert.episode:
+        seen = _from_alert(alert, runtime.kind if runtime is not None else "series")
+    actions: tuple[ActionOutcome, ...] = ()
+    if runtime is not None and (
+        reason == REASON_STATE_LOST or runtime.engine.cancel_on_rule_change
+    ):
+        actions = _cancel_outcomes(alert, runtime, now)
+    return replace(
+        seen,
         reason=reason,
         status=CANCEL,
-        before_status=data["status"],
+        before_status=seen.status,
         now_ms=now,
         cancel_time=now,
         change_time=now,
         is_exiting=False,
         delay_expired=False,
-        actions=[],
+        actions=actions,
     )
-    trigger = TriggerEvent.from_dict(data)
-    if runtime is not None and (reason == STATE_LOST or runtime.engine.cancel_on_rule_change):
-        trigger.actions = _cancel_outcomes(alert, runtime, now)
-    return trigger
 
 
-def _cancel_outcomes(alert: Alert, runtime: RuleRuntime, now: int) -> list[ActionOutcome]:
+def _cancel_outcomes(alert: Alert, runtime: RuleRuntime, now: int) -> tuple[ActionOutcome, ...]:
     """Each action's decision for the CANCEL, its state rebuilt from the episode's OPEN
     records (a delayed action cancels only what it opened, §3.8)."""
     opened: set[str] = set()
     for data in TriggerRecord.objects.filter(
         rule=alert.rule, window_key=alert.window_key, status=OPEN
     ).values_list("data", flat=True):
-        if data.get("episode") == alert.episode:
-            opened.update(a["action"] for a in data["actions"] if a["decision"] == "fire")
+        record = decode_trigger(data)
+        if record.episode == alert.episode:
+            opened.update(record.fired())
     outcomes = []
     for action in runtime.rule.actions:
         state = act.ActionState(episode=alert.episode, open_sent=action.name in opened)
         decided = act.decide(action, state, CANCEL, alert.repeat_count, now, alert.episode)
         outcomes.append(ActionOutcome(action.name, decided.decision.value))
-    return outcomes
+    return tuple(outcomes)
 
 
-def _from_alert(alert: Alert, data_type: str) -> dict[str, Any]:
-    """Trigger fields from the alert row alone (its trigger records have expired)."""
+def _number(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def _from_alert(alert: Alert, data_type: str) -> TriggerSnapshot:
+    """The window as its alert row alone tells it (its trigger records have expired)."""
     snapshot = alert.snapshot or {}
-    statistics = snapshot.get("statistics") or {}
     window_tags = snapshot.get("window_tags") or {}
     open_ms = int(alert.open_date.timestamp() * 1000)
     last_ms = int(alert.last_event_date.timestamp() * 1000)
-    return {
-        "rule": alert.rule,
-        "window_key": alert.window_key,
-        "key": [data_type, alert.metric, alert.entity, [[k, v] for k, v in window_tags.items()]],
-        "status": OPEN if alert.repeat_count == 0 else "REPEAT",
-        "repeat_count": alert.repeat_count,
-        "episode": alert.episode,
-        "severity": alert.severity,
-        "open_time": snapshot.get("open_time", open_ms),
-        "repeat_time": last_ms,
-        "cancel_time": None,
-        "change_time": None,
-        "add_time": last_ms,
-        "previous_add_time": None,
-        "remove_time": None,
-        "update_time": last_ms,
-        "command_time": snapshot.get("command_time"),
-        "command_first_time": None,
-        "command_last_time": None,
-        "received_time": None,
-        "data_type": data_type,
-        "metric": alert.metric,
-        "entity": alert.entity,
-        "window_entity": alert.entity,
-        "window_tags": window_tags,
-        "tags": alert.tags,
-        "value": alert.value,
-        "open_value": alert.open_value,
-        "text": alert.message or None,
-        "line_values": {},
-        "message_type": None,
-        "message_source": None,
-        "message_severity": None,
-        "keys": {},
-        "window": alert.window,
-        "expression": alert.expression,
-        "rule_filter": alert.rule_filter,
-        "statistics": statistics,
-        "times": [],
-        "values": [],
-        "variables": snapshot.get("variables") or {},
-    }
+    return TriggerSnapshot(
+        rule=alert.rule,
+        reason=REASON_EVALUATION,
+        window_key=alert.window_key,
+        key=[data_type, alert.metric, alert.entity, [[k, v] for k, v in window_tags.items()]],
+        status=OPEN if alert.repeat_count == 0 else REPEAT,
+        before_status=CANCEL if alert.repeat_count == 0 else OPEN,
+        repeat_count=alert.repeat_count,
+        episode=alert.episode,
+        severity=alert.severity,
+        now_ms=last_ms,
+        open_time=snapshot.get("open_time", open_ms),
+        repeat_time=last_ms,
+        cancel_time=None,
+        change_time=None,
+        add_time=last_ms,
+        previous_add_time=None,
+        remove_time=None,
+        update_time=last_ms,
+        command_time=snapshot.get("command_time"),
+        command_first_time=None,
+        command_last_time=None,
+        received_time=None,
+        data_type=data_type,
+        metric=alert.metric,
+        entity=alert.entity,
+        window_entity=alert.entity,
+        window_tags=window_tags,
+        tags=alert.tags,
+        value=_number(alert.value),
+        open_value=_number(alert.open_value),
+        text=alert.message or None,
+        line_values={},
+        message_type=None,
+        message_source=None,
+        message_severity=None,
+        keys={},
+        is_exiting=False,
+        delay_expired=False,
+        window=alert.window,
+        expression=alert.expression,
+        rule_filter=alert.rule_filter,
+        statistics=snapshot.get("statistics") or {},
+        times=[],
+        values=[],
+        variables=snapshot.get("variables") or {},
+        actions=(),
+    )

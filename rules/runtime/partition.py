@@ -29,8 +29,8 @@ from typing import Any
 
 import orjson
 
-from rules.engine.actions import Decision
-from rules.engine.evaluator import Engine, RuleError, TriggerEvent
+from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
+from rules.engine.evaluator import Engine, RuleError
 from rules.ingest.events import Event
 from rules.runtime import inbox
 from rules.runtime.redis_client import client, key
@@ -75,7 +75,7 @@ class Recovery:
 class Applied:
     """What one journal entry produced: triggers (with their event ids) and errors."""
 
-    triggers: list[tuple[str, TriggerEvent]]
+    triggers: list[tuple[str, TriggerSnapshot]]
     errors: list[RuleError]
 
 
@@ -210,7 +210,7 @@ class Partition:
     # -- internals -------------------------------------------------------------------
 
     def _apply_rows(self, entry_id: str, rows: list[list], current: int) -> Applied:
-        triggers: list[TriggerEvent] = []
+        triggers: list[TriggerSnapshot] = []
         run: list[Event] = []
         run_names: list[str] | None = None
         for wire, names in rows:
@@ -222,7 +222,7 @@ class Partition:
         return self._finish(entry_id, triggers, current)
 
     def _apply_run(
-        self, run: list[Event], names: list[str] | None, current: int, out: list[TriggerEvent]
+        self, run: list[Event], names: list[str] | None, current: int, out: list[TriggerSnapshot]
     ) -> None:
         """Consecutive events routed to the same rules: one rule takes the run in one
         call; several take it event by event, so each sees the others' state in order."""
@@ -249,10 +249,10 @@ class Partition:
                 triggers.append(trigger)
         return self._finish(f"t{current}", triggers, current)
 
-    def _finish(self, entry_id: str, triggers: list[TriggerEvent], current: int) -> Applied:
+    def _finish(self, entry_id: str, triggers: list[TriggerSnapshot], current: int) -> Applied:
         for trigger in triggers:
             for outcome in trigger.actions:
-                if outcome.decision == Decision.SCHEDULE.value:
+                if outcome.decision == Decision.SCHEDULE:
                     heapq.heappush(
                         self.pending,
                         DelayedOpen(
@@ -267,7 +267,7 @@ class Partition:
         return Applied(list(zip(ids, triggers, strict=True)), self.engine.drain_errors())
 
     def _write(self, journal_line: str | None, applied: Applied, entry_id: str | None) -> None:
-        items = [orjson.dumps({"id": i, "trigger": t.to_dict()}) for i, t in applied.triggers]
+        items = [orjson.dumps({"id": i, "trigger": encode_trigger(t)}) for i, t in applied.triggers]
         items += [orjson.dumps({"error": e.to_dict()}) for e in applied.errors]
         while True:
             try:

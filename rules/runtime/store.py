@@ -1,8 +1,10 @@
-"""The alert store: trigger events from the outbox become database rows.
+"""The alert store: trigger snapshots from the outbox become database rows.
 
 Idempotent by design: trigger records and history rows are keyed by the trigger's
 deterministic event id, alerts by (rule, window key), so storing the same outbox
-items twice (after a crash between commit and trim) changes nothing.
+items twice (after a crash between commit and trim) changes nothing. Once the rows are
+committed, the new records' event ids are published to the trigger consumers
+(rules.contract.consumers).
 """
 
 from __future__ import annotations
@@ -11,17 +13,26 @@ import json
 import logging
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
 
 from django.db import models, transaction
 
+from rules.contract.consumers import publish_triggers
+from rules.contract.triggers import (
+    ALERT_HISTORY_ACTION,
+    REASON_STATE_LOST,
+    TriggerFormatError,
+    TriggerSnapshot,
+    decode_trigger,
+    encode_trigger,
+)
+from rules.engine.status import CANCEL, OPEN
 from rules.expressions.formatting import format_value, round_significant
 from rules.ingest.limits import key_too_long, utf8_len
 from rules.models import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
-from rules.runtime.definitions import ALERT_HISTORY
 from rules.runtime.faults import describe, is_transient
-from rules.runtime.lost_windows import STATE_LOST
 
 log = logging.getLogger(__name__)
 
@@ -44,83 +55,78 @@ def _tags_text(tags: dict[str, str]) -> str:
     return ";".join(f"{k}={v}" for k, v in sorted(tags.items()))
 
 
-def text_value(trigger: dict) -> str:
+def _shown(value: float) -> str:
+    return "NaN" if math.isnan(value) else round_significant(value)
+
+
+def text_value(trigger: TriggerSnapshot) -> str:
     """Alert ``textValue`` (spec §8): series value at 5 s.d., message text, property tags."""
-    if trigger["data_type"] == "message":
-        return trigger.get("text") or ""
-    if trigger["data_type"] == "property":
-        return ";".join(f"{k}={v}" for k, v in sorted(trigger["tags"].items()))
-    value = trigger["value"]
-    return "NaN" if value is None else round_significant(value)
+    if trigger.data_type == "message":
+        return trigger.text or ""
+    if trigger.data_type == "property":
+        return _tags_text(trigger.tags)
+    return _shown(trigger.value)
 
 
-def history_text(trigger: dict) -> str:
+def history_text(trigger: TriggerSnapshot) -> str:
     """The default alert-history text (spec §8), used when no logging text renders."""
-    tags = format_value(trigger["tags"])
-    where = f"{trigger['entity']}, {trigger['metric']}, {tags}"
-    status = trigger["status"]
-    if status == "CANCEL" and trigger.get("reason") == STATE_LOST:
+    where = f"{trigger.entity}, {trigger.metric}, {format_value(trigger.tags)}"
+    if trigger.status == CANCEL and trigger.reason == REASON_STATE_LOST:
         return f"Cancel alert for {where}: window state lost, closed without cancelling samples"
-    if status == "CANCEL":
+    if trigger.status == CANCEL:
         return f"Cancel alert for {where}"
-    word = "Open" if status == "OPEN" else "Repeat"
-    value = trigger["value"]
-    shown = "NaN" if value is None else round_significant(value)
-    return f"{word} alert for {where}. Value: {shown}"
+    word = "Open" if trigger.status == OPEN else "Repeat"
+    return f"{word} alert for {where}. Value: {_shown(trigger.value)}"
 
 
-def _fired(trigger: dict, action: str) -> bool:
-    return any(a["action"] == action and a["decision"] == "fire" for a in trigger["actions"])
-
-
-def _alert_fields(trigger: dict, partition: int) -> dict[str, Any]:
+def _alert_fields(stored: _Trigger, partition: int) -> dict[str, Any]:
+    trigger, data = stored.snapshot, stored.data
     return {
         "partition": partition,
-        "entity": trigger["entity"] or "",
-        "metric": trigger["metric"],
-        "tags": trigger["tags"],
-        "severity": trigger["severity"],
-        "repeat_count": trigger["repeat_count"],
-        "value": _num(trigger["value"]),
-        "open_value": _num(trigger["open_value"]),
+        "entity": trigger.entity or "",
+        "metric": trigger.metric,
+        "tags": trigger.tags,
+        "severity": trigger.severity,
+        "repeat_count": trigger.repeat_count,
+        "value": _num(trigger.value),
+        "open_value": _num(trigger.open_value),
         "text_value": text_value(trigger),
-        "message": (trigger.get("text") or "") if trigger["data_type"] == "message" else "",
-        "open_date": _dt(trigger["open_time"]) or _dt(trigger["now_ms"]),
-        "last_event_date": _dt(trigger["update_time"] or trigger["now_ms"]),
-        "episode": trigger["episode"] or 0,
-        "window": trigger["window"],
-        "expression": trigger["expression"],
-        "rule_filter": trigger["rule_filter"],
+        "message": (trigger.text or "") if trigger.data_type == "message" else "",
+        "open_date": _dt(trigger.open_time) or _dt(trigger.now_ms),
+        "last_event_date": _dt(trigger.update_time or trigger.now_ms),
+        "episode": trigger.episode or 0,
+        "window": trigger.window,
+        "expression": trigger.expression,
+        "rule_filter": trigger.rule_filter,
         "snapshot": {
-            k: trigger[k]
+            k: data[k]
             for k in ("statistics", "variables", "window_tags", "command_time", "open_time")
         },
     }
 
 
-def _history(event_id: str, trigger: dict) -> AlertHistory:
-    status = trigger["status"]
-    command_ms = trigger["command_time"] or trigger["now_ms"]
-    open_ms = trigger["open_time"]
-    end_ms = trigger["now_ms"]
+def _history(event_id: str, trigger: TriggerSnapshot) -> AlertHistory:
+    status = trigger.status
+    command_ms = trigger.command_time or trigger.now_ms
+    open_ms = trigger.open_time
     return AlertHistory(
         event_id=event_id,
         date=_dt(command_ms - command_ms % 1000),
-        entity=trigger["entity"] or "",
-        metric=trigger["metric"],
-        tags=_tags_text(trigger["tags"]),
+        entity=trigger.entity or "",
+        metric=trigger.metric,
+        tags=_tags_text(trigger.tags),
         type=status,
-        value=_num(trigger["value"]),
+        value=_num(trigger.value),
         alert=history_text(trigger),
-        severity="UNDEFINED" if status == "CANCEL" else trigger["severity"],
-        rule=trigger["rule"],
-        rule_expression=trigger["expression"],
-        rule_filter=trigger["rule_filter"],
-        window=trigger["window"],
-        repeat_count=trigger["repeat_count"],
-        alert_duration=0 if status == "OPEN" or open_ms is None else end_ms - open_ms,
+        severity="UNDEFINED" if status == CANCEL else trigger.severity,
+        rule=trigger.rule,
+        rule_expression=trigger.expression,
+        rule_filter=trigger.rule_filter,
+        window=trigger.window,
+        repeat_count=trigger.repeat_count,
+        alert_duration=0 if status == OPEN or open_ms is None else trigger.now_ms - open_ms,
         alert_open_date=_dt(open_ms),
-        received_date=_dt(trigger["received_time"]),
+        received_date=_dt(trigger.received_time),
     )
 
 
@@ -147,53 +153,76 @@ _ERROR_COLUMNS = {
 }
 
 
-def _unstorable(trigger: dict) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    """An outbox trigger: its event id, the snapshot and the snapshot's encoded form."""
+
+    event_id: str
+    snapshot: TriggerSnapshot
+    data: dict[str, Any]
+
+
+# What the store writes: a trigger, or a rule error in its outbox form.
+_Item = _Trigger | dict[str, Any]
+
+
+def _unstorable(trigger: TriggerSnapshot) -> str | None:
     """Why a trigger does not fit the columns it is written to, or None. Checked before
     writing so that every database refuses the same triggers (SQLite would store them);
     the window key also in UTF-8 bytes, as PostgreSQL indexes it (rules.ingest.limits)."""
     for name, limit in _TRIGGER_COLUMNS.items():
-        value = trigger.get(name) or ""
+        value = getattr(trigger, name) or ""
         if len(value) > limit:
             what = name.replace("_", " ")
             return f"its {what} is {len(value)} characters, the column holds {limit}"
-    return key_too_long(utf8_len(trigger.get("window_key") or ""))
+    return key_too_long(utf8_len(trigger.window_key or ""))
 
 
-def _as_rule_error(trigger: dict, problem: str) -> dict:
-    """A rule error (outbox form) reporting a trigger that cannot be stored."""
+def _as_rule_error(trigger: dict[str, Any], problem: str) -> dict[str, Any]:
+    """A rule error (outbox form) reporting a trigger (encoded) that cannot be stored."""
     return {
         "time_ms": trigger.get("now_ms") or int(datetime.now(tz=UTC).timestamp() * 1000),
-        "rule": trigger.get("rule") or "",
+        "rule": str(trigger.get("rule") or ""),
         "error": f"{trigger.get('status')} trigger not stored: {problem}",
-        "expression": trigger.get("expression") or "",
+        "expression": str(trigger.get("expression") or ""),
         "command": None,
-        "window_key": trigger.get("window_key") or "",
+        "window_key": str(trigger.get("window_key") or ""),
     }
 
 
-def store_items(partition: int, items: Iterable[dict]) -> list[str]:
+def _checked(partition: int, item: dict[str, Any]) -> _Item:
+    """The outbox item as the store writes it: a readable trigger that fits its
+    columns, else a rule error saying why not."""
+    data = item.get("trigger")
+    if data is None:
+        return item
+    try:
+        snapshot = decode_trigger(data)
+    except TriggerFormatError as exc:
+        problem: str | None = f"its data cannot be read: {exc}"
+    else:
+        problem = _unstorable(snapshot)
+    if problem is not None:
+        log.warning("partition %d: rule %.200s: %s", partition, data.get("rule"), problem)
+        return {"error": _as_rule_error(data, problem)}
+    return _Trigger(item["id"], snapshot, encode_trigger(snapshot))
+
+
+def store_items(partition: int, items: Iterable[dict[str, Any]]) -> list[str]:
     """Persist outbox items; returns the ids of new trigger records.
 
     The items are written in one transaction. One that the database cannot hold is
     reported as a rule error (and logged) in its place, so that one poisoned trigger
-    never blocks the outbox: a field longer than its column is found before writing;
-    anything else the database refuses, by splitting the batch in halves until the
-    item at fault stands alone. A transient failure (the database unreachable or
-    busy, :mod:`rules.runtime.faults`) raises, and the outbox keeps every item for the
-    next drain (the writes are idempotent).
+    never blocks the outbox: unreadable data or a field longer than its column is
+    found before writing; anything else the database refuses, by splitting the batch
+    in halves until the item at fault stands alone. A transient failure (the database
+    unreachable or busy, :mod:`rules.runtime.faults`) raises, and the outbox keeps every
+    item for the next drain (the writes are idempotent).
     """
-    checked: list[dict] = []
-    for item in items:
-        trigger = item.get("trigger")
-        problem = None if trigger is None else _unstorable(trigger)
-        if trigger is not None and problem is not None:
-            log.warning("partition %d: rule %.200s: %s", partition, trigger["rule"], problem)
-            item = {"error": _as_rule_error(trigger, problem)}
-        checked.append(item)
-    return _store_splitting(partition, checked)
+    return _store_splitting(partition, [_checked(partition, item) for item in items])
 
 
-def _store_splitting(partition: int, items: list[dict]) -> list[str]:
+def _store_splitting(partition: int, items: list[_Item]) -> list[str]:
     try:
         return _store_together(partition, items)
     except Exception as exc:
@@ -205,62 +234,56 @@ def _store_splitting(partition: int, items: list[dict]) -> list[str]:
             return left + _store_splitting(partition, items[middle:])
         item, reason = items[0], describe(exc)
         log.warning("partition %d: the database refused an outbox item: %s", partition, reason)
-        if "trigger" not in item:
+        if not isinstance(item, _Trigger):
             return []  # a rule error the database refuses is only logged
         problem = f"the database refused it: {reason}"
-        return _store_splitting(partition, [{"error": _as_rule_error(item["trigger"], problem)}])
+        return _store_splitting(partition, [{"error": _as_rule_error(item.data, problem)}])
 
 
-def _store_together(partition: int, items: list[dict]) -> list[str]:
+def _store_together(partition: int, items: list[_Item]) -> list[str]:
     """Persist ``items`` in one transaction; returns the ids of new trigger records."""
-    triggers: list[tuple[str, dict]] = []
-    errors: list[dict] = []
-    for item in items:
-        if "trigger" in item:
-            triggers.append((item["id"], item["trigger"]))
-        else:
-            errors.append(item["error"])
+    triggers = [item for item in items if isinstance(item, _Trigger)]
+    errors = [item["error"] for item in items if not isinstance(item, _Trigger)]
     new_ids: list[str] = []
     with transaction.atomic():
         if triggers:
-            ids = [event_id for event_id, _ in triggers]
+            ids = [t.event_id for t in triggers]
             known = set(
                 TriggerRecord.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
             )
-            fresh = [(i, t) for i, t in triggers if i not in known]
+            fresh = [t for t in triggers if t.event_id not in known]
             TriggerRecord.objects.bulk_create(
                 [
                     TriggerRecord(
-                        event_id=i, rule=t["rule"], window_key=t["window_key"],
-                        status=t["status"], reason=t["reason"], data=t,
+                        event_id=t.event_id, rule=t.snapshot.rule,
+                        window_key=t.snapshot.window_key, status=t.snapshot.status,
+                        reason=t.snapshot.reason, data=t.data,
                     )
-                    for i, t in fresh
+                    for t in fresh
                 ]
             )  # fmt: skip
-            new_ids = [i for i, _ in fresh]
+            new_ids = [t.event_id for t in fresh]
             history = []
-            for event_id, trigger in fresh:
-                _apply_alert(trigger, partition)
-                if _fired(trigger, ALERT_HISTORY):
-                    history.append(_history(event_id, trigger))
+            for t in fresh:
+                _apply_alert(t, partition)
+                if ALERT_HISTORY_ACTION in t.snapshot.fired():
+                    history.append(_history(t.event_id, t.snapshot))
             AlertHistory.objects.bulk_create(history)
         if errors:
             _store_errors(errors)
     if new_ids:
-        from notifications.dispatch import dispatch_triggers
-
-        transaction.on_commit(lambda: dispatch_triggers(new_ids))
+        transaction.on_commit(lambda: publish_triggers(new_ids))
     return new_ids
 
 
-def _apply_alert(trigger: dict, partition: int) -> None:
-    lookup = {"rule": trigger["rule"], "window_key": trigger["window_key"]}
-    status = trigger["status"]
-    if status == "CANCEL":
+def _apply_alert(trigger: _Trigger, partition: int) -> None:
+    snapshot = trigger.snapshot
+    lookup = {"rule": snapshot.rule, "window_key": snapshot.window_key}
+    if snapshot.status == CANCEL:
         Alert.objects.filter(**lookup).delete()
         return
     fields = _alert_fields(trigger, partition)
-    if status == "OPEN":
+    if snapshot.status == OPEN:
         fields["acknowledged"] = False
     updated = Alert.objects.filter(**lookup).update(**fields)
     if not updated:

@@ -12,7 +12,8 @@ import logging
 from django.conf import settings
 
 from rules import limits
-from rules.engine.evaluator import Engine, TriggerEvent
+from rules.contract.triggers import TriggerSnapshot
+from rules.engine.evaluator import Engine
 from rules.runtime.definitions import load_definitions
 from rules.runtime.lost_windows import close_vanished_alerts
 from rules.runtime.partition import Partition
@@ -27,10 +28,10 @@ _versions: dict[int, int] = {}
 registry_cache = RegistryCache()
 
 
-def sync_rules(engine: Engine, now_ms: int) -> list[TriggerEvent]:
+def sync_rules(engine: Engine, now_ms: int) -> list[TriggerSnapshot]:
     """Install every enabled rule, drop the others; a rule that fails to compile is a
     Rule Error and keeps running in its previous (installed) version, if any."""
-    triggers: list[TriggerEvent] = []
+    triggers: list[TriggerSnapshot] = []
     wanted = set()
     for definition in load_definitions():
         wanted.add(definition.name)

@@ -85,6 +85,7 @@ def run(burst: int, samples: int) -> list[str]:
     from notifications.dispatch import dispatch_triggers
     from notifications.models import Endpoint
     from notifications.tasks import NOTIFY_QUEUE
+    from rules.contract.triggers import encode_trigger
     from rules.engine.actions import ActionSettings
     from rules.engine.evaluator import Engine, RuleDefinition
     from rules.ingest.events import SERIES, Event
@@ -123,7 +124,7 @@ def run(burst: int, samples: int) -> list[str]:
                 receive_ms=now, value=1.0, line_values={"m": 1.0},
             )  # fmt: skip
             for trigger in engine.process(event, now):
-                data = trigger.to_dict()
+                data = encode_trigger(trigger)
                 rows.append(
                     TriggerRecord(
                         event_id=f"bench-{i}", rule="bench", window_key=trigger.window_key,

@@ -17,8 +17,9 @@ from notifications.delivery import process_order_key
 from notifications.delivery_model import Delivery, DeliveryStatus
 from notifications.dispatch import dispatch_triggers
 from notifications.models import Endpoint
+from rules.contract.triggers import TriggerSnapshot, encode_trigger
 from rules.engine.actions import ActionSettings, RepeatStrategy
-from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
+from rules.engine.evaluator import Engine, RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.ingest.events import MESSAGE, SERIES, Event
 from rules.runtime.store import store_items
@@ -95,7 +96,7 @@ class EngineRun:
     definition: RuleDefinition
     engine: Engine = field(default_factory=lambda: Engine(zone="UTC"))
     stored: list[str] = field(default_factory=list)
-    triggers: list[TriggerEvent] = field(default_factory=list)
+    triggers: list[TriggerSnapshot] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.engine.install(self.definition, T0)
@@ -116,9 +117,9 @@ class EngineRun:
         )  # fmt: skip
         return self.store(self.engine.process(event, now_ms))
 
-    def store(self, triggers: list[TriggerEvent]) -> list[str]:
+    def store(self, triggers: list[TriggerSnapshot]) -> list[str]:
         """Store triggers as the engine worker does (dispatch runs on commit)."""
-        items = [{"id": f"test-{next(_ids)}", "trigger": t.to_dict()} for t in triggers]
+        items = [{"id": f"test-{next(_ids)}", "trigger": encode_trigger(t)} for t in triggers]
         self.triggers.extend(triggers)
         ids = store_items(0, items) if items else []
         self.stored.extend(ids)

@@ -1,8 +1,9 @@
 """Rules as the engine runs them: logging and web-notification actions."""
 
+from rules.contract.triggers import ALERT_HISTORY_ACTION
 from rules.engine.actions import COUNT, INTERVAL
 from rules.models import Rule
-from rules.runtime.definitions import ALERT_HISTORY, definition_of, web_actions
+from rules.runtime.definitions import definition_of, web_actions
 
 BINDING = """<webNotification>
 <disabled>{disabled}</disabled>
@@ -39,7 +40,7 @@ def test_disabled_and_overrides_only_bindings_get_no_action():
 
 
 def test_legacy_rules_log_open_and_cancel_always():
-    (history,) = [a for a in definition_of(rule()).actions if a.name == ALERT_HISTORY]
+    (history,) = [a for a in definition_of(rule()).actions if a.name == ALERT_HISTORY_ACTION]
     assert (history.on_open, history.on_repeat, history.on_cancel) == (True, False, True)
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from rules.contract.triggers import encode_trigger
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.ingest.events import SERIES, Event
 from rules.models import Alert, RuleErrorRecord, TriggerRecord
@@ -21,7 +22,7 @@ def triggers_for(*samples: tuple[str, dict[str, str]]) -> list[dict]:
     for n, (entity, tags) in enumerate(samples):
         event = Event(SERIES, entity, "cpu", tags, T0 + n, T0 + n, 1.0, line_values={"cpu": 1.0})
         for trigger in engine.process(event, T0 + n):
-            items.append({"id": f"0:test{n}:0", "trigger": trigger.to_dict()})
+            items.append({"id": f"0:test{n}:0", "trigger": encode_trigger(trigger)})
     assert len(items) == len(samples)
     return items
 
