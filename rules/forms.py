@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from rules.engine.windows import WindowSpecError, parse_window_spec
 from rules.models.rule import Rule, Severity, TagsGroupingStrategy
 from rules.rulesxml import ImportReport, import_rules
+from rules.rulesxml.document import max_bytes
 from rules.rulesxml.fields import (
     INTERVAL_UNITS,
     normalize_entity_filter,
@@ -29,7 +30,6 @@ from rules.rulesxml.fields import (
     normalize_window,
     parse_tags,
 )
-from rules.rulesxml.safe_xml import max_bytes
 from rules.rulesxml.validation import ExpressionKind, check_expression
 
 # Characters XML 1.0 cannot carry (spec §2.1 exports every rule as XML): C0

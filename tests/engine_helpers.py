@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db import connection
 
+from atsd_alerts.redis import client
 from rules.models import Rule
 from rules.runtime import worker
-from rules.runtime.redis_client import client
 from rules.runtime.versions import bump_version
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from lxml import etree
 
+from atsd_alerts.safe_xml import make_parser
 from rules.rulesxml.fields import (
     STRATEGY_TYPES,
     normalize_newlines,
@@ -32,7 +33,6 @@ from rules.rulesxml.fields import (
     parse_strategy_type,
     parse_unit,
 )
-from rules.rulesxml.safe_xml import make_parser
 
 TRIGGERS = ("open", "repeat", "cancel")
 # The XML spells the OPEN trigger "first".

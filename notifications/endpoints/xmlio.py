@@ -25,11 +25,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from lxml import etree
 
+from atsd_alerts.safe_xml import XmlRefused, parse_document
 from notifications.endpoints.forms import form_for, has_form
 from notifications.models import Endpoint
 from notifications.transports import registry
-from rules.rulesxml.errors import RulesImportError
-from rules.rulesxml.safe_xml import parse_document
 
 logger = logging.getLogger(__name__)
 
@@ -261,8 +260,8 @@ def read_elements(data: bytes) -> list[etree._Element]:
     """The endpoint elements of an uploaded file (hardened parsing, root ``<list>``)."""
     try:
         root = parse_document(bytes(data), limit=max_bytes())
-    except RulesImportError as exc:
-        raise EndpointImportError([f.reason for f in exc.failures]) from None
+    except XmlRefused as exc:
+        raise EndpointImportError([exc.reason]) from None
     if root.tag != "list":
         raise EndpointImportError(
             [f"the root element is <{root.tag}>, expected <list> (an endpoint export)"]

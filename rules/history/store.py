@@ -70,6 +70,7 @@ from operator import itemgetter
 import orjson
 from django.conf import settings
 
+from atsd_alerts.redis import client
 from rules.ingest.events import SERIES, Event
 
 log = logging.getLogger(__name__)
@@ -264,12 +265,6 @@ return {trimmed, forgotten}
 EXPIRE_PAGE = 100  # series per expire call: one call must not stall Redis for long
 
 
-def _client():
-    from rules.runtime.redis_client import client
-
-    return client()
-
-
 def period_ms() -> int:
     return int(settings.SERIES_HISTORY_HOURS) * HOUR_MS
 
@@ -418,7 +413,7 @@ _scripts: dict[tuple[int, str], object] = {}
 
 
 def _script(source: str):
-    redis = _client()
+    redis = client()
     with _script_lock:
         found = _scripts.get((id(redis), source))
         if found is None:
@@ -517,7 +512,7 @@ def series_ids(
 ) -> list[str]:
     """Ids of the recorded series of ``metric`` (any metric when None) that match
     ``entity`` (exact) and ``tags`` (every given tag equal; others may exist)."""
-    redis = _client()
+    redis = client()
     key = PREFIX + "m:" + metric if metric else SERIES_SET
     members = sorted(m.decode() for m in redis.smembers(key))
     return [sid for sid in members if _matches(entity, tags, sid)]
@@ -551,7 +546,7 @@ def query(
     now = int(time.time() * 1000)
     end_ms = now + FUTURE_MS if end_ms is None else end_ms
     start_ms = now - period_ms() if start_ms is None else start_ms
-    redis = _client()
+    redis = client()
     result = []
     # A series never holds aggregates over more hours than this: a wider range (the
     # portal's start=0) is cut to the hours that can hold data, not probed hour by hour.
@@ -587,7 +582,7 @@ def minute_buckets(
     """Every stored minute of a series: minute → (count, sum, min, max, last), over
     the folded aggregates and the raw points (in the order they were written).
     ``folded_only``: the aggregate hashes alone (points already folded)."""
-    redis = _client()
+    redis = client()
     out = {}
     pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{PREFIX}a:{sid}:") + "*"
     for key in redis.scan_iter(match=pattern, count=1000):
@@ -613,7 +608,7 @@ def expire(now_ms: int | None = None) -> dict[str, int]:
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     cutoff = now_ms - period_ms()
     hours = [cutoff, cutoff // HOUR_MS, (now_ms + FUTURE_MS) // HOUR_MS]
-    redis = _client()
+    redis = client()
     script = _script(_EXPIRE_LUA)
     trimmed = forgotten = 0
     page: list[bytes] = []

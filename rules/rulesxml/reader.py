@@ -13,10 +13,11 @@ from typing import Any
 
 from lxml import etree
 
+from atsd_alerts.safe_xml import make_parser
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
+from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.errors import ImportFailure, RulesImportError
-from rules.rulesxml.safe_xml import make_parser, parse_document
 from rules.rulesxml.schema import BY_XML, Element, Kind
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import ExpressionKind, check_expression
@@ -33,7 +34,7 @@ def read_rules(data: bytes, *, check_expressions: bool = True) -> list[RuleSpec]
     filters and variables are compiled (never evaluated): a syntax error fails
     the rule, an unknown function only goes to the rule's ``fidelity`` notes.
     """
-    root = parse_document(data)
+    root = parse_rules_document(data)
     if root.tag != "rules":
         hint = " (this looks like an endpoint export)" if root.tag == "list" else ""
         raise RulesImportError.document(f"the root element is <{root.tag}>, expected <rules>{hint}")

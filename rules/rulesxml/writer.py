@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from rules.rulesxml.safe_xml import make_parser
+from atsd_alerts.safe_xml import make_parser
 from rules.rulesxml.schema import ELEMENTS, Element, Kind
 from rules.rulesxml.secrets import mask_secret_parameters
 from rules.rulesxml.spec import RuleSpec

@@ -12,7 +12,7 @@ from rules.engine.evaluator import RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
-from rules.rulesxml.safe_xml import parse_document
+from rules.rulesxml.document import parse_rules_document
 
 
 def strategy_of(data: dict | None) -> RepeatStrategy:
@@ -66,7 +66,7 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
     """
     actions = []
     for raw in rule.web_notifications_xml:
-        element = parse_document(raw.encode("utf-8"))
+        element = parse_rules_document(raw.encode("utf-8"))
         if _flag(element, "disabled") or _flag(element, "use-in-threshold-only"):
             continue
         name = _child(element, "name")

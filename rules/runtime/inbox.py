@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from redis.exceptions import ResponseError
 
-from rules.runtime.redis_client import client, key
+from atsd_alerts.redis import client, key
 
 READ_COUNT = 20
 

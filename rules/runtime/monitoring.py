@@ -8,8 +8,8 @@ import time
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from atsd_alerts.redis import client, key
 from rules.models import Alert
-from rules.runtime.redis_client import client, key
 
 log = logging.getLogger(__name__)
 

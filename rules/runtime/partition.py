@@ -29,11 +29,11 @@ from typing import Any
 
 import orjson
 
+from atsd_alerts.redis import client, key
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
 from rules.engine.evaluator import Engine, RuleError
 from rules.ingest.events import Event
 from rules.runtime import inbox
-from rules.runtime.redis_client import client, key
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from atsd_alerts.redis import client, key
 from rules.models import Rule
-from rules.runtime.redis_client import client, key
 
 RULES_VERSION = key("rules", "version")
 

@@ -14,7 +14,7 @@ import orjson
 from django.conf import settings
 from redis.typing import EncodableT
 
-from rules.runtime.redis_client import client, key
+from atsd_alerts.redis import client, key
 
 
 def windows_key(partition: int) -> str:

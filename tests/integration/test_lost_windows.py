@@ -9,12 +9,12 @@ import time
 import pytest
 from django.conf import settings
 
+from atsd_alerts.redis import client
 from notifications.bindings.xml import render_bindings
 from rules.ingest.events import SERIES, Event
 from rules.ingest.handoff import submit
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord, TriggerRecord
 from rules.runtime import inbox, worker
-from rules.runtime.redis_client import client
 from rules.runtime.versions import bump_version
 from tests.engine_helpers import make_rule, poll, reset_engine
 from tests.fakes.hipchat import hipchat_fake

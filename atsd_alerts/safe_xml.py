@@ -4,7 +4,8 @@ Entity resolution, DTD loading and network access are off, libxml2's huge-tree
 mode is off, and a size limit applies before parsing. Documents with a DOCTYPE
 are refused outright: ATSD never writes one, and a DOCTYPE is exactly where
 entity bombs ("billion laughs") and external entities (``file:///etc/passwd``)
-live, so there is nothing legitimate to lose.
+live, so there is nothing legitimate to lose. Both apps parse uploads here
+(rules.xml, endpoint exports) and say what a refusal means in their own terms.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ import codecs
 import re
 from typing import NoReturn
 
-from django.conf import settings
 from lxml import etree
 
-from rules.rulesxml.errors import RulesImportError
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+class XmlRefused(ValueError):
+    """An XML document refused before or while parsing; ``reason`` says why."""
 
-
-def max_bytes() -> int:
-    """The import size limit: setting ``RULES_IMPORT_MAX_BYTES``, default 10 MB."""
-    return int(getattr(settings, "RULES_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def make_parser() -> etree.XMLParser:
@@ -43,23 +42,21 @@ def make_parser() -> etree.XMLParser:
     )
 
 
-def parse_document(data: bytes, *, limit: int | None = None) -> etree._Element:
+def parse_document(data: bytes, *, limit: int) -> etree._Element:
     """Parse untrusted XML bytes and return the root element.
 
-    Raises ``RulesImportError`` (a document-level failure with a readable reason)
-    when ``data`` is larger than ``limit`` (default ``max_bytes()``), is not
-    well-formed XML, or has a DOCTYPE (entity declarations, external entities or
-    an external DTD are named in the message).
+    Raises ``XmlRefused`` with a readable reason when ``data`` is larger than
+    ``limit`` bytes, empty, not well-formed XML, or has a DOCTYPE (entity
+    declarations, external entities or an external DTD are named in the reason).
     """
     if not isinstance(data, bytes | bytearray):
         raise TypeError("parse_document() takes bytes, as uploaded")
-    limit = max_bytes() if limit is None else limit
     if len(data) > limit:
-        raise RulesImportError.document(
+        raise XmlRefused(
             f"the file is {len(data)} bytes, larger than the import limit of {limit} bytes"
         )
     if not data.strip():
-        raise RulesImportError.document("the file is empty")
+        raise XmlRefused("the file is empty")
     # Refuse before parsing: libxml2 would otherwise stop an entity bomb with its own
     # "amplification factor" error, which tells the user nothing useful.
     _prescan_doctype(bytes(data))
@@ -69,9 +66,7 @@ def parse_document(data: bytes, *, limit: int | None = None) -> etree._Element:
         line, column = exc.position
         last = exc.error_log.last_error
         message = last.message.strip() if last is not None else str(exc)
-        raise RulesImportError.document(
-            f"not well-formed XML: {message} (line {line}, column {column})"
-        ) from None
+        raise XmlRefused(f"not well-formed XML: {message} (line {line}, column {column})") from None
     # Defence in depth for what the byte scan cannot see (an exotic encoding).
     _refuse_doctype(root.getroottree().docinfo)
     return root
@@ -115,22 +110,22 @@ def _refuse(entities: list[tuple[str, str]], dtd_url: str) -> NoReturn:
     """Raise the clearest refusal for a DOCTYPE with these (name, system URL) entities."""
     external = [f"{name} -> {url}" for name, url in entities if url]
     if external:
-        raise RulesImportError.document(
+        raise XmlRefused(
             f"refused: the DOCTYPE declares external entities ({', '.join(external)}); "
             "external entities are never loaded"
         )
     if entities:
         names = ", ".join(name for name, _url in entities)
-        raise RulesImportError.document(
+        raise XmlRefused(
             f"refused: the DOCTYPE declares entities ({names}); entity declarations are "
             "not allowed (entity expansion attacks such as 'billion laughs')"
         )
     if dtd_url:
-        raise RulesImportError.document(
+        raise XmlRefused(
             f"refused: the DOCTYPE refers to an external DTD ({dtd_url}); "
             "external DTDs are never loaded"
         )
-    raise RulesImportError.document("refused: a DOCTYPE is not allowed in rules.xml")
+    raise XmlRefused("refused: a DOCTYPE is not allowed in rules.xml")
 
 
 def _text(raw: bytes) -> str:

@@ -1,4 +1,5 @@
-"""One Redis connection pool per process for the engine's own keys (not Celery's)."""
+"""One Redis connection pool per process for our own keys (not Celery's): engine
+partitions, series history, delivery claims and counters."""
 
 import threading
 
