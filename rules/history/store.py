@@ -66,6 +66,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
+from typing import cast
 
 import orjson
 from django.conf import settings
@@ -514,7 +515,8 @@ def series_ids(
     ``entity`` (exact) and ``tags`` (every given tag equal; others may exist)."""
     redis = client()
     key = PREFIX + "m:" + metric if metric else SERIES_SET
-    members = sorted(m.decode() for m in redis.smembers(key))
+    stored = cast(set[bytes], redis.smembers(key))
+    members = sorted(m.decode() for m in stored)
     return [sid for sid in members if _matches(entity, tags, sid)]
 
 
@@ -553,7 +555,7 @@ def query(
     reach = period_ms() // HOUR_MS + FUTURE_MS // HOUR_MS + 1
     for sid in series_ids(metric, entity, tags)[:limit]:
         m, e, t = parse_series_id(sid)
-        raw = _raw_points(redis.get(RAW + sid))
+        raw = _raw_points(cast(bytes | None, redis.get(RAW + sid)))
         raw_from = min(raw)[0] if raw else None
         first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
         if last_hour - first_hour > reach:
@@ -586,12 +588,13 @@ def minute_buckets(
     out = {}
     pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{PREFIX}a:{sid}:") + "*"
     for key in redis.scan_iter(match=pattern, count=1000):
-        for minute, text in redis.hgetall(key).items():
+        buckets = cast(dict[bytes, bytes], redis.hgetall(key))
+        for stored_minute, text in buckets.items():
             c, s, mn, mx, last = text.split(b" ")
-            out[int(minute)] = (int(c), float(s), float(mn), float(mx), float(last))
+            out[int(stored_minute)] = (int(c), float(s), float(mn), float(mx), float(last))
     if folded_only:
         return out
-    for t, v in _raw_points(redis.get(RAW + sid)):
+    for t, v in _raw_points(cast(bytes | None, redis.get(RAW + sid))):
         minute = t // MINUTE_MS
         c, s, mn, mx, _ = out.get(minute, (0, 0.0, v, v, v))
         out[minute] = (c + 1, s + v, min(mn, v), max(mx, v), v)
