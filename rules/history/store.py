@@ -589,9 +589,9 @@ def minute_buckets(
     pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{PREFIX}a:{sid}:") + "*"
     for key in redis.scan_iter(match=pattern, count=1000):
         buckets = cast(dict[bytes, bytes], redis.hgetall(key))
-        for stored_minute, text in buckets.items():
-            c, s, mn, mx, last = text.split(b" ")
-            out[int(stored_minute)] = (int(c), float(s), float(mn), float(mx), float(last))
+        for minute_text, text in buckets.items():
+            count, total, low, high, last = text.split(b" ")
+            out[int(minute_text)] = (int(count), float(total), float(low), float(high), float(last))
     if folded_only:
         return out
     for t, v in _raw_points(cast(bytes | None, redis.get(RAW + sid))):
