@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from atsd_alerts.safe_xml import make_parser
+from rules.contract.bindings import WebNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
 from rules.rulesxml.document import parse_rules_document
@@ -21,6 +22,7 @@ from rules.rulesxml.errors import ImportFailure, RulesImportError
 from rules.rulesxml.schema import BY_XML, Element, Kind
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import ExpressionKind, check_expression
+from rules.rulesxml.web_notifications import read_web_notification
 
 WEB_NOTIFICATION_NOTE = "stored; notifications arrive with the Web notifications work"
 
@@ -116,6 +118,11 @@ class _RuleReader:
                 self._read_element(spec, elements)
             except ValueError as exc:
                 self.fail(tag, str(exc))
+        for position, element in enumerate(known.get("webNotification", [])):
+            try:
+                read_web_notification(element, index=position)
+            except WebNotificationError as exc:
+                self.fail(f"webNotification/{exc.element}", str(exc))
 
         failed_elements = {failure.element for failure in self.failures}
         for spec in BY_XML.values():

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
-from lxml import etree
-
+from rules.contract.bindings import WebNotificationError
 from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
-from rules.rulesxml.document import parse_rules_document
+from rules.rulesxml.web_notifications import read_web_notification
+
+log = logging.getLogger(__name__)
 
 
 def strategy_of(data: dict | None) -> RepeatStrategy:
@@ -47,57 +49,34 @@ def time_filter_ms(rule: Rule) -> int:
     return rule.time_filter_count * UNIT_MS[rule.time_filter_unit.lower()]
 
 
-def _child(element: etree._Element, tag: str) -> str:
-    found = element.find(tag)
-    return (found.text or "").strip() if found is not None else ""
-
-
-def _flag(element: etree._Element, tag: str) -> bool:
-    return _child(element, tag).lower() == "true"
-
-
 def web_actions(rule: Rule) -> list[ActionSettings]:
     """Action settings of the rule's web-notification bindings (spec §2.3).
 
     Read from the ``<webNotification>`` elements the rule keeps (the notifications app
     keeps them in step with its bindings), so the engine needs nothing from that app.
     Disabled bindings and bindings used in overrides only (no overrides run yet,
-    spec §3.7) get no action.
+    spec §3.7) get no action; an element that cannot be read gets none either (the
+    rule save that stored it reported it).
     """
     actions = []
-    for raw in rule.web_notifications_xml:
-        element = parse_rules_document(raw.encode("utf-8"))
-        if _flag(element, "disabled") or _flag(element, "use-in-threshold-only"):
+    for index, raw in enumerate(rule.web_notifications_xml):
+        try:
+            spec = read_web_notification(raw, index=index)
+        except WebNotificationError as exc:
+            log.warning("rule %s: web notification #%d not run: %s", rule.name, index + 1, exc)
             continue
-        name = _child(element, "name")
-        if not name:
+        if not spec.enabled or spec.use_in_threshold_only:
             continue
-        delay_ms = 0
-        delay = element.find("first-delay")
-        if delay is not None:
-            count = int(_child(delay, "intervalCount") or 0)
-            unit = (_child(delay, "intervalUnit") or "SECOND").lower()
-            delay_ms = count * UNIT_MS.get(unit, 1000)
-        repeat = element.find("repeat-interval")
-        strategy = (
-            strategy_of(
-                {
-                    "type": _child(repeat, "type"),
-                    "count": _child(repeat, "intervalCount") or 1,
-                    "unit": _child(repeat, "intervalUnit"),
-                }
-            )
-            if repeat is not None
-            else RepeatStrategy()
-        )
+        delay = spec.open_delay
+        repeat = spec.repeat_interval
         actions.append(
             ActionSettings(
-                WEB_ACTION_PREFIX + name,
-                on_open=_flag(element, "first-enabled"),
-                on_repeat=_flag(element, "repeat-enabled"),
-                on_cancel=_flag(element, "cancel-enabled"),
-                strategy=strategy,
-                delay_ms=delay_ms,
+                WEB_ACTION_PREFIX + spec.name,
+                on_open=spec.open.enabled,
+                on_repeat=spec.repeat.enabled,
+                on_cancel=spec.cancel.enabled,
+                strategy=RepeatStrategy.parse(repeat.type, repeat.count, repeat.unit),
+                delay_ms=delay.count * UNIT_MS.get(delay.unit.lower(), 1000),
             )
         )
     return actions

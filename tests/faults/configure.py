@@ -17,10 +17,10 @@ Both notify the room with ``[${status}] ${entity}``.
 
 from __future__ import annotations
 
-from notifications.bindings.xml import render_bindings
 from notifications.bindings_model import RuleNotification
 from notifications.models import Endpoint
 from rules.models import Rule
+from tests.factories import bindings_xml
 
 ENDPOINT = "faults"
 PROBE_RULE, PROBE_METRIC = "stack-probe", "stack_probe"
@@ -55,5 +55,5 @@ def configure(url: str, token: str, room: int) -> None:
         Rule.objects.create(
             name=name, metric=metric, expression=expression, window="length(1)",
             tags_grouping_strategy="NO_TAGS",
-            web_notifications_xml=render_bindings([binding], name),
+            web_notifications_xml=bindings_xml([binding], name),
         )  # fmt: skip

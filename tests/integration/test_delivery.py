@@ -20,13 +20,13 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from atsd_alerts.celery import app as celery_app
-from notifications.bindings.xml import render_bindings
 from notifications.bindings_model import RuleNotification
 from notifications.delivery_model import Delivery, DeliveryAttempt
 from notifications.tasks import NOTIFY_QUEUE, sweep
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from tests.engine_helpers import database_url, make_rule, poll
+from tests.factories import bindings_xml
 from tests.fakes.hipchat import Reply, hipchat_fake
 from tests.services import celery_worker_process
 from tests.unit.delivery.factories import (
@@ -76,7 +76,7 @@ def test_walkthrough_rule_end_to_end_over_tcp(tcp, hipchat_fake):
     # The rule carries its binding as rules.xml does; the engine turns it into `web:` actions.
     make_rule(
         RULE, "temperature", "avg() > 50", "length(3)",
-        web_notifications_xml=render_bindings([row], RULE),
+        web_notifications_xml=bindings_xml([row], RULE),
     )  # fmt: skip
     assert RuleNotification.objects.get().pk == row.pk  # the XML says what the row says
 

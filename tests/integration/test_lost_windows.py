@@ -10,13 +10,13 @@ import pytest
 from django.conf import settings
 
 from atsd_alerts.redis import client
-from notifications.bindings.xml import render_bindings
 from rules.ingest.events import SERIES, Event
 from rules.ingest.handoff import submit
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord, TriggerRecord
 from rules.runtime import inbox, worker
 from rules.runtime.versions import bump_version
 from tests.engine_helpers import make_rule, poll, reset_engine
+from tests.factories import bindings_xml
 from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import RULE, binding, hipchat_endpoint
 
@@ -53,7 +53,7 @@ def test_an_alert_whose_window_redis_lost_is_cancelled_with_history_error_and_me
     hipchat_endpoint(hipchat_fake)
     row = binding()
     make_rule(RULE, "temperature", "value > 50", "length(3)",
-              web_notifications_xml=render_bindings([row], RULE))  # fmt: skip
+              web_notifications_xml=bindings_xml([row], RULE))  # fmt: skip
     alert = open_alert()
     hipchat_fake.wait_for(lambda log: len(messages(hipchat_fake)) == 1, timeout=20)
 

@@ -60,3 +60,16 @@ def test_logging_on_follows_the_logging_triggers_and_strategy():
     (history,) = definition.actions
     assert (history.on_open, history.on_repeat, history.on_cancel) == (True, True, False)
     assert history.strategy.type == INTERVAL and history.strategy.interval_ms == 300_000
+
+
+def test_a_binding_without_a_name_acts_under_the_name_its_row_gets():
+    unnamed = binding().replace("<name>b1</name>", "")
+    actions = web_actions(rule(web_notifications_xml=[binding("a"), unnamed]))
+    assert [a.name for a in actions] == ["web:a", "web:Web Service Notification id=2"]
+
+
+def test_an_unreadable_binding_gets_no_action_and_the_others_run():
+    broken = binding("a").replace("<first-enabled>true", "<first-enabled>maybe")
+    assert [a.name for a in web_actions(rule(web_notifications_xml=[broken, binding()]))] == [
+        "web:b1"
+    ]
