@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-
-from rules.ingest.events import SERIES, Event
 
 
 @shared_task(name="rules.wake_partition", ignore_result=True)
@@ -30,29 +27,21 @@ def tick_partition(partition: int) -> int:
     return get_partition(partition).tick()
 
 
-def _server_event(metric: str, value: float, tags: dict[str, str] | None = None) -> Event:
-    now = int(time.time() * 1000)
-    return Event(
-        kind=SERIES, entity=settings.SERVER_ENTITY, metric=metric, tags=tags or {},
-        time_ms=now, receive_ms=now, value=value, line_values={metric: value},
-    )  # fmt: skip
-
-
 @shared_task(name="rules.emit_timer", ignore_result=True, expires=10)
 def emit_timer(metric: str) -> None:
     """Timer events (timer_15s, timer_1m, ...) for scheduled rules (spec §3.4)."""
-    from rules.ingest.pipeline import hand_off
+    from rules.ingest.pipeline import hand_off, server_event
 
-    hand_off([_server_event(metric, 1.0)])
+    hand_off([server_event(metric, 1.0)])
 
 
 @shared_task(name="rules.emit_self_metrics", ignore_result=True, expires=50)
 def emit_self_metrics() -> None:
     """Our own health as series through the same engine: commands, windows, alerts."""
-    from rules.ingest.pipeline import hand_off
+    from rules.ingest.pipeline import hand_off, server_event
     from rules.runtime.monitoring import self_metrics
 
-    hand_off([_server_event(name, value) for name, value in self_metrics().items()])
+    hand_off([server_event(name, value) for name, value in self_metrics().items()])
 
 
 @shared_task(name="rules.expire_records", ignore_result=True)

@@ -9,6 +9,7 @@ from notifications.http import redact
 from notifications.models import Endpoint
 from notifications.portals import registry
 from notifications.transports.base import TransportError
+from rules.contract.series import last_recorded_series
 
 logger = logging.getLogger(__name__)
 
@@ -17,12 +18,10 @@ FILENAME = "test_screenshot.png"  # spec §7.1
 
 def sample_params(portal: registry.Portal) -> tuple[dict[str, str], str]:
     """Parameters showing the newest recorded series, and the entity they show."""
-    from rules.history import store
-
-    ids = store.series_ids()
-    if not ids:
+    found = last_recorded_series()
+    if found is None:
         return {}, ""
-    metric, entity, tags = store.parse_series_id(ids[-1])
+    metric, entity, tags = found
     if portal.url_name != "portal-series":
         return {"entity": entity}, entity
     params = {"metric": metric, "entity": entity}

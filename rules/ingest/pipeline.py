@@ -11,10 +11,14 @@ at the front were dealt with, so the caller retries the rest and holds back new 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from rules.history.store import record as record_history
-from rules.ingest.events import Event
+from rules.ingest.events import SERIES, Event
 from rules.ingest.handoff import submit
 from rules.ingest.registry import registry
 from rules.runtime.faults import describe, is_transient
@@ -37,6 +41,15 @@ class Unavailable(Exception):
     def __init__(self, done: int, cause: BaseException) -> None:
         super().__init__(f"{describe(cause)} ({done} events handed off before it failed)")
         self.done = done
+
+
+def server_event(metric: str, value: float, tags: Mapping[str, str] | None = None) -> Event:
+    """A sample of this server's own (``SERVER_ENTITY``) taken now: timers and self-metrics."""
+    now = int(time.time() * 1000)
+    return Event(
+        kind=SERIES, entity=settings.SERVER_ENTITY, metric=metric, tags=dict(tags or {}),
+        time_ms=now, receive_ms=now, value=value, line_values={metric: value},
+    )  # fmt: skip
 
 
 def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
