@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from rules.ingest.events import SEVERITY_ALIASES, SEVERITY_NAMES
+from rules.events import SEVERITY_ALIASES, SEVERITY_NAMES
 from rules.wildcards import PatternTooLong, check_length, collapse_stars, has_wildcards
 
 

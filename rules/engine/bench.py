@@ -17,7 +17,7 @@ from collections.abc import Callable
 from rules.engine.actions import ActionSettings
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.engine.grouping import NO_TAGS, Grouping
-from rules.ingest.events import Event
+from rules.events import Event
 
 METRIC = "jvm_memory_used_percent"
 STEP_MS = 15_000  # each series reports every 15 s, as ATSD collectors typically do

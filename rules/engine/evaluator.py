@@ -74,7 +74,7 @@ from rules.engine.windows import (
     WindowSpec,
     parse_window_spec,
 )
-from rules.ingest.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
+from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 
 # Kinds passed to the compiler, one per place an expression appears.
 KIND_CONDITION = "condition"

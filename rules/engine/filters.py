@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rules.ingest.events import MESSAGE, PROPERTY, SERIES, Event
+from rules.events import MESSAGE, PROPERTY, SERIES, Event
 from rules.wildcards import Matcher, any_matcher
 
 STEP_DATA_TYPE = "data_type"

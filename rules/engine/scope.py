@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.values import EntityValue, MetricValue
-from rules.ingest.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 
 if TYPE_CHECKING:
     from rules.engine.evaluator import RuleRuntime, WindowRuntime

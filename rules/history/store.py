@@ -72,7 +72,7 @@ import orjson
 from django.conf import settings
 
 from atsd_alerts.redis import client
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import random
 import time
 from collections.abc import Callable
 
+from rules.events import SERIES, Event
 from rules.ingest.commands import parse_command
-from rules.ingest.events import SERIES, Event
 
 _RECEIVE_MS = 1_700_000_000_000
 _REPEATS = 3

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import orjson
 from django.conf import settings
 
-from rules.ingest.events import Event
-from rules.runtime.faults import describe
+from rules.events import Event
+from rules.faults import describe
 
 if TYPE_CHECKING:
     from rules.runtime.routing import RouteTable

@@ -1,7 +1,7 @@
 """What every ingest surface does with parsed events: registries, then the engine queues.
 
 A hand-off is all or nothing for the events it lands. When something refuses a batch
-for good (the database refuses a name, see :mod:`rules.runtime.faults`), the batch is
+for good (the database refuses a name, see :mod:`rules.faults`), the batch is
 split in halves until the events at fault stand alone: the others land, those are
 refused with the reason, and nothing stalls. When a service is unavailable (Redis or
 the database down) the hand-off stops with :class:`Unavailable`, saying how many events
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from rules.events import SERIES, Event
+from rules.faults import describe, is_transient
 from rules.history.store import record as record_history
-from rules.ingest.events import SERIES, Event
 from rules.ingest.handoff import submit
 from rules.ingest.registry import registry
-from rules.runtime.faults import describe, is_transient
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from django.db import transaction
 
-from rules.ingest.events import MESSAGE, PROPERTY, Event
+from rules.events import MESSAGE, PROPERTY, Event
 from rules.models import Entity, Metric
 
 TOUCH_INTERVAL_S = 60.0

@@ -32,7 +32,7 @@ import orjson
 from atsd_alerts.redis import client, key
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
 from rules.engine.evaluator import Engine, RuleError
-from rules.ingest.events import Event
+from rules.events import Event
 from rules.runtime import inbox
 
 log = logging.getLogger(__name__)

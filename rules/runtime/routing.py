@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from rules.engine.filters import data_type_of
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, Grouping
 from rules.engine.scope import event_tags
-from rules.ingest.events import Event
+from rules.events import Event
 from rules.runtime.definitions import load_definitions
 from rules.runtime.versions import current_version
 

@@ -19,6 +19,7 @@ from typing import Any, overload
 
 from django.db import models, transaction
 
+from rules.columns import key_too_long, utf8_len
 from rules.contract.consumers import publish_triggers
 from rules.contract.triggers import (
     ALERT_HISTORY_ACTION,
@@ -30,9 +31,8 @@ from rules.contract.triggers import (
 )
 from rules.engine.status import CANCEL, OPEN
 from rules.expressions.formatting import format_value, round_significant
-from rules.ingest.limits import key_too_long, utf8_len
+from rules.faults import describe, is_transient
 from rules.models import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
-from rules.runtime.faults import describe, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ _Item = _Trigger | dict[str, Any]
 def _unstorable(trigger: TriggerSnapshot) -> str | None:
     """Why a trigger does not fit the columns it is written to, or None. Checked before
     writing so that every database refuses the same triggers (SQLite would store them);
-    the window key also in UTF-8 bytes, as PostgreSQL indexes it (rules.ingest.limits)."""
+    the window key also in UTF-8 bytes, as PostgreSQL indexes it (rules.columns)."""
     for name, limit in _TRIGGER_COLUMNS.items():
         value = getattr(trigger, name) or ""
         if len(value) > limit:
@@ -216,7 +216,7 @@ def store_items(partition: int, items: Iterable[dict[str, Any]]) -> list[str]:
     never blocks the outbox: unreadable data or a field longer than its column is
     found before writing; anything else the database refuses, by splitting the batch
     in halves until the item at fault stands alone. A transient failure (the database
-    unreachable or busy, :mod:`rules.runtime.faults`) raises, and the outbox keeps every
+    unreachable or busy, :mod:`rules.faults`) raises, and the outbox keeps every
     item for the next drain (the writes are idempotent).
     """
     return _store_splitting(partition, [_checked(partition, item) for item in items])

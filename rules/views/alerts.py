@@ -29,8 +29,8 @@ from atsd_alerts.accounts import (
     viewer_required,
 )
 from rules.api.filters import QueryError, name_q, parse_date, pattern_arg
+from rules.events import SEVERITY_NAMES
 from rules.expressions.formatting import format_duration_interval, round_significant
-from rules.ingest.events import SEVERITY_NAMES
 from rules.models import Alert, AlertHistory, Entity, Rule, RuleErrorRecord
 from rules.wildcards import has_wildcards
 

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from rules.engine.grouping import NO_TAGS, Grouping
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.runtime.routing import RouteTable
 from tests.fakes.hipchat import HipChatFake
 from tests.faults.configure import PROBE_METRIC, PROBE_RULE, STREAM_METRIC, STREAM_RULE

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from notifications.screenshots.pool import reset_pool
+from rules.events import SERIES, Event
 from rules.history import store
-from rules.ingest.events import SERIES, Event
 from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import hipchat_endpoint
 

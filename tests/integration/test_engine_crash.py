@@ -9,7 +9,7 @@ from django.conf import settings
 
 from atsd_alerts.redis import client
 from rules.engine.evaluator import Engine
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.ingest.handoff import route_table, submit
 from rules.runtime import inbox
 from rules.runtime.partition import Partition

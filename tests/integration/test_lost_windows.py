@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from atsd_alerts.redis import client
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.ingest.handoff import submit
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord, TriggerRecord
 from rules.runtime import inbox, worker

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from atsd_alerts.redis import client
 from rules.engine.grouping import Grouping
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, RuleErrorRecord

@@ -9,8 +9,8 @@ from django.core import signing as django_signing
 
 from notifications.portals import signing
 from notifications.portals.views import threshold_of
+from rules.events import SERIES, Event
 from rules.history import store
-from rules.ingest.events import SERIES, Event
 
 PARAMS = {"metric": "cpu", "entity": "e1", "start": "0", "end": "9999999999999"}
 

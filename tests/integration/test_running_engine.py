@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from rules.engine.grouping import Grouping
-from rules.ingest.events import Event
+from rules.events import Event
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord

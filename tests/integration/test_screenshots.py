@@ -21,8 +21,8 @@ from atsd_alerts.celery import app as celery_app
 from notifications.delivery_model import Delivery, DeliveryAttempt
 from notifications.screenshots.pool import get_pool, reset_pool
 from notifications.tasks import NOTIFY_QUEUE
+from rules.events import SERIES, Event
 from rules.history import store
-from rules.ingest.events import SERIES, Event
 from tests.engine_helpers import poll
 from tests.fakes.hipchat import hipchat_fake
 from tests.unit.delivery.factories import (

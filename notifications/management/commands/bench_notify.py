@@ -88,7 +88,7 @@ def run(burst: int, samples: int) -> list[str]:
     from rules.contract.triggers import encode_trigger
     from rules.engine.actions import ActionSettings
     from rules.engine.evaluator import Engine, RuleDefinition
-    from rules.ingest.events import SERIES, Event
+    from rules.events import SERIES, Event
     from rules.models import TriggerRecord
     from tests.fakes.hipchat import HipChatFake, RecordedRequest
 

@@ -19,8 +19,8 @@ from django.test.testcases import LiveServerThread
 from notifications.portals.registry import DEFAULT, by_name
 from notifications.screenshots import take
 from notifications.screenshots.pool import reset_pool
+from rules.events import SERIES, Event
 from rules.history import store
-from rules.ingest.events import SERIES, Event
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from rules.contract import consumers
 from rules.contract.consumers import publish_triggers, register_trigger_consumer
 from rules.contract.triggers import encode_trigger
 from rules.engine.evaluator import Engine, RuleDefinition
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.runtime.store import store_items
 
 T0 = 1_700_000_000_000

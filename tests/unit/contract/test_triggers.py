@@ -19,8 +19,8 @@ from rules.contract.triggers import (
 )
 from rules.engine.actions import ActionSettings
 from rules.engine.evaluator import Engine, RuleDefinition
+from rules.events import SERIES, Event
 from rules.expressions.datetime_value import DateTime
-from rules.ingest.events import SERIES, Event
 
 T0 = 1_700_000_000_000
 

@@ -21,7 +21,7 @@ from rules.contract.triggers import TriggerSnapshot, encode_trigger
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.engine.grouping import Grouping
-from rules.ingest.events import MESSAGE, SERIES, Event
+from rules.events import MESSAGE, SERIES, Event
 from rules.runtime.store import store_items
 
 SERVER_URL = "https://atsd.example.org:8443"

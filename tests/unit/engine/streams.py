@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from rules.contract.triggers import encode_trigger
 from rules.engine.evaluator import Engine
-from rules.ingest.events import Event
+from rules.events import Event
 
 START_MS = 1_700_000_000_000
 

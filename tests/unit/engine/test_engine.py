@@ -15,7 +15,7 @@ from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.engine.windows import WindowLimits, WindowSpecError
-from rules.ingest.events import Event
+from rules.events import Event
 
 # Every test runs through RuleRuntime._process_simple and _process_general.
 pytestmark = pytest.mark.usefixtures("both_paths")

@@ -6,8 +6,8 @@ import pytest
 
 from rules.engine.evaluator import Engine, RuleDefinition, RuleRuntime
 from rules.engine.grouping import NO_TAGS, Grouping
+from rules.events import Event
 from rules.expressions.errors import EvaluationError
-from rules.ingest.events import Event
 
 # Every test runs through RuleRuntime._process_simple and _process_general.
 pytestmark = pytest.mark.usefixtures("both_paths")

@@ -17,7 +17,7 @@ from rules.contract.triggers import encode_trigger
 from rules.engine.actions import ActionSettings
 from rules.engine.evaluator import Engine, RuleDefinition, RuleRuntime
 from rules.engine.grouping import NO_TAGS, Grouping
-from rules.ingest.events import Event
+from rules.events import Event
 from tests.unit.engine.streams import START_MS, drive, outcome
 
 CONDITIONS = [

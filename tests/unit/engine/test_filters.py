@@ -18,7 +18,7 @@ from rules.engine.filters import (
     RuleFilter,
     compile_patterns,
 )
-from rules.ingest.events import Event
+from rules.events import Event
 
 NOW = 1_700_000_000_000
 

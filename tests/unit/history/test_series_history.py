@@ -9,8 +9,8 @@ import orjson
 import pytest
 import redis as redis_lib
 
+from rules.events import MESSAGE, SERIES, Event
 from rules.history import store
-from rules.ingest.events import MESSAGE, SERIES, Event
 
 NOW = 1_800_000_000_000  # a fixed "now" (ms) so minute/hour buckets are deterministic
 MIN = 60_000

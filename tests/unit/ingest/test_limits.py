@@ -1,6 +1,6 @@
 """The storage limits the parser checks are the ones the models declare."""
 
-from rules.ingest.limits import KEY_MAX_BYTES, NAME_MAX_CHARS
+from rules.columns import KEY_MAX_BYTES, NAME_MAX_CHARS
 from rules.models import Alert, AlertHistory, Entity, Metric, RuleErrorRecord, TriggerRecord
 
 

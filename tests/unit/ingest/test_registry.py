@@ -2,7 +2,7 @@
 
 import pytest
 
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.ingest.registry import TOUCH_INTERVAL_S, Registry
 from rules.models import Entity, Metric
 

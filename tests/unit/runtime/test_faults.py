@@ -8,7 +8,7 @@ from django.db import DataError, IntegrityError, InterfaceError, OperationalErro
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from rules.runtime.faults import describe, is_transient
+from rules.faults import describe, is_transient
 
 
 def wrapped(django_class, cause: Exception) -> Exception:

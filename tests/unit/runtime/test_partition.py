@@ -6,7 +6,7 @@ import pytest
 
 from rules.engine.actions import ActionSettings
 from rules.engine.evaluator import Engine, RuleDefinition
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.runtime import inbox
 from rules.runtime.partition import Partition
 

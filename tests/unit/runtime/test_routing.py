@@ -3,7 +3,7 @@
 import pytest
 
 from rules.engine.grouping import ALL_TAGS, NO_TAGS, Grouping
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.runtime.routing import RouteTable
 from tests.engine_helpers import make_rule
 

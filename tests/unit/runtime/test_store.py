@@ -4,7 +4,7 @@ import pytest
 
 from rules.contract.triggers import encode_trigger
 from rules.engine.evaluator import Engine, RuleDefinition
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.models import Alert, RuleErrorRecord, TriggerRecord
 from rules.runtime.store import store_items
 from tests.db_refusals import refusing
