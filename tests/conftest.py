@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, User
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
 from notifications.tasks import NOTIFY_QUEUE
-from rules.ingest.handoff import engine_queue
+from rules.partition.tasks import engine_queue
 from tests.fakes.hipchat import hipchat_fake
 from tests.services import redis_service
 

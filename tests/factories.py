@@ -131,7 +131,7 @@ def make_metric(name: str = "disk_used_percent", **fields: Any) -> Metric:
 
 
 def window_summary(**fields: Any) -> dict[str, Any]:
-    """A window summary as engine partitions publish it (``rules.runtime.window_view``)."""
+    """A window summary as engine partitions publish it (``rules.alerts.published_windows``)."""
     open_ms = int(DEFAULT_DATE.timestamp() * 1000)
     summary: dict[str, Any] = {
         "rule": "temperature-too-high",

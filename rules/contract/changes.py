@@ -7,9 +7,9 @@ so that routers and engine partitions reload the rule within about a second.
 
 from __future__ import annotations
 
-from rules.runtime import versions
+from rules.partition import rule_changes
 
 
 def announce_rules_changed() -> None:
     """Bump the rules version and wake every engine partition to reload now."""
-    versions.announce_rules_changed()
+    rule_changes.announce_rules_changed()

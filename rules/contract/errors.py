@@ -6,7 +6,7 @@ binding whose row is gone) as rule errors of the rule at fault, beside the engin
 
 from __future__ import annotations
 
-from rules.runtime.store import record_rule_error
+from rules.alerts.store import record_rule_error
 
 
 def report_rule_error(rule: str, error: str, *, expression: str = "", window_key: str = "") -> None:

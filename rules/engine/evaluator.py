@@ -998,7 +998,7 @@ class Engine:
             for wdata in rdata["windows"]:
                 if self.max_windows is not None and len(rt.windows) >= self.max_windows:
                     # A lowered limit holds across a restart; the partition closes the
-                    # alerts of windows left out (rules.runtime.store.reconcile).
+                    # alerts of windows left out (rules.alerts.store.reconcile).
                     break
                 wr = rt.new_window(key_from_json(wdata["key"]))
                 w = wr.window

@@ -20,8 +20,9 @@ from django.conf import settings
 from rules.events import SERIES, Event
 from rules.faults import describe, is_transient
 from rules.history.store import record as record_history
-from rules.ingest.handoff import submit
-from rules.ingest.registry import registry
+from rules.ingest.catalog import catalog
+from rules.partition.monitoring import count_commands
+from rules.routing.handoff import submit
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,6 @@ def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
     history (a non-blocking append; see ``rules.history.store``). Raises
     :class:`Unavailable` on a transient failure.
     """
-    from rules.runtime.monitoring import count_commands
-
     result = HandOffResult()
     _land(events, 0, len(events), result)
     if result.refused:
@@ -71,7 +70,7 @@ def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
 
 
 def _deliver(events: list[Event]) -> int:
-    accepted = registry.observe(events)
+    accepted = catalog.observe(events)
     sent = submit(accepted)
     record_history(accepted)
     return sent

@@ -53,7 +53,7 @@ import psycopg
 
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.events import SERIES, Event
-from rules.runtime.routing import RouteTable
+from rules.routing.table import RouteTable
 from tests.fakes.hipchat import HipChatFake
 from tests.faults.configure import PROBE_METRIC, PROBE_RULE, STREAM_METRIC, STREAM_RULE
 

@@ -11,8 +11,8 @@ from rules.events import SERIES, Event
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, RuleErrorRecord
-from rules.runtime.partition import PartitionKeys
-from rules.runtime.routing import RouteTable
+from rules.partition.journal import PartitionKeys
+from rules.routing.table import RouteTable
 from tests.engine_helpers import make_rule, poll
 
 pytestmark = pytest.mark.integration

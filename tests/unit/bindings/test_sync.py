@@ -130,7 +130,7 @@ def test_publish_writes_the_rows_into_the_rule_and_announces_after_commit(
     row.open_params = {**row.open_params, "message": "new text ${entity}"}
     row.save()
     with (
-        mock.patch("rules.runtime.versions.announce_rules_changed") as announce,
+        mock.patch("rules.partition.rule_changes.announce_rules_changed") as announce,
         mock.patch.object(sync, "sync_rows_from_rule") as resync,
         django_capture_on_commit_callbacks(execute=True),
     ):

@@ -7,12 +7,12 @@ from collections.abc import Iterator, Sequence
 import pytest
 from django.db import transaction
 
+from rules.alerts.store import store_items
 from rules.contract import consumers
 from rules.contract.consumers import publish_triggers, register_trigger_consumer
 from rules.contract.triggers import encode_trigger
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.events import SERIES, Event
-from rules.runtime.store import store_items
 
 T0 = 1_700_000_000_000
 

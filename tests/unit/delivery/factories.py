@@ -2,7 +2,7 @@
 
 Triggers come from ``rules.engine.evaluator.Engine`` driven in-process with an
 explicit clock, so their snapshots are exactly what the running engine stores,
-and are stored through ``rules.runtime.store.store_items`` — the path that calls
+and are stored through ``rules.alerts.store.store_items`` — the path that calls
 ``dispatch_triggers`` after commit, as the engine worker does.
 """
 
@@ -17,12 +17,12 @@ from notifications.delivery import process_order_key
 from notifications.delivery_model import Delivery, DeliveryStatus
 from notifications.dispatch import dispatch_triggers
 from notifications.models import Endpoint
+from rules.alerts.store import store_items
 from rules.contract.triggers import TriggerSnapshot, encode_trigger
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.events import MESSAGE, SERIES, Event
-from rules.runtime.store import store_items
 
 SERVER_URL = "https://atsd.example.org:8443"
 OPEN_TEXT = "[${status}] ${rule} for ${entity} ${tags}. ${ruleLink}"

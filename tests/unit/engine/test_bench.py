@@ -2,7 +2,7 @@
 
 import re
 
-from rules.engine import bench
+from devtools.bench import engine as bench
 from rules.engine.evaluator import Engine
 
 

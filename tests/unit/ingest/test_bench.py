@@ -2,7 +2,7 @@
 
 from django.core.management import call_command
 
-from rules.ingest.bench import generate_lines, naive_parse, run_bench
+from devtools.bench.ingest import generate_lines, naive_parse, run_bench
 from rules.ingest.commands import parse_command
 
 

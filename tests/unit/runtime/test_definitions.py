@@ -3,7 +3,7 @@
 from rules.contract.triggers import ALERT_HISTORY_ACTION
 from rules.engine.actions import COUNT, INTERVAL
 from rules.models import Rule
-from rules.runtime.definitions import definition_of, web_actions
+from rules.partition.definitions import definition_of, web_actions
 
 BINDING = """<webNotification>
 <disabled>{disabled}</disabled>

@@ -7,8 +7,8 @@ import pytest
 from rules.engine.actions import ActionSettings
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.events import SERIES, Event
-from rules.runtime import inbox
-from rules.runtime.partition import Partition
+from rules.partition import inbox
+from rules.partition.journal import Partition
 
 
 def definition(**overrides):

@@ -4,7 +4,7 @@ import pytest
 
 from rules.engine.grouping import ALL_TAGS, NO_TAGS, Grouping
 from rules.events import SERIES, Event
-from rules.runtime.routing import RouteTable
+from rules.routing.table import RouteTable
 from tests.engine_helpers import make_rule
 
 pytestmark = pytest.mark.django_db

@@ -2,11 +2,11 @@
 
 import pytest
 
+from rules.alerts.store import store_items
 from rules.contract.triggers import encode_trigger
 from rules.engine.evaluator import Engine, RuleDefinition
 from rules.events import SERIES, Event
 from rules.models import Alert, RuleErrorRecord, TriggerRecord
-from rules.runtime.store import store_items
 from tests.db_refusals import refusing
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
 """Alerts > Rules: list, read-only view, editor, delete, enable toggle, import, export.
 
-Views only route requests: validation lives in ``rules.forms``, import and
+Views only route requests: validation lives in ``rules.editor.forms``, import and
 export in ``rules.rulesxml``. Every rule URL uses the database id because rule
 names may hold any character (slashes, spaces) and the name is immutable.
 """
@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from atsd_alerts.accounts import administrator_required, is_administrator, viewer_required
-from rules.forms import ImportForm, RuleForm, display_window
+from rules.editor.forms import ImportForm, RuleForm, display_window
 from rules.models import Alert
 from rules.models.rule import Rule
 from rules.rulesxml import export_rules

@@ -1,34 +1,23 @@
-"""A rules version counter in Redis: bumped after every committed rule change.
+"""A committed rule change is announced: the rules version moves and every partition
+is woken to reload now, not at its next event.
 
-Ingest routers and engine partitions compare it with the version they loaded and
-reload when it moved, so a saved rule takes effect within about a second.
+Rule saves and deletes announce themselves (the receivers below, connected when the
+rules app is ready); a change of a rule's actions made without a save (the Web
+Notifications tab) is announced through rules.contract.changes.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from atsd_alerts.redis import client, key
 from rules.models import Rule
-
-RULES_VERSION = key("rules", "version")
-
-
-def current_version() -> int:
-    return int(client().get(RULES_VERSION) or 0)
-
-
-def bump_version() -> None:
-    client().incr(RULES_VERSION)
+from rules.partition.tasks import engine_queue, tick_partition
+from rules.partition.versions import bump_version
 
 
 def announce_rules_changed() -> None:
     """Bump the version and wake every partition so it reloads now, not at its next event."""
-    from django.conf import settings
-
-    from rules.ingest.handoff import engine_queue
-    from rules.tasks import tick_partition
-
     bump_version()
     for partition in range(settings.ENGINE_PARTITIONS):
         tick_partition.apply_async(args=[partition], queue=engine_queue(partition))

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from atsd_alerts.api_auth import ACKNOWLEDGE, ADMINISTER, READ, api_view
 from atsd_alerts.api_pages import RowBudget
-from rules.api.filters import (
+from rules.alerts.filters import (
     QueryError,
     date_filter,
     entity_filter,

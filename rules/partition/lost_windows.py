@@ -1,7 +1,7 @@
 """Open alerts whose windows a restarted partition did not get back: closed, never deleted.
 
 A partition rebuilds its windows from its snapshot and journal in Redis
-(rules.runtime.partition). An open alert of the partition whose window is not
+(rules.partition.journal). An open alert of the partition whose window is not
 OPEN/REPEAT after that is closed with a CANCEL trigger written to the partition's
 outbox, so it takes the path of every CANCEL: the alert store deletes the alert and
 writes its history row, notifications send the On Cancel messages. Two causes:
@@ -40,7 +40,7 @@ from rules.engine import actions as act
 from rules.engine.evaluator import Engine, RuleError, RuleRuntime
 from rules.engine.status import CANCEL, OPEN, REPEAT, is_active
 from rules.models import Alert, TriggerRecord
-from rules.runtime.partition import Applied, Partition, Recovery, now_ms
+from rules.partition.journal import Applied, Partition, Recovery, now_ms
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from atsd_alerts.accounts import (
     is_administrator,
     viewer_required,
 )
-from rules.api.filters import QueryError, name_q, parse_date, pattern_arg
+from rules.alerts.filters import QueryError, name_q, parse_date, pattern_arg
 from rules.events import SEVERITY_NAMES
 from rules.expressions.formatting import format_duration_interval, round_significant
 from rules.models import Alert, AlertHistory, Entity, Rule, RuleErrorRecord

@@ -2,7 +2,7 @@
 
 Exactly-once application of every batch (design invariant 2):
 
-* Batches wait in the partition's **inbox** stream (rules.runtime.inbox). ``pump``
+* Batches wait in the partition's **inbox** stream (rules.partition.inbox). ``pump``
   applies every entry after the last applied one, in order.
 * For each applied entry the partition writes, in one MULTI/EXEC: a **journal** line
   (the entry id and the clock reading it was applied with), the trigger events and
@@ -30,10 +30,13 @@ from typing import Any
 import orjson
 
 from atsd_alerts.redis import client, key
+from rules.alerts.published_windows import publish_windows
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
 from rules.engine.evaluator import Engine, RuleError
 from rules.events import Event
-from rules.runtime import inbox
+from rules.partition import inbox
+from rules.partition.monitoring import window_count_key
+from rules.partition.window_summaries import summarize
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ class Partition:
         A journal entry whose inbox batch is gone (Redis lost data) ends the replay:
         the entries after it are skipped, never applied again, since their effects
         already left the process; the windows they touched are then lost windows
-        (rules.runtime.lost_windows).
+        (rules.partition.lost_windows).
         """
         found = Recovery()
         raw = self.redis.get(self.keys.snapshot)
@@ -325,10 +328,6 @@ class Partition:
         self.snapshot_at = time.monotonic()
 
     def publish_summaries(self) -> None:
-        from rules.runtime.monitoring import window_count_key
-        from rules.runtime.summaries import summarize
-        from rules.runtime.window_view import publish_windows
-
         self.summaries_at = time.monotonic()
         publish_windows(self.number, summarize(self.engine, self.number, SUMMARY_LIMIT))
         self.redis.set(window_count_key(self.number), self.window_count())

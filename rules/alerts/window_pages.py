@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from atsd_alerts.accounts import viewer_required
+from rules.alerts.published_windows import read_windows
 from rules.expressions.formatting import round_significant
 from rules.models import Rule
-from rules.runtime.window_view import read_windows
 
 STATUSES = ("OPEN", "REPEAT", "CANCEL")
 
@@ -37,7 +37,7 @@ def _display(value: Any) -> str:
 
 
 def window_row(summary: dict[str, Any]) -> dict[str, Any]:
-    """One published summary (see ``rules.runtime.window_view``) ready for the template."""
+    """One published summary (see ``rules.alerts.published_windows``) ready for the template."""
     tags = summary.get("tags") or {}
     return {
         "status": summary.get("status", ""),

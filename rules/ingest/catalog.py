@@ -1,4 +1,4 @@
-"""Entity and metric registries seen from ingestion: create on first sight, skip disabled.
+"""The entity and metric catalog seen from ingestion: created on first sight, disabled skipped.
 
 Each ingesting process keeps the names it has written in memory, so a batch of known
 names costs one set difference; new names are created in bulk, last-insert times are
@@ -21,7 +21,9 @@ TOUCH_INTERVAL_S = 60.0
 _Named = TypeVar("_Named", Entity, Metric)  # last-insert times are kept to the minute
 
 
-class Registry:
+class Catalog:
+    """The names this process has written, and the disabled ones (see the module doc)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # Names written since ``_round_started``: a later batch skips them with one C-level
@@ -96,4 +98,4 @@ class Registry:
         )
 
 
-registry = Registry()
+catalog = Catalog()

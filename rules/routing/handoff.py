@@ -1,8 +1,8 @@
-"""The one entry point through which accepted events leave ingestion for the engine.
+"""The hand-off to the engine: accepted events into the inboxes of their partitions.
 
-Events are routed to the partitions owning their windows (rules.runtime.routing) and
+Events are routed to the partitions owning their windows (rules.routing.table) and
 appended as batches of up to ``INGEST_BATCH_SIZE`` events to each partition's inbox
-(rules.runtime.inbox); a Celery message on the partition queue wakes its worker.
+(rules.partition.inbox); a Celery message on the partition queue wakes its worker.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import orjson
 from django.conf import settings
 
 from rules.events import Event
 from rules.faults import describe
-
-if TYPE_CHECKING:
-    from rules.runtime.routing import RouteTable
+from rules.partition import inbox
+from rules.partition.tasks import engine_queue, wake_partition
+from rules.routing.table import RouteTable
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +26,12 @@ _table_lock = threading.Lock()
 _table: RouteTable | None = None
 
 
-def engine_queue(partition: int) -> str:
-    return f"engine.{partition}"
-
-
 def route_table() -> RouteTable:
-    """The process's route table, created on first use (routing imports the ORM)."""
+    """The process's route table, created on first use (``ENGINE_PARTITIONS`` is read then)."""
     global _table
     if _table is None:
         with _table_lock:
             if _table is None:
-                from rules.runtime.routing import RouteTable
-
                 _table = RouteTable(settings.ENGINE_PARTITIONS)
     return _table
 
@@ -48,9 +41,6 @@ def submit(events: Iterable[Event]) -> int:
     those partitions; returns the number of batches. When it returns, every event is
     in Redis, so an API may answer success. The batches are appended in one
     transaction: when it fails, none of them is in Redis."""
-    from rules.runtime import inbox
-    from rules.tasks import wake_partition  # the task module imports Django models
-
     batch_size = settings.INGEST_BATCH_SIZE
     batches = []
     for partition, rows in sorted(route_table().route(events).items()):

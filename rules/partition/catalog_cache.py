@@ -15,7 +15,7 @@ from rules.models import Entity, Metric
 REFRESH_S = 30.0
 
 
-class RegistryCache:
+class CatalogCache:
     def __init__(self) -> None:
         self._entities: dict[str, EntityValue] = {}
         self._metrics: dict[str, MetricValue] = {}
@@ -54,6 +54,3 @@ class RegistryCache:
         self._refresh()
         found = self._metrics.get(name)
         return found if found is not None else MetricValue(name)
-
-    def forget(self) -> None:
-        self._loaded = 0.0

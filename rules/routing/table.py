@@ -17,8 +17,8 @@ from rules.engine.filters import data_type_of
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, Grouping
 from rules.engine.scope import event_tags
 from rules.events import Event
-from rules.runtime.definitions import load_definitions
-from rules.runtime.versions import current_version
+from rules.partition.definitions import load_definitions
+from rules.partition.versions import current_version
 
 RELOAD_CHECK_S = 1.0
 
