@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import Callable
 
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.events import Event
 

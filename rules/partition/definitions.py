@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from rules.contract.bindings import WebNotificationError
 from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
 from rules.engine.actions import ActionSettings, RepeatStrategy
-from rules.engine.evaluator import RuleDefinition
+from rules.engine.definition import RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule

@@ -32,7 +32,8 @@ import orjson
 from atsd_alerts.redis import client, key
 from rules.alerts.published_windows import publish_windows
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
-from rules.engine.evaluator import Engine, RuleError
+from rules.engine.engine import Engine
+from rules.engine.rule_errors import RuleError
 from rules.events import Event
 from rules.partition import inbox
 from rules.partition.monitoring import window_count_key

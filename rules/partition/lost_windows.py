@@ -37,7 +37,9 @@ from rules.contract.triggers import (
     decode_trigger,
 )
 from rules.engine import actions as act
-from rules.engine.evaluator import Engine, RuleError, RuleRuntime
+from rules.engine.engine import Engine
+from rules.engine.rule_errors import RuleError
+from rules.engine.rule_runtime import RuleRuntime
 from rules.engine.status import CANCEL, OPEN, REPEAT, is_active
 from rules.models import Alert, TriggerRecord
 from rules.partition.journal import Applied, Partition, Recovery, now_ms

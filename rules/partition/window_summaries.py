@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from rules.engine.evaluator import Engine
+from rules.engine.engine import Engine
 from rules.engine.status import CANCEL
 
 

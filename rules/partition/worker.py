@@ -14,7 +14,7 @@ from django.conf import settings
 from rules import limits
 from rules.alerts.store import record_rule_error, store_items
 from rules.contract.triggers import TriggerSnapshot
-from rules.engine.evaluator import Engine
+from rules.engine.engine import Engine
 from rules.partition.catalog_cache import CatalogCache
 from rules.partition.definitions import load_definitions
 from rules.partition.journal import Partition

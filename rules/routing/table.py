@@ -13,8 +13,8 @@ import time
 import zlib
 from collections.abc import Iterable
 
-from rules.engine.filters import data_type_of
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, Grouping
+from rules.engine.rule_filter import data_type_of
 from rules.engine.scope import event_tags
 from rules.events import Event
 from rules.partition.definitions import load_definitions

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from atsd_alerts.redis import client
-from rules.engine.evaluator import Engine
+from rules.engine.engine import Engine
 from rules.events import SERIES, Event
 from rules.partition import inbox
 from rules.partition.journal import Partition

@@ -87,7 +87,8 @@ def run(burst: int, samples: int) -> list[str]:
     from notifications.tasks import NOTIFY_QUEUE
     from rules.contract.triggers import encode_trigger
     from rules.engine.actions import ActionSettings
-    from rules.engine.evaluator import Engine, RuleDefinition
+    from rules.engine.definition import RuleDefinition
+    from rules.engine.engine import Engine
     from rules.events import SERIES, Event
     from rules.models import TriggerRecord
     from tests.fakes.hipchat import HipChatFake, RecordedRequest

@@ -11,7 +11,8 @@ from rules.alerts.store import store_items
 from rules.contract import consumers
 from rules.contract.consumers import publish_triggers, register_trigger_consumer
 from rules.contract.triggers import encode_trigger
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.events import SERIES, Event
 
 T0 = 1_700_000_000_000

@@ -18,7 +18,8 @@ from rules.contract.triggers import (
     encode_trigger,
 )
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.events import SERIES, Event
 from rules.expressions.datetime_value import DateTime
 

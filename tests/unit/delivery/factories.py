@@ -1,6 +1,6 @@
 """Trigger records made by the real engine, endpoints and bindings for delivery tests.
 
-Triggers come from ``rules.engine.evaluator.Engine`` driven in-process with an
+Triggers come from ``rules.engine.engine.Engine`` driven in-process with an
 explicit clock, so their snapshots are exactly what the running engine stores,
 and are stored through ``rules.alerts.store.store_items`` — the path that calls
 ``dispatch_triggers`` after commit, as the engine worker does.
@@ -20,7 +20,8 @@ from notifications.models import Endpoint
 from rules.alerts.store import store_items
 from rules.contract.triggers import TriggerSnapshot, encode_trigger
 from rules.engine.actions import ActionSettings, RepeatStrategy
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import Grouping
 from rules.events import MESSAGE, SERIES, Event
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rules.contract.triggers import encode_trigger
-from rules.engine.evaluator import Engine
+from rules.engine.engine import Engine
 from rules.events import Event
 
 START_MS = 1_700_000_000_000

@@ -3,7 +3,7 @@
 import re
 
 from devtools.bench import engine as bench
-from rules.engine.evaluator import Engine
+from rules.engine.engine import Engine
 
 
 def test_batched_runs_give_the_triggers_of_event_by_event_processing():

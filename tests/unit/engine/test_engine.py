@@ -12,7 +12,8 @@ import pytest
 
 from rules.contract.triggers import decode_trigger, encode_trigger
 from rules.engine.actions import ActionSettings, RepeatStrategy
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.engine.windows import WindowLimits, WindowSpecError
 from rules.events import Event

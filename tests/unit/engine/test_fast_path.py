@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from rules.contract.triggers import encode_trigger
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition, RuleRuntime
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
+from rules.engine.rule_runtime import RuleRuntime
 from rules.events import Event
 from tests.unit.engine.streams import START_MS, drive, outcome
 

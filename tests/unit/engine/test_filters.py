@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.engine.filters import (
+from rules.engine.rule_filter import (
     ACCEPTED,
     STEP_DATA_TYPE,
     STEP_ENTITY,

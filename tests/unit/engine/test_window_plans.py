@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.engine.statistics import plan_evaluator
 from rules.engine.windows import CountWindow, TimeWindow

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.engine.evaluator import RuleDefinition
+from rules.engine.definition import RuleDefinition
 from rules.engine.windows import WindowSpecError
 from rules.models.rule import DEFAULT_ALERT_MESSAGE, Rule
 from rules.partition.worker import PartitionHost

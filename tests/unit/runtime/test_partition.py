@@ -5,7 +5,8 @@ import json
 import pytest
 
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.events import SERIES, Event
 from rules.partition import inbox
 from rules.partition.journal import Partition

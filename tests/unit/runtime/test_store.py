@@ -4,7 +4,8 @@ import pytest
 
 from rules.alerts.store import store_items
 from rules.contract.triggers import encode_trigger
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.events import SERIES, Event
 from rules.models import Alert, RuleErrorRecord, TriggerRecord
 from tests.db_refusals import refusing

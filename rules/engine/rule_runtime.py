@@ -1,41 +1,29 @@
-"""The rule engine core: rules, their windows, evaluation and trigger events (spec §3).
+"""A compiled rule and its windows: filter → window → condition → status → trigger (spec §3).
 
-Pure Python with an explicit clock: no Django, no ORM, no network. The running engine
-(a Celery worker owning one partition) drives it:
-
-* ``Engine.install(rule)`` / ``Engine.drop_rule(name)`` when rules change (§3.9);
-* ``Engine.process_batch(events, now_ms)`` per batch (one clock reading), in arrival
-  order; the partition worker, which knows each event's rules from routing, hands runs
-  of events to ``RuleRuntime.process_run`` itself (``Engine.process``: one event);
-* ``Engine.tick(now_ms)`` about once a second for Check On Exit expiry;
-* ``Engine.delayed_open(...)`` when a Delay-on-OPEN countdown expires (§3.8);
-* ``Engine.snapshot()`` / ``Engine.restore(data)`` to checkpoint window state;
-* ``Engine.drain_errors()`` for the Rule Errors page.
-
-Each returns ``TriggerSnapshot`` objects (OPEN/REPEAT/CANCEL, rules.contract.triggers) to
-hand to the alert store and notifications.
+``RuleRuntime.process`` and ``process_run`` are the engine's hot loop: they run once per
+sample and rule, written with locals and inlined steps where ``bench_engine`` shows it
+pays. The rule reaches the engine that holds it (compiler, zone, lookups, limits, the
+error log, ``rule_open``) through ``RuleHost``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from rules.contract.triggers import (
-    REASON_DELAYED_OPEN,
-    REASON_EVALUATION,
-    REASON_EXIT,
-    REASON_RULE_DROPPED,
-    ActionOutcome,
-    TriggerSnapshot,
-)
+from rules.contract.triggers import REASON_EVALUATION, REASON_EXIT, ActionOutcome, TriggerSnapshot
 from rules.engine import actions as act
-from rules.engine.filters import (
+from rules.engine.definition import (
+    KIND_CONDITION,
+    KIND_FILTER,
+    KIND_VARIABLE,
+    Compiler,
+    Evaluable,
+    RuleDefinition,
+)
+from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
+from rules.engine.rule_filter import (
     STEP_EXPIRED,
     STEP_FILTER_ERROR,
     STEP_OUT_OF_ORDER,
@@ -45,175 +33,49 @@ from rules.engine.filters import (
     compile_patterns,
     data_type_of,
 )
-from rules.engine.grouping import (
-    DEFINED_TAGS,
-    NO_TAGS,
-    Grouping,
-    WindowKey,
-    display_key,
-    key_from_json,
-    key_to_json,
-)
-from rules.engine.scope import (
-    EntityLookup,
-    FilterScope,
-    MetricLookup,
-    WindowScope,
-    default_entity,
-    default_metric,
-    event_tags,
-)
-from rules.engine.state import WindowState
+from rules.engine.scope import EntityLookup, FilterScope, MetricLookup, WindowScope, event_tags
 from rules.engine.statistics import plan_evaluator
-from rules.engine.status import CANCEL, OPEN, is_active
-from rules.engine.windows import (
-    NO_LIMITS,
-    CountWindow,
-    TimeWindow,
-    WindowLimits,
-    WindowSpec,
-    parse_window_spec,
-)
+from rules.engine.status import CANCEL
+from rules.engine.window_runtime import WindowRuntime, local_key
+from rules.engine.windows import WindowLimits, WindowSpec, parse_window_spec
 from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 
-# Kinds passed to the compiler, one per place an expression appears.
-KIND_CONDITION = "condition"
-KIND_FILTER = "filter"
-KIND_VARIABLE = "variable"
 
+class RuleHost(Protocol):
+    """What a rule needs from the engine that holds it (``Engine``)."""
 
-class Evaluable(Protocol):
-    def evaluate(self, ctx: Any) -> Any: ...
+    compiler: Compiler
+    zone: str
+    entity_lookup: EntityLookup
+    metric_lookup: MetricLookup
+    filter_log_size: int
+    window_limits: WindowLimits
+    max_windows: int | None
+    cancel_on_rule_change: bool
 
+    def rule_open(
+        self, rule: str, entity: str | None, expression: str | None, current: Any
+    ) -> bool: ...
 
-Compiler = Callable[[str, str], Evaluable]
-
-
-def default_compiler(text: str, kind: str) -> Evaluable:
-    """The project's expression compiler (imported lazily: the package is optional here)."""
-    from rules.expressions.compiler import compile_expression
-
-    return compile_expression(text, kind)
-
-
-# -- rule definition ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RuleDefinition:
-    """Everything the engine needs from a rule (built from the model or ``rules.xml``).
-
-    ``window`` is the window text (``length(3)``, ``time(15 minute)``); ``variables``
-    are (name, expression) in declared order; ``time_filter_ms`` 0 = no time offset
-    filter; ``discard_previous_values`` = out-of-order filter; ``check_on_exit`` =
-    ``leavingEvents``.
-    """
-
-    name: str
-    metric: str
-    expression: str
-    window: str
-    type: str | None = None
-    source: str | None = None
-    entity_filter: str = ""
-    filter: str = ""
-    grouping: Grouping = field(default_factory=Grouping)
-    variables: tuple[tuple[str, str], ...] = ()
-    severity: str = "WARNING"
-    time_filter_ms: int = 0
-    discard_previous_values: bool = False
-    check_on_exit: bool = False
-    actions: tuple[act.ActionSettings, ...] = ()
-    enabled: bool = True
-
-    def fingerprint(self) -> str:
-        """Hash of what decides window contents and status (all but actions/enabled):
-        a change drops the rule's windows (§3.9); an actions-only change keeps them."""
-        data = asdict(self)
-        data.pop("actions")
-        data.pop("enabled")
-        raw = json.dumps(data, sort_keys=True, default=str)
-        return hashlib.sha256(raw.encode()).hexdigest()[:16]
-
-
-# -- records out ------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class RuleError:
-    """A failed evaluation (Rule Errors page): status unchanged, no trigger."""
-
-    time_ms: int
-    rule: str
-    error: str
-    expression: str
-    command: list | None = None  # the triggering event in wire form
-    window_key: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "time_ms": self.time_ms,
-            "rule": self.rule,
-            "error": self.error,
-            "expression": self.expression,
-            "command": self.command,
-            "window_key": self.window_key,
-        }
-
-
-# -- runtime ----------------------------------------------------------------------------
-
-
-class WindowRuntime:
-    """One window of one rule: its key, samples and state."""
-
-    __slots__ = ("_display", "_key_json", "key", "state", "window")
-
-    def __init__(self, key: WindowKey, window: CountWindow | TimeWindow) -> None:
-        self.key = key
-        self.window = window
-        self.state = WindowState()
-        # Computed on first use and kept: every trigger and rule error of the window
-        # carries them, but most windows never trigger (creation is on the hot path).
-        self._display: str | None = None
-        self._key_json: list | None = None
-
-    @property
-    def display(self) -> str:
-        """``display_key`` of the window's key."""
-        text = self._display
-        if text is None:
-            text = self._display = display_key(self.key)
-        return text
-
-    @property
-    def key_json(self) -> list:
-        """``key_to_json`` of the window's key."""
-        data = self._key_json
-        if data is None:
-            data = self._key_json = key_to_json(self.key)
-        return data
-
-
-def _none_if_nan(x: float) -> float | None:
-    return None if not math.isfinite(x) else x
+    def record_error(
+        self,
+        now_ms: int,
+        rule: str,
+        message: str,
+        expression: str,
+        event: Event | None,
+        window_key: str | None,
+    ) -> None: ...
 
 
 def _same_error(exc: Exception) -> Exception:
     return exc
 
 
-def _local_key(entity: str | None, items: tuple) -> Any:
-    """The key of a window inside its rule. Data type and metric are the same for every
-    window of a rule, so windows are found by entity (and tags, when there are any)
-    without building the full key tuple for every sample."""
-    return (entity, items) if items else entity
-
-
 class RuleRuntime:
     """A compiled rule and its windows."""
 
-    def __init__(self, rule: RuleDefinition, engine: Engine) -> None:
+    def __init__(self, rule: RuleDefinition, engine: RuleHost) -> None:
         self.rule = rule
         self.engine = engine
         self.fingerprint = rule.fingerprint()
@@ -254,7 +116,13 @@ class RuleRuntime:
         # while the rule keeps its windows, not one per dropped sample.
         self.window_limit_reported = False
         self.scope = WindowScope(
-            self, engine.zone, engine.entity_lookup, engine.metric_lookup, engine._rule_open
+            rule,
+            self.spec.text,
+            self.variable_exprs,
+            engine.zone,
+            engine.entity_lookup,
+            engine.metric_lookup,
+            engine.rule_open,
         )
         self.filter_log = FilterLog(engine.filter_log_size) if engine.filter_log_size else None
         self.log_append = self.filter_log.entries.append if self.filter_log is not None else None
@@ -319,7 +187,7 @@ class RuleRuntime:
         wr = WindowRuntime(
             key, self.spec.new_window(track_min=self.track_min, track_max=self.track_max)
         )
-        self.windows[_local_key(key[2], key[3])] = wr
+        self.windows[local_key(key[2], key[3])] = wr
         return wr
 
     def open_window(self, key: WindowKey, event: Event, now_ms: int) -> WindowRuntime | None:
@@ -333,7 +201,7 @@ class RuleRuntime:
             self.log_append((event.time_ms, event.entity, event.metric, STEP_WINDOW_LIMIT))
         if not self.window_limit_reported:
             self.window_limit_reported = True
-            self.engine._error(
+            self.engine.record_error(
                 now_ms, self.rule.name,
                 f"the rule holds {cap:,} windows, the limit (RULE_MAX_WINDOWS): samples "
                 "that would open a new window are dropped",
@@ -343,7 +211,7 @@ class RuleRuntime:
 
     def find_window(self, key: WindowKey) -> WindowRuntime | None:
         """The window with this full key, if any."""
-        return self.windows.get(_local_key(key[2], key[3]))
+        return self.windows.get(local_key(key[2], key[3]))
 
     def process(self, event: Event, now_ms: int, out: list[TriggerSnapshot]) -> None:
         """Apply one event to this rule (already matched by kind and metric), appending
@@ -483,7 +351,7 @@ class RuleRuntime:
                     log((event.time_ms, event.entity, event.metric, step))
                 if step == STEP_FILTER_ERROR:
                     err = self.filter.last_error
-                    self.engine._error(
+                    self.engine.record_error(
                         now_ms, self.rule.name, err.message if err else step, self.rule.filter,
                         event, None,
                     )  # fmt: skip
@@ -507,7 +375,7 @@ class RuleRuntime:
                 kind, self.metric, event.entity,
                 event.tags if kind != PROPERTY else event_tags(event),
             )  # fmt: skip
-            wr = self.windows.get(_local_key(key[2], key[3]))
+            wr = self.windows.get(local_key(key[2], key[3]))
             if wr is None:
                 wr = self.open_window(key, event, now_ms)
                 if wr is None:
@@ -592,7 +460,7 @@ class RuleRuntime:
         """The rest of ``evaluate`` once the condition's result is known."""
         st = wr.state
         if result is not False and result is not True:
-            self._fail(
+            self.record_failure(
                 wr, now_ms,
                 f"condition returned {type(result).__name__} {result!r}, not a boolean",
                 self.rule.expression,
@@ -603,7 +471,9 @@ class RuleRuntime:
             try:
                 variables = scope.all_variables()
             except Exception as exc:  # a failing variable fails the evaluation
-                self._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression)
+                self.record_failure(
+                    wr, now_ms, f"{type(exc).__name__}: {exc}", self.rule.expression
+                )
                 return
         status = st.apply(result, now_ms)
         if status is not None:
@@ -611,10 +481,12 @@ class RuleRuntime:
 
     def _condition_failed(self, wr: WindowRuntime, now_ms: int, exc: Exception) -> None:
         err = self.condition_error(exc)
-        self._fail(wr, now_ms, f"{type(err).__name__}: {err}", self.rule.expression)
+        self.record_failure(wr, now_ms, f"{type(err).__name__}: {err}", self.rule.expression)
 
-    def _fail(self, wr: WindowRuntime, now_ms: int, message: str, expression: str) -> None:
-        self.engine._error(now_ms, self.rule.name, message, expression, wr.state.event, wr.display)
+    def record_failure(self, wr: WindowRuntime, now_ms: int, message: str, expression: str) -> None:
+        self.engine.record_error(
+            now_ms, self.rule.name, message, expression, wr.state.event, wr.display
+        )
 
     def trigger(
         self,
@@ -698,342 +570,3 @@ class RuleRuntime:
             variables=variables,
             actions=tuple(outcomes),
         )
-
-
-class Engine:
-    """All rules and windows of one partition.
-
-    ``compiler(text, kind)`` compiles expression texts (default: the project's
-    expression package). ``entity_lookup``/``metric_lookup`` give the entity/metric
-    objects expressions see (labels, tags), fed by the running engine from its cache.
-    ``window_limits`` and ``max_windows`` bound what a rule may hold (none by default;
-    the running engine takes them from settings, see ``rules.limits``).
-    """
-
-    def __init__(
-        self,
-        compiler: Compiler | None = None,
-        *,
-        zone: str = "UTC",
-        entity_lookup: EntityLookup = default_entity,
-        metric_lookup: MetricLookup = default_metric,
-        filter_log_size: int = 100,
-        error_log_size: int = 1000,
-        cancel_on_rule_change: bool = False,
-        window_limits: WindowLimits = NO_LIMITS,
-        max_windows: int | None = None,
-    ) -> None:
-        self.compiler: Compiler = compiler or default_compiler
-        self.zone = zone
-        self.entity_lookup = entity_lookup
-        self.metric_lookup = metric_lookup
-        self.filter_log_size = filter_log_size
-        self.cancel_on_rule_change = cancel_on_rule_change
-        # Input bounds (design invariant 8): rules whose window is over ``window_limits``
-        # are not installed; a rule holds at most ``max_windows`` windows (None: no limit).
-        self.window_limits = window_limits
-        self.max_windows = max_windows
-        self.rules: dict[str, RuleRuntime] = {}
-        self._index: dict[tuple[str, str], list[RuleRuntime]] = {}
-        # The same index by kind, then metric: found without building a tuple per event.
-        self._by_kind: dict[str, dict[str, list[RuleRuntime]]] = {}
-        self.errors: deque[RuleError] = deque(maxlen=error_log_size)
-        self._probe_cache: dict[str, Evaluable] = {}
-
-    # -- rules -----------------------------------------------------------------------
-
-    def install(self, rule: RuleDefinition, now_ms: int = 0) -> list[TriggerSnapshot]:
-        """Add or replace a rule (§3.9). Replacing with the same filters, grouping,
-        window and condition keeps the windows (actions-only change); otherwise the old
-        windows are dropped as by ``drop_rule``. A disabled rule is dropped.
-
-        Raises WindowSpecError / the compiler's errors for a broken rule, leaving the
-        installed version untouched.
-        """
-        if not rule.enabled:
-            return self.drop_rule(rule.name, now_ms)
-        new = RuleRuntime(rule, self)
-        old = self.rules.get(rule.name)
-        out: list[TriggerSnapshot] = []
-        if old is not None:
-            if old.fingerprint == new.fingerprint:
-                new.windows = old.windows
-                new.window_limit_reported = old.window_limit_reported
-            else:
-                out = self.drop_rule(rule.name, now_ms)
-        self.rules[rule.name] = new
-        self._reindex()
-        return out
-
-    def drop_rule(self, name: str, now_ms: int = 0) -> list[TriggerSnapshot]:
-        """Drop a rule and its windows. Open windows yield CANCEL triggers with reason
-        ``rule_dropped`` so the alert store closes their alerts; their CANCEL actions
-        fire only with ``cancel_on_rule_change`` (§3.9)."""
-        rt = self.rules.pop(name, None)
-        if rt is None:
-            return []
-        self._reindex()
-        out = []
-        for wr in rt.windows.values():
-            st = wr.state
-            if is_active(st.status):
-                status = st.apply(False, now_ms)
-                assert status == CANCEL
-                out.append(
-                    rt.trigger(
-                        wr, CANCEL, now_ms, REASON_RULE_DROPPED, {},
-                        decide_actions=self.cancel_on_rule_change,
-                    )
-                )  # fmt: skip
-        rt.windows = {}
-        return out
-
-    def _reindex(self) -> None:
-        index: dict[tuple[str, str], list[RuleRuntime]] = {}
-        for rt in self.rules.values():
-            index.setdefault((rt.kind, rt.metric), []).append(rt)
-        self._index = index
-        by_kind: dict[str, dict[str, list[RuleRuntime]]] = {}
-        for (kind, metric), rts in index.items():
-            by_kind.setdefault(kind, {})[metric] = rts
-        self._by_kind = by_kind
-
-    # -- events ----------------------------------------------------------------------
-
-    def process(self, event: Event, now_ms: int) -> list[TriggerSnapshot]:
-        """Apply one event to every matching rule (§3.1); returns the triggers.
-
-        ``event.metric`` is expected lower-case (ingest normalises it, §1.1).
-        """
-        metrics = self._by_kind.get(event.kind)
-        if metrics is None:
-            return []
-        rts = metrics.get(event.metric)
-        if not rts:
-            return []
-        out: list[TriggerSnapshot] = []
-        for rt in rts:
-            rt.process(event, now_ms, out)
-        return out
-
-    def process_batch(self, events: Iterable[Event], now_ms: int) -> list[TriggerSnapshot]:
-        """``process`` for a batch in order, with one clock reading for the batch."""
-        out: list[TriggerSnapshot] = []
-        by_kind = self._by_kind
-        if not isinstance(events, list):
-            events = list(events)
-        n = len(events)
-        i = 0
-        while i < n:
-            # Collectors send many samples of one metric in a row: a run of events with
-            # the same kind and metric is looked up once and, when one rule takes it,
-            # handed over in one call.
-            first = events[i]
-            kind, metric = first.kind, first.metric
-            j = i + 1
-            while j < n and events[j].metric == metric and events[j].kind == kind:
-                j += 1
-            metrics = by_kind.get(kind)
-            rts = metrics.get(metric) if metrics is not None else None
-            if rts:
-                run = events if (i == 0 and j == n) else events[i:j]
-                if len(rts) == 1:
-                    rts[0].process_run(run, now_ms, out)
-                else:  # event by event, so that every rule sees the others' state in order
-                    for event in run:
-                        for rt in rts:
-                            rt.process(event, now_ms, out)
-            i = j
-        return out
-
-    def tick(self, now_ms: int) -> list[TriggerSnapshot]:
-        """Check On Exit sweep: expire samples of time windows of rules with
-        ``check_on_exit`` and evaluate once per removed sample, oldest first."""
-        out: list[TriggerSnapshot] = []
-        for rt in self.rules.values():
-            if not rt.exit_checks:
-                continue
-            cutoff = now_ms - rt.duration_ms
-            for wr in rt.windows.values():
-                first = wr.window.first_time()
-                if first is not None and first < cutoff:
-                    rt.run_exits(wr, now_ms, out)
-        return out
-
-    def next_tick_ms(self) -> int | None:
-        """Earliest ``now`` at which ``tick`` has work (None: nothing can expire)."""
-        best: int | None = None
-        for rt in self.rules.values():
-            if rt.exit_checks:
-                for wr in rt.windows.values():
-                    due = wr.window.next_expiry()  # type: ignore[union-attr]
-                    if due is not None and (best is None or due < best):
-                        best = due
-        return best
-
-    def delayed_open(
-        self, rule: str, key: list, action: str, episode: int, now_ms: int
-    ) -> TriggerSnapshot | None:
-        """A Delay-on-OPEN countdown expired (§3.8): a trigger with status OPEN and
-        ``delay_expired`` whose only firing action is ``action``, if the window is still
-        OPEN/REPEAT in ``episode``; None when the OPEN is dropped."""
-        rt = self.rules.get(rule)
-        if rt is None:
-            return None
-        wr = rt.find_window(key_from_json(key))
-        if wr is None:
-            return None
-        st = wr.state
-        prev = st.actions.get(action, act.INITIAL)
-        o = act.decide_delayed_open(prev, st.status, st.episode, episode, now_ms)
-        st.actions[action] = o.state
-        if o.decision != act.Decision.FIRE:
-            return None
-        scope = rt.scope.bind(wr, now_ms)
-        try:
-            variables = scope.all_variables()
-        except Exception as exc:  # render without variables rather than lose the OPEN
-            rt._fail(wr, now_ms, f"{type(exc).__name__}: {exc}", rt.rule.expression)
-            variables = {}
-        return rt.trigger(
-            wr, OPEN, now_ms, REASON_DELAYED_OPEN, variables,
-            delay_expired=True, outcomes=[ActionOutcome(action, o.decision.value)],
-        )  # fmt: skip
-
-    # -- services for scopes ------------------------------------------------------------
-
-    def _rule_open(
-        self, rule: str, entity: str | None, expression: str | None, current: Any
-    ) -> bool:
-        """rule_open(): another window of ``rule`` OPEN/REPEAT, matching ``entity``
-        (pattern; None or '' = any) and ``expression`` over that window's tags, last
-        message and status."""
-        rt = self.rules.get(rule)
-        if rt is None:
-            return False
-        entity_matches = compile_patterns(entity) if entity else None
-        probe = None
-        if expression:
-            probe = self._probe_cache.get(expression)
-            if probe is None:
-                probe = self._probe_cache[expression] = self.compiler(expression, KIND_FILTER)
-        for wr in rt.windows.values():
-            if wr is current or not is_active(wr.state.status):
-                continue
-            ev = wr.state.event
-            if entity_matches is not None and (ev is None or not entity_matches(ev.entity)):
-                continue
-            if probe is not None and probe.evaluate(_ProbeScope(wr, self.zone)) is not True:
-                continue
-            return True
-        return False
-
-    def _error(
-        self,
-        now_ms: int,
-        rule: str,
-        message: str,
-        expression: str,
-        event: Event | None,
-        window_key: str | None,
-    ) -> None:
-        self.errors.append(
-            RuleError(
-                now_ms, rule, message, expression,
-                event.to_wire() if event is not None else None, window_key,
-            )
-        )  # fmt: skip
-
-    def drain_errors(self) -> list[RuleError]:
-        """Rule errors collected since the last call, oldest first."""
-        out = list(self.errors)
-        self.errors.clear()
-        return out
-
-    def filter_log(self, rule: str) -> list[dict[str, Any]]:
-        """The rule's recent filter decisions (step per event), oldest first."""
-        rt = self.rules.get(rule)
-        if rt is None or rt.filter_log is None:
-            return []
-        return rt.filter_log.to_list()
-
-    # -- checkpoints ---------------------------------------------------------------------
-
-    def snapshot(self) -> dict[str, Any]:
-        """All window state as strict-JSON data (NaN → None)."""
-        rules = {}
-        for name, rt in self.rules.items():
-            windows = []
-            for wr in rt.windows.values():
-                w = wr.window
-                # A finite sum means every value is finite: copied as they are (the
-                # partition snapshots thousands of windows in one go).
-                plain = not w._n_nan and math.isfinite(w._sum)
-                windows.append(
-                    {
-                        "key": wr.key_json,
-                        "times": w.times(),
-                        "values": w.values() if plain else [_none_if_nan(v) for v in w.values()],
-                        "max_time": w.max_time,
-                        "state": wr.state.to_dict(),
-                    }
-                )
-            rules[name] = {"fingerprint": rt.fingerprint, "windows": windows}
-        return {"version": 1, "rules": rules}
-
-    def restore(self, data: dict[str, Any]) -> None:
-        """Load windows from ``snapshot()`` output into the installed rules.
-
-        Windows of rules not installed, or installed with a different fingerprint
-        (filters/grouping/window/condition changed), are skipped: the rule change would
-        have dropped them (§3.9).
-        """
-        if data.get("version") != 1:
-            raise ValueError(f"unknown snapshot version {data.get('version')!r}")
-        for name, rdata in data["rules"].items():
-            rt = self.rules.get(name)
-            if rt is None or rt.fingerprint != rdata["fingerprint"]:
-                continue
-            rt.windows = {}
-            for wdata in rdata["windows"]:
-                if self.max_windows is not None and len(rt.windows) >= self.max_windows:
-                    # A lowered limit holds across a restart; the partition closes the
-                    # alerts of windows left out (rules.alerts.store.reconcile).
-                    break
-                wr = rt.new_window(key_from_json(wdata["key"]))
-                w = wr.window
-                for t, v in zip(wdata["times"], wdata["values"], strict=True):
-                    w._put(t, math.nan if v is None else v)
-                w.max_time = wdata["max_time"]
-                wr.state = WindowState.from_dict(wdata["state"])
-
-
-class _ProbeScope:
-    """What a rule_open() expression sees about another window: tags, message, status."""
-
-    __slots__ = ("now_ms", "window", "wr", "zone")
-
-    def __init__(self, wr: WindowRuntime, zone: str) -> None:
-        self.wr = wr
-        self.zone = zone
-        self.window = None
-        self.now_ms = wr.state.update_time or 0
-
-    def lookup(self, name: str) -> Any:
-        st = self.wr.state
-        ev = st.event
-        if name == "tags":
-            return dict(self.wr.key[3]) or (event_tags(ev) if ev else {})
-        if name == "message":
-            return ev.text if ev else None
-        if name == "status":
-            return st.status
-        if name == "entity":
-            return ev.entity if ev else None
-        return None
-
-    def line_value(self, metric: str) -> float | None:
-        return None
-
-    def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
-        return False
