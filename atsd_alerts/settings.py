@@ -266,7 +266,7 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # --- Charts and screenshots ---------------------------------------------------------
-# Series history the chart portals draw (rules.history.store, in Redis): hours kept,
+# Series history the chart portals draw (rules.history, in Redis): hours kept,
 # raw points per series (older minutes are kept as per-minute aggregates), series cap.
 SERIES_HISTORY_HOURS = env_int("SERIES_HISTORY_HOURS", 24)
 SERIES_HISTORY_RAW_POINTS = env_int("SERIES_HISTORY_RAW_POINTS", 500)

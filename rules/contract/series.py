@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rules.history.store import Series, parse_series_id, query, series_ids
+from rules.history.layout import parse_series_id
+from rules.history.query import Series, query, series_ids
 from rules.ingest.pipeline import hand_off, server_event
 
 __all__ = [

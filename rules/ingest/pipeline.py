@@ -19,7 +19,7 @@ from django.conf import settings
 
 from rules.events import SERIES, Event
 from rules.faults import describe, is_transient
-from rules.history.store import record as record_history
+from rules.history.recorder import record as record_history
 from rules.ingest.catalog import catalog
 from rules.partition.monitoring import count_commands
 from rules.routing.handoff import submit
@@ -58,7 +58,7 @@ def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
 
     ``commands`` is how many network commands the events came from (self-monitoring);
     by default one per event. Accepted samples are also queued for the chart
-    history (a non-blocking append; see ``rules.history.store``). Raises
+    history (a non-blocking append; see ``rules.history.recorder``). Raises
     :class:`Unavailable` on a transient failure.
     """
     result = HandOffResult()

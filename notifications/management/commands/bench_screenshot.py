@@ -20,7 +20,7 @@ from notifications.portals.registry import DEFAULT, by_name
 from notifications.screenshots import take
 from notifications.screenshots.pool import reset_pool
 from rules.events import SERIES, Event
-from rules.history import store
+from rules.history import recorder
 
 
 class Command(BaseCommand):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             for i in range(180)
         ]
         try:
-            store.write(events, now_ms=now)
+            recorder.write(events, now_ms=now)
         except Exception as exc:
             raise CommandError(f"Redis at {settings.REDIS_URL} is not reachable: {exc}") from exc
         server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)

@@ -1,8 +1,6 @@
-"""Series history: what the chart portals draw, kept in Redis for a bounded period.
+"""Recording the series history: every accepted numeric sample, kept in Redis for charts.
 
-Every accepted numeric sample is recorded (``record``, called once per batch by
-``rules.ingest.pipeline.hand_off``) and can be read back by metric, entity, tags
-and time range (``query``).
+``record`` is the ingest hook (called once per batch by ``rules.ingest.pipeline.hand_off``).
 
 Why Redis and not the database
 ------------------------------
@@ -43,59 +41,32 @@ amortised over at least cap/2 points. Series the registry refused (full) are not
 sent again for ``KNOWN_FOR_S``; their samples are dropped (counted) in process.
 A full buffer drops history (counted), never blocks ingest. A process that dies
 loses at most one flush interval of chart points, never a sample the engine
-needed.
-
-Measured (2 cores, Redis 7.0; flushes of 10 000 series * 5 samples, mean of
-flushes 251-500 so that folding is included; client CPU + Redis CPU per flush):
-all series registered 27-31 + 46-52 ms (the version before this layout: 164-166
-+ 157-163 ms); 5 000 of them over ``SERIES_HISTORY_MAX_SERIES`` 23-26 + 23-26 ms
-(before: 162 + 102 ms). Grouping the events is 15-20 ms of the client's share;
-a flush that folds nothing costs Redis ~22 ms (all registered), ~12 ms (half).
+needed. Measured flush costs are in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
 import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from itertools import chain
-from operator import itemgetter
-from typing import cast
 
 import orjson
 from django.conf import settings
 
-from atsd_alerts.redis import client
 from rules.events import SERIES, Event
+from rules.history.layout import FUTURE_MS, SEP, period_ms, script, tags_text
 
 log = logging.getLogger(__name__)
 
-PREFIX = "hist:"
-SERIES_SET = PREFIX + "series"  # every recorded series id
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-FUTURE_MS = 86_400_000  # samples more than a day ahead are clock errors, not history
-SEP = "\x1f"  # metric SEP entity SEP tags: names never hold control characters
-TAG_SEP = "\x1e"
 # Redis does at least one command per series per flush: at 10k busy series a 1 s
 # flush costs a fifth of what 0.2 s did, and a chart a second behind is still current.
 FLUSH_S = 1.0
 MAX_BUFFERED_BATCHES = 10_000
-
-# Raw points of a series: one Redis string of little-endian doubles t1 v1 t2 v2 ...
-# (16 B a point, exact). APPEND returns its length, so the point count costs no
-# extra command and a flush is one APPEND per series, with no per-point work.
-# Lists of "t v" text ("hist:r:") are what versions before it kept: nothing reads
-# them, ``expire`` deletes them; their points are already in the minute aggregates,
-# which those versions wrote on every flush.
-RAW = PREFIX + "p:"
-POINT = struct.Struct("<dd")
 
 # fold(sid, data, nfold, lo, period) adds the first ``nfold`` points of ``data`` (a
 # raw string) to the series' per-minute aggregates: "count sum min max last", one
@@ -216,90 +187,6 @@ return {dropped, refused}
 """
 )
 
-# The beat task's trim, atomic with the writes (a fold between reading and
-# rewriting the points would count some twice). ARGV: cutoff, first and last hour
-# a live aggregate may have, then series ids. Points whose first one is recent are
-# left alone: a late old point among newer ones is dropped when it is folded.
-_EXPIRE_LUA = """
-local P = 'hist:'
-local cutoff, h0, h1 = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local trimmed, forgotten = 0, 0
-for i = 4, #ARGV do
-  local sid = ARGV[i]
-  local rk = P .. 'p:' .. sid
-  redis.call('UNLINK', P .. 'r:' .. sid)  -- the raw list of older versions
-  local first = redis.call('GETRANGE', rk, 0, 7)
-  local left = #first == 8
-  if left and struct.unpack('<d', first) < cutoff then
-    local data = redis.call('GET', rk)
-    local keep = {}
-    for j = 1, #data - 15, 16 do
-      if struct.unpack('<d', data, j) >= cutoff then
-        keep[#keep + 1] = string.sub(data, j, j + 15)
-      end
-    end
-    trimmed = trimmed + math.floor(#data / 16) - #keep
-    if #keep > 0 then
-      redis.call('SET', rk, table.concat(keep))
-    else
-      redis.call('DEL', rk)
-    end
-    left = #keep > 0
-  end
-  if not left then
-    local live = false
-    for h = h0, h1 do
-      if redis.call('EXISTS', P .. 'a:' .. sid .. ':' .. h) == 1 then
-        live = true
-        break
-      end
-    end
-    if not live then
-      redis.call('SREM', P .. 'series', sid)
-      redis.call('SREM', P .. 'm:' .. string.match(sid, '^[^\\31]*'), sid)
-      forgotten = forgotten + 1
-    end
-  end
-end
-return {trimmed, forgotten}
-"""
-EXPIRE_PAGE = 100  # series per expire call: one call must not stall Redis for long
-
-
-def period_ms() -> int:
-    return int(settings.SERIES_HISTORY_HOURS) * HOUR_MS
-
-
-def tags_text(tags: Mapping[str, str]) -> str:
-    """Canonical text of a tag map: ``k=v`` pairs sorted by name."""
-    if not tags:
-        return ""
-    return TAG_SEP.join(f"{k}={tags[k]}" for k in sorted(tags))
-
-
-def series_id(metric: str, entity: str, tags: Mapping[str, str]) -> str:
-    """The id a series is stored under: metric, entity and canonical tags."""
-    return f"{metric}{SEP}{entity}{SEP}{tags_text(tags)}"
-
-
-def parse_series_id(sid: str) -> tuple[str, str, dict[str, str]]:
-    metric, entity, text = sid.split(SEP, 2)
-    tags = dict(pair.split("=", 1) for pair in text.split(TAG_SEP)) if text else {}
-    return metric, entity, tags
-
-
-@dataclass
-class Series:
-    """One series in a time range. ``points``: (time ms, value) in time order; where
-    the raw points no longer reach, one point per minute (the average of the points
-    folded out of the raw ones, at the minute's start; see ``query``)."""
-
-    metric: str
-    entity: str
-    tags: dict[str, str]
-    points: list[tuple[int, float]] = field(default_factory=list)
-    raw_from_ms: int | None = None  # the oldest raw sample (earlier: minute averages)
-
 
 def group(
     events: Iterable[Event], lo: int | None = None, hi: int | None = None
@@ -378,7 +265,7 @@ def write(events: Iterable[Event], now_ms: int | None = None) -> int:
         orjson.dumps(counts),
         struct.pack(f"<{2 * sum(counts)}d", *chain.from_iterable(rows)),
     ]
-    dropped_there, unregistered = _script(_RECORD_LUA)(keys=[], args=args)
+    dropped_there, unregistered = script(_RECORD_LUA)(keys=[], args=args)
     if len(known) > KNOWN_CACHE:
         known.clear()
     if len(refused) > KNOWN_CACHE:
@@ -409,17 +296,6 @@ _known: dict[str, float] = {}
 _refused: dict[str, float] = {}
 KNOWN_FOR_S = 60.0
 KNOWN_CACHE = 100_000
-_script_lock = threading.Lock()
-_scripts: dict[tuple[int, str], object] = {}
-
-
-def _script(source: str):
-    redis = client()
-    with _script_lock:
-        found = _scripts.get((id(redis), source))
-        if found is None:
-            found = _scripts[(id(redis), source)] = redis.register_script(source)
-    return found
 
 
 class Recorder:
@@ -494,135 +370,3 @@ def record(events: Sequence[Event]) -> None:
     """The ingest hook: queue accepted events for the series history (never blocks)."""
     if settings.SERIES_HISTORY_HOURS > 0:
         recorder.record(events)
-
-
-def _matches(entity: str | None, tags: Mapping[str, str] | None, sid: str) -> bool:
-    _, e, text = sid.split(SEP, 2)
-    if entity is not None and e != entity:
-        return False
-    if tags:
-        have = text.split(TAG_SEP) if text else []
-        return all(f"{k}={v}" in have for k, v in tags.items())
-    return True
-
-
-def series_ids(
-    metric: str | None = None,
-    entity: str | None = None,
-    tags: Mapping[str, str] | None = None,
-) -> list[str]:
-    """Ids of the recorded series of ``metric`` (any metric when None) that match
-    ``entity`` (exact) and ``tags`` (every given tag equal; others may exist)."""
-    redis = client()
-    key = PREFIX + "m:" + metric if metric else SERIES_SET
-    stored = cast(set[bytes], redis.smembers(key))
-    members = sorted(m.decode() for m in stored)
-    return [sid for sid in members if _matches(entity, tags, sid)]
-
-
-def _raw_points(data: bytes | None) -> list[tuple[int, float]]:
-    """A raw string (see ``RAW``) as (time ms, value) points."""
-    if not data:
-        return []
-    whole = len(data) - len(data) % POINT.size
-    return [(int(t), v) for t, v in POINT.iter_unpack(memoryview(data)[:whole])]
-
-
-def query(
-    metric: str | None,
-    entity: str | None = None,
-    tags: Mapping[str, str] | None = None,
-    start_ms: int | None = None,
-    end_ms: int | None = None,
-    limit: int = 50,
-) -> list[Series]:
-    """Series matching ``metric``/``entity``/``tags`` with their points in
-    ``[start_ms, end_ms]`` (default: the whole history period up to now).
-
-    Every stored sample shows once: as itself while it is a raw point, else in
-    its minute's average, plotted at the minute's start. Points arrive roughly in
-    time order, so averages come before ``raw_from_ms``; the minute at the boundary
-    can show both: the average of its folded points at its start, then its raw
-    points. At most ``limit`` series, in id order.
-    """
-    now = int(time.time() * 1000)
-    end_ms = now + FUTURE_MS if end_ms is None else end_ms
-    start_ms = now - period_ms() if start_ms is None else start_ms
-    redis = client()
-    result = []
-    # A series never holds aggregates over more hours than this: a wider range (the
-    # portal's start=0) is cut to the hours that can hold data, not probed hour by hour.
-    reach = period_ms() // HOUR_MS + FUTURE_MS // HOUR_MS + 1
-    for sid in series_ids(metric, entity, tags)[:limit]:
-        m, e, t = parse_series_id(sid)
-        raw = _raw_points(cast(bytes | None, redis.get(RAW + sid)))
-        raw_from = min(raw)[0] if raw else None
-        first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
-        if last_hour - first_hour > reach:
-            newest = max([now + FUTURE_MS, *(p[0] for p in raw)]) // HOUR_MS
-            last_hour = min(last_hour, newest)
-            first_hour = max(first_hour, last_hour - reach)
-        pipe = redis.pipeline(transaction=False)
-        for hour in range(first_hour, last_hour + 1):
-            pipe.hgetall(f"{PREFIX}a:{sid}:{hour}")
-        points: list[tuple[int, float]] = []
-        for buckets in pipe.execute():
-            for minute, text in buckets.items():
-                at = int(minute) * MINUTE_MS
-                if start_ms <= at <= end_ms:
-                    count, total = text.split(b" ", 2)[:2]
-                    points.append((at, float(total) / int(count)))
-        points.extend(p for p in raw if start_ms <= p[0] <= end_ms)
-        points.sort(key=itemgetter(0))
-        result.append(Series(m, e, t, points, raw_from))
-    return result
-
-
-def minute_buckets(
-    sid: str, folded_only: bool = False
-) -> dict[int, tuple[int, float, float, float, float]]:
-    """Every stored minute of a series: minute → (count, sum, min, max, last), over
-    the folded aggregates and the raw points (in the order they were written).
-    ``folded_only``: the aggregate hashes alone (points already folded)."""
-    redis = client()
-    out = {}
-    pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{PREFIX}a:{sid}:") + "*"
-    for key in redis.scan_iter(match=pattern, count=1000):
-        buckets = cast(dict[bytes, bytes], redis.hgetall(key))
-        for minute_text, text in buckets.items():
-            count, total, low, high, last = text.split(b" ")
-            out[int(minute_text)] = (int(count), float(total), float(low), float(high), float(last))
-    if folded_only:
-        return out
-    for t, v in _raw_points(cast(bytes | None, redis.get(RAW + sid))):
-        minute = t // MINUTE_MS
-        c, s, mn, mx, _ = out.get(minute, (0, 0.0, v, v, v))
-        out[minute] = (c + 1, s + v, min(mn, v), max(mx, v), v)
-    return out
-
-
-def expire(now_ms: int | None = None) -> dict[str, int]:
-    """The beat task's work: drop raw points older than the period (outside the
-    history, so not folded), forget series with nothing left. Aggregate buckets
-    expire by their own TTL.
-
-    Returns ``{"trimmed": raw points removed, "forgotten": series removed}``.
-    """
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    cutoff = now_ms - period_ms()
-    hours = [cutoff, cutoff // HOUR_MS, (now_ms + FUTURE_MS) // HOUR_MS]
-    redis = client()
-    script = _script(_EXPIRE_LUA)
-    trimmed = forgotten = 0
-    page: list[bytes] = []
-    for sid in redis.sscan_iter(SERIES_SET, count=500):
-        page.append(sid)
-        if len(page) == EXPIRE_PAGE:
-            t, f = script(keys=[], args=[*hours, *page])
-            trimmed, forgotten, page = trimmed + t, forgotten + f, []
-    if page:
-        t, f = script(keys=[], args=[*hours, *page])
-        trimmed, forgotten = trimmed + t, forgotten + f
-    if forgotten:
-        forget_known()
-    return {"trimmed": trimmed, "forgotten": forgotten}
