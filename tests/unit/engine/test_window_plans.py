@@ -28,8 +28,8 @@ from rules.expressions.compiler import (
     window_plan,
 )
 from rules.expressions.parser import parse
-from rules.expressions.testing import DictContext
 from tests.unit.engine.streams import drive, outcome
+from tests.unit.expressions.doubles import DictContext
 
 AGGREGATES = [
     "avg()", "mean()", "sum()", "min()", "max()", "count()", "countNaN()", "first()",

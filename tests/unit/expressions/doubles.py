@@ -1,7 +1,5 @@
-"""Reusable test doubles: a list-backed ``SampleWindow`` and a dict-backed ``EvalContext``.
-
-Not used in production; the engine engineer's tests can use them too.
-"""
+"""Test doubles for expression tests: a list-backed ``SampleWindow`` that recomputes every
+aggregate, and a dict-backed ``EvalContext``."""
 
 from __future__ import annotations
 
