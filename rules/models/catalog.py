@@ -19,10 +19,6 @@ class Entity(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def display_name(self) -> str:
-        return self.label or self.name
-
 
 class Metric(models.Model):
     name = models.CharField(max_length=512, unique=True)
