@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from rules.engine.statistics import describe
+from rules.engine.aggregates import describe
 from rules.expressions.formatting import format_value
 
 FORMAT_VERSION = 1

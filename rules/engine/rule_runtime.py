@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from rules.contract.triggers import REASON_EVALUATION, REASON_EXIT, ActionOutcome, TriggerSnapshot
 from rules.engine import actions as act
+from rules.engine.aggregates import plan_evaluator
 from rules.engine.definition import (
     KIND_CONDITION,
     KIND_FILTER,
@@ -34,7 +35,6 @@ from rules.engine.rule_filter import (
     data_type_of,
 )
 from rules.engine.scope import EntityLookup, FilterScope, MetricLookup, WindowScope, event_tags
-from rules.engine.statistics import plan_evaluator
 from rules.engine.status import CANCEL
 from rules.engine.window_runtime import WindowRuntime, local_key
 from rules.engine.windows import WindowLimits, WindowSpec, parse_window_spec

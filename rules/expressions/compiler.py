@@ -477,7 +477,7 @@ def window_plan(node: ast.Node) -> Any:
 
     With a window whose aggregates return plain numbers (the engine's windows) a plan
     gives exactly what the compiled closure gives, without the scope: the engine
-    evaluates such conditions straight on the window (``rules.engine.statistics``).
+    evaluates such conditions straight on the window (``rules.engine.aggregates``).
     """
     if isinstance(node, ast.Binary):
         op = node.op

@@ -20,7 +20,7 @@ from django.conf import settings
 from rules.events import SERIES, Event
 from rules.faults import describe, is_transient
 from rules.history.recorder import record as record_history
-from rules.ingest.catalog import catalog
+from rules.ingest.names import names
 from rules.partition.monitoring import count_commands
 from rules.routing.handoff import submit
 
@@ -70,7 +70,7 @@ def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
 
 
 def _deliver(events: list[Event]) -> int:
-    accepted = catalog.observe(events)
+    accepted = names.observe(events)
     sent = submit(accepted)
     record_history(accepted)
     return sent

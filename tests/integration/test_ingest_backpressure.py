@@ -21,7 +21,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from rules.ingest.catalog import catalog
+from rules.ingest.names import names
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import BACKLOG_BATCHES, READ_CHUNK, CommandListener, ListenerThread
 from rules.partition import inbox
@@ -41,7 +41,7 @@ def private_redis(settings, tmp_path, transactional_db):
     server = RedisServer(tmp_path / "redis").start()
     settings.REDIS_URL = server.url
     handoff._table = None  # the route table reads rule versions from the new Redis
-    catalog.forget()
+    names.forget()
     make_rule("bp-capture", "bp", "false", "length(10)")
     yield server
     server.stop()

@@ -1,4 +1,4 @@
-"""Conditions run on the window (rules.engine.statistics.plan_evaluator) give exactly what
+"""Conditions run on the window (rules.engine.aggregates.plan_evaluator) give exactly what
 the compiled closure gives.
 
 Random conditions made of aggregate comparisons run on random windows of both kinds
@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.engine.actions import ActionSettings
+from rules.engine.aggregates import plan_evaluator
 from rules.engine.definition import RuleDefinition
 from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
-from rules.engine.statistics import plan_evaluator
 from rules.engine.windows import CountWindow, TimeWindow
 from rules.expressions.compiler import (
     CompiledExpression,

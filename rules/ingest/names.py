@@ -1,4 +1,4 @@
-"""The entity and metric catalog seen from ingestion: created on first sight, disabled skipped.
+"""The entity and metric names seen from ingestion: created on first sight, disabled skipped.
 
 Each ingesting process keeps the names it has written in memory, so a batch of known
 names costs one set difference; new names are created in bulk, last-insert times are
@@ -21,7 +21,7 @@ TOUCH_INTERVAL_S = 60.0
 _Named = TypeVar("_Named", Entity, Metric)  # last-insert times are kept to the minute
 
 
-class Catalog:
+class Names:
     """The names this process has written, and the disabled ones (see the module doc)."""
 
     def __init__(self) -> None:
@@ -98,4 +98,4 @@ class Catalog:
         )
 
 
-catalog = Catalog()
+names = Names()

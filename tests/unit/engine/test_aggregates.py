@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.engine.statistics import RunningStats, describe, percentile_r6
+from rules.engine.aggregates import RunningStats, describe, percentile_r6
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 value = st.one_of(finite, finite, finite, st.just(math.nan))

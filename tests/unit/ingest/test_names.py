@@ -1,9 +1,9 @@
-"""The ingest-side catalog: names created on first sight, written once per round."""
+"""Entity and metric names seen by ingestion: created on first sight, written once per round."""
 
 import pytest
 
 from rules.events import SERIES, Event
-from rules.ingest.catalog import TOUCH_INTERVAL_S, Catalog
+from rules.ingest.names import TOUCH_INTERVAL_S, Names
 from rules.models import Entity, Metric
 
 pytestmark = pytest.mark.django_db
@@ -16,25 +16,25 @@ def sample(entity: str, metric: str = "cpu") -> Event:
 def test_names_are_created_on_first_sight_and_not_written_again_within_a_round(
     django_assert_num_queries,
 ):
-    catalog = Catalog()
-    catalog.observe([sample("e1"), sample("e2")])
+    names = Names()
+    names.observe([sample("e1"), sample("e2")])
     assert set(Entity.objects.values_list("name", flat=True)) == {"e1", "e2"}
     assert list(Metric.objects.values_list("name", flat=True)) == ["cpu"]
     with django_assert_num_queries(0):
-        assert len(catalog.observe([sample("e2"), sample("e1")])) == 2
+        assert len(names.observe([sample("e2"), sample("e1")])) == 2
 
 
 def test_a_new_round_writes_the_last_insert_time_again():
-    catalog = Catalog()
-    catalog.observe([sample("e1")])
+    names = Names()
+    names.observe([sample("e1")])
     first = Entity.objects.get(name="e1").last_insert
-    catalog._round_started -= TOUCH_INTERVAL_S
-    catalog.observe([sample("e1")])
+    names._round_started -= TOUCH_INTERVAL_S
+    names.observe([sample("e1")])
     assert Entity.objects.get(name="e1").last_insert > first
 
 
 def test_names_whose_write_failed_are_written_by_the_retried_batch(monkeypatch):
-    catalog = Catalog()
+    names = Names()
     calls = []
 
     def failing_touch(model, names):
@@ -42,16 +42,16 @@ def test_names_whose_write_failed_are_written_by_the_retried_batch(monkeypatch):
         raise RuntimeError("database is locked")
 
     with monkeypatch.context() as m:
-        m.setattr(Catalog, "_touch", staticmethod(failing_touch))
+        m.setattr(Names, "_touch", staticmethod(failing_touch))
         with pytest.raises(RuntimeError):
-            catalog.observe([sample("e1")])
-    catalog.observe([sample("e1")])
+            names.observe([sample("e1")])
+    names.observe([sample("e1")])
     assert Entity.objects.filter(name="e1").exists()
     assert Metric.objects.filter(name="cpu").exists()
 
 
 def test_disabled_names_are_left_out():
     Entity.objects.create(name="off", enabled=False)
-    catalog = Catalog()
-    kept = catalog.observe([sample("off"), sample("on")])
+    names = Names()
+    kept = names.observe([sample("off"), sample("on")])
     assert [e.entity for e in kept] == ["on"]
