@@ -18,7 +18,7 @@ column (and would refuse the whole batch it came in), while SQLite stores anythi
 * PostgreSQL text cannot hold NUL (U+0000).
 
 ATSD documents no length limits for names; these figures are the columns', and
-``tests/unit/ingest/test_limits.py`` checks them against the models.
+``tests/unit/test_columns.py`` checks them against the models.
 """
 
 from __future__ import annotations
