@@ -11,8 +11,8 @@ class NotificationsConfig(AppConfig):
         from notifications.bindings.sync import connect_signals
         from notifications.dispatch import dispatch_triggers
         from notifications.transports.registry import KINDS
+        from rules.contract.bindings import declare_secret_parameters
         from rules.contract.consumers import register_trigger_consumer
-        from rules.contract.rule_bindings import declare_secret_parameters
 
         connect_signals()
         # The alert store publishes the event ids of the triggers it stored.

@@ -30,8 +30,8 @@ from rules.contract.bindings import (
     INTERVAL_UNITS,
     TRIGGERS,
     RepeatInterval,
+    secret_parameters,
 )
-from rules.contract.rule_bindings import secret_parameters
 from rules.expressions import ExpressionError, compile_expression
 from rules.expressions.parser import parse as parse_expression
 

@@ -7,11 +7,14 @@ kept as the element holds them: parameter values are templates and stay text (le
 placeholders such as ``${asciiDetailsTable}`` are kept as written), interval units and
 strategy types upper-case. Two specs are equal when every field is, parameters compared
 without regard to their order (PostgreSQL ``jsonb`` does not keep it).
+
+Which parameter keys hold secrets is the notifications app's knowledge (its endpoint
+kinds): it declares them when it starts; rules.xml exports leave them empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -33,6 +36,20 @@ INTERVAL_UNITS = (
     "YEAR",
 )
 STRATEGY_TYPES = ("ALL", "COUNT", "INTERVAL", "NONE")
+
+
+_SECRET_KEYS: set[str] = set()
+
+
+def declare_secret_parameters(keys: Iterable[str]) -> None:
+    """Parameter keys whose values are secrets (tokens, passwords): empty in exports
+    unless secrets are asked for, write-only in forms."""
+    _SECRET_KEYS.update(keys)
+
+
+def secret_parameters() -> frozenset[str]:
+    """Every parameter key declared secret."""
+    return frozenset(_SECRET_KEYS)
 
 
 def default_name(index: int) -> str:

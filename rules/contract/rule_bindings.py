@@ -3,21 +3,18 @@
 A rule keeps its bindings as ``<webNotification>`` elements (``Rule.web_notifications_xml``),
 so that rules.xml export and the engine's action settings need nothing from the
 notifications app; rules reads and writes that XML, notifications sees specs only.
-Which parameter keys hold secrets is the notifications app's knowledge (its endpoint
-kinds): it declares them here when it starts, and exports leave them empty.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import transaction
 
 from rules.contract.bindings import WebNotificationSpec
 from rules.contract.changes import announce_rules_changed
 from rules.models import Rule
-from rules.rulesxml import secrets
 from rules.rulesxml.web_notifications import read_web_notifications, write_web_notifications
 
 
@@ -49,14 +46,3 @@ def rename_web_notifications(rule: Rule, specs: Sequence[WebNotificationSpec]) -
     xml = write_web_notifications(specs, rule.name)
     Rule.objects.filter(pk=rule.pk).update(web_notifications_xml=xml)
     rule.web_notifications_xml = xml
-
-
-def declare_secret_parameters(keys: Iterable[str]) -> None:
-    """Parameter keys whose values are secrets (tokens, passwords): empty in exports
-    unless secrets are asked for, write-only in forms."""
-    secrets.declare_secret_parameters(keys)
-
-
-def secret_parameters() -> frozenset[str]:
-    """Every parameter key declared secret."""
-    return secrets.secret_parameters()
