@@ -55,7 +55,9 @@ class ActionOutcome:
     countdown_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each of its 46 fields through object.__setattr__,
+# which costs bench_engine about 3 % (a trigger per REPEAT). Treat it as read-only.
+@dataclass(slots=True)
 class TriggerSnapshot:
     """A window at trigger time (OPEN / REPEAT / CANCEL).
 
