@@ -242,6 +242,13 @@ CELERY_BEAT_SCHEDULE = {
     "self-metrics": {"task": "rules.emit_self_metrics", "schedule": 60.0},
     "expire-records": {"task": "rules.expire_records", "schedule": 3600.0},
 }
+# The Celery tasks of rules live in the stage each belongs to; the workers import them here.
+CELERY_IMPORTS = [
+    "rules.ingest.tasks",
+    "rules.partition.tasks",
+    "rules.alerts.tasks",
+    "rules.history.tasks",
+]
 
 # --- Notification delivery ---------------------------------------------------------
 # Network errors, 5xx and 429 are retried with back-off capped at NOTIFY_BACKOFF_CAP
@@ -259,7 +266,7 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # --- Charts and screenshots ---------------------------------------------------------
-# Series history the chart portals draw (rules.history.store, in Redis): hours kept,
+# Series history the chart portals draw (rules.history, in Redis): hours kept,
 # raw points per series (older minutes are kept as per-minute aggregates), series cap.
 SERIES_HISTORY_HOURS = env_int("SERIES_HISTORY_HOURS", 24)
 SERIES_HISTORY_RAW_POINTS = env_int("SERIES_HISTORY_RAW_POINTS", 500)
@@ -276,7 +283,6 @@ WEBDRIVER_REMOTE_URL = env_str("WEBDRIVER_REMOTE_URL", "")
 # Browsers per notify worker process, and seconds one screenshot may take.
 WEBDRIVER_POOL_SIZE = env_int("WEBDRIVER_POOL_SIZE", 1)
 WEBDRIVER_SHOT_TIMEOUT = env_int("WEBDRIVER_SHOT_TIMEOUT", 20)
-CELERY_IMPORTS = ["rules.history.tasks"]
 CELERY_BEAT_SCHEDULE |= {
     "expire-series-history": {"task": "rules.expire_series_history", "schedule": 300.0},
 }

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from atsd_alerts import views as site
 from rules.ingest import api as ingest_api
-from rules.views import registry
+from rules.ingest import pages as catalog_pages
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -14,14 +14,14 @@ urlpatterns = [
     path("account/tokens/<int:pk>/delete/", site.api_token_delete, name="api-token-delete"),
     # Alerts menu
     # Open Alerts, Alert History, Rule Windows, Rule Errors and /api/v1/alerts/*
-    path("", include("rules.urls_alerts")),
+    path("", include("rules.alerts.urls")),
     path("rules/<int:pk>/notifications/", include("notifications.bindings.urls")),
-    path("rules/", include("rules.urls_rules")),
+    path("rules/", include("rules.editor.urls")),
     path("notifications/", include("notifications.endpoints.urls")),
     path("", include("notifications.log.urls")),  # /api/v1/notifications/log
     # Data menu
-    path("entities/", registry.entity_list, name="entity-list"),
-    path("metrics/", registry.metric_list, name="metric-list"),
+    path("entities/", catalog_pages.entity_list, name="entity-list"),
+    path("metrics/", catalog_pages.metric_list, name="metric-list"),
     path("portals/", include("notifications.portals.urls")),
     # APIs
     path("api/v1/command", ingest_api.command, name="api-command"),

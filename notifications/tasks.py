@@ -13,6 +13,8 @@ from django.db import DatabaseError
 
 from notifications.delivery import process_order_key
 from notifications.delivery import sweep as find_due
+from notifications.delivery.monitoring import NOTIFICATIONS_PER_MINUTE, previous_minute_sends
+from rules.contract.series import record_self_metric
 
 NOTIFY_QUEUE = "notify"
 
@@ -56,24 +58,4 @@ def sweep() -> int:
 @shared_task(name="notifications.emit_metrics", queue=NOTIFY_QUEUE, ignore_result=True, expires=50)
 def emit_metrics() -> None:
     """Beat, every minute: ``web_service_notifications_per_minute`` as a series (§7.1)."""
-    import time
-
-    from django.conf import settings
-
-    from notifications.delivery.monitoring import NOTIFICATIONS_PER_MINUTE, previous_minute_sends
-    from rules.ingest.events import SERIES, Event
-    from rules.ingest.pipeline import hand_off
-
-    value = float(previous_minute_sends())
-    now = int(time.time() * 1000)
-    event = Event(
-        kind=SERIES,
-        entity=settings.SERVER_ENTITY,
-        metric=NOTIFICATIONS_PER_MINUTE,
-        tags={},
-        time_ms=now,
-        receive_ms=now,
-        value=value,
-        line_values={NOTIFICATIONS_PER_MINUTE: value},
-    )
-    hand_off([event])
+    record_self_metric(NOTIFICATIONS_PER_MINUTE, float(previous_minute_sends()))

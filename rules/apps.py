@@ -6,8 +6,8 @@ class RulesConfig(AppConfig):
     verbose_name = "Rules, ingestion and alerts"
 
     def ready(self) -> None:
-        # Rule saves bump the rules version that routers and engine partitions watch.
+        # Rule saves announce themselves to routers and engine partitions (receivers).
         from rules import limits
-        from rules.runtime import versions  # noqa: F401
+        from rules.partition import rule_changes  # noqa: F401
 
         limits.apply()

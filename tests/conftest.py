@@ -15,7 +15,7 @@ from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
 from devtools.fakes.hipchat import HipChatFake, running_fake
 from notifications.tasks import NOTIFY_QUEUE
-from rules.ingest.handoff import engine_queue
+from rules.partition.tasks import engine_queue
 from tests.services import redis_service
 
 

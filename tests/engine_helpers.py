@@ -8,10 +8,11 @@ from typing import Any
 
 from django.db import connection
 
+from atsd_alerts.redis import client
 from rules.models import Rule
-from rules.runtime import worker
-from rules.runtime.redis_client import client
-from rules.runtime.versions import bump_version
+from rules.partition import worker
+from rules.partition.versions import bump_version
+from rules.routing import handoff
 
 
 def make_rule(name: str, metric: str, expression: str, window: str, **fields: Any) -> Rule:
@@ -35,7 +36,7 @@ def poll(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition
 def window_sizes(rule: str) -> dict[str, int]:
     """Window key → sample count, for windows of ``rule`` held in this process."""
     out: dict[str, int] = {}
-    for partition in list(worker._partitions.values()):
+    for partition in list(worker.host.partitions.values()):
         runtime = partition.engine.rules.get(rule)
         if runtime is not None:
             for wr in list(runtime.windows.values()):
@@ -43,17 +44,18 @@ def window_sizes(rule: str) -> dict[str, int]:
     return out
 
 
+def restart_workers() -> None:
+    """This process's engine workers start again: a new host, nothing in memory."""
+    worker.host = worker.PartitionHost()
+
+
 def reset_engine() -> None:
     """A clean broker-side engine state: no partitions in memory, no checkpoints."""
-    worker.forget_partitions()
+    restart_workers()
     redis = client()
     for name in redis.scan_iter("atsd:*"):
         redis.delete(name)
-    from rules.ingest import handoff
-    from rules.runtime.worker import registry_cache
-
     handoff._table = None
-    registry_cache.forget()
 
 
 def database_url() -> str:

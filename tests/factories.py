@@ -11,7 +11,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from notifications.bindings.rows import specs_of
+from notifications.models import RuleNotification
 from rules.models import Alert, AlertHistory, Entity, Metric, RuleErrorRecord
+from rules.rulesxml.web_notifications import write_web_notifications
 
 # 2018-05-12T13:39:37Z: the open date of the spec §8 alert example.
 DEFAULT_DATE = datetime(2018, 5, 12, 13, 39, 37, tzinfo=UTC)
@@ -21,6 +24,12 @@ _sequence = itertools.count(1)
 
 def _next() -> int:
     return next(_sequence)
+
+
+def bindings_xml(rows: list[RuleNotification], rule_name: str) -> list[str]:
+    """The ``web_notifications_xml`` of a rule whose bindings are ``rows``, as an
+    imported rules.xml would carry them."""
+    return write_web_notifications(specs_of(rows), rule_name)
 
 
 def window_key(entity: str, tags: dict[str, str] | None = None) -> str:
@@ -122,7 +131,7 @@ def make_metric(name: str = "disk_used_percent", **fields: Any) -> Metric:
 
 
 def window_summary(**fields: Any) -> dict[str, Any]:
-    """A window summary as engine partitions publish it (``rules.runtime.window_view``)."""
+    """A window summary as engine partitions publish it (``rules.alerts.published_windows``)."""
     open_ms = int(DEFAULT_DATE.timestamp() * 1000)
     summary: dict[str, Any] = {
         "rule": "temperature-too-high",

@@ -34,9 +34,11 @@ from devtools.fakes.hipchat import HipChatFake, RecordedRequest
 from notifications.dispatch import dispatch_triggers
 from notifications.models import Endpoint, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE
+from rules.contract.triggers import encode_trigger
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition
-from rules.ingest.events import SERIES, Event
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
+from rules.events import SERIES, Event
 from rules.models import TriggerRecord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +110,7 @@ def run(burst: int, samples: int) -> list[str]:
                 receive_ms=now, value=1.0, line_values={"m": 1.0},
             )  # fmt: skip
             for trigger in engine.process(event, now):
-                data = trigger.to_dict()
+                data = encode_trigger(trigger)
                 rows.append(
                     TriggerRecord(
                         event_id=f"bench-{i}", rule="bench", window_key=trigger.window_key,

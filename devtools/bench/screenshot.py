@@ -20,8 +20,8 @@ from django.test.testcases import LiveServerThread
 from notifications.portals.catalog import DEFAULT, by_name
 from notifications.screenshots.capture import take
 from notifications.screenshots.pool import reset_pool
-from rules.history import store
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
+from rules.history import recorder
 
 
 def _write_history(now: int) -> None:
@@ -31,7 +31,7 @@ def _write_history(now: int) -> None:
         for i in range(180)
     ]
     try:
-        store.write(events, now_ms=now)
+        recorder.write(events, now_ms=now)
     except Exception as exc:
         raise CommandError(f"Redis at {settings.REDIS_URL} is not reachable: {exc}") from exc
 

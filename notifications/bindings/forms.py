@@ -20,19 +20,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from notifications.bindings.sync import next_binding_name, next_position
-from notifications.bindings.xml import (
+from notifications.models import Endpoint, RuleNotification
+from notifications.rendering.template import find_closing_brace, parse_template
+from rules.contract.bindings import (
     DEFAULT_DETAILS_FORMAT,
     DETAILS_FORMAT_KEY,
     DETAILS_FORMATS,
+    INTERVAL_UNITS,
     TRIGGERS,
-    default_strategy,
+    RepeatInterval,
+    secret_parameters,
 )
-from notifications.models import Endpoint, RuleNotification
-from notifications.rendering.template import find_closing_brace, parse_template
 from rules.expressions import ExpressionError, compile_expression
 from rules.expressions.parser import parse as parse_expression
-from rules.rulesxml.fields import INTERVAL_UNITS
-from rules.rulesxml.secrets import secret_parameters
 
 PARAM_SEPARATOR = "__param__"
 # "Message first" (§7.2): the text parameter of each kind leads its trigger block.
@@ -307,9 +307,10 @@ class BindingForm(forms.Form):
                 "enabled": True,
                 "open_enabled": True,
                 "endpoint": endpoint_name,
-                "repeat_count": default_strategy()["count"],
+                "repeat_count": RepeatInterval().count,
             }
-        strategy = instance.repeat_strategy or default_strategy()
+        default = RepeatInterval()
+        strategy = instance.repeat_strategy or {}
         initial: dict[str, Any] = {
             "name": instance.name,
             "enabled": instance.enabled,
@@ -318,9 +319,9 @@ class BindingForm(forms.Form):
             "open_delay_count": instance.open_delay_count,
             "open_delay_unit": instance.open_delay_unit,
             "details_format": instance.details_format or DEFAULT_DETAILS_FORMAT,
-            "repeat_type": strategy.get("type", "ALL"),
-            "repeat_count": strategy.get("count", 5),
-            "repeat_unit": strategy.get("unit", "MINUTE"),
+            "repeat_type": strategy.get("type", default.type),
+            "repeat_count": strategy.get("count", default.count),
+            "repeat_unit": strategy.get("unit", default.unit),
             "repeat_as_open": instance.repeat_as_open,
             "cancel_as_open": instance.cancel_as_open,
         }

@@ -4,12 +4,12 @@ Two directions, never both for one change:
 
 * XML → rows: every ``Rule`` save (rules.xml import, the rule editor, the enable
   toggle, the admin) runs :func:`sync_rows_from_rule` through ``post_save``. When the
-  rows already hold what the XML says, nothing is written; otherwise the rule's rows
+  rows already hold the rule's bindings, nothing is written; otherwise the rule's rows
   are replaced in the save's transaction. Deleting a rule deletes its rows.
 * rows → XML: the Web Notifications tab edits rows, then calls
-  :func:`publish_bindings`, which writes the rendered XML with a queryset
-  ``update()`` (no ``post_save``, hence no loop) and announces the rules change after
-  commit so the engine reloads the rule's actions.
+  :func:`publish_bindings`, which hands them to the rule as specs
+  (``rules.contract.rule_bindings.save_web_notifications``: no ``post_save``, hence no
+  loop; the engine reloads the rule's actions after commit).
 
 The rules app never imports this module: the receivers are connected by
 ``NotificationsConfig.ready`` with the lazy sender ``"rules.Rule"``.
@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import logging
 import re
-import time
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from notifications.bindings.xml import (
-    NAME_PREFIX,
-    binding_values,
-    parse_web_notification,
-    render_bindings,
-    same_bindings,
-)
+from notifications.bindings.rows import row_fields, same_bindings, specs_of
 from notifications.models import RuleNotification
+from rules.contract.bindings import NAME_PREFIX, WebNotificationSpec
+from rules.contract.rule_bindings import (
+    rename_web_notifications,
+    save_web_notifications,
+    web_notification_specs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,82 +40,58 @@ RULE_MODEL = "rules.Rule"
 _NAME_ID_RE = re.compile(re.escape(NAME_PREFIX) + r"(\d+)$")
 
 
-def parsed_bindings(rule: Any) -> list[dict[str, Any]]:
-    """Field values of each ``<webNotification>`` of ``rule``, in order, names made unique.
-
-    A name that repeats inside the rule (rows are unique per rule and name) gets a
-    `` (2)``, `` (3)`` … suffix. Raises ``BindingXmlError`` for an unreadable element.
-    """
-    values = [
-        parse_web_notification(raw, index=index)
-        for index, raw in enumerate(rule.web_notifications_xml or [])
-    ]
+def unique_names(specs: list[WebNotificationSpec]) -> list[WebNotificationSpec]:
+    """``specs`` with names that repeat inside the rule (rows are unique per rule and
+    name) given a `` (2)``, `` (3)`` … suffix."""
     seen: set[str] = set()
-    for item in values:
-        name, suffix = item["name"], 2
-        while item["name"] in seen:
-            item["name"] = f"{name} ({suffix})"
+    out = []
+    for spec in specs:
+        name, suffix = spec.name, 2
+        while name in seen:
+            name = f"{spec.name} ({suffix})"
             suffix += 1
-        seen.add(item["name"])
-    return values
+        seen.add(name)
+        out.append(spec if name == spec.name else replace(spec, name=name))
+    return out
 
 
 def sync_rows_from_rule(rule: Any) -> bool:
-    """Make the rows of ``rule`` mirror its ``web_notifications_xml``; True when rows changed.
+    """Make the rows of ``rule`` hold its bindings; True when rows changed.
 
-    Rows are compared with the XML field by field (not as text), so a save that did
-    not touch the notifications writes nothing and keeps row ids. When names had to
-    be made unique, the rendered XML is written back so that XML and rows agree.
+    Rows are compared with the bindings field by field (not as text), so a save that
+    did not touch the notifications writes nothing and keeps row ids. When names had
+    to be made unique, the renamed bindings are written back so that XML and rows
+    agree. Raises ``WebNotificationError`` for an unreadable element.
     """
-    parsed = parsed_bindings(rule)
+    read = web_notification_specs(rule)
+    specs = unique_names(read)
     with transaction.atomic():
         current = list(
             RuleNotification.objects.select_for_update()
             .filter(rule_name=rule.name)
             .order_by("position", "id")
         )
-        if same_bindings(current, parsed):
+        if same_bindings(current, specs):
             return False
         RuleNotification.objects.filter(rule_name=rule.name).delete()
         rows = RuleNotification.objects.bulk_create(
-            RuleNotification(rule_name=rule.name, position=position, **values)
-            for position, values in enumerate(parsed)
+            RuleNotification(rule_name=rule.name, position=position, **row_fields(spec))
+            for position, spec in enumerate(specs)
         )
-        if _renamed(rule, parsed):
-            xml = render_bindings(rows, rule.name)
-            type(rule).objects.filter(pk=rule.pk).update(web_notifications_xml=xml)
-            rule.web_notifications_xml = xml
+        if specs != read:
+            rename_web_notifications(rule, specs)
     logger.info("rule %r: %d web notification binding(s) loaded from XML", rule.name, len(rows))
     return True
 
 
-def _renamed(rule: Any, parsed: list[dict[str, Any]]) -> bool:
-    originals = [
-        parse_web_notification(raw, index=i)["name"]
-        for i, raw in enumerate(rule.web_notifications_xml or [])
-    ]
-    return originals != [values["name"] for values in parsed]
+def publish_bindings(rule: Any) -> None:
+    """Make the rows of ``rule`` its bindings (``Rule.web_notifications_xml``).
 
-
-def publish_bindings(rule: Any) -> list[str]:
-    """Write the rendered rows of ``rule`` into ``Rule.web_notifications_xml``.
-
-    Call inside the transaction that changed the rows. Uses ``update()`` so that no
-    ``post_save`` fires (the rows are already right), stamps ``last_updated`` (Unix
-    ms, as ATSD's ``lastUpdated``), updates the ``rule`` instance in memory, and
-    after commit bumps the rules version so routers and engine partitions reload.
-    Returns the XML list written.
+    Call inside the transaction that changed the rows; the rules change is announced
+    after commit (``rules.contract.rule_bindings.save_web_notifications``).
     """
-    from rules.runtime.versions import announce_rules_changed
-
     rows = RuleNotification.objects.filter(rule_name=rule.name).order_by("position", "id")
-    xml = render_bindings(rows, rule.name)
-    stamp = int(time.time() * 1000)
-    type(rule).objects.filter(pk=rule.pk).update(web_notifications_xml=xml, last_updated=stamp)
-    rule.web_notifications_xml = xml
-    rule.last_updated = stamp
-    transaction.on_commit(announce_rules_changed)
-    return xml
+    save_web_notifications(rule, specs_of(rows))
 
 
 def next_binding_name(rule_name: str) -> str:
@@ -137,11 +113,6 @@ def next_position(rule_name: str) -> int:
         .first()
     )
     return 0 if last is None else last + 1
-
-
-def row_matches_xml(row: RuleNotification, raw: str, index: int = 0) -> bool:
-    """True when ``raw`` holds the same field values as ``row`` (for checks and tests)."""
-    return binding_values(row) == binding_values(parse_web_notification(raw, index=index))
 
 
 # ----------------------------------------------------------------- receivers

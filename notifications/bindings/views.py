@@ -19,8 +19,8 @@ from django.views.decorators.cache import never_cache
 from atsd_alerts.accounts import administrator_required, is_administrator, viewer_required
 from notifications.bindings.forms import BindingForm
 from notifications.bindings.sync import publish_bindings
-from notifications.bindings.xml import TRIGGERS
 from notifications.models import Endpoint, RuleNotification
+from rules.contract.bindings import TRIGGERS
 from rules.models.rule import Rule
 
 logger = logging.getLogger(__name__)

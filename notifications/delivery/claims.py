@@ -31,8 +31,8 @@ from collections.abc import Iterable, Iterator
 
 from redis.exceptions import RedisError
 
+from atsd_alerts.redis import client, key
 from notifications.delivery import policy
-from rules.runtime.redis_client import client, key
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from notifications.delivery import policy
 from notifications.models import Delivery, DeliveryStatus, RuleNotification
+from rules.contract.errors import report_rule_error
+from rules.models import TriggerRecord
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,6 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
     constraint, so a replayed dispatch creates nothing twice. A fired action whose
     binding no longer exists is a Rule Error (the rule changed under the engine).
     """
-    from rules.models import TriggerRecord
-    from rules.runtime.store import record_rule_error
-
     records = list(TriggerRecord.objects.filter(event_id__in=list(event_ids)).order_by("id"))
     wanted = {(r.rule, name) for r in records for name in fired_bindings(r.data)}
     if not wanted:
@@ -59,7 +58,7 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
         for index, name in enumerate(fired_bindings(data)):
             binding = bindings.get((record.rule, name))
             if binding is None:
-                record_rule_error(
+                report_rule_error(
                     record.rule,
                     f"web notification '{name}' not found",
                     window_key=record.window_key,

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from notifications.delivery.outcome import SendOutcome, cancelled
 from notifications.models import Delivery, DeliveryStatus, Endpoint, RuleNotification
-from rules.engine.evaluator import TriggerEvent
+from rules.contract.errors import report_rule_error
+from rules.contract.triggers import TriggerSnapshot
 from rules.models import TriggerRecord
 
 SLOTS = ("open", "repeat", "cancel")
@@ -27,7 +28,7 @@ class Job:
     whose settings the trigger uses (``open``, ``repeat``, ``cancel``)."""
 
     delivery: Delivery
-    trigger: TriggerEvent
+    trigger: TriggerSnapshot
     binding: RuleNotification
     endpoint: Endpoint
     slot: str
@@ -36,9 +37,9 @@ class Job:
 
 def rule_error(delivery: Delivery, error: str, expression: str = "") -> None:
     """Record ``error`` on the Rule Errors page of the delivery's rule."""
-    from rules.runtime.store import record_rule_error
-
-    record_rule_error(delivery.rule_name, error, expression, delivery.window_key)
+    report_rule_error(
+        delivery.rule_name, error, expression=expression, window_key=delivery.window_key
+    )
 
 
 def trigger_slot(binding: RuleNotification, status: str) -> str:
@@ -78,7 +79,7 @@ def lookup(delivery: Delivery) -> Job | SendOutcome:
     record = TriggerRecord.objects.filter(event_id=delivery.event_id).first()
     if record is None:
         return SendOutcome(DeliveryStatus.FAILED, error="trigger record no longer exists")
-    trigger = TriggerEvent.from_dict(record.data)
+    trigger = record.snapshot()
     binding = RuleNotification.objects.filter(
         rule_name=delivery.rule_name, name=delivery.binding_name
     ).first()

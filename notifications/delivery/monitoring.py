@@ -12,7 +12,7 @@ import time
 
 from redis.exceptions import RedisError
 
-from rules.runtime.redis_client import client, key
+from atsd_alerts.redis import client, key
 
 log = logging.getLogger(__name__)
 

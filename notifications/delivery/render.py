@@ -29,7 +29,7 @@ from notifications.rendering import (
     render_message,
 )
 from notifications.screenshots.charts import Chart, trigger_charts
-from rules.engine.evaluator import TriggerEvent
+from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
 
 PREVIEW_CHARS = 500
@@ -66,7 +66,7 @@ def repeat_interval_text(binding: RuleNotification) -> str:
 
 
 def render_info(
-    trigger: TriggerEvent, binding: RuleNotification, message_format: str
+    trigger: TriggerSnapshot, binding: RuleNotification, message_format: str
 ) -> RenderInfo:
     """Server settings, registry labels and the binding's settings for rendering."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from lxml import etree
 
+from atsd_alerts.safe_xml import XmlRefused, parse_document
 from notifications.channels import registry
 from notifications.channels.form import form_for, has_form
 from notifications.channels.xml import (
@@ -32,8 +33,6 @@ from notifications.channels.xml import (
     read_element,
 )
 from notifications.models import Endpoint
-from rules.rulesxml.errors import RulesImportError
-from rules.rulesxml.safe_xml import parse_document
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +143,8 @@ def read_elements(data: bytes) -> list[etree._Element]:
     """The endpoint elements of an uploaded file (hardened parsing, root ``<list>``)."""
     try:
         root = parse_document(bytes(data), limit=max_bytes())
-    except RulesImportError as exc:
-        raise EndpointImportError([f.reason for f in exc.failures]) from None
+    except XmlRefused as exc:
+        raise EndpointImportError([exc.reason]) from None
     if root.tag != "list":
         raise EndpointImportError(
             [f"the root element is <{root.tag}>, expected <list> (an endpoint export)"]

@@ -61,5 +61,5 @@ class RuleNotification(models.Model):
 
     @property
     def action_name(self) -> str:
-        """The engine's action name for this binding (see rules.runtime.definitions)."""
+        """The engine's action name for this binding (see rules.partition.definitions)."""
         return f"web:{self.name}"

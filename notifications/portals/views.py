@@ -23,7 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from atsd_alerts.accounts import can_read, viewer_required
 from notifications.portals import catalog, signing
-from rules.history import store
+from rules.contract import series as history
 
 HOUR_MS = 3_600_000
 # A "simple comparison" condition: one operand, one operator, one number (value > 80).
@@ -93,7 +93,7 @@ def _range(request: HttpRequest) -> tuple[int, int]:
     return (end - HOUR_MS if start is None else start), end
 
 
-def _chart(series: store.Series, title: str) -> dict[str, Any]:
+def _chart(series: history.Series, title: str) -> dict[str, Any]:
     tags = ", ".join(f"{k}={v}" for k, v in sorted(series.tags.items()))
     return {
         "title": title,
@@ -104,8 +104,8 @@ def _chart(series: store.Series, title: str) -> dict[str, Any]:
 
 
 def _with_window_samples(
-    found: list[store.Series], trigger_id: str, metric: str, entity: str | None
-) -> list[store.Series]:
+    found: list[history.Series], trigger_id: str, metric: str, entity: str | None
+) -> list[history.Series]:
     """Merge the samples of the trigger's window into its series.
 
     History reaches Redis about a second after ingest, while an OPEN screenshot is
@@ -125,7 +125,7 @@ def _with_window_samples(
         return found
     if not found:
         tags = data.get("window_tags") or data.get("tags") or {}
-        found = [store.Series(metric, data.get("entity") or "", dict(tags))]
+        found = [history.Series(metric, data.get("entity") or "", dict(tags))]
     series = found[0]
     merged = dict(series.points)
     merged.update(window)
@@ -150,7 +150,7 @@ def series_portal(request: HttpRequest) -> HttpResponse:
 
         rule = Rule.objects.filter(name=rule_name).only("expression").first()
         threshold = threshold_of(rule.expression) if rule else None
-    found = store.query(metric, entity, tags, start, end, limit=5) if metric else []
+    found = history.query(metric, entity, tags, start, end, limit=5) if metric else []
     trigger_id = request.GET.get("trigger", "").strip()
     if trigger_id:
         found = _with_window_samples(found, trigger_id, metric, entity)
@@ -187,9 +187,9 @@ def overview_portal(request: HttpRequest) -> HttpResponse:
     start, end = _range(request)
     charts = []
     if entity:
-        for sid in store.series_ids(None, entity)[:6]:
-            metric, _, tags = store.parse_series_id(sid)
-            for series in store.query(metric, entity, tags, start, end, limit=1):
+        for sid in history.series_ids(None, entity)[:6]:
+            metric, _, tags = history.parse_series_id(sid)
+            for series in history.query(metric, entity, tags, start, end, limit=1):
                 if series.tags == tags:
                     charts.append(_chart(series, series.metric))
     context = {

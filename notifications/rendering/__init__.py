@@ -3,7 +3,7 @@
 Public API::
 
     RenderInfo(...)                                   # entity/metric/server settings
-    TriggerScope(trigger, info, now_ms=...)           # EvalContext over a TriggerEvent
+    TriggerScope(trigger, info, now_ms=...)           # EvalContext over a TriggerSnapshot
     render(template, scope, *, html_escape) -> RenderResult(text, errors, cancelled)
     render_message(template, trigger, info, *, now_ms, message_format) -> RenderResult
     details_table(trigger, info, format, sections=None, *, server_url=None, style=None)
@@ -25,7 +25,7 @@ from notifications.rendering.scope import FIELD_NAMES, TriggerScope
 from notifications.rendering.template import PlaceholderError, RenderResult, render
 
 if TYPE_CHECKING:
-    from rules.engine.evaluator import TriggerEvent
+    from rules.contract.triggers import TriggerSnapshot
 
 # Message formats of endpoints → how links are inlined (spec §5.5).
 MESSAGE_FORMAT_LINK_STYLES = {
@@ -38,7 +38,7 @@ MESSAGE_FORMAT_LINK_STYLES = {
 
 def render_message(
     template: str,
-    trigger: TriggerEvent,
+    trigger: TriggerSnapshot,
     info: RenderInfo,
     *,
     now_ms: int,

@@ -23,7 +23,7 @@ from rules.expressions.formatting import format_value, round_significant
 from rules.expressions.functions.content import TABLE_FORMATS, render_table
 
 if TYPE_CHECKING:
-    from rules.engine.evaluator import TriggerEvent
+    from rules.contract.triggers import TriggerSnapshot
 
 SECTIONS = ("entity", "metric", "overview", "statistics", "variables")
 DETAILS_STYLES = ("modern", "legacy")
@@ -52,7 +52,7 @@ def _is_empty(value: Any) -> bool:
 
 
 def details_rows(
-    trigger: TriggerEvent,
+    trigger: TriggerSnapshot,
     info: RenderInfo,
     sections: Sequence[str] | None = None,
     *,
@@ -184,7 +184,7 @@ def layout_rows(rows: Sequence[DetailsRow], fmt: str) -> str:
 
 
 def details_table(
-    trigger: TriggerEvent,
+    trigger: TriggerSnapshot,
     info: RenderInfo,
     format: str = "ascii",
     sections: Sequence[str] | None = None,

@@ -19,12 +19,12 @@ from notifications.rendering.template import RenderResult, render
 from rules.expressions.formatting import format_value, round_significant
 
 if TYPE_CHECKING:
-    from rules.engine.evaluator import TriggerEvent
+    from rules.contract.triggers import TriggerSnapshot
 
 _VERBS = {"OPEN": "Open", "REPEAT": "Repeat", "CANCEL": "Cancel"}
 
 
-def default_history_text(trigger: TriggerEvent, map_format: str = "legacy") -> str:
+def default_history_text(trigger: TriggerSnapshot, map_format: str = "legacy") -> str:
     """``Open|Repeat alert for {entity}, {metric}, {tags}. Value: {v}`` or
     ``Cancel alert for {entity}, {metric}, {tags}`` (tags in the §5.3 map form)."""
     verb = _VERBS.get(trigger.status, trigger.status.capitalize())
@@ -38,7 +38,7 @@ def default_history_text(trigger: TriggerEvent, map_format: str = "legacy") -> s
 
 
 def history_alert_text(
-    trigger: TriggerEvent,
+    trigger: TriggerSnapshot,
     info: RenderInfo | None,
     template: str | None,
     *,

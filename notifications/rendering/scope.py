@@ -1,7 +1,7 @@
 """The names a notification text sees for one trigger (spec §4.4, §5.2).
 
 ``TriggerScope`` implements ``rules.expressions.context.EvalContext`` over a
-``TriggerEvent`` snapshot, so placeholders render from plain data: the notify
+``TriggerSnapshot``, so placeholders render from plain data: the notify
 worker needs neither the engine's window nor the database. What the snapshot
 does not carry (entity and metric metadata, server URL and zone, the binding's
 repeat interval, the endpoint's link style) comes in a ``RenderInfo``.
@@ -35,7 +35,7 @@ from rules.expressions.functions.statistics import percentile_r6
 from rules.expressions.values import EntityValue, MetricValue
 
 if TYPE_CHECKING:
-    from rules.engine.evaluator import TriggerEvent
+    from rules.contract.triggers import TriggerSnapshot
 
 RuleOpen = Callable[[str, str | None, str | None], bool]
 
@@ -106,7 +106,7 @@ def command_tags(tags: Mapping[str, str]) -> str:
 # -- durations ------------------------------------------------------------------------
 
 
-def alert_duration_seconds(trigger: TriggerEvent, now_ms: int) -> int | None:
+def alert_duration_seconds(trigger: TriggerSnapshot, now_ms: int) -> int | None:
     """Whole seconds since open (spec §5.4), up to the cancel at CANCEL; None while OPEN."""
     if trigger.status == "OPEN" or trigger.open_time is None:
         return None
@@ -145,7 +145,7 @@ class TriggerScope:
 
     def __init__(
         self,
-        trigger: TriggerEvent,
+        trigger: TriggerSnapshot,
         info: RenderInfo | None = None,
         *,
         now_ms: int,
@@ -281,7 +281,7 @@ def _date_field(name: str) -> Callable[[TriggerScope], Any]:
     return lambda s: _dt(getattr(s.trigger, name), s.zone)
 
 
-def _message_field(kinds: tuple[str, ...], get: Callable[[TriggerEvent], Any]) -> Any:
+def _message_field(kinds: tuple[str, ...], get: Callable[[TriggerSnapshot], Any]) -> Any:
     return lambda s: get(s.trigger) if s.trigger.data_type in kinds else None
 
 

@@ -29,9 +29,10 @@ from notifications.portals.views import threshold_of
 from notifications.rendering import MESSAGE_FORMAT_LINK_STYLES
 from notifications.rendering.links import LinkValue, chart_url, rule_url
 from notifications.rendering.names import image_file_name
+from rules.contract.series import last_recorded_series
 
 if TYPE_CHECKING:
-    from rules.engine.evaluator import TriggerEvent
+    from rules.contract.triggers import TriggerSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def public_url(portal: Portal, params: dict[str, str]) -> str:
     return f"{base}{reverse(portal.url_name)}?{urlencode(sorted(params.items()))}"
 
 
-def series_params(trigger: TriggerEvent) -> dict[str, str]:
+def series_params(trigger: TriggerSnapshot) -> dict[str, str]:
     """The ``Default`` portal's parameters for a trigger: its metric, entity, window
     tags, the hour up to the trigger, the window's first sample and open time marked,
     the rule, and the threshold of a simple condition (drawn as a line)."""
@@ -111,7 +112,7 @@ def attached_portals(portal_ids: str, rule: str) -> list[Portal]:
 
 
 def trigger_charts(
-    trigger: TriggerEvent, portal_ids: str, *, event_id: str, entity_label: str | None
+    trigger: TriggerSnapshot, portal_ids: str, *, event_id: str, entity_label: str | None
 ) -> list[Chart]:
     """The charts a notification of ``trigger`` attaches (``event_id``: its trigger
     record, which the ``Default`` portal draws the window from)."""
@@ -138,12 +139,10 @@ def trigger_charts(
 
 def _newest_series_params(portal: Portal) -> tuple[dict[str, str], str]:
     """Parameters showing the newest recorded series, and the entity they show."""
-    from rules.history import store
-
-    ids = store.series_ids()
-    if not ids:
+    found = last_recorded_series()
+    if found is None:
         return {}, ""
-    metric, entity, tags = store.parse_series_id(ids[-1])
+    metric, entity, tags = found
     if portal.url_name != "portal-series":
         return {"entity": entity}, entity
     params = {"metric": metric, "entity": entity}

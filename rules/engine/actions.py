@@ -11,8 +11,8 @@ checkpointed with the window.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
+from rules.contract.triggers import Decision
 from rules.engine.status import CANCEL, OPEN, REPEAT
 from rules.engine.windows import UNIT_MS
 
@@ -20,12 +20,6 @@ ALL = "ALL"
 COUNT = "COUNT"
 INTERVAL = "INTERVAL"
 NONE = "NONE"
-
-
-class Decision(StrEnum):
-    FIRE = "fire"
-    SUPPRESS = "suppress"
-    SCHEDULE = "schedule"  # schedule a delayed OPEN check after ``countdown_ms``
 
 
 @dataclass(frozen=True, slots=True)

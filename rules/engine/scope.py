@@ -9,14 +9,13 @@ computed on first use (in declared order when the engine asks for all of them).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rules.engine.definition import Evaluable, RuleDefinition
+from rules.engine.window_runtime import WindowRuntime
+from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.values import EntityValue, MetricValue
-from rules.ingest.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
-
-if TYPE_CHECKING:
-    from rules.engine.evaluator import RuleRuntime, WindowRuntime
 
 EntityLookup = Callable[[str], EntityValue]
 MetricLookup = Callable[[str], MetricValue]
@@ -152,18 +151,31 @@ _WINDOW_DATE_FIELDS = frozenset(
 class WindowScope(BaseScope):
     """The scope of a condition and of user variables for one window evaluation."""
 
-    __slots__ = ("_computing", "_rule_open", "_vars", "runtime", "window", "wr")
+    __slots__ = (
+        "_computing",
+        "_rule_open",
+        "_vars",
+        "rule",
+        "variable_exprs",
+        "window",
+        "window_text",
+        "wr",
+    )
 
     def __init__(
         self,
-        runtime: RuleRuntime,
+        rule: RuleDefinition,
+        window_text: str,
+        variable_exprs: dict[str, Evaluable],
         zone: str = "UTC",
         entity_lookup: EntityLookup = default_entity,
         metric_lookup: MetricLookup = default_metric,
         rule_open: RuleOpen | None = None,
     ) -> None:
         super().__init__(zone, entity_lookup, metric_lookup)
-        self.runtime = runtime
+        self.rule = rule
+        self.window_text = window_text
+        self.variable_exprs = variable_exprs
         self.wr: WindowRuntime | None = None
         self.window: Any = None
         self._vars: dict[str, Any] = {}
@@ -192,7 +204,7 @@ class WindowScope(BaseScope):
             return vars_[name]
         if name in self._computing:
             raise _VariableCycleError(f"variable {name!r} refers to itself")
-        expr = self.runtime.variable_exprs[name]
+        expr = self.variable_exprs[name]
         self._computing.add(name)
         try:
             value = expr.evaluate(self)
@@ -203,13 +215,13 @@ class WindowScope(BaseScope):
 
     def all_variables(self) -> dict[str, Any]:
         """Every user variable in declared order (placeholders need them at OPEN/REPEAT)."""
-        return {name: self.variable(name) for name in self.runtime.variable_exprs}
+        return {name: self.variable(name) for name in self.variable_exprs}
 
     # -- EvalContext ------------------------------------------------------------------
 
     def lookup(self, name: str) -> Any:
         """Variables shadow fields, as in ATSD where a variable named like a field wins."""
-        if name in self.runtime.variable_exprs:
+        if name in self.variable_exprs:
             return self.variable(name)
         value = self._event_field(name)
         if value is not None:
@@ -218,17 +230,17 @@ class WindowScope(BaseScope):
         if wr is None:
             return None
         st = wr.state
-        rt = self.runtime
+        rule = self.rule
         if name in _WINDOW_DATE_FIELDS:
             return _dt(getattr(st, name), self.zone)
         if name in ("rule", "rule_name"):
-            return rt.rule.name
+            return rule.name
         if name == "rule_filter":
-            return rt.rule.filter
+            return rule.filter
         if name in ("condition", "expression", "rule_expression"):
-            return rt.rule.expression
+            return rule.expression
         if name == "window":
-            return rt.spec.text
+            return self.window_text
         if name == "before_status":
             return st.status  # the status before this evaluation: it is applied afterwards
         if name == "window_entity":
@@ -261,3 +273,34 @@ class WindowScope(BaseScope):
         if self._rule_open is None:
             return False
         return self._rule_open(rule, entity, expression, self.wr)
+
+
+class ProbeScope:
+    """What a rule_open() expression sees about another window: tags, message, status."""
+
+    __slots__ = ("now_ms", "window", "wr", "zone")
+
+    def __init__(self, wr: WindowRuntime, zone: str) -> None:
+        self.wr = wr
+        self.zone = zone
+        self.window = None
+        self.now_ms = wr.state.update_time or 0
+
+    def lookup(self, name: str) -> Any:
+        st = self.wr.state
+        ev = st.event
+        if name == "tags":
+            return dict(self.wr.key[3]) or (event_tags(ev) if ev else {})
+        if name == "message":
+            return ev.text if ev else None
+        if name == "status":
+            return st.status
+        if name == "entity":
+            return ev.entity if ev else None
+        return None
+
+    def line_value(self, metric: str) -> float | None:
+        return None
+
+    def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
+        return False

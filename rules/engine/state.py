@@ -12,7 +12,7 @@ from typing import Any
 
 from rules.engine.actions import ActionState
 from rules.engine.status import CANCEL, OPEN, REPEAT, next_status
-from rules.ingest.events import Event
+from rules.events import Event
 
 _DATE_FIELDS = (
     "open_time",

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 
-from rules.engine.statistics import RunningStats
+from rules.engine.aggregates import RunningStats
 
 _MS = {
     "millisecond": 1,

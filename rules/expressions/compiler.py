@@ -23,6 +23,7 @@ from rules.expressions.errors import (
 )
 from rules.expressions.functions import REGISTRY
 from rules.expressions.functions import statistics as stat_fns
+from rules.expressions.functions.registry import set_condition_compiler
 from rules.expressions.members import (
     STATIC_FIELDS,
     STATIC_METHODS,
@@ -476,7 +477,7 @@ def window_plan(node: ast.Node) -> Any:
 
     With a window whose aggregates return plain numbers (the engine's windows) a plan
     gives exactly what the compiled closure gives, without the scope: the engine
-    evaluates such conditions straight on the window (``rules.engine.statistics``).
+    evaluates such conditions straight on the window (``rules.engine.aggregates``).
     """
     if isinstance(node, ast.Binary):
         op = node.op
@@ -540,3 +541,10 @@ def _date_name(name: str) -> Closure:
         return start.add(shift, "day") if shift else start
 
     return day
+
+
+def _compile_condition(text: str) -> CompiledExpression:
+    return compile_expression(text, "condition")
+
+
+set_condition_compiler(_compile_condition)

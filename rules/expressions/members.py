@@ -11,7 +11,6 @@ from rules.expressions.datetime_value import DateTime
 from rules.expressions.errors import EvaluationError
 from rules.expressions.semantics import (
     is_number,
-    numeric_string,
     text_of,
     to_number,
     type_name,
@@ -250,9 +249,3 @@ STATIC_FIELDS: dict[str, dict[str, Any]] = {
     "Math": {"PI": math.pi, "E": math.e},
     "Double": {"NaN": math.nan, "MAX_VALUE": 1.7976931348623157e308, "MIN_VALUE": 5e-324},
 }
-
-
-def numeric_or_none(v: Any) -> float | None:
-    if is_number(v):
-        return float(v)
-    return numeric_string(v)

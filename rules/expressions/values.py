@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rules.expressions.formatting import format_value
+
 
 class _NamedValue(str):
     """A named object: the string is its name; ``label``, ``tags`` and other fields
@@ -101,8 +103,6 @@ class Record:
         return hash(tuple(sorted(self._fields)))
 
     def __str__(self) -> str:
-        from rules.expressions.formatting import format_value
-
         return format_value(self._fields)
 
     def __repr__(self) -> str:

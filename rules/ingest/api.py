@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_POST
 
 from atsd_alerts.api_auth import WRITE_DATA, api_view
+from rules.events import Event
 from rules.ingest.batch import parse_body
 from rules.ingest.body import BodyError, BodyTooLarge, body_chunks, read_body
-from rules.ingest.events import Event
 from rules.ingest.pipeline import HandOffResult, Unavailable, hand_off
 from rules.ingest.series_insert import SeriesInsertError, parse_series_insert
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rules.events import Event
 from rules.ingest.commands import CommandError, parse_command
-from rules.ingest.events import Event
 from rules.ingest.lines import Line, LineSplitter
 
 PREVIEW_CHARS = 200

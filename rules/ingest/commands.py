@@ -21,8 +21,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from rules.ingest.events import MESSAGE, PROPERTY, SERIES, SEVERITY_ALIASES, SEVERITY_NAMES, Event
-from rules.ingest.limits import (
+from rules.columns import (
     KEY_MAX_BYTES,
     NAME_MAX_CHARS,
     key_bytes,
@@ -31,6 +30,7 @@ from rules.ingest.limits import (
     tag_key_bytes,
     utf8_len,
 )
+from rules.events import MESSAGE, PROPERTY, SERIES, SEVERITY_ALIASES, SEVERITY_NAMES, Event
 
 MAX_LINE_BYTES = 128 * 1024
 MAX_TAGS = 1024
@@ -41,7 +41,7 @@ _NAN = math.nan
 # A line this short cannot exceed the byte limit even at 4 bytes per character.
 _SHORT_LINE_CHARS = MAX_LINE_BYTES // 4
 # Nor can a line this short hold a name or series key the database cannot store
-# (rules.ingest.limits): lower-casing at most doubles a name's characters (U+0130) and
+# (rules.columns): lower-casing at most doubles a name's characters (U+0130) and
 # multiplies its UTF-8 bytes by 1.5, and a key is shorter than the fields it comes from.
 _UNCHECKED_LINE_CHARS = NAME_MAX_CHARS // 2
 # How much of a field is quoted back in an error message.
@@ -386,7 +386,7 @@ def _check_key(
     command: str, metric: str, entity: str, tags: dict[str, str], tag_prefix: str = "t:"
 ) -> None:
     """Reject a line whose kind, metric, entity and largest tag make a window key the
-    database cannot store (rules.ingest.limits); names that tag."""
+    database cannot store (rules.columns); names that tag."""
     largest, field = 0, ""
     for name, value in tags.items():
         size = tag_key_bytes(name, value)
@@ -635,7 +635,7 @@ def parse_command(line: str, receive_ms: int) -> list[Event]:
     Returns one event per metric for ``series`` (in written order) and one
     event for ``message`` and ``property``. Raises :class:`CommandError` with
     a human reason when any rule of spec §1.1-1.3 rejects the line or a name
-    or key is more than the database can store (:mod:`rules.ingest.limits`);
+    or key is more than the database can store (:mod:`rules.columns`);
     a rejected line yields no events at all.
     """
     if len(line) > _SHORT_LINE_CHARS:

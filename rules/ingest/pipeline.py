@@ -1,7 +1,7 @@
 """What every ingest surface does with parsed events: registries, then the engine queues.
 
 A hand-off is all or nothing for the events it lands. When something refuses a batch
-for good (the database refuses a name, see :mod:`rules.runtime.faults`), the batch is
+for good (the database refuses a name, see :mod:`rules.faults`), the batch is
 split in halves until the events at fault stand alone: the others land, those are
 refused with the reason, and nothing stalls. When a service is unavailable (Redis or
 the database down) the hand-off stops with :class:`Unavailable`, saying how many events
@@ -11,13 +11,18 @@ at the front were dealt with, so the caller retries the rest and holds back new 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from rules.history.store import record as record_history
-from rules.ingest.events import Event
-from rules.ingest.handoff import submit
-from rules.ingest.registry import registry
-from rules.runtime.faults import describe, is_transient
+from django.conf import settings
+
+from rules.events import SERIES, Event
+from rules.faults import describe, is_transient
+from rules.history.recorder import record as record_history
+from rules.ingest.names import names
+from rules.partition.monitoring import count_commands
+from rules.routing.handoff import submit
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +44,23 @@ class Unavailable(Exception):
         self.done = done
 
 
+def server_event(metric: str, value: float, tags: Mapping[str, str] | None = None) -> Event:
+    """A sample of this server's own (``SERVER_ENTITY``) taken now: timers and self-metrics."""
+    now = int(time.time() * 1000)
+    return Event(
+        kind=SERIES, entity=settings.SERVER_ENTITY, metric=metric, tags=dict(tags or {}),
+        time_ms=now, receive_ms=now, value=value, line_values={metric: value},
+    )  # fmt: skip
+
+
 def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
     """Register names, drop events of disabled entities/metrics, publish the rest.
 
     ``commands`` is how many network commands the events came from (self-monitoring);
     by default one per event. Accepted samples are also queued for the chart
-    history (a non-blocking append; see ``rules.history.store``). Raises
+    history (a non-blocking append; see ``rules.history.recorder``). Raises
     :class:`Unavailable` on a transient failure.
     """
-    from rules.runtime.monitoring import count_commands
-
     result = HandOffResult()
     _land(events, 0, len(events), result)
     if result.refused:
@@ -58,7 +70,7 @@ def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
 
 
 def _deliver(events: list[Event]) -> int:
-    accepted = registry.observe(events)
+    accepted = names.observe(events)
     sent = submit(accepted)
     record_history(accepted)
     return sent

@@ -16,9 +16,9 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from rules.columns import key_bytes, key_too_long, name_too_long, tag_key_bytes
+from rules.events import SERIES, Event
 from rules.ingest.commands import MAX_TIME_MS, CommandError, parse_iso_time
-from rules.ingest.events import SERIES, Event
-from rules.ingest.limits import key_bytes, key_too_long, name_too_long, tag_key_bytes
 
 _LONG_MAX = 2**63 - 1
 _TYPES = ("HISTORY", "FORECAST")
@@ -139,7 +139,7 @@ def parse_series_insert(payload: bytes | str, receive_ms: int) -> list[Event]:
     Entity, metric and tag names are lower-cased; tag values are kept (an
     empty one is ignored, as in network commands). ``v: null`` and a sample
     with only ``x`` give a NaN value. Names and keys the database cannot store
-    are refused as in network commands (:mod:`rules.ingest.limits`). ``s`` and
+    are refused as in network commands (:mod:`rules.columns`). ``s`` and
     ``version`` are accepted and not used by the engine. Raises :class:`SeriesInsertError` (400 for
     validation, 500 for JSON syntax and a bad ``type``, as ATSD answers).
     """

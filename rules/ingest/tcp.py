@@ -31,11 +31,11 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from rules.events import Event
+from rules.faults import describe, is_transient
 from rules.ingest.commands import CommandError, parse_command
-from rules.ingest.events import Event
 from rules.ingest.lines import Line, LineSplitter
 from rules.ingest.pipeline import HandOffResult, Unavailable
-from rules.runtime.faults import describe, is_transient
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from rules.models import lookups  # noqa: F401  (registers field__iwildcard)
 from rules.models.alerts import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
-from rules.models.registry import Entity, Metric
+from rules.models.catalog import Entity, Metric
 from rules.models.rule import Rule
 
 __all__ = [

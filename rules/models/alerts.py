@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from rules.contract.triggers import TriggerSnapshot, decode_trigger
+
 
 class Alert(models.Model):
     """An open alert: created at OPEN, updated at REPEAT, deleted at CANCEL (spec §8)."""
@@ -91,6 +93,10 @@ class TriggerRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.status} {self.rule}"
+
+    def snapshot(self) -> TriggerSnapshot:
+        """The trigger as the engine made it (``data`` holds its encoded form)."""
+        return decode_trigger(self.data)
 
 
 class RuleErrorRecord(models.Model):

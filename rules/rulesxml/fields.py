@@ -9,23 +9,11 @@ from __future__ import annotations
 
 import re
 
+from rules.contract.bindings import INTERVAL_UNITS, STRATEGY_TYPES
 from rules.engine.windows import WindowSpecError, parse_window_spec
 from rules.limits import window_limits
 from rules.models.rule import Severity
 from rules.wildcards import check_length
-
-INTERVAL_UNITS = (
-    "MILLISECOND",
-    "SECOND",
-    "MINUTE",
-    "HOUR",
-    "DAY",
-    "WEEK",
-    "MONTH",
-    "QUARTER",
-    "YEAR",
-)
-STRATEGY_TYPES = ("ALL", "COUNT", "INTERVAL", "NONE")
 
 # Severity codes and aliases of the network protocol (spec §1.3 message row).
 _SEVERITY_ALIASES = {

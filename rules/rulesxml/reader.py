@@ -13,13 +13,16 @@ from typing import Any
 
 from lxml import etree
 
+from atsd_alerts.safe_xml import make_parser
+from rules.contract.bindings import WebNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
+from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.errors import ImportFailure, RulesImportError
-from rules.rulesxml.safe_xml import make_parser, parse_document
 from rules.rulesxml.schema import BY_XML, Element, Kind
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import ExpressionKind, check_expression
+from rules.rulesxml.web_notifications import read_web_notification
 
 WEB_NOTIFICATION_NOTE = "stored; notifications arrive with the Web notifications work"
 
@@ -33,7 +36,7 @@ def read_rules(data: bytes, *, check_expressions: bool = True) -> list[RuleSpec]
     filters and variables are compiled (never evaluated): a syntax error fails
     the rule, an unknown function only goes to the rule's ``fidelity`` notes.
     """
-    root = parse_document(data)
+    root = parse_rules_document(data)
     if root.tag != "rules":
         hint = " (this looks like an endpoint export)" if root.tag == "list" else ""
         raise RulesImportError.document(f"the root element is <{root.tag}>, expected <rules>{hint}")
@@ -115,6 +118,11 @@ class _RuleReader:
                 self._read_element(spec, elements)
             except ValueError as exc:
                 self.fail(tag, str(exc))
+        for position, element in enumerate(known.get("webNotification", [])):
+            try:
+                read_web_notification(element, index=position)
+            except WebNotificationError as exc:
+                self.fail(f"webNotification/{exc.element}", str(exc))
 
         failed_elements = {failure.element for failure in self.failures}
         for spec in BY_XML.values():

@@ -1,28 +1,19 @@
-"""Which ``<webNotification>`` parameter keys hold secrets, and masking them on export.
+"""Masking secret ``<webNotification>`` parameters on export.
 
 The rules app does not know endpoint kinds; the notifications app declares the
-secret keys of every kind it knows when it starts (``declare_secret_parameters``).
-An export leaves the ``<value>`` of such a parameter empty unless secrets are
-explicitly asked for (``design.md`` invariant 6), as the endpoint export does.
+secret keys of every kind it knows when it starts
+(``rules.contract.bindings.declare_secret_parameters``). An export leaves the
+``<value>`` of such a parameter empty unless secrets are explicitly asked for
+(``design.md`` invariant 6), as the endpoint export does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from lxml import etree
 
+from rules.contract.bindings import secret_parameters
+
 PARAMETER_SUFFIX = "WebConfigParameters"
-_SECRET_KEYS: set[str] = set()
-
-
-def declare_secret_parameters(keys: Iterable[str]) -> None:
-    """Add parameter keys whose values are secrets (tokens, passwords)."""
-    _SECRET_KEYS.update(keys)
-
-
-def secret_parameters() -> frozenset[str]:
-    return frozenset(_SECRET_KEYS)
 
 
 def mask_secret_parameters(notification: etree._Element) -> int:

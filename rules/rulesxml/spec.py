@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rules.models.rule import DEFAULT_ALERT_MESSAGE, default_strategy
-
-if TYPE_CHECKING:
-    from rules.models.rule import Rule
+from rules.models.rule import DEFAULT_ALERT_MESSAGE, Rule, default_strategy
 
 
 @dataclass

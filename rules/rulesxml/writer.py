@@ -12,17 +12,15 @@ secret ``<webNotification>`` parameters (tokens) are written empty unless
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import etree
 
-from rules.rulesxml.safe_xml import make_parser
+from atsd_alerts.safe_xml import make_parser
+from rules.models.rule import Rule
 from rules.rulesxml.schema import ELEMENTS, Element, Kind
 from rules.rulesxml.secrets import mask_secret_parameters
 from rules.rulesxml.spec import RuleSpec
-
-if TYPE_CHECKING:
-    from rules.models.rule import Rule
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 

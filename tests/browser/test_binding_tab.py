@@ -6,9 +6,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select
 
-from notifications.bindings.xml import parse_web_notification
 from notifications.models import Endpoint, RuleNotification
 from rules.models.rule import Rule
+from rules.rulesxml.web_notifications import read_web_notification
 from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,10 +101,10 @@ def test_add_a_hipchat_binding_with_three_messages_and_a_screenshot(
 
     rule.refresh_from_db()
     [xml] = rule.web_notifications_xml
-    values = parse_web_notification(xml)
-    assert values["endpoint_name"] == "hc"
-    assert values["open_params"]["message"] == OPEN
-    assert values["repeat_params"]["message"] == LATER
-    assert values["cancel_params"]["message"] == LATER
-    assert values["open_screenshot"] is True
+    spec = read_web_notification(xml)
+    assert spec.endpoint == "hc"
+    assert spec.open.parameters["message"] == OPEN
+    assert spec.repeat.parameters["message"] == LATER
+    assert spec.cancel.parameters["message"] == LATER
+    assert spec.open.screenshot is True
     assert "<rule-name>temperature-too-high</rule-name>" in xml

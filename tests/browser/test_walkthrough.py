@@ -35,10 +35,10 @@ from devtools.fakes.hipchat import RecordedRequest
 from devtools.fakes.hipchat_room import StandaloneHipChat
 from notifications.models import Endpoint, RuleNotification
 from notifications.screenshots.pool import reset_pool
-from rules.ingest.handoff import route_table
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, AlertHistory
+from rules.routing.handoff import route_table
 from tests.browser.conftest import log_in
 
 pytestmark = [

@@ -17,9 +17,9 @@ Both notify the room with ``[${status}] ${entity}``.
 
 from __future__ import annotations
 
-from notifications.bindings.xml import render_bindings
 from notifications.models import Endpoint, RuleNotification
 from rules.models import Rule
+from tests.factories import bindings_xml
 
 ENDPOINT = "faults"
 PROBE_RULE, PROBE_METRIC = "stack-probe", "stack_probe"
@@ -54,5 +54,5 @@ def configure(url: str, token: str, room: int) -> None:
         Rule.objects.create(
             name=name, metric=metric, expression=expression, window="length(1)",
             tags_grouping_strategy="NO_TAGS",
-            web_notifications_xml=render_bindings([binding], name),
+            web_notifications_xml=bindings_xml([binding], name),
         )  # fmt: skip

@@ -53,8 +53,8 @@ import psycopg
 
 from devtools.fakes.hipchat import HipChatFake
 from rules.engine.grouping import NO_TAGS, Grouping
-from rules.ingest.events import SERIES, Event
-from rules.runtime.routing import RouteTable
+from rules.events import SERIES, Event
+from rules.routing.table import RouteTable
 from tests.faults.configure import PROBE_METRIC, PROBE_RULE, STREAM_METRIC, STREAM_RULE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from rules.alerts.published_windows import publish_windows
 from rules.models import Alert, Rule
-from rules.runtime.window_view import publish_windows
 from tests.factories import (
     DEFAULT_DATE,
     make_alert,
@@ -405,7 +405,7 @@ def test_rule_errors_filter_by_rule(operator_client):
 
 
 def test_rule_errors_show_only_the_newest_thousand(operator_client, monkeypatch):
-    from rules.views import alerts as views
+    from rules.alerts import pages as views
 
     monkeypatch.setattr(views, "RULE_ERRORS_SHOWN", 3)
     for i in range(5):

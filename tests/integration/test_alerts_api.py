@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from rules.api.filters import QueryError, date_filter, parse_date, shift
+from rules.alerts.filters import QueryError, date_filter, parse_date, shift
 from rules.models import Alert
 from tests.factories import make_alert, make_history, make_metric
 
@@ -231,7 +231,7 @@ def test_history_newest_first_with_rule_patterns_and_limit(api):
 
 
 def test_history_default_limit_is_1000(api, monkeypatch):
-    from rules.api import alerts as module
+    from rules.alerts import api as module
 
     monkeypatch.setattr(module, "HISTORY_DEFAULT_LIMIT", 2)
     for i in range(3):

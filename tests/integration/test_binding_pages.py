@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from notifications.bindings.xml import parse_web_notification
 from notifications.models import Endpoint, RuleNotification
+from rules.contract.bindings import RepeatInterval
 from rules.models.rule import Rule
 from rules.rulesxml import export_rules, import_rules
+from rules.rulesxml.web_notifications import read_web_notification
 
 pytestmark = pytest.mark.django_db
 
@@ -159,9 +160,9 @@ def test_adding_a_binding_writes_the_row_and_the_rule_xml(admin_client):
     assert row.open_screenshot and not row.repeat_screenshot
     rule.refresh_from_db()
     assert len(rule.web_notifications_xml) == 1
-    values = parse_web_notification(rule.web_notifications_xml[0])
-    assert values["open_params"]["message"] == OPEN
-    assert values["name"] == row.name
+    spec = read_web_notification(rule.web_notifications_xml[0])
+    assert spec.open.parameters["message"] == OPEN
+    assert spec.name == row.name
     assert rule.last_updated
 
 
@@ -180,10 +181,10 @@ def test_editing_via_the_tab_rewrites_the_xml_and_the_export(admin_client):
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     rule.refresh_from_db()
-    values = parse_web_notification(rule.web_notifications_xml[0])
-    assert values["open_params"]["message"] == new
-    assert values["repeat_strategy"] == {"type": "COUNT", "count": 3, "unit": "MINUTE"}
-    assert values["open_params"]["message_format"] == "html"
+    spec = read_web_notification(rule.web_notifications_xml[0])
+    assert spec.open.parameters["message"] == new
+    assert spec.repeat_interval == RepeatInterval("COUNT", 3, "MINUTE")
+    assert spec.open.parameters["message_format"] == "html"
     exported = export_rules(Rule.objects.filter(pk=rule.pk)).decode()
     assert new in exported
     assert OPEN not in exported
@@ -221,8 +222,8 @@ def test_a_non_ascii_details_format_is_kept_through_the_xml(admin_client):
     data = _post(details_format="markdown", open_details="on")
     admin_client.post(reverse("rule-notification-create", args=[rule.pk]), data)
     rule.refresh_from_db()
-    values = parse_web_notification(rule.web_notifications_xml[0])
-    assert values["details_format"] == "markdown" and values["open_details"] is True
+    spec = read_web_notification(rule.web_notifications_xml[0])
+    assert spec.details_format == "markdown" and spec.open.details is True
 
 
 def test_changing_the_endpoint_reloads_parameters_without_saving(admin_client):

@@ -21,12 +21,12 @@ from django.conf import settings
 
 from atsd_alerts.celery import app as celery_app
 from devtools.fakes.hipchat import Reply
-from notifications.bindings.xml import render_bindings
 from notifications.models import Delivery, DeliveryAttempt, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE, sweep
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from tests.engine_helpers import database_url, make_rule, poll
+from tests.factories import bindings_xml
 from tests.services import celery_worker_process
 from tests.unit.delivery.factories import (
     RULE,
@@ -74,7 +74,7 @@ def test_walkthrough_rule_end_to_end_over_tcp(tcp, hipchat_fake):
     # The rule carries its binding as rules.xml does; the engine turns it into `web:` actions.
     make_rule(
         RULE, "temperature", "avg() > 50", "length(3)",
-        web_notifications_xml=render_bindings([row], RULE),
+        web_notifications_xml=bindings_xml([row], RULE),
     )  # fmt: skip
     assert RuleNotification.objects.get().pk == row.pk  # the XML says what the row says
 

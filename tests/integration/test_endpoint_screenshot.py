@@ -8,8 +8,8 @@ import time
 import pytest
 
 from notifications.screenshots.pool import reset_pool
-from rules.history import store
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
+from rules.history import recorder
 from tests.unit.delivery.factories import hipchat_endpoint
 
 pytestmark = pytest.mark.integration
@@ -20,8 +20,8 @@ def shots(settings, live_server, broker):
     settings.PORTAL_BASE_URL = live_server.url
     settings.REDIS_URL = broker  # emptied: the newest series is the one written below
     now = int(time.time() * 1000)
-    store.forget_known()
-    store.write([Event(SERIES, "nurswgvml007", "cpu_busy", {}, now - i * 30_000, now, 20.0 + i)
+    recorder.forget_known()
+    recorder.write([Event(SERIES, "nurswgvml007", "cpu_busy", {}, now - i * 30_000, now, 20.0 + i)
                  for i in range(20)], now_ms=now)  # fmt: skip
     reset_pool()
     yield

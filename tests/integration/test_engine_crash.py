@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from rules.engine.evaluator import Engine
-from rules.ingest.events import SERIES, Event
-from rules.ingest.handoff import route_table, submit
-from rules.runtime import inbox
-from rules.runtime.partition import Partition
-from rules.runtime.redis_client import client
-from rules.runtime.worker import sync_rules
+from atsd_alerts.redis import client
+from rules.engine.engine import Engine
+from rules.events import SERIES, Event
+from rules.partition import inbox
+from rules.partition.journal import Partition
+from rules.partition.worker import sync_rules
+from rules.routing.handoff import route_table, submit
 from tests.engine_helpers import database_url, make_rule, poll
 from tests.services import celery_worker_process
 

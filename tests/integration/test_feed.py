@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
-from rules.ingest.events import Event
+from rules.events import Event
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.management.commands.feed import (
     backfill_times,

@@ -180,10 +180,10 @@ def test_series_insert_with_broken_json_keeps_atsd_500(client, collector):
 @pytest.mark.django_db
 def test_disabled_entities_never_reach_the_engine(client, collector, monkeypatch):
     from rules.ingest import pipeline
-    from rules.ingest.registry import registry
+    from rules.ingest.names import names
 
     Entity.objects.create(name="quiet", enabled=False)
-    registry.forget()
+    names.forget()
     sent = []
     monkeypatch.setattr(pipeline, "submit", lambda events: sent.extend(events) or 1)
     client.post(

@@ -21,11 +21,11 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from rules.ingest import handoff
+from rules.ingest.names import names
 from rules.ingest.pipeline import hand_off
-from rules.ingest.registry import registry
 from rules.ingest.tcp import BACKLOG_BATCHES, READ_CHUNK, CommandListener, ListenerThread
-from rules.runtime import inbox
+from rules.partition import inbox
+from rules.routing import handoff
 from tests.engine_helpers import database_url, make_rule, poll
 from tests.services import RedisServer
 
@@ -41,7 +41,7 @@ def private_redis(settings, tmp_path, transactional_db):
     server = RedisServer(tmp_path / "redis").start()
     settings.REDIS_URL = server.url
     handoff._table = None  # the route table reads rule versions from the new Redis
-    registry.forget()
+    names.forget()
     make_rule("bp-capture", "bp", "false", "length(10)")
     yield server
     server.stop()

@@ -9,14 +9,14 @@ import time
 import pytest
 from django.conf import settings
 
-from notifications.bindings.xml import render_bindings
-from rules.ingest.events import SERIES, Event
-from rules.ingest.handoff import submit
+from atsd_alerts.redis import client
+from rules.events import SERIES, Event
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord, TriggerRecord
-from rules.runtime import inbox, worker
-from rules.runtime.redis_client import client
-from rules.runtime.versions import bump_version
-from tests.engine_helpers import make_rule, poll, reset_engine
+from rules.partition import inbox, worker
+from rules.partition.versions import bump_version
+from rules.routing.handoff import submit
+from tests.engine_helpers import make_rule, poll, reset_engine, restart_workers
+from tests.factories import bindings_xml
 from tests.unit.delivery.factories import RULE, binding, hipchat_endpoint
 
 pytestmark = pytest.mark.integration
@@ -51,7 +51,7 @@ def test_an_alert_whose_window_redis_lost_is_cancelled_with_history_error_and_me
     hipchat_endpoint(hipchat_fake)
     row = binding()
     make_rule(RULE, "temperature", "value > 50", "length(3)",
-              web_notifications_xml=render_bindings([row], RULE))  # fmt: skip
+              web_notifications_xml=bindings_xml([row], RULE))  # fmt: skip
     alert = open_alert()
     hipchat_fake.wait_for(lambda log: len(messages(hipchat_fake)) == 1, timeout=20)
 
@@ -87,7 +87,7 @@ def test_a_lost_inbox_batch_ends_the_replay_and_its_window_is_closed_as_lost(bro
     alert = open_alert()
     for number in range(settings.ENGINE_PARTITIONS):
         client().delete(inbox.inbox_key(number))  # the journal names a batch Redis lost
-    worker.forget_partitions()
+    restart_workers()
     pump_all()
 
     assert not Alert.objects.exists()
@@ -103,7 +103,7 @@ def test_a_lost_inbox_batch_ends_the_replay_and_its_window_is_closed_as_lost(bro
 def test_an_alert_of_a_rule_changed_while_stopped_is_closed_without_cancel_actions(broker, db):
     make_rule(RULE, "temperature", "value > 50", "length(3)")
     alert = open_alert()
-    worker.forget_partitions()  # the workers stop; Redis keeps everything
+    restart_workers()  # the workers stop; Redis keeps everything
     Rule.objects.filter(name=RULE).update(expression="value > 60")
     bump_version()
     pump_all()
@@ -119,7 +119,7 @@ def test_an_alert_of_a_rule_changed_while_stopped_is_closed_without_cancel_actio
 def test_windows_recovered_from_redis_keep_their_alerts(broker, db):
     make_rule(RULE, "temperature", "value > 50", "length(3)")
     open_alert()
-    worker.forget_partitions()
+    restart_workers()
     pump_all()
     poll(lambda: Alert.objects.filter(rule=RULE).exists(), 1, "the alert is still open")
     assert not TriggerRecord.objects.filter(status="CANCEL").exists()
@@ -129,7 +129,7 @@ def test_with_cancel_on_rule_change_the_closing_cancel_fires_its_actions(broker,
     settings.CANCEL_ON_RULE_CHANGE = True
     make_rule(RULE, "temperature", "value > 50", "length(3)")
     open_alert()
-    worker.forget_partitions()
+    restart_workers()
     Rule.objects.filter(name=RULE).update(expression="value > 60")
     bump_version()
     pump_all()

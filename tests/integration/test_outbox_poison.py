@@ -5,14 +5,14 @@ import socket
 import pytest
 from django.conf import settings
 
+from atsd_alerts.redis import client
 from rules.engine.grouping import Grouping
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
 from rules.ingest.pipeline import hand_off
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, RuleErrorRecord
-from rules.runtime.partition import PartitionKeys
-from rules.runtime.redis_client import client
-from rules.runtime.routing import RouteTable
+from rules.partition.journal import PartitionKeys
+from rules.routing.table import RouteTable
 from tests.engine_helpers import make_rule, poll
 
 pytestmark = pytest.mark.integration

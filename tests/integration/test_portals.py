@@ -9,8 +9,8 @@ from django.core import signing as django_signing
 
 from notifications.portals import signing
 from notifications.portals.views import threshold_of
-from rules.history import store
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
+from rules.history import recorder
 
 PARAMS = {"metric": "cpu", "entity": "e1", "start": "0", "end": "9999999999999"}
 
@@ -19,8 +19,8 @@ PARAMS = {"metric": "cpu", "entity": "e1", "start": "0", "end": "9999999999999"}
 def history(redis_url, settings):
     settings.REDIS_URL = redis_url
     now = int(time.time() * 1000)
-    store.forget_known()
-    store.write([Event(SERIES, "e1", "cpu", {}, now - 1000, now, 42.5)], now_ms=now)
+    recorder.forget_known()
+    recorder.write([Event(SERIES, "e1", "cpu", {}, now - 1000, now, 42.5)], now_ms=now)
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from rules.forms import parse_variables, variables_to_text
+from rules.editor.forms import parse_variables, variables_to_text
 from rules.models.rule import Rule
 from rules.rulesxml import RuleSpec, read_rules
 

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from rules.engine.grouping import Grouping
-from rules.ingest.events import Event
+from rules.events import Event
 from rules.ingest.pipeline import hand_off
+from rules.ingest.tasks import emit_timer
 from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord
+from rules.partition.tasks import tick_partition
+from rules.routing.table import RouteTable
 from rules.rulesxml import import_rules
-from rules.runtime.routing import RouteTable
-from rules.tasks import emit_timer, tick_partition
 from tests.engine_helpers import make_rule, poll, window_sizes
 
 pytestmark = pytest.mark.integration
@@ -153,8 +154,8 @@ def test_the_rules_list_counts_open_alerts(tcp, admin_client):
 
 
 def test_rule_windows_are_published_from_the_engine_state(tcp, monkeypatch):
-    from rules.runtime import partition
-    from rules.runtime.window_view import read_windows
+    from rules.alerts.published_windows import read_windows
+    from rules.partition import journal as partition
 
     monkeypatch.setattr(partition, "SUMMARIES_EVERY_S", 0.0)
     make_rule("seen", "temperature", "value > 50", "length(3)")
@@ -167,7 +168,7 @@ def test_rule_windows_are_published_from_the_engine_state(tcp, monkeypatch):
 
 
 def test_self_monitoring_metrics_flow_through_the_engine(tcp):
-    from rules.tasks import emit_self_metrics
+    from rules.ingest.tasks import emit_self_metrics
 
     make_rule("watch-alerts", "atsd_alerts_open_alerts", "value >= 0", "length(1)")
     emit_self_metrics.apply()

@@ -21,8 +21,8 @@ from atsd_alerts.celery import app as celery_app
 from notifications.models import Delivery, DeliveryAttempt
 from notifications.screenshots.pool import get_pool, reset_pool
 from notifications.tasks import NOTIFY_QUEUE
-from rules.history import store
-from rules.ingest.events import SERIES, Event
+from rules.events import SERIES, Event
+from rules.history import recorder
 from tests.engine_helpers import poll
 from tests.unit.delivery.factories import (
     RULE,
@@ -66,7 +66,7 @@ def history(entity: str = "br-1905", n: int = 30) -> None:
         Event(SERIES, entity, "temperature", {}, at(minutes=-n + i), at(minutes=-n + i), 40.0 + i)
         for i in range(n)
     ]
-    store.write(events, now_ms=T0)
+    recorder.write(events, now_ms=T0)
 
 
 def endpoint(fake, links: bool = True):

@@ -40,6 +40,24 @@ class Function:
 
 REGISTRY: dict[str, Function] = {}
 
+# countIf, avgIf and sumIf take their condition as text and compile it when called.
+# The compiler imports every function module, so it hands itself over when it loads
+# (``set_condition_compiler``) rather than being imported by them.
+_condition_compiler: Callable[[str], Any] | None = None
+
+
+def set_condition_compiler(compile_condition: Callable[[str], Any]) -> None:
+    """Give the functions that compile condition texts the compiler to use."""
+    global _condition_compiler
+    _condition_compiler = compile_condition
+
+
+def compile_condition(text: str) -> Any:
+    """``text`` compiled as a condition (raises the compiler's ``ExpressionError``)."""
+    if _condition_compiler is None:
+        raise RuntimeError("rules.expressions.compiler is not loaded")
+    return _condition_compiler(text)
+
 
 def register(
     name: str,

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rules.expressions.datetime_value import _UNIT_MS, normalize_unit
-from rules.expressions.errors import EvaluationError
-from rules.expressions.functions.registry import alias, register
+from rules.expressions.errors import EvaluationError, ExpressionError
+from rules.expressions.functions.registry import alias, compile_condition, register
 from rules.expressions.semantics import is_number, require_bool, to_number
 
 NAN = math.nan
@@ -426,13 +426,10 @@ class _SampleContext:
 
 
 def _matching(ctx: Any, condition: Any, selector: Any) -> list[float]:
-    from rules.expressions.compiler import compile_expression  # cycle: compiler imports us
-    from rules.expressions.errors import ExpressionError
-
     if not isinstance(condition, str):
         raise EvaluationError("the condition of countIf/avgIf/sumIf must be a string")
     try:
-        compiled = compile_expression(condition, "condition")
+        compiled = compile_condition(condition)
     except ExpressionError as exc:
         raise EvaluationError(f"bad condition {condition!r}: {exc}") from exc
     out = []

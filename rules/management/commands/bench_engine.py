@@ -1,4 +1,4 @@
-"""``manage.py bench_engine``: engine samples/s beside a minimal loop (see rules.engine.bench)."""
+"""``manage.py bench_engine``: engine samples/s beside a minimal loop (devtools.bench.engine)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rules.engine import bench
+from devtools.bench import engine as bench
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rules.ingest.bench import run_bench
+from devtools.bench.ingest import run_bench
 
 
 class Command(BaseCommand):

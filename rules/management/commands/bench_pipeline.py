@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rules.runtime import bench_pipeline
+from devtools.bench import pipeline as bench_pipeline
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.db import close_old_connections
 
 from atsd_alerts.gc_tuning import tune_for_throughput
 from atsd_alerts.redis_check import require_durable_redis
-from rules.ingest.events import Event
+from rules.events import Event
 from rules.ingest.pipeline import HandOffResult, hand_off
 from rules.ingest.tcp import CommandListener
 

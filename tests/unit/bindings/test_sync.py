@@ -8,10 +8,11 @@ from unittest import mock
 import pytest
 
 from notifications.bindings import sync
-from notifications.bindings.xml import parse_web_notification
+from notifications.bindings.rows import specs_of
 from notifications.models import RuleNotification
 from rules.models.rule import Rule
 from rules.rulesxml import export_rules, import_rules
+from rules.rulesxml.web_notifications import read_web_notification, read_web_notifications
 from tests.unit.bindings.conftest import read_fixture
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +105,7 @@ def test_rows_keep_the_xml_order_and_every_field():
     _rule("r", xml)
     rows = list(RuleNotification.objects.filter(rule_name="r").order_by("position"))
     assert [r.position for r in rows] == [0, 1, 2]
-    for row, raw in zip(rows, xml, strict=True):
-        assert sync.row_matches_xml(row, raw)
+    assert specs_of(rows) == read_web_notifications(xml)
 
 
 def test_repeated_names_are_made_unique_and_written_back():
@@ -114,7 +114,7 @@ def test_repeated_names_are_made_unique_and_written_back():
     names = list(RuleNotification.objects.filter(rule_name="r").values_list("name", flat=True))
     assert names == ["Web Service Notification id=1", "Web Service Notification id=1 (2)"]
     rule.refresh_from_db()
-    assert [parse_web_notification(x)["name"] for x in rule.web_notifications_xml] == names
+    assert [read_web_notification(x).name for x in rule.web_notifications_xml] == names
     # Stable: saving again changes nothing.
     ids = list(RuleNotification.objects.filter(rule_name="r").values_list("pk", flat=True))
     rule.save()
@@ -130,7 +130,7 @@ def test_publish_writes_the_rows_into_the_rule_and_announces_after_commit(
     row.open_params = {**row.open_params, "message": "new text ${entity}"}
     row.save()
     with (
-        mock.patch("rules.runtime.versions.announce_rules_changed") as announce,
+        mock.patch("rules.partition.rule_changes.announce_rules_changed") as announce,
         mock.patch.object(sync, "sync_rows_from_rule") as resync,
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -139,7 +139,7 @@ def test_publish_writes_the_rows_into_the_rule_and_announces_after_commit(
     resync.assert_not_called()  # update(), not save(): no post_save loop
     rule.refresh_from_db()
     assert rule.last_updated
-    assert parse_web_notification(rule.web_notifications_xml[0])["open_params"]["message"] == (
+    assert read_web_notification(rule.web_notifications_xml[0]).open.parameters["message"] == (
         "new text ${entity}"
     )
     assert b"new text ${entity}" in export_rules([rule])

@@ -1,8 +1,8 @@
 """Trigger records made by the real engine, endpoints and bindings for delivery tests.
 
-Triggers come from ``rules.engine.evaluator.Engine`` driven in-process with an
+Triggers come from ``rules.engine.engine.Engine`` driven in-process with an
 explicit clock, so their snapshots are exactly what the running engine stores,
-and are stored through ``rules.runtime.store.store_items`` — the path that calls
+and are stored through ``rules.alerts.store.store_items`` — the path that calls
 ``dispatch_triggers`` after commit, as the engine worker does.
 """
 
@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 from notifications.delivery import process_order_key
 from notifications.dispatch import dispatch_triggers
 from notifications.models import Delivery, DeliveryStatus, Endpoint, RuleNotification
+from rules.alerts.store import store_items
+from rules.contract.triggers import TriggerSnapshot, encode_trigger
 from rules.engine.actions import ActionSettings, RepeatStrategy
-from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import Grouping
-from rules.ingest.events import MESSAGE, SERIES, Event
-from rules.runtime.store import store_items
+from rules.events import MESSAGE, SERIES, Event
 
 SERVER_URL = "https://atsd.example.org:8443"
 OPEN_TEXT = "[${status}] ${rule} for ${entity} ${tags}. ${ruleLink}"
@@ -93,7 +95,7 @@ class EngineRun:
     definition: RuleDefinition
     engine: Engine = field(default_factory=lambda: Engine(zone="UTC"))
     stored: list[str] = field(default_factory=list)
-    triggers: list[TriggerEvent] = field(default_factory=list)
+    triggers: list[TriggerSnapshot] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.engine.install(self.definition, T0)
@@ -114,9 +116,9 @@ class EngineRun:
         )  # fmt: skip
         return self.store(self.engine.process(event, now_ms))
 
-    def store(self, triggers: list[TriggerEvent]) -> list[str]:
+    def store(self, triggers: list[TriggerSnapshot]) -> list[str]:
         """Store triggers as the engine worker does (dispatch runs on commit)."""
-        items = [{"id": f"test-{next(_ids)}", "trigger": t.to_dict()} for t in triggers]
+        items = [{"id": f"test-{next(_ids)}", "trigger": encode_trigger(t)} for t in triggers]
         self.triggers.extend(triggers)
         ids = store_items(0, items) if items else []
         self.stored.extend(ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.engine.evaluator import RuleRuntime
+from rules.engine.rule_runtime import RuleRuntime
 
 
 @pytest.fixture(params=["fast", "general"])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rules.engine.evaluator import Engine
-from rules.ingest.events import Event
+from rules.contract.triggers import encode_trigger
+from rules.engine.engine import Engine
+from rules.events import Event
 
 START_MS = 1_700_000_000_000
 
@@ -23,7 +24,7 @@ def drive(engine: Engine, steps: Iterable[tuple[str, int, float]]) -> list[dict]
         now += 5_000
         t = now + offset
         ev = Event("series", entity, "m", {}, t, now, v, line_values={"m": v})
-        triggers += [tr.to_dict() for tr in engine.process(ev, now)]
+        triggers += [encode_trigger(tr) for tr in engine.process(ev, now)]
     return triggers
 
 

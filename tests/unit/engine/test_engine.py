@@ -10,11 +10,13 @@ from datetime import datetime
 
 import pytest
 
+from rules.contract.triggers import decode_trigger, encode_trigger
 from rules.engine.actions import ActionSettings, RepeatStrategy
-from rules.engine.evaluator import Engine, RuleDefinition, TriggerEvent
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
 from rules.engine.windows import WindowLimits, WindowSpecError
-from rules.ingest.events import Event
+from rules.events import Event
 
 # Every test runs through RuleRuntime._process_simple and _process_general.
 pytestmark = pytest.mark.usefixtures("both_paths")
@@ -338,9 +340,9 @@ def test_trigger_events_are_strict_json_and_round_trip():
     engine = engine_with(rule())
     engine.process(series("e1", "temperature", math.nan, 0, tags={"a": "b"}), 0)
     [opened] = engine.process(series("e1", "temperature", 90, 1, tags={"a": "b"}), 1)
-    data = json.loads(json.dumps(opened.to_dict(), allow_nan=False))
+    data = json.loads(json.dumps(encode_trigger(opened), allow_nan=False))
     assert data["values"] == [None, 90] and data["tags"] == {"a": "b"}
-    again = TriggerEvent.from_dict(data)
+    again = decode_trigger(data)
     assert again.status == "OPEN" and math.isnan(again.values[0])
     assert again.details_statistics()["count"] == 1
 
@@ -364,11 +366,11 @@ def test_snapshot_restore_round_trip_continues_identically():
         (series("e2", "temperature", 99, at("12:00:50")), at("12:00:50")),
     ]
     for ev, now in later:
-        assert [t.to_dict() for t in live.process(ev, now)] == [
-            t.to_dict() for t in restored.process(ev, now)
+        assert [encode_trigger(t) for t in live.process(ev, now)] == [
+            encode_trigger(t) for t in restored.process(ev, now)
         ]
-    assert [t.to_dict() for t in live.tick(at("12:02:00"))] == [
-        t.to_dict() for t in restored.tick(at("12:02:00"))
+    assert [encode_trigger(t) for t in live.tick(at("12:02:00"))] == [
+        encode_trigger(t) for t in restored.tick(at("12:02:00"))
     ]
 
 

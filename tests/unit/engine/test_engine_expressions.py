@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rules.engine.evaluator import Engine, RuleDefinition, RuleRuntime
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
+from rules.engine.rule_runtime import RuleRuntime
+from rules.events import Event
 from rules.expressions.errors import EvaluationError
-from rules.ingest.events import Event
 
 # Every test runs through RuleRuntime._process_simple and _process_general.
 pytestmark = pytest.mark.usefixtures("both_paths")

@@ -13,10 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rules.contract.triggers import encode_trigger
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition, RuleRuntime
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
-from rules.ingest.events import Event
+from rules.engine.rule_runtime import RuleRuntime
+from rules.events import Event
 from tests.unit.engine.streams import START_MS, drive, outcome
 
 CONDITIONS = [
@@ -72,7 +75,7 @@ def _run_batches(
             Event("series", entity, metric, {}, now + offset, now, v, line_values={metric: v})
             for metric, entity, offset, v in batch
         ]
-        triggers += [tr.to_dict() for tr in engine.process_batch(events, now)]
+        triggers += [encode_trigger(tr) for tr in engine.process_batch(events, now)]
     return outcome(engine, rule.name, triggers)
 
 

@@ -1,4 +1,4 @@
-"""Conditions run on the window (rules.engine.statistics.plan_evaluator) give exactly what
+"""Conditions run on the window (rules.engine.aggregates.plan_evaluator) give exactly what
 the compiled closure gives.
 
 Random conditions made of aggregate comparisons run on random windows of both kinds
@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.engine.actions import ActionSettings
-from rules.engine.evaluator import Engine, RuleDefinition
+from rules.engine.aggregates import plan_evaluator
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
 from rules.engine.grouping import NO_TAGS, Grouping
-from rules.engine.statistics import plan_evaluator
 from rules.engine.windows import CountWindow, TimeWindow
 from rules.expressions.compiler import (
     CompiledExpression,
@@ -27,8 +28,8 @@ from rules.expressions.compiler import (
     window_plan,
 )
 from rules.expressions.parser import parse
-from rules.expressions.testing import DictContext
 from tests.unit.engine.streams import drive, outcome
+from tests.unit.expressions.doubles import DictContext
 
 AGGREGATES = [
     "avg()", "mean()", "sum()", "min()", "max()", "count()", "countNaN()", "first()",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rules.expressions.compiler import compile_expression
-from rules.expressions.testing import DictContext
+from tests.unit.expressions.doubles import DictContext
 
 
 def ev(text: str, names: dict[str, Any] | None = None, kind: str = "condition", **kw: Any) -> Any:

@@ -20,7 +20,7 @@ from rules.expressions import fastpaths
 from rules.expressions.compiler import CompiledExpression, _Compiler, compile_expression
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.parser import parse
-from rules.expressions.testing import DictContext, ListWindow
+from tests.unit.expressions.doubles import DictContext, ListWindow
 
 
 def generic(text: str, kind: str = "condition") -> CompiledExpression:

@@ -8,7 +8,7 @@ import pytest
 
 from rules.expressions.errors import CancelAction, EvaluationError
 from rules.expressions.functions import REGISTRY
-from rules.expressions.testing import DictContext, ListWindow
+from tests.unit.expressions.doubles import DictContext, ListWindow
 
 from .helpers import ev
 

@@ -6,7 +6,7 @@ import pytest
 
 from rules.expressions.compiler import compile_expression
 from rules.expressions.errors import EvaluationError, ExpressionError
-from rules.expressions.testing import DictContext, ListWindow
+from tests.unit.expressions.doubles import DictContext, ListWindow
 
 SAMPLES = [18.97742859958052, 21.09692237912773, 22.72808635185156]
 T0 = 1_700_000_000_000

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from rules.expressions.compiler import compile_expression, compile_variables
 from rules.expressions.errors import EvaluationError, ExpressionError
-from rules.expressions.testing import DictContext
+from tests.unit.expressions.doubles import DictContext
 
 
 def test_compile_variables_splits_on_the_last_as():

@@ -405,7 +405,7 @@ def test_it_counts_property_keys_and_tags_against_the_limit():
     assert reason(f"property e:x t:cfg {keys} {tags}") == "1025 tags, the limit is 1024"
 
 
-# --- what the database can store (rules.ingest.limits) -------------------------
+# --- what the database can store (rules.columns) -------------------------
 
 LONG = "z" * 600
 

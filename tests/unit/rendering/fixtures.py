@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from notifications.rendering import RenderInfo
-from rules.engine.evaluator import TriggerEvent
+from rules.contract.triggers import TriggerSnapshot, decode_trigger
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rendering"
 
@@ -20,11 +20,11 @@ def load_text(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8").rstrip("\n")
 
 
-def trigger(name: str, overrides: dict[str, Any] | None = None) -> TriggerEvent:
-    """A ``TriggerEvent`` from ``triggers/<name>.json`` with ``overrides`` applied."""
+def trigger(name: str, overrides: dict[str, Any] | None = None) -> TriggerSnapshot:
+    """A ``TriggerSnapshot`` from ``triggers/<name>.json`` with ``overrides`` applied."""
     data = load_json(f"triggers/{name}.json")
     data.update(overrides or {})
-    return TriggerEvent.from_dict(data)
+    return decode_trigger(data)
 
 
 def info(data: dict[str, Any] | None = None, **extra: Any) -> RenderInfo:

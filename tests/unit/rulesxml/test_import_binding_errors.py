@@ -19,5 +19,6 @@ def test_an_unreadable_binding_fails_the_import_and_saves_nothing():
     assert not report.saved
     assert report.failed == ["bad-binding"]
     (failure,) = report.failures
-    assert failure.element.startswith("webNotification")
+    assert failure.element == "webNotification/disabled"
+    assert failure.reason == "<disabled>: 'maybe' is not a boolean (true or false)"
     assert not Rule.objects.exists()

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.engine.evaluator import RuleDefinition
+from rules.engine.definition import RuleDefinition
 from rules.engine.windows import WindowSpecError
 from rules.models.rule import DEFAULT_ALERT_MESSAGE, Rule
+from rules.partition.worker import PartitionHost
 from rules.rulesxml import RulesImportError, read_rules
 from rules.rulesxml.errors import ImportFailure
 from rules.rulesxml.fields import normalize_window, split_user_expression
 from rules.rulesxml.spec import RuleSpec
-from rules.runtime.worker import new_engine
 
 
 def _rule(body: str) -> str:
@@ -261,7 +261,7 @@ WINDOW_TEXTS = st.builds(
 @settings(max_examples=500)
 def test_import_accepts_exactly_the_windows_the_engine_runs(text):
     # The rule editor validates with the same normalize_window.
-    engine = new_engine()  # with the limits the engine workers run under
+    engine = PartitionHost().new_engine()  # with the limits the engine workers run under
     try:
         stored = normalize_window(text)
     except ValueError:

@@ -4,8 +4,8 @@ import pytest
 
 from rules.models import Rule
 from rules.rulesxml import import_rules
+from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.errors import RulesImportError
-from rules.rulesxml.safe_xml import make_parser, parse_document
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +18,6 @@ def _refused(data: bytes) -> str:
     failure = report.failures[0]
     assert failure.rule is None  # a document-level failure
     return str(failure)
-
-
-def test_parser_has_entities_dtd_and_network_off():
-    # lxml does not expose parser options, so check the behaviour they produce instead.
-    parser = make_parser()
-    xml = b'<!DOCTYPE r [<!ENTITY e "expanded">]><r>&e;</r>'
-    from lxml import etree
-
-    root = etree.fromstring(xml, parser)
-    assert "expanded" not in etree.tostring(root, encoding="unicode")
 
 
 def test_billion_laughs_is_refused_and_nothing_saved(fixture_bytes):
@@ -68,7 +58,7 @@ def test_oversize_file_is_refused_before_parsing(settings, fixture_bytes):
 def test_default_limit_is_ten_megabytes(settings):
     del settings.RULES_IMPORT_MAX_BYTES  # unset: the built-in default applies
     with pytest.raises(RulesImportError, match="limit of 10485760 bytes"):
-        parse_document(b" " * (10 * 1024 * 1024 + 1))
+        parse_rules_document(b" " * (10 * 1024 * 1024 + 1))
 
 
 def test_not_xml_is_refused_with_position(fixture_bytes):
@@ -90,11 +80,6 @@ def test_wrong_root_is_refused(fixture_bytes):
     message = _refused(fixture_bytes("wrong_root.xml"))
     assert "root element is <list>, expected <rules>" in message
     assert "endpoint export" in message
-
-
-def test_parse_document_takes_bytes_only():
-    with pytest.raises(TypeError):
-        parse_document("<rules/>")  # type: ignore[arg-type]
 
 
 def test_doctype_hidden_from_the_byte_scan_is_still_refused():

@@ -1,1 +1,0 @@
-"""JSON Data API of the alert store (ATSD ``/api/v1/alerts/*``)."""

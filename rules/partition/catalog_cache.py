@@ -1,0 +1,56 @@
+"""Entity and metric objects as expressions see them (labels, tags), cached per process.
+
+Lookups happen during evaluation, so they must not touch the database each time:
+the cache is refreshed wholesale every ``REFRESH_S`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rules.expressions.values import EntityValue, MetricValue
+from rules.models import Entity, Metric
+
+REFRESH_S = 30.0
+
+
+class CatalogCache:
+    def __init__(self) -> None:
+        self._entities: dict[str, EntityValue] = {}
+        self._metrics: dict[str, MetricValue] = {}
+        self._loaded = 0.0
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._loaded < REFRESH_S:
+            return
+        with self._lock:
+            if now - self._loaded < REFRESH_S:
+                return
+            self._loaded = now
+            self._entities = {
+                e.name: EntityValue(
+                    e.name, label=e.label or None, tags=dict(e.tags), enabled=e.enabled,
+                    timeZone=e.time_zone or None,
+                )
+                for e in Entity.objects.exclude(label="", tags={})
+            }  # fmt: skip
+            self._metrics = {
+                m.name: MetricValue(
+                    m.name, label=m.label or None, tags=dict(m.tags), enabled=m.enabled,
+                    dataType=m.data_type, **m.fields,
+                )
+                for m in Metric.objects.exclude(label="", tags={}, fields={})
+            }  # fmt: skip
+
+    def entity(self, name: str) -> EntityValue:
+        self._refresh()
+        found = self._entities.get(name)
+        return found if found is not None else EntityValue(name)
+
+    def metric(self, name: str) -> MetricValue:
+        self._refresh()
+        found = self._metrics.get(name)
+        return found if found is not None else MetricValue(name)

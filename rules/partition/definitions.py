@@ -1,0 +1,113 @@
+"""Rule model rows → the engine's ``RuleDefinition`` (plain data, no ORM past this point)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from rules.contract.bindings import WebNotificationError
+from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
+from rules.engine.actions import ActionSettings, RepeatStrategy
+from rules.engine.definition import RuleDefinition
+from rules.engine.grouping import Grouping
+from rules.engine.windows import UNIT_MS
+from rules.models import Rule
+from rules.rulesxml.web_notifications import read_web_notification
+
+log = logging.getLogger(__name__)
+
+
+def strategy_of(data: dict | None) -> RepeatStrategy:
+    data = data or {}
+    return RepeatStrategy.parse(
+        data.get("type") or "ALL", int(data.get("count") or 1), data.get("unit") or "MINUTE"
+    )
+
+
+def history_action(rule: Rule) -> ActionSettings | None:
+    """Alert history logging as an action with its own triggers and strategy.
+
+    ``logToAlertHistory`` absent (pre-2018 files) records OPEN and CANCEL always; off
+    records nothing; on records the statuses whose logging trigger is enabled.
+    """
+    if rule.log_to_alert_history is None:
+        return ActionSettings(ALERT_HISTORY_ACTION, on_open=True, on_repeat=False, on_cancel=True)
+    if not rule.log_to_alert_history:
+        return None
+    return ActionSettings(
+        ALERT_HISTORY_ACTION,
+        on_open=rule.alert_open_message_enabled,
+        on_repeat=rule.alert_message_enabled,
+        on_cancel=rule.alert_cancellation_message_enabled,
+        strategy=strategy_of(rule.alert_strategy),
+    )
+
+
+def time_filter_ms(rule: Rule) -> int:
+    if rule.time_filter_count <= 0:
+        return 0
+    return rule.time_filter_count * UNIT_MS[rule.time_filter_unit.lower()]
+
+
+def web_actions(rule: Rule) -> list[ActionSettings]:
+    """Action settings of the rule's web-notification bindings (spec §2.3).
+
+    Read from the ``<webNotification>`` elements the rule keeps (the notifications app
+    keeps them in step with its bindings), so the engine needs nothing from that app.
+    Disabled bindings and bindings used in overrides only (no overrides run yet,
+    spec §3.7) get no action; an element that cannot be read gets none either (the
+    rule save that stored it reported it).
+    """
+    actions = []
+    for index, raw in enumerate(rule.web_notifications_xml):
+        try:
+            spec = read_web_notification(raw, index=index)
+        except WebNotificationError as exc:
+            log.warning("rule %s: web notification #%d not run: %s", rule.name, index + 1, exc)
+            continue
+        if not spec.enabled or spec.use_in_threshold_only:
+            continue
+        delay = spec.open_delay
+        repeat = spec.repeat_interval
+        actions.append(
+            ActionSettings(
+                WEB_ACTION_PREFIX + spec.name,
+                on_open=spec.open.enabled,
+                on_repeat=spec.repeat.enabled,
+                on_cancel=spec.cancel.enabled,
+                strategy=RepeatStrategy.parse(repeat.type, repeat.count, repeat.unit),
+                delay_ms=delay.count * UNIT_MS.get(delay.unit.lower(), 1000),
+            )
+        )
+    return actions
+
+
+def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> RuleDefinition:
+    actions = [a for a in (history_action(rule),) if a is not None]
+    actions.extend(web_actions(rule))
+    actions.extend(extra_actions)
+    return RuleDefinition(
+        name=rule.name,
+        metric=rule.metric,
+        expression=rule.expression,
+        window=rule.window,
+        type=rule.type or None,
+        source=rule.source or None,
+        entity_filter=rule.entity_filter,
+        filter=rule.filter,
+        grouping=Grouping(
+            rule.tags_grouping_strategy, tuple(rule.tags), rule.disable_entity_grouping
+        ),
+        variables=tuple((v["name"], v["expression"]) for v in rule.user_expressions),
+        severity=rule.severity,
+        time_filter_ms=time_filter_ms(rule),
+        discard_previous_values=rule.discard_previous_values,
+        check_on_exit=rule.leaving_events,
+        actions=tuple(actions),
+        enabled=rule.enabled,
+    )
+
+
+def load_definitions() -> list[RuleDefinition]:
+    """Every enabled rule, as the engine runs it."""
+    return [definition_of(rule) for rule in Rule.objects.filter(enabled=True)]

@@ -1,0 +1,62 @@
+"""Each partition's inbox: a Redis stream of batches, in arrival order.
+
+Ingest appends a batch (the rows as one JSON text) to the partition's stream and
+then publishes a small Celery wake-up to the partition queue. The batch itself never
+travels in the Celery message: kombu's Redis transport pops a message before it
+records it as unacknowledged, so a worker killed in between would lose what the
+message carried. A lost or duplicated wake-up loses nothing here; the partition
+applies every stream entry after the last one it applied, exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from redis.exceptions import ResponseError
+
+from atsd_alerts.redis import client, key
+
+READ_COUNT = 20
+
+
+def inbox_key(partition: int) -> str:
+    return key("engine", partition, "inbox")
+
+
+def append(batches: Iterable[tuple[int, bytes | str]]) -> list[int]:
+    """Append (partition, rows JSON) batches in one round trip and one transaction (all
+    or none, so a retried hand-off never repeats part of itself); returns the partitions."""
+    pipe = client().pipeline(transaction=True)
+    partitions = []
+    for partition, payload in batches:
+        pipe.xadd(inbox_key(partition), {"rows": payload})
+        partitions.append(partition)
+    if partitions:
+        pipe.execute()
+    return partitions
+
+
+def read_after(partition: int, last_id: str, count: int = READ_COUNT) -> list[tuple[str, bytes]]:
+    """Up to ``count`` (entry id, rows JSON) after ``last_id`` ("0" = from the start)."""
+    start = "-" if last_id == "0" else f"({last_id}"
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = client().xrange(  # type: ignore[assignment]
+        inbox_key(partition), min=start, max="+", count=count
+    )
+    return [(entry_id.decode(), fields[b"rows"]) for entry_id, fields in entries]
+
+
+def read_one(partition: int, entry_id: str) -> bytes | None:
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = client().xrange(  # type: ignore[assignment]
+        inbox_key(partition), min=entry_id, max=entry_id, count=1
+    )
+    return entries[0][1][b"rows"] if entries else None
+
+
+def last_id(partition: int) -> str:
+    """The id of the newest entry ever appended ("0" when none)."""
+    try:
+        info = client().xinfo_stream(inbox_key(partition))
+    except ResponseError:  # the stream does not exist yet
+        return "0"
+    value = info.get("last-generated-id") or b"0"
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,1 +1,0 @@
-"""The running engine: routing, partition workers, checkpoints, the alert store."""

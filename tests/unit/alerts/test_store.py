@@ -1,0 +1,62 @@
+"""The alert store: one trigger the database cannot hold never blocks the outbox."""
+
+import pytest
+
+from rules.alerts.store import store_items
+from rules.contract.triggers import encode_trigger
+from rules.engine.definition import RuleDefinition
+from rules.engine.engine import Engine
+from rules.events import SERIES, Event
+from rules.models import Alert, RuleErrorRecord, TriggerRecord
+from tests.db_refusals import refusing
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+T0 = 1_700_000_000_000
+
+
+def triggers_for(*samples: tuple[str, dict[str, str]]) -> list[dict]:
+    """Outbox items of the OPEN triggers a real engine makes for (entity, tags) samples."""
+    engine = Engine(zone="UTC")
+    engine.install(RuleDefinition("wide", "cpu", "value > 0", "length(1)"), T0)
+    items = []
+    for n, (entity, tags) in enumerate(samples):
+        event = Event(SERIES, entity, "cpu", tags, T0 + n, T0 + n, 1.0, line_values={"cpu": 1.0})
+        for trigger in engine.process(event, T0 + n):
+            items.append({"id": f"0:test{n}:0", "trigger": encode_trigger(trigger)})
+    assert len(items) == len(samples)
+    return items
+
+
+def test_tag_values_that_make_a_window_key_too_long_do_not_block_the_outbox():
+    wide = {"a": "x" * 800, "b": "y" * 800, "c": "z" * 800}  # each fits; together 2,4xx
+    items = triggers_for(("before", {}), ("wide", wide), ("after", {}))
+    stored = store_items(0, items)
+    assert stored == ["0:test0:0", "0:test2:0"]
+    assert sorted(Alert.objects.values_list("entity", flat=True)) == ["after", "before"]
+    error = RuleErrorRecord.objects.get()
+    assert error.rule == "wide"
+    assert error.error.startswith("OPEN trigger not stored: its window key is 2")
+    assert error.window_key == items[1]["trigger"]["window_key"][:2048]
+
+
+def test_a_trigger_the_database_refuses_is_reported_and_the_rest_stored():
+    items = triggers_for(("e1", {}), ("e2", {}), ("poison", {}), ("e4", {}), ("e5", {}))
+    with refusing("rules_alert", "entity", "poison"):
+        stored = store_items(0, items)
+    assert len(stored) == 4
+    assert sorted(Alert.objects.values_list("entity", flat=True)) == ["e1", "e2", "e4", "e5"]
+    assert not TriggerRecord.objects.filter(event_id="0:test2:0").exists()
+    error = RuleErrorRecord.objects.get()
+    assert error.error.startswith("OPEN trigger not stored: the database refused it: ")
+    assert "refused by a test" in error.error
+
+
+def test_a_rule_error_with_an_over_long_window_key_is_stored_shortened():
+    error = {
+        "time_ms": T0, "rule": "r" * 600, "error": "boom", "expression": "x",
+        "command": None, "window_key": "k" * 3000,
+    }  # fmt: skip
+    store_items(0, [{"error": error}])
+    record = RuleErrorRecord.objects.get()
+    assert (len(record.rule), len(record.window_key)) == (512, 2048)

@@ -1,0 +1,106 @@
+"""Test doubles for expression tests: a list-backed ``SampleWindow`` that recomputes every
+aggregate, and a dict-backed ``EvalContext``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from rules.expressions.functions.statistics import percentile_r6
+
+
+class ListWindow:
+    """A ``SampleWindow`` over ``(time_ms, value)`` pairs, recomputing every aggregate."""
+
+    def __init__(self, samples: Iterable[tuple[int, float]] = ()) -> None:
+        self._samples = sorted(((int(t), float(v)) for t, v in samples), key=lambda s: s[0])
+
+    @classmethod
+    def of(cls, values: Sequence[float], start_ms: int = 0, step_ms: int = 15_000) -> ListWindow:
+        """Samples ``values`` at ``start_ms``, ``start_ms + step_ms``, ..."""
+        return cls((start_ms + i * step_ms, v) for i, v in enumerate(values))
+
+    def add(self, time_ms: int, value: float) -> None:
+        self._samples.append((int(time_ms), float(value)))
+        self._samples.sort(key=lambda s: s[0])
+
+    def times(self) -> Sequence[int]:
+        return [t for t, _ in self._samples]
+
+    def values(self) -> Sequence[float]:
+        return [v for _, v in self._samples]
+
+    def _finite(self) -> list[float]:
+        return [v for _, v in self._samples if not math.isnan(v)]
+
+    def count(self) -> int:
+        return len(self._finite())
+
+    def count_nan(self) -> int:
+        return len(self._samples) - self.count()
+
+    def sum(self) -> float:
+        vals = self._finite()
+        return math.fsum(vals) if vals else math.nan
+
+    def avg(self) -> float:
+        vals = self._finite()
+        return math.fsum(vals) / len(vals) if vals else math.nan
+
+    def min(self) -> float:
+        vals = self._finite()
+        return min(vals) if vals else math.nan
+
+    def max(self) -> float:
+        vals = self._finite()
+        return max(vals) if vals else math.nan
+
+    def first(self) -> float:
+        vals = self._finite()
+        return vals[0] if vals else math.nan
+
+    def last(self) -> float:
+        vals = self._finite()
+        return vals[-1] if vals else math.nan
+
+    def percentile(self, p: float) -> float:
+        return percentile_r6(sorted(self._finite()), p)
+
+
+class DictContext:
+    """An ``EvalContext`` backed by a dict of names.
+
+    ``lines`` feeds ``value('m')``; ``open_rules`` is a callable or a set of
+    rule names for ``rule_open``; ``services`` are extra lookups (links, tables).
+    """
+
+    def __init__(
+        self,
+        names: Mapping[str, Any] | None = None,
+        *,
+        window: Any = None,
+        now_ms: int = 0,
+        zone: str = "UTC",
+        lines: Mapping[str, float] | None = None,
+        open_rules: Callable[[str, str | None, str | None], bool] | set[str] | None = None,
+    ) -> None:
+        self.names = dict(names or {})
+        self.window = window
+        self.now_ms = now_ms
+        self.zone = zone
+        self.lines = dict(lines or {})
+        self.open_rules = open_rules
+
+    def lookup(self, name: str) -> Any:
+        return self.names.get(name)
+
+    def line_value(self, metric: str) -> float | None:
+        return self.lines.get(metric)
+
+    def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
+        if self.open_rules is None:
+            return False
+        if callable(self.open_rules):
+            return bool(self.open_rules(rule, entity, expression))
+        return rule in self.open_rules

@@ -1,0 +1,75 @@
+"""Rules as the engine runs them: logging and web-notification actions."""
+
+from rules.contract.triggers import ALERT_HISTORY_ACTION
+from rules.engine.actions import COUNT, INTERVAL
+from rules.models import Rule
+from rules.partition.definitions import definition_of, web_actions
+
+BINDING = """<webNotification>
+<disabled>{disabled}</disabled>
+<first-delay><intervalCount>15</intervalCount><intervalUnit>SECOND</intervalUnit></first-delay>
+<repeat-interval><type>COUNT</type><intervalCount>6</intervalCount><intervalUnit>MINUTE</intervalUnit></repeat-interval>
+<name>{name}</name>
+<use-in-threshold-only>{threshold_only}</use-in-threshold-only>
+<webNotificationConfigName>hc</webNotificationConfigName>
+<first-enabled>true</first-enabled><repeat-enabled>false</repeat-enabled><cancel-enabled>true</cancel-enabled>
+</webNotification>"""
+
+
+def rule(**fields) -> Rule:
+    base = {"name": "r", "metric": "m", "expression": "true", "window": "length(1)"}
+    base.update(fields)
+    return Rule(**base)
+
+
+def binding(name="b1", disabled="false", threshold_only="false") -> str:
+    return BINDING.format(name=name, disabled=disabled, threshold_only=threshold_only)
+
+
+def test_each_enabled_binding_is_an_action_with_its_triggers_delay_and_strategy():
+    (action,) = web_actions(rule(web_notifications_xml=[binding()]))
+    assert action.name == "web:b1"
+    assert (action.on_open, action.on_repeat, action.on_cancel) == (True, False, True)
+    assert action.delay_ms == 15_000
+    assert action.strategy.type == COUNT and action.strategy.count == 6
+
+
+def test_disabled_and_overrides_only_bindings_get_no_action():
+    xml = [binding("a", disabled="true"), binding("b", threshold_only="true"), binding("c")]
+    assert [a.name for a in web_actions(rule(web_notifications_xml=xml))] == ["web:c"]
+
+
+def test_legacy_rules_log_open_and_cancel_always():
+    (history,) = [a for a in definition_of(rule()).actions if a.name == ALERT_HISTORY_ACTION]
+    assert (history.on_open, history.on_repeat, history.on_cancel) == (True, False, True)
+
+
+def test_logging_off_writes_no_history():
+    assert not definition_of(rule(log_to_alert_history=False)).actions
+
+
+def test_logging_on_follows_the_logging_triggers_and_strategy():
+    definition = definition_of(
+        rule(
+            log_to_alert_history=True,
+            alert_open_message_enabled=True,
+            alert_message_enabled=True,
+            alert_strategy={"type": "INTERVAL", "count": 5, "unit": "MINUTE"},
+        )
+    )
+    (history,) = definition.actions
+    assert (history.on_open, history.on_repeat, history.on_cancel) == (True, True, False)
+    assert history.strategy.type == INTERVAL and history.strategy.interval_ms == 300_000
+
+
+def test_a_binding_without_a_name_acts_under_the_name_its_row_gets():
+    unnamed = binding().replace("<name>b1</name>", "")
+    actions = web_actions(rule(web_notifications_xml=[binding("a"), unnamed]))
+    assert [a.name for a in actions] == ["web:a", "web:Web Service Notification id=2"]
+
+
+def test_an_unreadable_binding_gets_no_action_and_the_others_run():
+    broken = binding("a").replace("<first-enabled>true", "<first-enabled>maybe")
+    assert [a.name for a in web_actions(rule(web_notifications_xml=[broken, binding()]))] == [
+        "web:b1"
+    ]
