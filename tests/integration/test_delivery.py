@@ -173,7 +173,7 @@ def test_the_sweep_sends_rows_whose_task_was_lost(notify_worker, hipchat_fake):
     binding()
     run = engine_run()
     with pytest.MonkeyPatch.context() as patch:  # lose the dispatch's tasks
-        patch.setattr("notifications.tasks.enqueue", lambda *a, **k: None)
+        patch.setattr("notifications.dispatch.enqueue", lambda *a, **k: None)
         ids = run.series(55, at(0))
     create_deliveries(ids)
     assert Delivery.objects.get().status == "PENDING"
