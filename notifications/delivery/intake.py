@@ -11,27 +11,21 @@ from django.utils import timezone
 from notifications.delivery import policy
 from notifications.models import Delivery, DeliveryStatus, RuleNotification
 from rules.contract.errors import report_rule_error
+from rules.contract.triggers import WEB_ACTION_PREFIX, TriggerSnapshot
 from rules.models import TriggerRecord
 
 log = logging.getLogger(__name__)
 
-WEB_PREFIX = "web:"  # the engine's action name of a binding (RuleNotification.action_name)
-FIRE = "fire"
 
-
-def fired_bindings(data: dict) -> list[str]:
-    """Names of the web-notification bindings a trigger's ``actions`` fire now.
+def fired_bindings(trigger: TriggerSnapshot) -> list[str]:
+    """Names of the web-notification bindings ``trigger`` fires now.
 
     Suppressed and scheduled (delayed OPEN) actions are not sent: the engine already
     applied the repeat strategy and the delay (spec §3.6, §3.8); a delayed OPEN comes
     back later as its own trigger with reason ``delayed_open``.
     """
-    names = []
-    for action in data.get("actions") or ():
-        name = action.get("action", "")
-        if action.get("decision") == FIRE and name.startswith(WEB_PREFIX):
-            names.append(name[len(WEB_PREFIX) :])
-    return names
+    prefix = WEB_ACTION_PREFIX
+    return [name[len(prefix) :] for name in trigger.fired() if name.startswith(prefix)]
 
 
 def create_deliveries(event_ids: Sequence[str]) -> set[str]:
@@ -41,8 +35,9 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
     constraint, so a replayed dispatch creates nothing twice. A fired action whose
     binding no longer exists is a Rule Error (the rule changed under the engine).
     """
-    records = list(TriggerRecord.objects.filter(event_id__in=list(event_ids)).order_by("id"))
-    wanted = {(r.rule, name) for r in records for name in fired_bindings(r.data)}
+    records = TriggerRecord.objects.filter(event_id__in=list(event_ids)).order_by("id")
+    fired = [(record, record.snapshot()) for record in records]
+    wanted = {(r.rule, name) for r, trigger in fired for name in fired_bindings(trigger)}
     if not wanted:
         return set()
     bindings = {
@@ -53,9 +48,8 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
     }
     now = timezone.now()
     rows: list[Delivery] = []
-    for record in records:
-        data = record.data
-        for index, name in enumerate(fired_bindings(data)):
+    for record, trigger in fired:
+        for index, name in enumerate(fired_bindings(trigger)):
             binding = bindings.get((record.rule, name))
             if binding is None:
                 report_rule_error(
@@ -71,9 +65,9 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
                     binding_name=name,
                     endpoint_name=binding.endpoint_name,
                     window_key=record.window_key,
-                    entity=data.get("entity") or "",
+                    entity=trigger.entity or "",
                     trigger=record.status,
-                    repeat_count=int(data.get("repeat_count") or 0),
+                    repeat_count=trigger.repeat_count,
                     order_key=policy.order_key(
                         record.rule, record.window_key, binding.endpoint_name
                     ),

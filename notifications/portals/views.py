@@ -10,6 +10,7 @@ is what the web driver waits for.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from atsd_alerts.accounts import can_read, viewer_required
 from notifications.portals import catalog, signing
 from rules.contract import series as history
+from rules.models import Rule, TriggerRecord
 
 HOUR_MS = 3_600_000
 # A "simple comparison" condition: one operand, one operator, one number (value > 80).
@@ -112,20 +114,19 @@ def _with_window_samples(
     taken at once: without this, the chart sent with an alert would lack the sample
     that opened it.
     """
-    from rules.models import TriggerRecord
-
     record = TriggerRecord.objects.filter(event_id=trigger_id).only("data").first()
     if record is None:
         return found
-    data = record.data
-    if data.get("metric") != metric or (entity and data.get("entity") != entity):
+    trigger = record.snapshot()
+    if trigger.metric != metric or (entity and trigger.entity != entity):
         return found
-    window = [(t, v) for t, v in zip(data["times"], data["values"], strict=True) if v is not None]
+    samples = zip(trigger.times, trigger.values, strict=True)
+    window = [(t, v) for t, v in samples if not math.isnan(v)]
     if not window:
         return found
     if not found:
-        tags = data.get("window_tags") or data.get("tags") or {}
-        found = [history.Series(metric, data.get("entity") or "", dict(tags))]
+        tags = trigger.window_tags or trigger.tags or {}
+        found = [history.Series(metric, trigger.entity or "", dict(tags))]
     series = found[0]
     merged = dict(series.points)
     merged.update(window)
@@ -146,8 +147,6 @@ def series_portal(request: HttpRequest) -> HttpResponse:
     rule_name = request.GET.get("rule", "").strip()
     threshold = _float(request.GET.get("threshold"))
     if threshold is None and rule_name:
-        from rules.models import Rule
-
         rule = Rule.objects.filter(name=rule_name).only("expression").first()
         threshold = threshold_of(rule.expression) if rule else None
     found = history.query(metric, entity, tags, start, end, limit=5) if metric else []

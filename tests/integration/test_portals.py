@@ -9,8 +9,11 @@ from django.core import signing as django_signing
 
 from notifications.portals import signing
 from notifications.portals.views import threshold_of
+from rules.contract.triggers import encode_trigger
 from rules.events import SERIES, Event
 from rules.history import recorder
+from rules.models import TriggerRecord
+from tests.unit.rendering.fixtures import trigger
 
 PARAMS = {"metric": "cpu", "entity": "e1", "start": "0", "end": "9999999999999"}
 
@@ -71,16 +74,15 @@ def test_the_threshold_of_a_simple_comparison():
 
 @pytest.mark.django_db
 def test_the_chart_of_a_trigger_holds_its_window_even_before_history_flushes(operator_client):
-    from rules.models import TriggerRecord
-
     now = int(time.time() * 1000)
-    data = {
-        "metric": "cpu", "entity": "e1", "tags": {}, "window_tags": {},
-        "times": [now - 500, now], "values": [77.25, 91.5],
-    }  # fmt: skip
+    snapshot = trigger(
+        "walkthrough_open",
+        {"metric": "cpu", "entity": "e1", "tags": {}, "window_tags": {},
+         "times": [now - 500, now], "values": [77.25, 91.5]},
+    )  # fmt: skip
     TriggerRecord.objects.create(
         event_id="0:1-0:0", rule="r", window_key="series-cpu-e1", status="OPEN",
-        reason="evaluation", data=data,
+        reason="evaluation", data=encode_trigger(snapshot),
     )  # fmt: skip
     page = operator_client.get("/portals/series", {**PARAMS, "trigger": "0:1-0:0"})
     chart = page.context["data"]["charts"][0]

@@ -6,6 +6,7 @@ import pytest
 
 from notifications.delivery import monitoring, policy
 from notifications.delivery.intake import fired_bindings
+from tests.unit.rendering.fixtures import trigger
 
 
 @pytest.mark.parametrize(
@@ -52,8 +53,9 @@ def test_only_fired_web_actions_are_sent():
         {"action": "web:b", "decision": "suppress"},
         {"action": "web:c", "decision": "schedule", "countdown_ms": 60000},
     ]
-    assert fired_bindings({"actions": actions}) == ["a"]
-    assert fired_bindings({"actions": []}) == []  # e.g. CANCEL with reason rule_dropped
+    assert fired_bindings(trigger("walkthrough_open", {"actions": actions})) == ["a"]
+    # e.g. CANCEL with reason rule_dropped
+    assert fired_bindings(trigger("walkthrough_cancel", {"actions": []})) == []
 
 
 def test_sends_are_counted_per_minute(broker):
