@@ -673,6 +673,12 @@ class HipChatFake:
         with self._lock:
             self._scripts.append(_Script(reply, times))
 
+    @property
+    def scripted_left(self) -> int:
+        """Scripted replies not yet used by a request."""
+        with self._lock:
+            return sum(script.remaining for script in self._scripts)
+
     def reset(self) -> None:
         """Forget the log, scripts, limit counters and message ids (rooms and tokens stay)."""
         with self._lock:

@@ -764,6 +764,15 @@ def test_history_needs_the_view_messages_scope(fake: HipChatFake) -> None:
     assert "view_messages" in error_of(answer)["message"]
 
 
+def test_it_counts_the_scripted_replies_not_yet_used(fake: HipChatFake) -> None:
+    fake.script(Reply(status=500), times=2)
+    fake.script(Reply(status=502))
+
+    notify(fake, {"message": "hi"})
+
+    assert fake.scripted_left == 2
+
+
 def test_a_held_answer_comes_late_but_the_message_is_already_in_the_room(
     fake: HipChatFake,
 ) -> None:

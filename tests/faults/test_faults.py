@@ -1,0 +1,168 @@
+"""Nothing lost, nothing twice: the `make run` stack under a steady stream of alerts,
+broken one fault at a time.
+
+One stack (tests.faults.stack, on this run's database kind) serves every fault; each
+fault gets a batch of entities of its own, streamed steadily (each entity a high value,
+then a low one: one OPEN, then one CANCEL in the room) while the fault strikes:
+
+* SIGKILL of the listener, of each engine worker, of beat, of web, of the notify worker
+  while it has requests in flight (the fake holds their answers: the messages are in
+  the room, the worker never hears so), and of Redis; SIGTERM of Redis;
+* HipChat down for longer than the retry back-off cap (lowered to ``BACKOFF_CAP_S``),
+  refusing connections, then answering 503;
+* a restart of the whole stack.
+
+Afterwards each entity's OPEN and CANCEL are in the room exactly once, OPEN first; no
+window was lost, no rule error written, no notification given up or sent "at least
+once". Each fault prints ``fault: <name>  lost: N  duplicated: N  recovered: S s``:
+recovered is the time from the fault to a probe served end to end again (for an outage,
+from HipChat's return until the room had everything that waited), printed, never
+asserted: the machine is shared.
+
+Run alone with ``make test PYTEST_ARGS='-m faults -s'``.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tests.fakes.hipchat import HipChatFake, Reply
+from tests.faults.stack import (
+    AlertStream,
+    StackUnderTest,
+    SteadyStream,
+    fake_room,
+    running_stack,
+)
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(600)]
+
+ENTITIES = 40  # per fault: 10 steps of 4, each entity cancelled 3 steps after it opened
+STEPS_BEFORE_FAULT = 4  # the fault strikes with alerts opening, open and cancelling
+BACKOFF_CAP_S = 5
+OUTAGE_S = 12  # longer than the cap: several capped waits in a row
+IN_FLIGHT = 4  # the notify worker's threads, each held on a request HipChat acted on
+HOLD_S = 30  # longer than the kill takes to come, shorter than a test
+RECOVERY_TIMEOUT_S = 120
+COMPLETE_TIMEOUT_S = 180
+STACK_ENV = {"NOTIFY_BACKOFF_CAP": str(BACKOFF_CAP_S)}
+
+# What must stay unchanged across a fault: what, and the SQL that counts it.
+UNCHANGED = {
+    "windows closed as lost": (
+        "SELECT count(*) FROM rules_triggerrecord WHERE reason = 'state_lost'"
+    ),
+    "rule errors": "SELECT count(*) FROM rules_ruleerrorrecord",
+    "notifications given up": "SELECT count(*) FROM notifications_delivery WHERE status = 'FAILED'",
+    "requests sent again unchecked": (
+        "SELECT count(*) FROM notifications_deliveryattempt WHERE status = 'UNKNOWN'"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The stack every fault strikes; its fake HipChat room is ``stack.fake``."""
+    workdir = tmp_path_factory.mktemp("faults")
+    with fake_room() as room, running_stack(workdir, room, env=STACK_ENV) as started:
+        yield started
+
+
+# A fault strikes the stack mid-stream and returns how it recovered: seconds from the
+# fault to service, or a function of the moment the batch was complete (an outage's
+# recovery is the backlog delivered after HipChat returned).
+Recovered = float | Callable[[float], float]
+Fault = Callable[[StackUnderTest, HipChatFake, SteadyStream], Recovered]
+
+
+def killed(child: str, sig: int = signal.SIGKILL) -> Fault:
+    def inject(stack: StackUnderTest, room: HipChatFake, sender: SteadyStream) -> Recovered:
+        return stack.kill_and_recover(child, RECOVERY_TIMEOUT_S, sig).seconds
+
+    return inject
+
+
+def notify_killed_in_flight(
+    stack: StackUnderTest, room: HipChatFake, sender: SteadyStream
+) -> Recovered:
+    room.script(Reply.held(HOLD_S, endpoint="notification"), times=IN_FLIGHT)
+    deadline = time.monotonic() + RECOVERY_TIMEOUT_S
+    while room.scripted_left:
+        assert time.monotonic() < deadline, f"{IN_FLIGHT} requests never were in flight together"
+        time.sleep(0.02)
+    return stack.kill_and_recover("notify", RECOVERY_TIMEOUT_S).seconds
+
+
+def hipchat_down(status: int | None) -> Fault:
+    def inject(stack: StackUnderTest, room: HipChatFake, sender: SteadyStream) -> Recovered:
+        room.go_down(for_s=OUTAGE_S, status=status)
+
+        def recovered(complete_at: float) -> float:
+            assert room.came_back_at is not None
+            return complete_at - room.came_back_at
+
+        return recovered
+
+    return inject
+
+
+def restarted(stack: StackUnderTest, room: HipChatFake, sender: SteadyStream) -> Recovered:
+    return stack.restart()
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str  # the test id and the prefix of the batch's entities
+    name: str  # as printed
+    fault: Fault
+
+
+CASES = [
+    Case("listener", "listener SIGKILL", killed("listener")),
+    Case("engine0", "engine.0 SIGKILL", killed("engine.0")),
+    Case("engine1", "engine.1 SIGKILL", killed("engine.1")),
+    Case("notify", f"notify SIGKILL, {IN_FLIGHT} requests in flight", notify_killed_in_flight),
+    Case("beat", "beat SIGKILL", killed("beat")),
+    Case("web", "web SIGKILL", killed("web")),
+    Case("redis-kill", "redis SIGKILL", killed("redis")),
+    Case("redis-term", "redis SIGTERM", killed("redis", signal.SIGTERM)),
+    Case("hipchat-refused", f"hipchat down {OUTAGE_S} s, connection refused", hipchat_down(None)),
+    Case("hipchat-503", f"hipchat down {OUTAGE_S} s, 503", hipchat_down(503)),
+    Case("restart", "stack restart", restarted),
+]
+
+
+def counts(stack: StackUnderTest) -> dict[str, int]:
+    return {what: stack.query(sql)[0][0] for what, sql in UNCHANGED.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+def test_every_open_and_cancel_reaches_the_room_once_in_order_across_the_fault(
+    stack: StackUnderTest, case: Case, fault_report: list[str]
+) -> None:
+    before = counts(stack)
+    stream = AlertStream(stack, ENTITIES, prefix=case.key)
+    sender = stream.steady()
+    sender.wait_steps(STEPS_BEFORE_FAULT)
+
+    recovered = case.fault(stack, stack.fake, sender)
+    sender.finish()
+    tally = stream.wait_complete(COMPLETE_TIMEOUT_S)
+    complete_at = time.monotonic()
+
+    seconds = recovered(complete_at) if callable(recovered) else recovered
+    lost = tally.lost("OPEN") + tally.lost("CANCEL")
+    duplicated = tally.duplicated("OPEN") + tally.duplicated("CANCEL")
+    line = f"fault: {case.name}  lost: {lost}  duplicated: {duplicated}  recovered: {seconds:.1f} s"
+    print(f"\n{line}")
+    fault_report.append(line)
+    assert (lost, duplicated, tally.out_of_order) == (0, 0, 0), (
+        f"{tally.report()}\n(lines sent again after a broken connection: {sender.resent})\n"
+        f"{stack.log_tail()}"
+    )
+    assert counts(stack) == before
