@@ -536,9 +536,18 @@ class AlertStream:
                 tally.out_of_order += 1
         return tally
 
-    def steady(self, chunk: int = 4, every_s: float = 0.25, lag: int = 3) -> SteadyStream:
-        """Start sending the stream in the background (see :class:`SteadyStream`)."""
-        sender = SteadyStream(self, chunk, every_s, lag)
+    def steady(self, chunk: int = 4, every_s: float = 0.25, lag: int = 3) -> Sender:
+        """Start sending the stream steadily in the background: every ``every_s`` one
+        step opens the next ``chunk`` entities and cancels those opened ``lag`` steps
+        before, so that alerts are opening, open and cancelling whenever a fault
+        strikes. An entity's low value leaves only once its high value is in Redis."""
+        chunks = [self.entities[i : i + chunk] for i in range(0, len(self.entities), chunk)]
+        steps = []
+        for step in range(len(chunks) + lag):
+            opening = [self.lines(90, chunks[step])] if step < len(chunks) else []
+            cancelling = [self.lines(10, chunks[step - lag])] if step >= lag else []
+            steps.append(opening + cancelling)
+        sender = Sender(self.stack, steps, every_s)
         sender.start()
         return sender
 
@@ -562,60 +571,61 @@ class AlertStream:
         return tally
 
 
-class SteadyStream(threading.Thread):
-    """An :class:`AlertStream` sent steadily: every ``every_s`` one step opens the next
-    ``chunk`` entities and cancels the ones opened ``lag`` steps before, so that alerts
-    are opening, open and cancelling whenever a fault strikes.
+class Sender(threading.Thread):
+    """Sends ``steps`` in the background, one every ``every_s`` seconds (0: flat out).
 
-    Each step's lines go acknowledged (:meth:`StackUnderTest.send_acknowledged`), so an
-    entity's CANCEL value leaves only once its OPEN value is in Redis; a step that has
-    to wait (the listener or Redis down) delays the ones after it.
+    A step is a list of line groups; each group goes acknowledged
+    (:meth:`StackUnderTest.send_acknowledged`), so a group leaves only once the ones
+    before it are in Redis, and a step that has to wait (the listener or Redis down)
+    delays the ones after it.
     """
 
-    def __init__(self, stream: AlertStream, chunk: int, every_s: float, lag: int) -> None:
-        super().__init__(name="steady-stream", daemon=True)
-        entities = stream.entities
-        self.stream = stream
-        self.chunks = [entities[i : i + chunk] for i in range(0, len(entities), chunk)]
+    def __init__(self, stack: StackUnderTest, steps: list[list[list[str]]], every_s: float) -> None:
+        super().__init__(name="stack-sender", daemon=True)
+        self.stack = stack
+        self.steps = steps
         self.every_s = every_s
-        self.lag = lag
-        self.steps = len(self.chunks) + lag
         self.steps_done = 0
         self.resent = 0  # connections that broke before their ok and were sent again
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            for step in range(self.steps):
+            for groups in self.steps:
                 began = time.monotonic()
-                if step < len(self.chunks):
-                    self._send(90, self.chunks[step])
-                if step >= self.lag:
-                    self._send(10, self.chunks[step - self.lag])
+                for lines in groups:
+                    sent = self.stack.send_acknowledged(lines, timeout=SEND_TIMEOUT_S)
+                    self.resent += sent - 1
                 self.steps_done += 1
                 time.sleep(max(0.0, self.every_s - (time.monotonic() - began)))
         except BaseException as exc:  # reported by finish(), in the test's thread
             self.error = exc
-
-    def _send(self, value: float, entities: list[str]) -> None:
-        lines = self.stream.lines(value, entities)
-        self.resent += self.stream.stack.send_acknowledged(lines, timeout=SEND_TIMEOUT_S) - 1
 
     def wait_steps(self, steps: int, timeout: float = 60.0) -> None:
         """Wait until ``steps`` steps were sent (and acknowledged)."""
         deadline = time.monotonic() + timeout
         while self.steps_done < steps and self.is_alive():
             assert time.monotonic() < deadline, f"{steps} steps not sent within {timeout:.0f} s"
-            time.sleep(0.05)
+            time.sleep(0.02)
         if self.error is not None:
             raise self.error
 
     def finish(self, timeout: float = SEND_TIMEOUT_S) -> None:
         """Wait until every step was sent; raises what stopped the sender."""
         self.join(timeout)
-        assert not self.is_alive(), f"the stream was still sending after {timeout:.0f} s"
+        assert not self.is_alive(), f"still sending after {timeout:.0f} s"
         if self.error is not None:
             raise self.error
+
+
+def send_ballast(stack: StackUnderTest, samples: int, chunk: int = 2000) -> Sender:
+    """Start sending ``samples`` low values of the stream's metric for 40 entities that
+    never open an alert, flat out: work for the listener, Redis and the engine workers
+    that no tally counts, so that a fault strikes them busy."""
+    lines = [f"series e:ballast-{i % 40} m:{STREAM_METRIC}=10" for i in range(samples)]
+    sender = Sender(stack, [[lines[i : i + chunk]] for i in range(0, samples, chunk)], 0.0)
+    sender.start()
+    return sender
 
 
 __all__ = [
@@ -623,10 +633,11 @@ __all__ = [
     "STREAM_RULE",
     "AlertStream",
     "Recovery",
+    "Sender",
     "StackUnderTest",
-    "SteadyStream",
     "StreamTally",
     "fake_room",
     "room_texts",
     "running_stack",
+    "send_ballast",
 ]

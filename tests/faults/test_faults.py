@@ -3,7 +3,9 @@ broken one fault at a time.
 
 One stack (tests.faults.stack, on this run's database kind) serves every fault; each
 fault gets a batch of entities of its own, streamed steadily (each entity a high value,
-then a low one: one OPEN, then one CANCEL in the room) while the fault strikes:
+then a low one: one OPEN, then one CANCEL in the room) while the fault strikes, and a
+process fault strikes while a ballast of samples floods the listener, Redis and the
+engine workers, so that it finds them busy:
 
 * SIGKILL of the listener, of each engine worker, of beat, of web, of the notify worker
   while it has requests in flight (the fake holds their answers: the messages are in
@@ -35,15 +37,16 @@ from tests.fakes.hipchat import HipChatFake, Reply
 from tests.faults.stack import (
     AlertStream,
     StackUnderTest,
-    SteadyStream,
     fake_room,
     running_stack,
+    send_ballast,
 )
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(600)]
 
 ENTITIES = 40  # per fault: 10 steps of 4, each entity cancelled 3 steps after it opened
 STEPS_BEFORE_FAULT = 4  # the fault strikes with alerts opening, open and cancelling
+BALLAST_SAMPLES = 30_000  # flat out: about half a second of work when nothing fails
 BACKOFF_CAP_S = 5
 OUTAGE_S = 12  # longer than the cap: several capped waits in a row
 IN_FLIGHT = 4  # the notify worker's threads, each held on a request HipChat acted on
@@ -77,19 +80,17 @@ def stack(tmp_path_factory):
 # fault to service, or a function of the moment the batch was complete (an outage's
 # recovery is the backlog delivered after HipChat returned).
 Recovered = float | Callable[[float], float]
-Fault = Callable[[StackUnderTest, HipChatFake, SteadyStream], Recovered]
+Fault = Callable[[StackUnderTest, HipChatFake], Recovered]
 
 
 def killed(child: str, sig: int = signal.SIGKILL) -> Fault:
-    def inject(stack: StackUnderTest, room: HipChatFake, sender: SteadyStream) -> Recovered:
+    def inject(stack: StackUnderTest, room: HipChatFake) -> Recovered:
         return stack.kill_and_recover(child, RECOVERY_TIMEOUT_S, sig).seconds
 
     return inject
 
 
-def notify_killed_in_flight(
-    stack: StackUnderTest, room: HipChatFake, sender: SteadyStream
-) -> Recovered:
+def notify_killed_in_flight(stack: StackUnderTest, room: HipChatFake) -> Recovered:
     room.script(Reply.held(HOLD_S, endpoint="notification"), times=IN_FLIGHT)
     deadline = time.monotonic() + RECOVERY_TIMEOUT_S
     while room.scripted_left:
@@ -99,7 +100,7 @@ def notify_killed_in_flight(
 
 
 def hipchat_down(status: int | None) -> Fault:
-    def inject(stack: StackUnderTest, room: HipChatFake, sender: SteadyStream) -> Recovered:
+    def inject(stack: StackUnderTest, room: HipChatFake) -> Recovered:
         room.go_down(for_s=OUTAGE_S, status=status)
 
         def recovered(complete_at: float) -> float:
@@ -111,7 +112,7 @@ def hipchat_down(status: int | None) -> Fault:
     return inject
 
 
-def restarted(stack: StackUnderTest, room: HipChatFake, sender: SteadyStream) -> Recovered:
+def restarted(stack: StackUnderTest, room: HipChatFake) -> Recovered:
     return stack.restart()
 
 
@@ -120,6 +121,7 @@ class Case:
     key: str  # the test id and the prefix of the batch's entities
     name: str  # as printed
     fault: Fault
+    busy: bool = True  # strikes while a ballast of samples floods listener, Redis, engine
 
 
 CASES = [
@@ -131,10 +133,11 @@ CASES = [
     Case("web", "web SIGKILL", killed("web")),
     Case("redis-kill", "redis SIGKILL", killed("redis")),
     Case("redis-term", "redis SIGTERM", killed("redis", signal.SIGTERM)),
-    Case("hipchat-refused", f"hipchat down {OUTAGE_S} s, connection refused", hipchat_down(None)),
-    Case("hipchat-503", f"hipchat down {OUTAGE_S} s, 503", hipchat_down(503)),
+    Case("hipchat-refused", f"hipchat down {OUTAGE_S} s, connection refused",
+         hipchat_down(None), busy=False),
+    Case("hipchat-503", f"hipchat down {OUTAGE_S} s, 503", hipchat_down(503), busy=False),
     Case("restart", "stack restart", restarted),
-]
+]  # fmt: skip
 
 
 def counts(stack: StackUnderTest) -> dict[str, int]:
@@ -149,9 +152,14 @@ def test_every_open_and_cancel_reaches_the_room_once_in_order_across_the_fault(
     stream = AlertStream(stack, ENTITIES, prefix=case.key)
     sender = stream.steady()
     sender.wait_steps(STEPS_BEFORE_FAULT)
+    ballast = send_ballast(stack, BALLAST_SAMPLES) if case.busy else None
+    if ballast is not None:
+        ballast.wait_steps(2)
 
-    recovered = case.fault(stack, stack.fake, sender)
+    recovered = case.fault(stack, stack.fake)
     sender.finish()
+    if ballast is not None:
+        ballast.finish()
     tally = stream.wait_complete(COMPLETE_TIMEOUT_S)
     complete_at = time.monotonic()
 
