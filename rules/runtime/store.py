@@ -2,7 +2,9 @@
 
 Idempotent by design: trigger records and history rows are keyed by the trigger's
 deterministic event id, alerts by (rule, window key), so storing the same outbox
-items twice (after a crash between commit and trim) changes nothing.
+items twice (after a crash between commit and trim) changes nothing. A new trigger
+record's notification deliveries are written in its transaction: a crash leaves both
+or neither, never a record the outbox would skip without its notifications.
 """
 
 from __future__ import annotations
@@ -244,12 +246,15 @@ def _store_together(partition: int, items: list[dict]) -> list[str]:
                 if _fired(trigger, ALERT_HISTORY):
                     history.append(_history(event_id, trigger))
             AlertHistory.objects.bulk_create(history)
+            if new_ids:
+                from notifications.dispatch import dispatch_triggers
+
+                # In the same transaction: a worker killed after the trigger records
+                # commit would otherwise leave them without deliveries, and the outbox,
+                # stored again, skips the records it finds.
+                dispatch_triggers(new_ids)
         if errors:
             _store_errors(errors)
-    if new_ids:
-        from notifications.dispatch import dispatch_triggers
-
-        transaction.on_commit(lambda: dispatch_triggers(new_ids))
     return new_ids
 
 
