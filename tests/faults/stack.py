@@ -476,9 +476,13 @@ class StackUnderTest:
 class StreamTally:
     """Per status, how the room's messages compare with one OPEN and one CANCEL each."""
 
-    expected: int
+    entities: list[str]
     received: dict[str, dict[str, int]] = field(default_factory=dict)  # status → entity → n
     out_of_order: int = 0
+
+    @property
+    def expected(self) -> int:
+        return len(self.entities)
 
     def lost(self, status: str) -> int:
         return self.expected - len(self.received.get(status, {}))
@@ -521,7 +525,7 @@ class AlertStream:
             self.stack.send_lines(self.lines(value, self.entities[start : start + chunk]))
 
     def tally(self) -> StreamTally:
-        tally = StreamTally(len(self.entities))
+        tally = StreamTally(self.entities)
         wanted = set(self.entities)
         seen_open: set[str] = set()
         for text in room_texts(self.stack.fake):

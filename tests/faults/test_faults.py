@@ -35,9 +35,11 @@ from dataclasses import dataclass
 import pytest
 
 from tests.fakes.hipchat import HipChatFake, Reply
+from tests.faults.configure import STREAM_RULE
 from tests.faults.stack import (
     AlertStream,
     StackUnderTest,
+    StreamTally,
     fake_room,
     running_stack,
     send_ballast,
@@ -64,6 +66,11 @@ UNCHANGED = {
     "notifications given up": "SELECT count(*) FROM notifications_delivery WHERE status = 'FAILED'",
     "requests sent again unchecked": (
         "SELECT count(*) FROM notifications_deliveryattempt WHERE status = 'UNKNOWN'"
+    ),
+    "alerts stored without their notifications": (
+        "SELECT count(*) FROM rules_triggerrecord t WHERE t.rule = %s "
+        "AND t.status IN ('OPEN', 'CANCEL') AND NOT EXISTS "
+        "(SELECT 1 FROM notifications_delivery d WHERE d.event_id = t.event_id)"
     ),
 }
 
@@ -155,7 +162,33 @@ CASES = [
 
 
 def counts(stack: StackUnderTest) -> dict[str, int]:
-    return {what: stack.query(sql)[0][0] for what, sql in UNCHANGED.items()}
+    return {
+        what: stack.query(sql, (STREAM_RULE,) if "%s" in sql else ())[0][0]
+        for what, sql in UNCHANGED.items()
+    }
+
+
+def whereabouts(stack: StackUnderTest, tally: StreamTally, shown: int = 5) -> str:
+    """Where the first missing messages stopped: their trigger records, deliveries and
+    the Notification Log (what a failure needs explained after the stack is gone)."""
+    lines = []
+    for status in ("OPEN", "CANCEL"):
+        received = tally.received.get(status, {})
+        for entity in [e for e in tally.entities if e not in received][:shown]:
+            triggers = stack.query(
+                "SELECT event_id, reason FROM rules_triggerrecord WHERE rule = %s "
+                "AND status = %s AND window_key LIKE %s",
+                (STREAM_RULE, status, f"%{entity}%"),
+            )
+            deliveries = stack.query(
+                "SELECT d.id, d.status, d.attempts, d.last_error, "
+                "(SELECT count(*) FROM notifications_deliveryattempt a "
+                "WHERE a.delivery_id = d.id) FROM notifications_delivery d "
+                "WHERE d.entity = %s AND d.trigger = %s",
+                (entity, status),
+            )
+            lines.append(f"{status} {entity}: triggers {triggers}, deliveries {deliveries}")
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
@@ -189,6 +222,7 @@ def test_every_open_and_cancel_reaches_the_room_once_in_order_across_the_fault(
     fault_report.append(line)
     assert (lost, duplicated, tally.out_of_order) == (0, 0, 0), (
         f"{tally.report()}\nwindows closed as lost: {windows_lost}\n"
-        f"(lines sent again after a broken connection: {sender.resent})\n{stack.log_tail()}"
+        f"(lines sent again after a broken connection: {sender.resent})\n"
+        f"{whereabouts(stack, tally)}\n{stack.log_tail()}"
     )
     assert after == before
