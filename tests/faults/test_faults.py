@@ -168,6 +168,16 @@ def counts(stack: StackUnderTest) -> dict[str, int]:
     }
 
 
+def logged_ok(stack: StackUnderTest, prefix: str) -> int:
+    """OK rows of the Notification Log for the batch of entities named ``prefix-N``."""
+    return stack.query(
+        "SELECT count(*) FROM notifications_deliveryattempt a JOIN notifications_delivery d "
+        "ON a.delivery_id = d.id WHERE d.rule_name = %s AND d.entity LIKE %s "
+        "AND a.status = 'OK'",
+        (STREAM_RULE, f"{prefix}-%"),
+    )[0][0]
+
+
 def whereabouts(stack: StackUnderTest, tally: StreamTally, shown: int = 5) -> str:
     """Where the first missing messages stopped: their trigger records, deliveries and
     the Notification Log (what a failure needs explained after the stack is gone)."""
@@ -226,3 +236,6 @@ def test_every_open_and_cancel_reaches_the_room_once_in_order_across_the_fault(
         f"{whereabouts(stack, tally)}\n{stack.log_tail()}"
     )
     assert after == before
+    # Every message the room took has its Notification Log row, the ones whose answer
+    # the fault lost included (found in the room's history).
+    assert logged_ok(stack, case.key) == 2 * ENTITIES
