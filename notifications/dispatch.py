@@ -1,10 +1,10 @@
 """The one entry point through which the rules app hands trigger events to notifications.
 
-Called after the alert store's transaction commits, with the ids of the new
+Called inside the alert store's transaction, with the ids of the new
 ``TriggerRecord`` rows (in the engine worker, so it must be quick): it writes one
-PENDING delivery row per fired web-notification binding and enqueues one notify
-task per order key once those rows are committed. Sending happens in the notify
-workers (``notifications.tasks``).
+PENDING delivery row per fired web-notification binding, committed with the trigger
+records or not at all, and enqueues one notify task per order key once they are
+committed. Sending happens in the notify workers (``notifications.tasks``).
 """
 
 from __future__ import annotations

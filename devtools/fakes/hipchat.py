@@ -20,6 +20,10 @@ Everything it decides is recorded in :attr:`HipChatFake.log` (one
 :class:`RecordedRequest` per request, accepted or not); helpers poll with a
 timeout instead of sleeping.
 
+Outages (§4.7's faults, for as long as a test needs): ``fake.go_down(for_s=20)``
+refuses connections for 20 s, then listens again on the same port;
+``fake.go_down(status=503)`` answers 503 to everything until ``fake.come_back()``.
+
 Every accepted notification, message and shared file becomes a room message with
 an id and a date, listed by the room's history: ``GET /v2/room/{room}/history``
 (``date`` = ``recent`` (the newest 75) or the latest date, ``end-date``,
@@ -420,9 +424,14 @@ class _Server(ThreadingHTTPServer):
     fake: HipChatFake
     ssl_context: ssl.SSLContext | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.ssl_context is None:
-            super().finish_request(request, client_address)
+            self._serve_connection(request, client_address)
             return
         try:
             # Handshake in the worker thread, so a client refusing our cert blocks nothing.
@@ -430,10 +439,27 @@ class _Server(ThreadingHTTPServer):
         except (ssl.SSLError, OSError):
             return
         try:
-            super().finish_request(tls, client_address)
+            self._serve_connection(tls, client_address)
         finally:
             with contextlib.suppress(OSError):
                 tls.close()
+
+    def _serve_connection(self, connection: socket.socket, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(connection)
+        try:
+            super().finish_request(connection, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(connection)
+
+    def drop_connections(self) -> None:
+        """Cut every open connection, kept-alive ones included: a server that went away."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that hang up mid-request are part of the tests
@@ -506,6 +532,11 @@ class HipChatFake:
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._outage_lock = threading.RLock()
+        self._outage_timer: threading.Timer | None = None
+        self._down = False
+        self._down_status: int | None = None  # what an outage answers; None: refused
+        self.came_back_at: float | None = None  # time.monotonic() when the last outage ended
         self.ca_bundle: str | None = None
 
     # ------------------------------------------------------------ life cycle
@@ -530,21 +561,61 @@ class HipChatFake:
 
     def stop(self) -> None:
         """Stop serving; slow scripted replies still waiting are released."""
-        self._stopping.set()
+        with self._outage_lock:
+            self._end_outage_timer()
+            self._down, self._down_status = False, None
+        self._stop_listening()
+
+    def _stop_listening(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.drop_connections()  # before held answers are released below
+        self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def go_down(self) -> None:
-        """An outage: stop listening (connections are refused); state and log stay."""
-        self.stop()
-        self._stopping = threading.Event()
+    # ------------------------------------------------------------- outages
+
+    def go_down(self, for_s: float | None = None, *, status: int | None = None) -> None:
+        """An outage, for ``for_s`` seconds or until :meth:`come_back`; state and log stay.
+
+        ``status`` None: the server is gone. It stops listening (new connections are
+        refused) and cuts the connections clients keep alive; held answers are never
+        sent. ``status`` 5xx: what a proxy in front of a HipChat that is down answers.
+        Every request gets that status with the §1.5 error body, is logged
+        (``scripted``), and changes nothing (no room message, no limit counted).
+        """
+        assert status is None or 500 <= status < 600, "an outage answers 5xx"
+        with self._outage_lock:
+            assert not self._down, "already down"
+            if status is None:
+                self._stop_listening()
+                self._stopping = threading.Event()
+            self._down, self._down_status = True, status
+            if for_s is not None:
+                self._outage_timer = threading.Timer(for_s, self.come_back)
+                self._outage_timer.daemon = True
+                self._outage_timer.start()
 
     def come_back(self) -> None:
-        """End an outage: listen again on the same port."""
-        self.start()
+        """End the outage: listen again on the same port, or answer normally again."""
+        with self._outage_lock:
+            self._end_outage_timer()
+            if self._down and self._down_status is None:
+                self.start()
+            self._down, self._down_status = False, None
+            self.came_back_at = time.monotonic()
+
+    def _end_outage_timer(self) -> None:
+        if self._outage_timer is not None:
+            self._outage_timer.cancel()
+            self._outage_timer = None
+
+    @property
+    def down(self) -> bool:
+        """True during an outage (:meth:`go_down` until it ends)."""
+        return self._down
 
     def __enter__(self) -> HipChatFake:
         return self.start()
@@ -599,6 +670,12 @@ class HipChatFake:
         """Queue ``reply`` for the next ``times`` matching requests (FIFO across calls)."""
         with self._lock:
             self._scripts.append(_Script(reply, times))
+
+    @property
+    def scripted_left(self) -> int:
+        """Scripted replies not yet used by a request."""
+        with self._lock:
+            return sum(script.remaining for script in self._scripts)
 
     def reset(self) -> None:
         """Forget the log, scripts, limit counters and message ids (rooms and tokens stay)."""
@@ -682,6 +759,13 @@ class HipChatFake:
             self._respond(handler, 204, None, {})
             return
         self._parse_for_log(record)
+        status = self._down_status
+        if status is not None:
+            record.scripted, record.status = True, status
+            record.response_body = error_body(status, HTTPStatus(status).phrase)
+            self._record(record)
+            self._respond(handler, status, record.response_body, {})
+            return
         reply = self._take_script(record)
         if reply is not None and reply.delay_s:
             self._stopping.wait(reply.delay_s)

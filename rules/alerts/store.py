@@ -2,9 +2,10 @@
 
 Idempotent by design: trigger records and history rows are keyed by the trigger's
 deterministic event id, alerts by (rule, window key), so storing the same outbox
-items twice (after a crash between commit and trim) changes nothing. Once the rows are
-committed, the new records' event ids are published to the trigger consumers
-(rules.contract.consumers).
+items twice (after a crash between commit and trim) changes nothing. The new records'
+event ids are published to the trigger consumers (rules.contract.consumers) inside the
+same transaction, so what a consumer writes (notification deliveries) commits with the
+records or not at all: never a record the outbox would skip without its notifications.
 """
 
 from __future__ import annotations
@@ -269,10 +270,12 @@ def _store_together(partition: int, items: list[_Item]) -> list[str]:
                 if ALERT_HISTORY_ACTION in t.snapshot.fired():
                     history.append(_history(t.event_id, t.snapshot))
             AlertHistory.objects.bulk_create(history)
+            # In the same transaction: a worker killed after the trigger records
+            # commit would otherwise leave them without deliveries, and the outbox,
+            # stored again, skips the records it finds.
+            publish_triggers(new_ids)
         if errors:
             _store_errors(errors)
-    if new_ids:
-        transaction.on_commit(lambda: publish_triggers(new_ids))
     return new_ids
 
 

@@ -1,8 +1,10 @@
 """Who is told about stored triggers: the rules app publishes, other apps subscribe.
 
 The alert store calls ``publish_triggers`` with the event ids of the ``TriggerRecord``
-rows it wrote, once their transaction has committed. The notifications app registers
-its consumer when it is ready, so rules never imports it. A consumer runs in the engine
+rows it wrote, inside the transaction that writes them: what a consumer records commits
+with the trigger records or not at all, and work that must see committed rows (a task
+to enqueue) goes through ``transaction.on_commit``. The notifications app registers its
+consumer when it is ready, so rules never imports it. A consumer runs in the engine
 worker that stored the triggers: it must be quick (record work, send nothing).
 """
 
@@ -16,7 +18,7 @@ _consumers: list[TriggerConsumer] = []
 
 
 def register_trigger_consumer(consumer: TriggerConsumer) -> None:
-    """Call ``consumer(event_ids)`` for every committed batch of new trigger records.
+    """Call ``consumer(event_ids)`` for every batch of new trigger records, in its transaction.
 
     Registering the same consumer again changes nothing (``AppConfig.ready`` may run
     more than once in tests).

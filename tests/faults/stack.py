@@ -39,8 +39,10 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
@@ -65,6 +67,12 @@ T = TypeVar("T")
 ROOM_ID = 7
 ADMIN_PASSWORD = "stack-admin-pw"
 CHILD_KINDS = ("redis", "web", "listener", "engine.0", "notify", "beat")
+STACK_TOKEN_SCOPES = ("send_notification", "send_message", "view_messages")
+# How long a ``debug`` line may wait for its ``ok`` (Redis away, the listener paused)
+# before the lines are sent again on a new connection.
+ACK_TIMEOUT_S = 20.0
+# How long one step of a steady stream may take to be acknowledged: a whole restart.
+SEND_TIMEOUT_S = 240.0
 STARTED = re.compile(r"\bstarted (\S+) \(pid (\d+)\)")
 # Variables of the test run the stack must not inherit: it has its own Redis and data,
 # and runs the Redis check the suite switches off for its throw-away Redis.
@@ -76,7 +84,9 @@ def fake_room(**options: object) -> Iterator[HipChatFake]:
     """A started fake HipChat server with the room and a token the stack sends with.
 
     Its flood limit is raised out of the way unless given: the stack sends far more
-    than HipChat's 30 messages a minute per room.
+    than HipChat's 30 messages a minute per room. The token may read the room's
+    history (``view_messages``), as the README asks: a request whose answer a fault
+    lost is looked for there before it is sent again.
     """
     options.setdefault("flood_limit", 1_000_000)
     options.setdefault("token_limit", 1_000_000)
@@ -84,10 +94,21 @@ def fake_room(**options: object) -> Iterator[HipChatFake]:
     fake.start()
     try:
         fake.add_room("Faults", room_id=ROOM_ID)
-        fake.add_token("stack-token")
+        fake.add_token("stack-token", scopes=STACK_TOKEN_SCOPES)
         yield fake
     finally:
         fake.stop()
+
+
+@contextlib.contextmanager
+def running_stack(workdir: Path, fake: HipChatFake, **options: object) -> Iterator[StackUnderTest]:
+    """A started :class:`StackUnderTest` (its start-up time printed), closed afterwards."""
+    stack = StackUnderTest(workdir, fake, **options)  # type: ignore[arg-type]
+    try:
+        print(f"\nstack started and served in {stack.start():.1f} s")
+        yield stack
+    finally:
+        stack.close()
 
 
 def room_texts(fake: HipChatFake) -> list[str]:
@@ -294,10 +315,13 @@ class StackUnderTest:
 
         return self._wait(new_pid, timeout, f"{child} restarted")
 
-    def kill_and_recover(self, child: str, timeout: float = 60.0) -> Recovery:
-        """SIGKILL ``child``, wait for its restart and for end-to-end service."""
+    def kill_and_recover(
+        self, child: str, timeout: float = 60.0, sig: int = signal.SIGKILL
+    ) -> Recovery:
+        """Signal ``child`` (SIGKILL unless told), wait for its restart and for end-to-end
+        service."""
         began = time.monotonic()
-        pid = self.kill(child)
+        pid = self.kill(child, sig)
         self.wait_restarted(child, pid, timeout)
         self.wait_serving(timeout - (time.monotonic() - began))
         seconds = time.monotonic() - began
@@ -306,6 +330,16 @@ class StackUnderTest:
              if f"{child} exited with code" in line), "",
         )  # fmt: skip
         return Recovery(child, exit_line.split("] ", 1)[-1], seconds)
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of ``sql`` (``%s`` placeholders) on the stack's own database, read from
+        outside the stack: what its processes committed."""
+        if self.database.url is not None:
+            with psycopg.connect(self.database.url, autocommit=True) as conn:
+                return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        path = self.data_dir / "atsd-alerts.sqlite3"
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+            return conn.execute(sql.replace("%s", "?"), params).fetchall()
 
     def drop_database_connections(self) -> int:
         """Terminate every process's PostgreSQL session (a database restart, for the
@@ -350,6 +384,42 @@ class StackUnderTest:
                 if time.monotonic() >= deadline:
                     raise
                 time.sleep(0.1)
+
+    def send_acknowledged(self, lines: list[str], timeout: float = 120.0) -> int:
+        """Send ``lines`` over TCP, the last with ATSD's ``debug`` prefix, and wait for the
+        listener's ``ok``: it answers once every line before it is handed off (in Redis).
+
+        A connection that breaks or stays silent first (a killed listener, a stopping
+        stack) is tried again with the same lines, whole, until ``timeout``: what a
+        careful client does, since it cannot know how far the broken one got. A sample
+        may therefore arrive twice; a stream of OPEN-then-CANCEL values is indifferent
+        to that as long as a value is repeated before the next one is sent. Returns the
+        connections it took.
+        """
+        *head, last = lines
+        payload = "".join(f"{line}\n" for line in head) + f"debug {last}\n"
+        deadline = time.monotonic() + timeout
+        for attempt in itertools.count(1):
+            try:
+                with socket.create_connection(("127.0.0.1", self.tcp_port), timeout=5) as sock:
+                    sock.settimeout(ACK_TIMEOUT_S)
+                    sock.sendall(payload.encode())
+                    answer = b""
+                    while not answer.endswith(b"\n"):
+                        received = sock.recv(256)
+                        if not received:
+                            break
+                        answer += received
+            except OSError:
+                answer = b""
+            if answer == b"ok\n":
+                return attempt
+            assert not answer, f"the listener answered {answer!r} to {last!r}"
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no ok for {last!r} within {timeout:.0f} s\n"
+                                     f"{self.log_tail()}")  # fmt: skip
+            time.sleep(0.2)
+        raise AssertionError("unreachable")
 
     def probe(self) -> list[str]:
         """Send one probe sample per partition; returns the probe entities."""
@@ -406,9 +476,13 @@ class StackUnderTest:
 class StreamTally:
     """Per status, how the room's messages compare with one OPEN and one CANCEL each."""
 
-    expected: int
+    entities: list[str]
     received: dict[str, dict[str, int]] = field(default_factory=dict)  # status → entity → n
     out_of_order: int = 0
+
+    @property
+    def expected(self) -> int:
+        return len(self.entities)
 
     def lost(self, status: str) -> int:
         return self.expected - len(self.received.get(status, {}))
@@ -451,7 +525,7 @@ class AlertStream:
             self.stack.send_lines(self.lines(value, self.entities[start : start + chunk]))
 
     def tally(self) -> StreamTally:
-        tally = StreamTally(len(self.entities))
+        tally = StreamTally(self.entities)
         wanted = set(self.entities)
         seen_open: set[str] = set()
         for text in room_texts(self.stack.fake):
@@ -465,6 +539,21 @@ class AlertStream:
             elif entity not in seen_open:
                 tally.out_of_order += 1
         return tally
+
+    def steady(self, chunk: int = 4, every_s: float = 0.25, lag: int = 3) -> Sender:
+        """Start sending the stream steadily in the background: every ``every_s`` one
+        step opens the next ``chunk`` entities and cancels those opened ``lag`` steps
+        before, so that alerts are opening, open and cancelling whenever a fault
+        strikes. An entity's low value leaves only once its high value is in Redis."""
+        chunks = [self.entities[i : i + chunk] for i in range(0, len(self.entities), chunk)]
+        steps = []
+        for step in range(len(chunks) + lag):
+            opening = [self.lines(90, chunks[step])] if step < len(chunks) else []
+            cancelling = [self.lines(10, chunks[step - lag])] if step >= lag else []
+            steps.append(opening + cancelling)
+        sender = Sender(self.stack, steps, every_s)
+        sender.start()
+        return sender
 
     def wait_received(self, status: str, timeout: float) -> StreamTally:
         """Wait until every entity's ``status`` message arrived; AssertionError if not."""
@@ -486,13 +575,73 @@ class AlertStream:
         return tally
 
 
+class Sender(threading.Thread):
+    """Sends ``steps`` in the background, one every ``every_s`` seconds (0: flat out).
+
+    A step is a list of line groups; each group goes acknowledged
+    (:meth:`StackUnderTest.send_acknowledged`), so a group leaves only once the ones
+    before it are in Redis, and a step that has to wait (the listener or Redis down)
+    delays the ones after it.
+    """
+
+    def __init__(self, stack: StackUnderTest, steps: list[list[list[str]]], every_s: float) -> None:
+        super().__init__(name="stack-sender", daemon=True)
+        self.stack = stack
+        self.steps = steps
+        self.every_s = every_s
+        self.steps_done = 0
+        self.resent = 0  # connections that broke before their ok and were sent again
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for groups in self.steps:
+                began = time.monotonic()
+                for lines in groups:
+                    sent = self.stack.send_acknowledged(lines, timeout=SEND_TIMEOUT_S)
+                    self.resent += sent - 1
+                self.steps_done += 1
+                time.sleep(max(0.0, self.every_s - (time.monotonic() - began)))
+        except BaseException as exc:  # reported by finish(), in the test's thread
+            self.error = exc
+
+    def wait_steps(self, steps: int, timeout: float = 60.0) -> None:
+        """Wait until ``steps`` steps were sent (and acknowledged)."""
+        deadline = time.monotonic() + timeout
+        while self.steps_done < steps and self.is_alive():
+            assert time.monotonic() < deadline, f"{steps} steps not sent within {timeout:.0f} s"
+            time.sleep(0.02)
+        if self.error is not None:
+            raise self.error
+
+    def finish(self, timeout: float = SEND_TIMEOUT_S) -> None:
+        """Wait until every step was sent; raises what stopped the sender."""
+        self.join(timeout)
+        assert not self.is_alive(), f"still sending after {timeout:.0f} s"
+        if self.error is not None:
+            raise self.error
+
+
+def send_ballast(stack: StackUnderTest, samples: int, chunk: int = 2000) -> Sender:
+    """Start sending ``samples`` low values of the stream's metric for 40 entities that
+    never open an alert, flat out: work for the listener, Redis and the engine workers
+    that no tally counts, so that a fault strikes them busy."""
+    lines = [f"series e:ballast-{i % 40} m:{STREAM_METRIC}=10" for i in range(samples)]
+    sender = Sender(stack, [[lines[i : i + chunk]] for i in range(0, samples, chunk)], 0.0)
+    sender.start()
+    return sender
+
+
 __all__ = [
     "CHILD_KINDS",
     "STREAM_RULE",
     "AlertStream",
     "Recovery",
+    "Sender",
     "StackUnderTest",
     "StreamTally",
     "fake_room",
     "room_texts",
+    "running_stack",
+    "send_ballast",
 ]

@@ -2,7 +2,7 @@
 
 Triggers come either from the running engine fed over TCP (end to end) or from an
 in-process engine stored through the engine worker's store path (``store_items``,
-which dispatches on commit exactly like the worker). Nothing sleeps a fixed time:
+which dispatches in its transaction exactly like the worker). Nothing sleeps a fixed time:
 every wait polls the fake's log or the database with a timeout.
 """
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import psutil
 import pytest
 
-from tests.faults.stack import AlertStream, StackUnderTest, fake_room
+from tests.faults.stack import AlertStream, StackUnderTest, fake_room, running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -33,11 +33,8 @@ def room():
 
 @pytest.fixture(scope="module")
 def stack(room, tmp_path_factory):
-    under_test = StackUnderTest(tmp_path_factory.mktemp("stack"), room)
-    seconds = under_test.start()
-    print(f"\nstack started and served in {seconds:.1f} s")
-    yield under_test
-    under_test.close()
+    with running_stack(tmp_path_factory.mktemp("stack"), room) as started:
+        yield started
 
 
 def lines_since(stack: StackUnderTest, mark: int) -> list[str]:

@@ -1,7 +1,10 @@
-"""The alert store: one trigger the database cannot hold never blocks the outbox."""
+"""The alert store: one trigger the database cannot hold never blocks the outbox, and a
+stored trigger always has its notifications."""
 
 import pytest
 
+import notifications.dispatch
+from notifications.models import Delivery
 from rules.alerts.store import store_items
 from rules.contract.triggers import encode_trigger
 from rules.engine.definition import RuleDefinition
@@ -9,6 +12,7 @@ from rules.engine.engine import Engine
 from rules.events import SERIES, Event
 from rules.models import Alert, RuleErrorRecord, TriggerRecord
 from tests.db_refusals import refusing
+from tests.unit.delivery.factories import binding, engine_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,3 +64,31 @@ def test_a_rule_error_with_an_over_long_window_key_is_stored_shortened():
     store_items(0, [{"error": error}])
     record = RuleErrorRecord.objects.get()
     assert (len(record.rule), len(record.window_key)) == (512, 2048)
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL where it is raised: nothing after it runs, no handler sees it."""
+
+
+def test_a_worker_killed_between_a_trigger_and_its_deliveries_loses_no_notification(
+    monkeypatch,
+):
+    binding()
+    run = engine_run(expression="value > 50", window="length(1)")
+    event = Event(SERIES, "br-1905", "temperature", {}, T0, T0, 60.0,
+                  line_values={"temperature": 60.0})  # fmt: skip
+    [trigger] = run.engine.process(event, T0)
+    items = [{"id": "0:killed:0", "trigger": encode_trigger(trigger)}]
+
+    def killed(event_ids):
+        raise WorkerKilled
+
+    with monkeypatch.context() as patch:
+        patch.setattr(notifications.dispatch, "create_deliveries", killed)
+        with pytest.raises(WorkerKilled):
+            store_items(0, items)
+    # The restarted worker drains the outbox again: what it kept is stored again.
+    store_items(0, items)
+
+    assert TriggerRecord.objects.filter(event_id="0:killed:0").count() == 1
+    assert Delivery.objects.filter(event_id="0:killed:0", trigger="OPEN").count() == 1

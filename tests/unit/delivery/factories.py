@@ -3,7 +3,7 @@
 Triggers come from ``rules.engine.engine.Engine`` driven in-process with an
 explicit clock, so their snapshots are exactly what the running engine stores,
 and are stored through ``rules.alerts.store.store_items`` — the path that calls
-``dispatch_triggers`` after commit, as the engine worker does.
+``dispatch_triggers`` in its transaction, as the engine worker does.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class EngineRun:
         return self.store(self.engine.process(event, now_ms))
 
     def store(self, triggers: list[TriggerSnapshot]) -> list[str]:
-        """Store triggers as the engine worker does (dispatch runs on commit)."""
+        """Store triggers as the engine worker does (deliveries in the same transaction)."""
         items = [{"id": f"test-{next(_ids)}", "trigger": encode_trigger(t)} for t in triggers]
         self.triggers.extend(triggers)
         ids = store_items(0, items) if items else []

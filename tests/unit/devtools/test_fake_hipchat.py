@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -763,6 +764,15 @@ def test_history_needs_the_view_messages_scope(fake: HipChatFake) -> None:
     assert "view_messages" in error_of(answer)["message"]
 
 
+def test_it_counts_the_scripted_replies_not_yet_used(fake: HipChatFake) -> None:
+    fake.script(Reply(status=500), times=2)
+    fake.script(Reply(status=502))
+
+    notify(fake, {"message": "hi"})
+
+    assert fake.scripted_left == 2
+
+
 def test_a_held_answer_comes_late_but_the_message_is_already_in_the_room(
     fake: HipChatFake,
 ) -> None:
@@ -787,6 +797,69 @@ def test_an_outage_refuses_connections_and_keeps_the_room(fake: HipChatFake) -> 
     assert fake.port == port
     assert notify(fake, {"message": "after"}).status_code == 204
     assert [r.json["message"] for r in fake.room_messages(2)] == ["before", "after"]
+
+
+def test_a_timed_outage_refuses_connections_then_serves_again_by_itself(
+    fake: HipChatFake,
+) -> None:
+    fake.go_down(for_s=0.5)
+
+    assert fake.down
+    with pytest.raises(requests.ConnectionError):
+        notify(fake, {"message": "during"})
+    poll_until(lambda: not fake.down, timeout=5)
+
+    assert notify(fake, {"message": "after"}).status_code == 204
+    assert [r.json["message"] for r in fake.room_messages(2)] == ["after"]
+    assert fake.log[-1].json == {"message": "after"}  # the refused request never arrived
+
+
+def test_an_outage_cuts_kept_alive_connections(fake: HipChatFake) -> None:
+    with requests.Session() as session:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        url = fake.url + "/v2/room/2/notification"
+        assert session.post(url, json={"message": "a"}, headers=headers, timeout=5).ok
+
+        fake.go_down()
+        try:
+            with pytest.raises(requests.ConnectionError):
+                session.post(url, json={"message": "b"}, headers=headers, timeout=5)
+        finally:
+            fake.come_back()
+
+    assert [r.json["message"] for r in fake.room_messages(2)] == ["a"]
+
+
+def test_an_outage_answering_503_logs_each_request_and_acts_on_none(fake: HipChatFake) -> None:
+    fake.go_down(status=503)
+
+    answer = notify(fake, {"message": "during"})
+    fake.come_back()
+    after = notify(fake, {"message": "after"})
+
+    assert answer.status_code == 503
+    assert error_of(answer)["message"] == "Service Unavailable"
+    assert after.status_code == 204
+    assert [r.json["message"] for r in fake.room_messages(2)] == ["after"]
+    during = fake.log[0]
+    assert (during.status, during.scripted, during.accepted) == (503, True, False)
+    assert int(after.headers["X-FloodControl-Remaining"]) == fake.flood_limit - 1
+
+
+def test_a_timed_503_outage_ends_by_itself(fake: HipChatFake) -> None:
+    fake.go_down(for_s=0.5, status=503)
+
+    assert notify(fake, {"message": "during"}).status_code == 503
+    poll_until(lambda: not fake.down, timeout=5)
+
+    assert notify(fake, {"message": "after"}).status_code == 204
+
+
+def poll_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the timeout"
+        time.sleep(0.05)
 
 
 def test_it_resets_through_its_reset_endpoint(fake: HipChatFake) -> None:
