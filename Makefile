@@ -35,7 +35,8 @@ docs-screenshots: venv system-packages
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy atsd_alerts rules notifications
+	$(BIN)/mypy atsd_alerts rules notifications devtools
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: venv
