@@ -4,6 +4,6 @@ from atsd_alerts.models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("user", "name", "created", "last_used")
     readonly_fields = ("token_hash", "created", "last_used")

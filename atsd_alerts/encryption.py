@@ -64,11 +64,8 @@ def is_encrypted(value: str) -> bool:
     return value.startswith(TOKEN_PREFIX)
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """Text stored as Fernet ciphertext; an empty string is stored empty."""
-
-    _pyi_private_set_type: str  # what django-stubs' mypy plugin types the attribute as
-    _pyi_private_get_type: str
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None or not is_encrypted(value):
@@ -90,11 +87,8 @@ class EncryptedTextField(models.TextField):
         return _serialized(self, obj)
 
 
-class EncryptedJSONField(models.TextField):
+class EncryptedJSONField(models.TextField[Any, Any]):
     """A JSON value (list, dict, ...) stored as the Fernet ciphertext of its JSON text."""
-
-    _pyi_private_set_type: Any  # what django-stubs' mypy plugin types the attribute as
-    _pyi_private_get_type: Any
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
@@ -115,7 +109,7 @@ class EncryptedJSONField(models.TextField):
         return _serialized(self, obj)
 
 
-def _serialized(field: models.Field, obj: models.Model) -> str:
+def _serialized(field: models.Field[Any, Any], obj: models.Model) -> str:
     """What ``dumpdata`` writes: the ciphertext, as the database holds it (``loaddata``
     decrypts it through ``to_python`` on a server with the same keys)."""
     return str(field.get_prep_value(field.value_from_object(obj)) or "")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -72,7 +73,7 @@ class RedisDurability:
         return []
 
 
-def _info_field(section: dict, name: str) -> str | None:
+def _info_field(section: dict[str, Any], name: str) -> str | None:
     value = section.get(name)
     return None if value is None else str(value)
 
@@ -81,9 +82,9 @@ def inspect(client: redis.Redis) -> RedisDurability:
     """Read the durability settings: CONFIG GET, else INFO; raises RedisError when the
     server answers neither."""
     try:
-        config: dict = client.config_get("maxmemory-policy")  # type: ignore[assignment]
-        config |= client.config_get("appendonly")  # type: ignore[operator]
-        config |= client.config_get("appendfsync")  # type: ignore[operator]
+        config = client.config_get("maxmemory-policy")
+        config |= client.config_get("appendonly")
+        config |= client.config_get("appendfsync")
         return RedisDurability(
             _decoded(config.get("maxmemory-policy")),
             _decoded(config.get("appendonly")) == "yes" if "appendonly" in config else None,
@@ -93,8 +94,8 @@ def inspect(client: redis.Redis) -> RedisDurability:
     except redis.ResponseError as refused:
         # Renamed or forbidden CONFIG (managed services, ACLs): INFO tells the essentials.
         log.debug("CONFIG GET refused (%s); reading INFO", refused)
-    memory: dict = client.info("memory")  # type: ignore[assignment]
-    persistence: dict = client.info("persistence")  # type: ignore[assignment]
+    memory: dict[str, Any] = client.info("memory")
+    persistence: dict[str, Any] = client.info("persistence")
     aof = _info_field(persistence, "aof_enabled")
     return RedisDurability(
         _info_field(memory, "maxmemory_policy"),

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 from atsd_alerts.env import (
     env_bool,
@@ -350,3 +351,8 @@ SECRETS_KEYS = env_list("SECRETS_KEY", []) or persistent_fernet_key(DATA_DIR).sp
 # Not product: the fake HipChat server and the benchmarks, installed for their
 # management commands (fake_hipchat, bench_*); it has no models and nothing imports it.
 INSTALLED_APPS += ["devtools"]
+
+# --- Generic Django classes ----------------------------------------------------------
+# ModelAdmin[ApiToken], ModelForm[Rule], TextField[str, str]: the type arguments mypy's
+# disallow_any_generics asks for must also subscript at run time.
+django_stubs_ext.monkeypatch()

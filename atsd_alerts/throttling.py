@@ -7,6 +7,8 @@ once ``AXES_FAILURE_LIMIT`` is reached. A refused check costs no password hashin
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -39,7 +41,7 @@ def cool_off_seconds() -> int:
 def lockout_response(
     request: HttpRequest,
     original_response: HttpResponse | None = None,
-    credentials: dict | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """429 with ``Retry-After``: JSON for the APIs, the login page with a notice otherwise."""
     seconds = cool_off_seconds()

@@ -1,6 +1,7 @@
 """Site-wide pages: home, API tokens, and pages whose feature arrives with a later piece."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -37,7 +38,7 @@ class ApiTokenForm(forms.Form):
 @administrator_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
-    context: dict = {"form": form, "tokens": ApiToken.objects.select_related("user")}
+    context: dict[str, Any] = {"form": form, "tokens": ApiToken.objects.select_related("user")}
     if request.method == "POST" and form.is_valid():
         _token, raw = ApiToken.issue(form.cleaned_data["user"], form.cleaned_data["name"])
         context.update(new_token=raw, new_token_user=form.cleaned_data["user"])

@@ -11,7 +11,7 @@ from notifications.models import Endpoint, masked_parameters
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(admin.ModelAdmin[Endpoint]):
     list_display = ("name", "kind", "enabled", "base_url", "updated")
     list_filter = ("kind", "enabled")
     search_fields = ("name", "description")

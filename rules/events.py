@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 SERIES = "series"
 MESSAGE = "message"
@@ -47,7 +48,7 @@ class Event:
     keys: dict[str, str] = field(default_factory=dict)
     persist: bool = True
 
-    def to_wire(self) -> list:
+    def to_wire(self) -> list[Any]:
         """A compact JSON-safe list; NaN travels as None.
 
         The first seven fields always travel; the rest only up to the last one that
@@ -55,7 +56,7 @@ class Event:
         ``{metric: value}`` (most series lines carry one metric).
         """
         value = None if self.value != self.value else self.value  # NaN check without math
-        row: list = [self.kind, self.entity, self.metric, self.tags, self.time_ms,
+        row: list[Any] = [self.kind, self.entity, self.metric, self.tags, self.time_ms,
                      self.receive_ms, value]  # fmt: skip
         line_values = self.line_values
         if len(line_values) == 1 and self.metric in line_values:
@@ -72,7 +73,7 @@ class Event:
         return row
 
     @classmethod
-    def from_wire(cls, row: list) -> Event:
+    def from_wire(cls, row: list[Any]) -> Event:
         """Inverse of ``to_wire``."""
         if len(row) == 7:  # the common case: one metric, no text, defaults elsewhere
             kind, entity, metric, tags, time_ms, receive_ms, value = row

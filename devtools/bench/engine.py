@@ -13,6 +13,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from rules.engine.actions import ActionSettings
 from rules.engine.definition import RuleDefinition
@@ -50,7 +51,7 @@ def make_events(n_series: int, rounds: int, seed: int = 1, hot_share: float = 0.
 
 def minimal_time_loop(events: list[Event], duration_ms: int) -> int:
     """The floor to compare with: per series a deque, a running sum and a status flag."""
-    state: dict[str, list] = {}
+    state: dict[str, list[Any]] = {}
     opened = 0
     for ev in events:
         st = state.get(ev.entity)
@@ -74,7 +75,7 @@ def minimal_time_loop(events: list[Event], duration_ms: int) -> int:
 
 def minimal_count_loop(events: list[Event], capacity: int) -> int:
     """The same floor for a count window (running average over the last N)."""
-    state: dict[str, list] = {}
+    state: dict[str, list[Any]] = {}
     opened = 0
     for ev in events:
         st = state.get(ev.entity)

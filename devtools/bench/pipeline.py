@@ -26,6 +26,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -43,7 +44,9 @@ MARKER_EVERY = 5000
 FINAL_MARKERS = 16  # per connection, so that each partition gets some
 
 
-def _lines(start: int, count: int, series: int, marker_base: str) -> tuple[list[bytes], list]:
+def _lines(
+    start: int, count: int, series: int, marker_base: str
+) -> tuple[list[bytes], list[tuple[str, int]]]:
     """Bulk lines (low values, never alert) with a marker (fresh entity, value 99) inside."""
     now = int(time.time() * 1000)
     chunks: list[bytes] = []
@@ -62,7 +65,12 @@ def _lines(start: int, count: int, series: int, marker_base: str) -> tuple[list[
 
 
 def _sender(
-    port: int, lines: list[bytes], markers: list, sent_at: dict, chunk: int, rate: float
+    port: int,
+    lines: list[bytes],
+    markers: list[tuple[str, int]],
+    sent_at: dict[str, float],
+    chunk: int,
+    rate: float,
 ) -> None:
     """Send ``lines`` in blocks of ``chunk``; ``rate`` lines/s per connection (0 = flat out).
 
@@ -107,7 +115,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def _phase(tcp: int, db: Path, samples: int, series: int, connections: int, rate: float,
-           tag: str) -> dict:  # fmt: skip
+           tag: str) -> dict[str, Any]:  # fmt: skip
     per = samples // connections
     plans = [_lines(c * per, per, series, f"{tag}{c}") for c in range(connections)]
     sent_at: dict[str, float] = {}
@@ -146,7 +154,7 @@ def _phase(tcp: int, db: Path, samples: int, series: int, connections: int, rate
 
 
 def run(samples: int = 500_000, series: int = 10_000, connections: int = 4,
-        rate: float = 50_000) -> dict:  # fmt: skip
+        rate: float = 50_000) -> dict[str, Any]:  # fmt: skip
     """Phase 1 sends flat out (throughput); phase 2 sends at ``rate`` (latency)."""
     data = Path(tempfile.mkdtemp(prefix="atsd-bench-"))
     web, tcp = free_port(), free_port()

@@ -80,7 +80,7 @@ class ParameterRow:
     stored: bool
 
 
-class EndpointForm(forms.ModelForm):
+class EndpointForm(forms.ModelForm[Endpoint]):
     """Common endpoint fields; subclasses set :attr:`kind` and :attr:`parameter_specs`.
 
     After :meth:`is_valid`, ``self.instance`` carries the submitted values with
@@ -285,5 +285,5 @@ class BoolStringField(forms.BooleanField):
             return False
         return super().to_python(value)
 
-    def clean(self, value: Any) -> str:  # type: ignore[override]
+    def clean(self, value: Any) -> str:
         return "true" if super().clean(value) else "false"

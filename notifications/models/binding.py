@@ -7,12 +7,14 @@ elements so rules.xml export and the engine's action settings need nothing from 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 TRIGGERS = ("open", "repeat", "cancel")
 
 
-def default_strategy() -> dict:
+def default_strategy() -> dict[str, Any]:
     return {"type": "ALL", "count": 5, "unit": "MINUTE"}
 
 

@@ -40,7 +40,9 @@ def threshold_of(expression: str) -> float | None:
     return float(match.group(2)) if match else None
 
 
-def portal_page(portal_name: str) -> Callable[[Callable[..., HttpResponse]], Callable]:
+def portal_page(
+    portal_name: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A reader's login, or a valid ``sig`` for ``portal_name`` and the request's parameters."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -150,7 +150,7 @@ def _alert_id(item: dict[str, Any], index: int) -> int:
 
 def query_alerts(
     queries: list[dict[str, Any]], now: datetime | None = None, budget: RowBudget | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Open alerts matching each query (dates on ``openDate``), concatenated, within
     ``budget`` (default: the configured row cap).
 
@@ -179,7 +179,7 @@ def query_alerts(
         if acknowledged is not None:
             q &= Q(acknowledged=acknowledged)
         plans.append((q, parse_limit(query, index, ALERTS_DEFAULT_LIMIT)))
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for q, limit in plans:
         rows = Alert.objects.filter(q).order_by("-open_date", "id")
         out.extend(alert_item(a) for a in budget.take(rows, limit))
@@ -195,7 +195,7 @@ def _metric_known(name: str) -> bool:
 
 def query_history(
     queries: list[dict[str, Any]], now: datetime | None = None, budget: RowBudget | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Alert history records matching each query (dates on ``date``), newest first,
     concatenated, within ``budget`` (default: the configured row cap). Raises
     ``NotFound`` for a metric nobody has seen."""
@@ -216,7 +216,7 @@ def query_history(
     for _q, _limit, metric in plans:
         if metric and not any(c in metric for c in "*?") and not _metric_known(metric):
             raise NotFound(f"Metric {metric} not found")
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for q, limit, _metric in plans:
         rows = AlertHistory.objects.filter(q).order_by("-date", "-id")
         out.extend(history_item(r) for r in budget.take(rows, limit))

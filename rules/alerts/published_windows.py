@@ -9,6 +9,7 @@ partition`` (times in Unix ms or None).
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -21,7 +22,7 @@ def windows_key(partition: int) -> str:
     return key("engine", partition, "windows")
 
 
-def publish_windows(partition: int, summaries: Iterable[dict]) -> None:
+def publish_windows(partition: int, summaries: Iterable[dict[str, Any]]) -> None:
     """Replace ``partition``'s published summaries with ``summaries`` atomically."""
     mapping: dict[EncodableT, EncodableT] = {
         f"{s['rule']}\x00{s['window_key']}": orjson.dumps(s) for s in summaries
@@ -33,7 +34,9 @@ def publish_windows(partition: int, summaries: Iterable[dict]) -> None:
     pipe.execute()
 
 
-def read_windows(rule: str | None = None, statuses: Iterable[str] | None = None) -> list[dict]:
+def read_windows(
+    rule: str | None = None, statuses: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
     """All published windows, optionally of one rule and some statuses, sorted for display."""
     wanted = {s.upper() for s in statuses} if statuses is not None else None
     out = []

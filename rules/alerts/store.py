@@ -293,7 +293,7 @@ def _apply_alert(trigger: _Trigger, partition: int) -> None:
         Alert.objects.create(**lookup, **fields)
 
 
-def _store_errors(errors: list[dict]) -> None:
+def _store_errors(errors: list[dict[str, Any]]) -> None:
     RuleErrorRecord.objects.bulk_create(
         [
             RuleErrorRecord(

@@ -146,7 +146,7 @@ def _xml_safe(value: str) -> None:
         )
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(forms.ModelForm[Rule]):
     """The rule editor (create and edit).
 
     Contract: ``is_valid()`` is True only when the condition, filter and every
@@ -386,8 +386,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(label="rules.xml file", help_text="An ATSD rules export (XML, UTF-8).")
     auto_enable = forms.BooleanField(required=False, label="Auto-enable New Rules")
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         limit = max_bytes()
         # Check the declared size before reading the upload into memory.
         if upload.size is not None and upload.size > limit:
@@ -398,7 +398,7 @@ class ImportForm(forms.Form):
 
     def run(self, user: Any) -> ImportReport | None:
         """Import the uploaded file; call only after ``is_valid()``."""
-        upload: UploadedFile = self.cleaned_data["file"]
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         data = upload.read(max_bytes() + 1)
         report = import_rules(data, auto_enable=self.cleaned_data["auto_enable"], user=user)
         document_only = not report.saved and all(f.rule is None for f in report.failures)

@@ -11,6 +11,7 @@ checkpointed with the window.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rules.contract.triggers import Decision
 from rules.engine.status import CANCEL, OPEN, REPEAT
@@ -69,7 +70,7 @@ class ActionState:
     last_fired_ms: int | None = None
     pending_episode: int | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "episode": self.episode,
             "open_sent": self.open_sent,
@@ -78,7 +79,7 @@ class ActionState:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> ActionState:
+    def from_dict(cls, data: dict[str, Any]) -> ActionState:
         return cls(**data)
 
 

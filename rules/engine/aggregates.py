@@ -27,6 +27,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
+from typing import Any
 
 from sortedcontainers import SortedList
 
@@ -383,7 +384,7 @@ def describe(values: Iterable[float], times: Iterable[int] | None = None) -> dic
 WindowCheck = Callable[[RunningStats], bool]
 
 
-def plan_evaluator(plan: tuple) -> WindowCheck:
+def plan_evaluator(plan: tuple[Any, ...]) -> WindowCheck:
     """``fn(window) -> bool`` giving what the planned condition gives on that window."""
     kind = plan[0]
     if kind == "cmp":
@@ -425,7 +426,7 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
             def max_gt(w: RunningStats) -> bool:
                 q = w._maxq  # None in sorted mode
                 if q is not None and len(w._all) > w._n_nan:
-                    return q[w._maxh] > c  # type: ignore[no-any-return]
+                    return q[w._maxh] > c
                 return w.max() > c
 
             return max_gt
@@ -434,7 +435,7 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
         def min_lt(w: RunningStats) -> bool:
             q = w._minq  # None in sorted mode
             if q is not None and len(w._all) > w._n_nan:
-                return q[w._minh] < c  # type: ignore[no-any-return]
+                return q[w._minh] < c
             return w.min() < c
 
         return min_lt

@@ -230,7 +230,7 @@ class Engine:
         return best
 
     def delayed_open(
-        self, rule: str, key: list, action: str, episode: int, now_ms: int
+        self, rule: str, key: list[Any], action: str, episode: int, now_ms: int
     ) -> TriggerSnapshot | None:
         """A Delay-on-OPEN countdown expired (§3.8): a trigger with status OPEN and
         ``delay_expired`` whose only firing action is ``action``, if the window is still

@@ -8,6 +8,7 @@ form ``series-m1-e1-t1=v1-t2=v2`` is derived on demand.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ALL_TAGS = "ALL_TAGS"
 DEFINED_TAGS = "DEFINED_TAGS"
@@ -59,13 +60,13 @@ def display_key(key: WindowKey) -> str:
     return "-".join(parts)
 
 
-def key_to_json(key: WindowKey) -> list:
+def key_to_json(key: WindowKey) -> list[Any]:
     """A JSON-able form of a key (for snapshots and trigger events)."""
     data_type, metric, entity, items = key
     return [data_type, metric, entity, [[k, v] for k, v in items]]
 
 
-def key_from_json(data: list) -> WindowKey:
+def key_from_json(data: list[Any]) -> WindowKey:
     """Inverse of ``key_to_json``."""
     data_type, metric, entity, items = data
     return (data_type, metric, entity, tuple((k, v) for k, v in items))

@@ -14,7 +14,7 @@ class RuleError:
     rule: str
     error: str
     expression: str
-    command: list | None = None  # the triggering event in wire form
+    command: list[Any] | None = None  # the triggering event in wire form
     window_key: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

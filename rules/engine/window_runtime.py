@@ -21,7 +21,7 @@ class WindowRuntime:
         # Computed on first use and kept: every trigger and rule error of the window
         # carries them, but most windows never trigger (creation is on the hot path).
         self._display: str | None = None
-        self._key_json: list | None = None
+        self._key_json: list[Any] | None = None
 
     @property
     def display(self) -> str:
@@ -32,7 +32,7 @@ class WindowRuntime:
         return text
 
     @property
-    def key_json(self) -> list:
+    def key_json(self) -> list[Any]:
         """``key_to_json`` of the window's key."""
         data = self._key_json
         if data is None:
@@ -40,7 +40,7 @@ class WindowRuntime:
         return data
 
 
-def local_key(entity: str | None, items: tuple) -> Any:
+def local_key(entity: str | None, items: tuple[tuple[str, str], ...]) -> Any:
     """The key of a window inside its rule. Data type and metric are the same for every
     window of a rule, so windows are found by entity (and tags, when there are any)
     without building the full key tuple for every sample."""

@@ -109,7 +109,7 @@ def numeric_literal(node: ast.Node) -> int | float | None:
         v = node.value
         t = type(v)
         if t is int or t is float:
-            return v  # type: ignore[no-any-return]
+            return v
     elif isinstance(node, ast.Unary) and node.op == "-":
         v = numeric_literal(node.operand)
         if v is not None:
@@ -142,7 +142,7 @@ def compare_literal(op: str, operand: Closure, c: int | float, literal_left: boo
                 x = operand(ctx)
                 t = type(x)
                 if t is float or t is int:
-                    return x != c  # type: ignore[no-any-return]
+                    return x != c
                 return generic_eq(x)
 
             return ne
@@ -151,7 +151,7 @@ def compare_literal(op: str, operand: Closure, c: int | float, literal_left: boo
             x = operand(ctx)
             t = type(x)
             if t is float or t is int:
-                return x == c  # type: ignore[no-any-return]
+                return x == c
             return generic_eq(x)
 
         return eq
@@ -165,7 +165,7 @@ def compare_literal(op: str, operand: Closure, c: int | float, literal_left: boo
             x = operand(ctx)
             t = type(x)
             if t is float or t is int:
-                return x > c  # type: ignore[no-any-return]
+                return x > c
             return generic(x)
 
         return gt
@@ -175,7 +175,7 @@ def compare_literal(op: str, operand: Closure, c: int | float, literal_left: boo
             x = operand(ctx)
             t = type(x)
             if t is float or t is int:
-                return x >= c  # type: ignore[no-any-return]
+                return x >= c
             return generic(x)
 
         return ge
@@ -185,7 +185,7 @@ def compare_literal(op: str, operand: Closure, c: int | float, literal_left: boo
             x = operand(ctx)
             t = type(x)
             if t is float or t is int:
-                return x < c  # type: ignore[no-any-return]
+                return x < c
             return generic(x)
 
         return lt
@@ -194,7 +194,7 @@ def compare_literal(op: str, operand: Closure, c: int | float, literal_left: boo
         x = operand(ctx)
         t = type(x)
         if t is float or t is int:
-            return x <= c  # type: ignore[no-any-return]
+            return x <= c
         return generic(x)
 
     return le
@@ -226,7 +226,7 @@ def logical(op: str, left: Closure, right: Closure, left_bool: bool, right_bool:
         if left_bool and right_bool:
 
             def and_bool(ctx: Any) -> bool:
-                return left(ctx) and right(ctx)  # type: ignore[no-any-return]
+                return left(ctx) and right(ctx)
 
             return and_bool
 
@@ -235,13 +235,13 @@ def logical(op: str, left: Closure, right: Closure, left_bool: bool, right_bool:
             if not (a if left_bool else require_bool(a, "left operand of AND")):
                 return False
             b = right(ctx)
-            return b if right_bool else require_bool(b, "right operand of AND")  # type: ignore[no-any-return]
+            return b if right_bool else require_bool(b, "right operand of AND")
 
         return and_
     if left_bool and right_bool:
 
         def or_bool(ctx: Any) -> bool:
-            return left(ctx) or right(ctx)  # type: ignore[no-any-return]
+            return left(ctx) or right(ctx)
 
         return or_bool
 
@@ -250,7 +250,7 @@ def logical(op: str, left: Closure, right: Closure, left_bool: bool, right_bool:
         if a if left_bool else require_bool(a, "left operand of OR"):
             return True
         b = right(ctx)
-        return b if right_bool else require_bool(b, "right operand of OR")  # type: ignore[no-any-return]
+        return b if right_bool else require_bool(b, "right operand of OR")
 
     return or_
 

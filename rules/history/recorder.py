@@ -54,6 +54,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -190,10 +191,10 @@ return {dropped, refused}
 
 def group(
     events: Iterable[Event], lo: int | None = None, hi: int | None = None
-) -> tuple[dict[str, list], int]:
+) -> tuple[dict[str, list[Any]], int]:
     """Series id → [t1, v1, t2, v2, ...] for the finite series samples with a time in
     ``[lo, hi]`` (any time when not given), and how many finite samples were outside."""
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Any]] = {}
     isfinite = math.isfinite
     low: float = -math.inf if lo is None else lo
     high: float = math.inf if hi is None else hi
@@ -233,9 +234,9 @@ def write(events: Iterable[Event], now_ms: int | None = None) -> int:
     fresh_after = stamp - KNOWN_FOR_S
     known, refused = _known, _refused
     sids: list[str] = []
-    rows: list[list] = []
+    rows: list[list[Any]] = []
     new_sids: list[str] = []
-    new_rows: list[list] = []
+    new_rows: list[list[Any]] = []
     for sid, row in groups.items():
         seen = known.get(sid)
         if seen is not None and seen > fresh_after:

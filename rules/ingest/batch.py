@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rules.events import Event
 from rules.ingest.commands import CommandError, parse_command
@@ -25,7 +26,7 @@ class LineError:
     reason: str
     command: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "reason": self.reason, "command": self.command}
 
 
@@ -69,7 +70,7 @@ class ParsedBody:
         if seen:
             self.errors.sort(key=lambda error: error.line)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         answer = {
             "fail": self.fail,
             "success": self.success,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 CHUNK_BYTES = 64 * 1024
 _GZIP_ENCODINGS = {"gzip", "x-gzip"}
@@ -27,7 +27,7 @@ class BodyTooLarge(BodyError):
 
 
 class _Readable(Protocol):
-    META: dict
+    META: dict[str, Any]
 
     def read(self, size: int) -> bytes: ...
 

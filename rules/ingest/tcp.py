@@ -110,9 +110,9 @@ class CommandListener:
         self._stop_deadline = math.inf
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-handoff")
         self._server: asyncio.Server | None = None
-        self._ticker: asyncio.Task | None = None
-        self._clients: dict[asyncio.Task, asyncio.StreamWriter] = {}
-        self._flushing: asyncio.Task | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._clients: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._flushing: asyncio.Task[None] | None = None
 
     @property
     def buffered(self) -> int:

@@ -10,6 +10,8 @@ notifications app maps them onto its own model.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 # ATSD's default Logging-tab text (spec §2.2): tab-separated fields.
@@ -27,7 +29,7 @@ DEFAULT_ALERT_MESSAGE = "\t".join(
 )
 
 
-def default_strategy() -> dict:
+def default_strategy() -> dict[str, Any]:
     """Repeat strategy of an untouched rule: every REPEAT.
 
     The count and unit are what ATSD writes for ``ALL`` in every public export

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from rules.contract.bindings import WebNotificationError
 from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
@@ -17,7 +18,7 @@ from rules.rulesxml.web_notifications import read_web_notification
 log = logging.getLogger(__name__)
 
 
-def strategy_of(data: dict | None) -> RepeatStrategy:
+def strategy_of(data: dict[str, Any] | None) -> RepeatStrategy:
     data = data or {}
     return RepeatStrategy.parse(
         data.get("type") or "ALL", int(data.get("count") or 1), data.get("unit") or "MINUTE"

@@ -55,11 +55,11 @@ def now_ms() -> int:
 class DelayedOpen:
     due_ms: int
     rule: str = field(compare=False)
-    key: list = field(compare=False)
+    key: list[Any] = field(compare=False)
     action: str = field(compare=False)
     episode: int = field(compare=False)
 
-    def to_list(self) -> list:
+    def to_list(self) -> list[Any]:
         return [self.due_ms, self.rule, self.key, self.action, self.episode]
 
 
@@ -213,7 +213,7 @@ class Partition:
 
     # -- internals -------------------------------------------------------------------
 
-    def _apply_rows(self, entry_id: str, rows: list[list], current: int) -> Applied:
+    def _apply_rows(self, entry_id: str, rows: list[list[Any]], current: int) -> Applied:
         triggers: list[TriggerSnapshot] = []
         run: list[Event] = []
         run_names: list[str] | None = None

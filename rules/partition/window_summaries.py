@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from rules.engine.engine import Engine
 from rules.engine.status import CANCEL
@@ -12,9 +13,9 @@ def _finite(value: float) -> float | None:
     return value if isinstance(value, float | int) and math.isfinite(value) else None
 
 
-def summarize(engine: Engine, partition: int, limit: int) -> list[dict]:
+def summarize(engine: Engine, partition: int, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` windows, OPEN/REPEAT first, each as JSON-able data."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for runtime in engine.rules.values():
         spec = runtime.spec
         for wr in runtime.windows.values():

@@ -12,6 +12,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, Grouping
 from rules.engine.rule_filter import data_type_of
@@ -75,20 +76,22 @@ class RouteTable:
         text = f"{rule}\x1f{key[2]}\x1f" + "\x1f".join(f"{k}={v}" for k, v in key[3])
         return zlib.crc32(text.encode("utf-8")) % self.partitions
 
-    def _targets(self, event: Event, targets: list[tuple[str, Grouping]]) -> list:
+    def _targets(
+        self, event: Event, targets: list[tuple[str, Grouping]]
+    ) -> list[tuple[int, list[str]]]:
         by_partition: dict[int, list[str]] = {}
         for name, grouping in targets:
             partition = self.partition_of(name, grouping, event, event.metric)
             by_partition.setdefault(partition, []).append(name)
         return list(by_partition.items())
 
-    def route(self, events: Iterable[Event]) -> dict[int, list[list]]:
+    def route(self, events: Iterable[Event]) -> dict[int, list[list[Any]]]:
         """Partition → rows ``[event wire form, [rule names]]`` in arrival order."""
         self.refresh()
         index = self._index
         tagless = self._tagless
         cache = self._by_entity
-        out: dict[int, list[list]] = {}
+        out: dict[int, list[list[Any]]] = {}
         kind = metric = None
         targets: list[tuple[str, Grouping]] | None = None
         by_entity: dict[str, list[tuple[int, list[str]]]] | None = None
