@@ -186,13 +186,12 @@ def overview_portal(request: HttpRequest) -> HttpResponse:
     """``/portals/overview?entity=&start=&end=``: up to six charts, one per metric."""
     entity = request.GET.get("entity", "").strip()
     start, end = _range(request)
-    charts = []
+    charts: list[dict[str, Any]] = []
     if entity:
         for sid in history.series_ids(None, entity)[:6]:
             metric, _, tags = history.parse_series_id(sid)
-            for series in history.query(metric, entity, tags, start, end, limit=1):
-                if series.tags == tags:
-                    charts.append(_chart(series, series.metric))
+            found = history.query(metric, entity, tags, start, end, limit=1)
+            charts.extend(_chart(series, series.metric) for series in found if series.tags == tags)
     context = {
         "portal": catalog.by_name("Entity Overview"),
         "entity": entity,

@@ -133,7 +133,8 @@ def _history(event_id: str, trigger: TriggerSnapshot) -> AlertHistory:
 
 def _max_length(model: type[models.Model], name: str) -> int:
     field = model._meta.get_field(name)
-    assert isinstance(field, models.CharField) and field.max_length is not None
+    assert isinstance(field, models.CharField)
+    assert field.max_length is not None
     return field.max_length
 
 

@@ -32,5 +32,5 @@ def publish_triggers(event_ids: Sequence[str]) -> None:
     if not event_ids:
         return
     ids = list(event_ids)
-    for consumer in list(_consumers):
+    for consumer in _consumers:
         consumer(ids)

@@ -95,8 +95,7 @@ def round_significant(x: float | int, digits: int = 5) -> str:
     mantissa, _, exp_text = sci.partition("e")
     exponent = int(exp_text)
     if -3 <= exponent < 7:
-        fixed = format(Decimal(sci).normalize(), "f")
-        return fixed
+        return format(Decimal(sci).normalize(), "f")
     mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{exponent}"
 

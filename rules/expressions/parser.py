@@ -279,8 +279,7 @@ def _depth(root: ast.Node) -> int:
         best = max(best, d)
         if best > MAX_DEPTH:
             return best
-        for child in _children(node):
-            stack.append((child, d + 1))
+        stack.extend((child, d + 1) for child in _children(node))
     return best
 
 

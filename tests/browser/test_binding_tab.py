@@ -88,7 +88,8 @@ def test_add_a_hipchat_binding_with_three_messages_and_a_screenshot(
 
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "tr.binding-row")))
     listed = browser.find_element(By.CSS_SELECTOR, "tr.binding-row").text
-    assert "hc" in listed and "OPEN, REPEAT, CANCEL" in listed
+    assert "hc" in listed
+    assert "OPEN, REPEAT, CANCEL" in listed
     assert "saved" in browser.find_element(By.CSS_SELECTOR, ".messages").text
 
     row = RuleNotification.objects.get(rule_name=rule.name)

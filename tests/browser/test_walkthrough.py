@@ -242,7 +242,8 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     Select(browser.find_element(By.ID, "id_test_portal")).select_by_value("Default")
     browser.find_element(By.ID, "screenshot-button").click()
     w.wait.until(lambda _d: "Screenshot sent" in result.text)
-    assert "HTTP 204" in result.text and "test_screenshot.png" in result.text
+    assert "HTTP 204" in result.text
+    assert "test_screenshot.png" in result.text
     [shared] = w.pngs_after(HELLO)
     assert shared.file.filename == "test_screenshot.png"
     w.shot("01-endpoint-form", browser.find_element(By.ID, "id_name"))
@@ -251,7 +252,8 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     w.wait.until(ec.presence_of_element_located((By.ID, "endpoints")))
     assert "Endpoint hc saved." in browser.find_element(By.CSS_SELECTOR, ".messages").text
     endpoint = Endpoint.objects.get(name="hc")
-    assert endpoint.enabled and endpoint.parameter("notification_token") == w.notification_token
+    assert endpoint.enabled
+    assert endpoint.parameter("notification_token") == w.notification_token
 
     # 2. Alerts > Rules > Import with Auto-enable New Rules.
     w.go("Rules", "Rules")
@@ -293,7 +295,9 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     route_table().refresh(force=True)  # the router re-reads rules at most once a second
     w.feed("high")
     opened = w.soon.until(lambda _d: w.alert_row())
-    assert "atsd" in opened and "jvm_memory_used_percent" in opened and "86" in opened
+    assert "atsd" in opened
+    assert "jvm_memory_used_percent" in opened
+    assert "86" in opened
     [open_text] = w.wait_statuses(_has("OPEN"))
     assert open_text == f"[OPEN] {RULE} for atsd {{host=axibase}}. {rule_link}"
     # Attach Screenshot: the chart follows its text.
@@ -303,7 +307,8 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     w.feed("high")
     texts = w.wait_statuses(_has("REPEAT"))
     repeat = re.compile(rf"\[REPEAT\] {re.escape(RULE)} for atsd \{{host=axibase\}}\. Duration: \d")
-    assert repeat.match(texts[1]) and texts[1].endswith(f". {rule_link}"), texts
+    assert repeat.match(texts[1]), texts
+    assert texts[1].endswith(f". {rule_link}"), texts
 
     def cancelled(_driver: object) -> bool:
         # Low samples repeat until the highs have left the 3-second window, then cancel.
@@ -317,7 +322,8 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     WebDriverWait(browser, DELIVERY_TIMEOUT_S, 0.05).until(cancelled)
     texts = w.wait_statuses(_has("CANCEL"))
     cancel = re.compile(rf"\[CANCEL\] {re.escape(RULE)} for atsd \{{host=axibase\}}\. Duration: \d")
-    assert cancel.match(texts[-1]) and texts[-1].endswith(f". {rule_link}"), texts
+    assert cancel.match(texts[-1]), texts
+    assert texts[-1].endswith(f". {rule_link}"), texts
     # In order, each once: OPEN, the REPEATs of every sample while open, CANCEL.
     assert [STATUS.match(t).group(1) for t in texts] == (
         ["OPEN"] + ["REPEAT"] * (len(texts) - 2) + ["CANCEL"]
@@ -335,7 +341,8 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     browser.get(f"{hipchat_fake.url}/")
     w.wait.until(ec.title_contains("Ops Alerts"))
     room_page = browser.find_element(By.ID, "room-history").text
-    assert "[OPEN] atsd.jvm.low_memory for atsd" in room_page and "[CANCEL]" in room_page
+    assert "[OPEN] atsd.jvm.low_memory for atsd" in room_page
+    assert "[CANCEL]" in room_page
     w.shot("06-hipchat-room", browser.find_element(By.XPATH, OPEN_IN_ROOM))
 
     # 5. Operator: Open Alerts shows a new alert, acknowledging works; no endpoint form.

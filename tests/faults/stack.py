@@ -151,7 +151,8 @@ class _Database:
 
     def terminate_connections(self) -> int:
         """End every session on the stack's database, as a server restart does."""
-        assert self.url is not None and self.server_url is not None, "not on PostgreSQL"
+        assert self.url is not None, "not on PostgreSQL"
+        assert self.server_url is not None, "not on PostgreSQL"
         with psycopg.connect(self.server_url, autocommit=True) as conn:
             rows = conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -337,7 +337,7 @@ DATES = {"startDate": "2018-01-01T00:00:00Z", "endDate": "now"}
 
 
 @pytest.mark.parametrize(
-    "url,body,message",
+    ("url", "body", "message"),
     [
         (QUERY, "{", "Request body is not valid JSON"),
         (QUERY, '{"entity":"*"}', "must be a JSON array"),
@@ -406,7 +406,7 @@ NOW = datetime(2024, 1, 31, 10, 30, 15, 500000, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    "text,expected",
+    ("text", "expected"),
     [
         ("now", NOW),
         ("NOW - 1 * HOUR", NOW - timedelta(hours=1)),
@@ -533,4 +533,5 @@ def test_unlimited_history_query_cannot_dump_every_row(api, settings):
     assert [item["alert"] for item in response.json()] == ["h2", "h1"]
     assert response["X-Result-Truncated"] == "true"
     nothing = api(HISTORY, [{"entity": "h*", "limit": 0, **EVER}])  # no row matches
-    assert nothing.json() == [] and nothing["X-Result-Truncated"] == "false"
+    assert nothing.json() == []
+    assert nothing["X-Result-Truncated"] == "false"

@@ -83,7 +83,8 @@ def test_operators_read_the_list_with_endpoint_and_triggers(operator_client):
     rule = _walkthrough()
     page = operator_client.get(reverse("rule-notifications", args=[rule.pk])).content.decode()
     assert "Web Service Notification id=1" in page
-    assert "hc" in page and "HIPCHAT" in page
+    assert "hc" in page
+    assert "HIPCHAT" in page
     assert "OPEN, REPEAT, CANCEL" in page
     assert "unresolved" not in page
     assert reverse("rule-detail", args=[rule.pk]) in page  # the way back to the rule editor
@@ -108,7 +109,8 @@ def test_the_endpoint_select_offers_enabled_endpoints_only(admin_client):
     assert 'value="old-room"' not in page
     # Message first among the endpoint's editable parameters.
     assert page.index('name="open__param__message"') < page.index('name="open__param__room"')
-    assert "auth_token" not in page and "secret-token" not in page
+    assert "auth_token" not in page
+    assert "secret-token" not in page
 
 
 # --- roles --------------------------------------------------------------------------
@@ -156,8 +158,10 @@ def test_adding_a_binding_writes_the_row_and_the_rule_xml(admin_client):
     row = RuleNotification.objects.get(rule_name=rule.name)
     assert row.endpoint_name == "hc"
     assert row.open_params == {"message": OPEN, "room": ""}
-    assert row.repeat_params["message"] == LATER and row.cancel_params["message"] == LATER
-    assert row.open_screenshot and not row.repeat_screenshot
+    assert row.repeat_params["message"] == LATER
+    assert row.cancel_params["message"] == LATER
+    assert row.open_screenshot
+    assert not row.repeat_screenshot
     rule.refresh_from_db()
     assert len(rule.web_notifications_xml) == 1
     spec = read_web_notification(rule.web_notifications_xml[0])
@@ -173,9 +177,10 @@ def test_editing_via_the_tab_rewrites_the_xml_and_the_export(admin_client):
     url = reverse("rule-notification-edit", args=[rule.pk, row.pk])
     form = admin_client.get(url).content.decode()
     # The stored message_format is not editable on this endpoint: shown, kept, flagged.
-    assert 'name="open__param__message_format"' in form and "not editable on the endpoint" in form
+    assert 'name="open__param__message_format"' in form
+    assert "not editable on the endpoint" in form
     new = "Now: ${entity} is at ${value} (${severity})"
-    data = _post(name=row.name, **{"open__param__message": new, "repeat_type": "COUNT"})
+    data = _post(name=row.name, open__param__message=new, repeat_type="COUNT")
     data["open__param__message_format"] = "html"
     data["repeat_count"] = "3"
     response = admin_client.post(url, data)
@@ -194,7 +199,7 @@ def test_editing_keeps_the_row_and_its_id_in_step_with_later_rule_saves(admin_cl
     _endpoint()
     rule = _walkthrough()
     row = RuleNotification.objects.get(rule_name=WALKTHROUGH)
-    data = _post(name=row.name, **{"open__param__message": "changed ${entity}"})
+    data = _post(name=row.name, open__param__message="changed ${entity}")
     admin_client.post(reverse("rule-notification-edit", args=[rule.pk, row.pk]), data)
     rule.refresh_from_db()
     rule.description = "saved by the rule editor"
@@ -223,7 +228,8 @@ def test_a_non_ascii_details_format_is_kept_through_the_xml(admin_client):
     admin_client.post(reverse("rule-notification-create", args=[rule.pk]), data)
     rule.refresh_from_db()
     spec = read_web_notification(rule.web_notifications_xml[0])
-    assert spec.details_format == "markdown" and spec.open.details is True
+    assert spec.details_format == "markdown"
+    assert spec.open.details is True
 
 
 def test_changing_the_endpoint_reloads_parameters_without_saving(admin_client):
@@ -236,7 +242,8 @@ def test_changing_the_endpoint_reloads_parameters_without_saving(admin_client):
     page = admin_client.post(reverse("rule-notification-create", args=[rule.pk]), data)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="open__param__text"' in html and 'name="open__param__chat_id"' in html
+    assert 'name="open__param__text"' in html
+    assert 'name="open__param__chat_id"' in html
     assert OPEN in html  # what was typed is kept
     assert not RuleNotification.objects.exists()
 
@@ -247,12 +254,13 @@ def test_changing_the_endpoint_reloads_parameters_without_saving(admin_client):
 def test_bad_placeholder_syntax_shows_a_field_error_and_saves_nothing(admin_client):
     _endpoint()
     rule = _rule()
-    data = _post(**{"repeat__param__message": "x ${round(} y"})
+    data = _post(repeat__param__message="x ${round(} y")
     response = admin_client.post(reverse("rule-notification-create", args=[rule.pk]), data)
     assert response.status_code == 400
     page = response.content.decode()
     assert "Not saved" in page
-    assert "${round(}" in page and "line 1, column" in page
+    assert "${round(}" in page
+    assert "line 1, column" in page
     assert 'class="field has-error" id="field-id_repeat_p0"' in page
     assert not RuleNotification.objects.exists()
     rule.refresh_from_db()
@@ -262,12 +270,13 @@ def test_bad_placeholder_syntax_shows_a_field_error_and_saves_nothing(admin_clie
 def test_unknown_functions_save_with_a_warning(admin_client):
     _endpoint()
     rule = _rule()
-    data = _post(**{"open__param__message": "${no_such_fn(value)}"})
+    data = _post(open__param__message="${no_such_fn(value)}")
     response = admin_client.post(
         reverse("rule-notification-create", args=[rule.pk]), data, follow=True
     )
     page = response.content.decode()
-    assert "no_such_fn" in page and "not run by the engine yet" in page
+    assert "no_such_fn" in page
+    assert "not run by the engine yet" in page
     assert RuleNotification.objects.get().open_params["message"] == "${no_such_fn(value)}"
 
 
@@ -291,7 +300,7 @@ def test_two_bindings_of_one_rule_cannot_share_a_name(admin_client):
 def test_control_characters_are_refused(admin_client):
     _endpoint()
     rule = _rule()
-    data = _post(**{"open__param__message": "bell \x07"})
+    data = _post(open__param__message="bell \x07")
     response = admin_client.post(reverse("rule-notification-create", args=[rule.pk]), data)
     assert response.status_code == 400
     assert "U+0007" in response.content.decode()

@@ -36,7 +36,8 @@ def test_the_binding_editor_never_shows_a_rule_level_token(admin_client, bound_r
     rule, row = bound_rule
     html = admin_client.get(reverse("rule-notification-edit", args=[rule.pk, row.pk])).content
     assert TOKEN.encode() not in html
-    assert b'type="password"' in html and b"stored; leave blank to keep" in html
+    assert b'type="password"' in html
+    assert b"stored; leave blank to keep" in html
 
 
 def test_saving_the_binding_with_the_token_left_blank_keeps_it(admin_client, bound_rule):

@@ -162,7 +162,8 @@ def test_a_401_is_logged_once_and_not_retried(notify_worker, hipchat_fake):
         ("REPEAT", "DELIVERED", 1),
     ]
     [failed] = DeliveryAttempt.objects.filter(status="ERROR")
-    assert failed.response_code == 401 and "HTTP 401" in failed.error
+    assert failed.response_code == 401
+    assert "HTTP 401" in failed.error
     assert len(hipchat_fake.log) == 2
 
 
@@ -287,7 +288,8 @@ def test_a_notify_worker_killed_with_four_requests_in_flight_sends_nothing_twice
             run.series(20, at(0, 1), entity=entity)
         sending = Delivery.objects.filter(trigger="OPEN", status="SENDING")
         dead = set(sending.values_list("claimed_by", flat=True))
-        assert sending.count() == 4 and len(dead) == 1
+        assert sending.count() == 4
+        assert len(dead) == 1
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:

@@ -27,7 +27,9 @@ def _stored(**params) -> Endpoint:
 def test_operators_see_the_list_without_editing_controls(operator_client):
     _stored()
     html = operator_client.get(reverse("endpoint-list")).content.decode()
-    assert "hc" in html and "HIPCHAT" in html and "Ops Alerts" in html
+    assert "hc" in html
+    assert "HIPCHAT" in html
+    assert "Ops Alerts" in html
     assert reverse("endpoint-choose-kind") not in html
     assert reverse("endpoint-edit", args=[1]) not in html
 
@@ -170,7 +172,8 @@ def test_test_button_sends_hello_with_unsaved_values(admin_client, room_and_toke
     fake, room, token = room_and_token
     data = form_data(base_url=fake.url, param_notification_token=token, param_from="atsd-bot")
     result, raw = _test_json(admin_client, data)
-    assert result["ok"] is True and result["status"] == 204
+    assert result["ok"] is True
+    assert result["status"] == 204
     assert token not in raw
     [request] = fake.room_messages(room)
     assert request.json["message"] == HELLO
@@ -193,7 +196,8 @@ def test_test_reports_401_invalid_oauth_session(admin_client, room_and_token):
     fake, _room, _token = room_and_token
     data = form_data(base_url=fake.url, param_notification_token="not-a-real-token")
     result, raw = _test_json(admin_client, data)
-    assert result["ok"] is False and result["status"] == 401
+    assert result["ok"] is False
+    assert result["status"] == 401
     assert "Invalid OAuth session" in result["message"]
     assert "not-a-real-token" not in raw
 
@@ -247,7 +251,8 @@ def test_test_with_form_errors_sends_nothing_and_says_why(admin_client, room_and
     fake, _room, token = room_and_token
     data = form_data(base_url="ftp://x", param_notification_token=token)
     result, _raw = _test_json(admin_client, data)
-    assert result["ok"] is False and result["status"] is None
+    assert result["ok"] is False
+    assert result["status"] is None
     assert "base_url" in result["errors"]
     assert fake.log == []
 
@@ -268,7 +273,8 @@ def test_test_over_tls_trusts_the_pasted_ca_bundle(admin_client, hipchat_tls_fak
     untrusted, _raw = _test_json(
         admin_client, form_data(base_url=fake.url, param_notification_token=token)
     )
-    assert untrusted["ok"] is False and untrusted["status"] is None
+    assert untrusted["ok"] is False
+    assert untrusted["status"] is None
     pem = Path(fake.ca_bundle).read_text()
     data = form_data(base_url=fake.url, param_notification_token=token, ca_bundle=pem)
     trusted, _raw = _test_json(admin_client, data)
@@ -296,7 +302,8 @@ def test_import_page_lists_imported_and_unsupported_endpoints(admin_client):
     assert response.status_code == 200
     assert "1 imported, 4 unsupported" in html
     assert "unsupported, not imported" in html
-    assert "AwsApiNotificationConfig" in html and "aws-test" in html
+    assert "AwsApiNotificationConfig" in html
+    assert "aws-test" in html
     assert Endpoint.objects.filter(name="hc-2017").exists()
 
 

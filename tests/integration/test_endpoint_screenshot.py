@@ -41,7 +41,8 @@ def test_send_screenshot_sends_the_test_portal_png_to_the_room(admin_client, hip
     endpoint.test_portal = "Default"
     endpoint.save()
     page = admin_client.get(f"/notifications/{endpoint.pk}/").content.decode()
-    assert 'id="screenshot-button"' in page and '<option value="Default" selected>' in page
+    assert 'id="screenshot-button"' in page
+    assert '<option value="Default" selected>' in page
     answer = admin_client.post(
         f"/notifications/{endpoint.pk}/screenshot/", form_data(endpoint, "Default")
     ).json()

@@ -121,9 +121,13 @@ def test_patterns_cross_the_walkthrough_thresholds():
     high = list(pattern_values("high", 20))
     low = list(pattern_values("low", 20))
     wave = list(pattern_values("wave", 20))
-    assert min(high) > 85 and max(high) <= 95
-    assert max(low) <= 10 and min(low) >= 2
-    assert wave[0] == 50.0 and max(wave) == 95.0 and min(wave) == 5.0
+    assert min(high) > 85
+    assert max(high) <= 95
+    assert max(low) <= 10
+    assert min(low) >= 2
+    assert wave[0] == 50.0
+    assert max(wave) == 95.0
+    assert min(wave) == 5.0
     assert len(list(zip(range(50), pattern_values("wave", 0), strict=False))) == 50  # endless
     with pytest.raises(ValueError, match="unknown pattern 'spike'"):
         pattern_value("spike", 0)

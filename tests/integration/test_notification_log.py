@@ -75,9 +75,11 @@ def test_the_page_lists_last_week_newest_first(operator_client, rows):
 
 def test_the_page_filters_by_rule_endpoint_and_status(operator_client, rows):
     page = operator_client.get("/notifications/log/?status=ERROR").content.decode()
-    assert "1 request," in page and "HTTP 400" in page
+    assert "1 request," in page
+    assert "HTTP 400" in page
     page = operator_client.get("/notifications/log/?endpoint=hc").content.decode()
-    assert "1 request," in page and "HTTP 400" not in page
+    assert "1 request," in page
+    assert "HTTP 400" not in page
     start = (timezone.now() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     page = operator_client.get(f"/notifications/log/?rule=old-rule&start={start}")
     assert "1 request," in page.content.decode()
@@ -85,7 +87,8 @@ def test_the_page_filters_by_rule_endpoint_and_status(operator_client, rows):
 
 def test_a_bad_date_is_shown_and_the_default_week_is_used(operator_client, rows):
     page = operator_client.get("/notifications/log/?start=yesterday-ish").content.decode()
-    assert "is not an ISO date" in page and "2 requests" in page
+    assert "is not an ISO date" in page
+    assert "2 requests" in page
 
 
 def test_the_page_pages(operator_client):
@@ -102,10 +105,12 @@ def test_the_api_returns_the_same_rows_as_json(operator_client, rows):
     response = operator_client.get("/api/v1/notifications/log", {"status": "ERROR"})
     assert response.status_code == 200
     [row] = response.json()
-    assert row["rule"] == "disk_low" and row["endpoint"] == "other"
+    assert row["rule"] == "disk_low"
+    assert row["endpoint"] == "other"
     assert (row["responseCode"], row["status"], row["attempt"]) == (400, "ERROR", 1)
     assert row["error"] == "HipChat error: HTTP 400: Bad colour (field color)"
-    assert row["time"].endswith("Z") and row["type"] == "hipchat"
+    assert row["time"].endswith("Z")
+    assert row["type"] == "hipchat"
 
 
 def test_a_request_without_an_answer_and_a_message_id_are_shown(operator_client):
@@ -116,7 +121,8 @@ def test_a_request_without_an_answer_and_a_message_id_are_shown(operator_client)
     api = operator_client.get("/api/v1/notifications/log").json()
     assert [(r["status"], r["messageId"]) for r in api] == [("OK", "9c1e-msg-id"), ("SENDING", "")]
     page = operator_client.get("/notifications/log/?status=SENDING").content.decode()
-    assert "no answer" in page and "9c1e-msg-id" not in page
+    assert "no answer" in page
+    assert "9c1e-msg-id" not in page
     assert "9c1e-msg-id" in operator_client.get("/notifications/log/").content.decode()
 
 
@@ -134,7 +140,7 @@ def test_the_api_takes_a_json_query_with_basic_auth(client, operator, rows):
 
 
 @pytest.mark.parametrize(
-    "body,error",
+    ("body", "error"),
     [
         ({"status": "MAYBE"}, "status: one of OK, ERROR, CANCELLED, RETRY, SENDING, UNKNOWN"),
         ({"startDate": "soon"}, "startDate: 'soon' is not an ISO date"),
@@ -170,8 +176,10 @@ def test_tokens_never_appear_on_the_page_or_in_the_api(operator_client, hipchat_
 
     page = operator_client.get("/notifications/log/").content.decode()
     api = operator_client.get("/api/v1/notifications/log").content.decode()
-    assert "HTTP 401" in page and "HTTP 401" in api
-    assert ENDPOINT_TOKEN not in page and ENDPOINT_TOKEN not in api
+    assert "HTTP 401" in page
+    assert "HTTP 401" in api
+    assert ENDPOINT_TOKEN not in page
+    assert ENDPOINT_TOKEN not in api
 
 
 @pytest.fixture

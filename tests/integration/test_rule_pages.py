@@ -81,9 +81,11 @@ def test_the_list_filters_by_name_and_metric(operator_client):
     _rule("cpu_high")
     _rule("mem_low", metric="memory_free")
     by_name = operator_client.get(reverse("rule-list"), {"name": "CPU"}).content.decode()
-    assert "cpu_high" in by_name and "mem_low" not in by_name
+    assert "cpu_high" in by_name
+    assert "mem_low" not in by_name
     by_metric = operator_client.get(reverse("rule-list"), {"metric": "memory"}).content.decode()
-    assert "mem_low" in by_metric and "cpu_high" not in by_metric
+    assert "mem_low" in by_metric
+    assert "cpu_high" not in by_metric
 
 
 def test_operators_see_the_enabled_state_but_no_editing_controls(operator_client):
@@ -101,7 +103,8 @@ def test_administrators_toggle_enabled_from_the_list(admin_client):
     response = admin_client.post(
         reverse("rule-toggle", args=[rule.pk]), {"next": "/rules/?name=cpu"}
     )
-    assert response.status_code == 302 and response["Location"] == "/rules/?name=cpu"
+    assert response.status_code == 302
+    assert response["Location"] == "/rules/?name=cpu"
     rule.refresh_from_db()
     assert rule.enabled is False
     admin_client.post(reverse("rule-toggle", args=[rule.pk]), {"next": "https://evil.example/"})
@@ -263,7 +266,7 @@ def _field_block(page: str, field: str) -> str:
     return page[start : min(end for end in ends if end != -1)]
 
 
-@pytest.mark.parametrize("bad,field,message", BAD_INPUT)
+@pytest.mark.parametrize(("bad", "field", "message"), BAD_INPUT)
 def test_bad_input_on_create_is_shown_at_its_field_and_saves_nothing(
     admin_client, bad, field, message
 ):
@@ -275,7 +278,7 @@ def test_bad_input_on_create_is_shown_at_its_field_and_saves_nothing(
     assert not Rule.objects.exists()
 
 
-@pytest.mark.parametrize("bad,field,message", BAD_INPUT)
+@pytest.mark.parametrize(("bad", "field", "message"), BAD_INPUT)
 def test_bad_input_on_edit_changes_nothing(admin_client, bad, field, message):
     rule = _rule()
     before = RuleSpec.from_model(rule)
@@ -315,7 +318,8 @@ def test_a_duplicate_name_is_refused(admin_client):
 def test_delete_asks_then_removes_the_rule(admin_client):
     rule = _rule()
     confirm = admin_client.get(reverse("rule-delete", args=[rule.pk]))
-    assert confirm.status_code == 200 and "cannot be undone" in confirm.content.decode()
+    assert confirm.status_code == 200
+    assert "cannot be undone" in confirm.content.decode()
     assert Rule.objects.exists()
     response = admin_client.post(reverse("rule-delete", args=[rule.pk]))
     assert response.status_code == 302
@@ -360,7 +364,8 @@ def _row(page: str, rule: str) -> str:
 
 def test_the_import_page_offers_auto_enable(admin_client):
     page = admin_client.get(reverse("rule-import")).content.decode()
-    assert "Auto-enable New Rules" in page and 'type="file"' in page
+    assert "Auto-enable New Rules" in page
+    assert 'type="file"' in page
 
 
 def test_walkthrough_import_with_auto_enable_creates_an_enabled_rule(admin_client):
@@ -368,7 +373,8 @@ def test_walkthrough_import_with_auto_enable_creates_an_enabled_rule(admin_clien
     assert response.status_code == 200
     page = response.content.decode()
     row = _row(page, WALKTHROUGH)
-    assert ">created<" in row and ">enabled<" in row
+    assert ">created<" in row
+    assert ">enabled<" in row
     assert "Web Service Notification id=1" in row  # its fidelity note
     assert "Imported: 1 created, 0 replaced" in page
     rule = Rule.objects.get(name=WALKTHROUGH)
@@ -384,7 +390,8 @@ def test_auto_enable_enables_rules_disabled_in_the_file(admin_client):
     assert ">disabled<" in _row(page, WALKTHROUGH)
     assert Rule.objects.get(name=WALKTHROUGH).enabled is False
     page = _import(admin_client, data, auto_enable=True).content.decode()
-    assert ">replaced<" in _row(page, WALKTHROUGH) and ">enabled<" in _row(page, WALKTHROUGH)
+    assert ">replaced<" in _row(page, WALKTHROUGH)
+    assert ">enabled<" in _row(page, WALKTHROUGH)
     assert Rule.objects.get(name=WALKTHROUGH).enabled is True
 
 
@@ -419,12 +426,13 @@ def test_a_broken_expression_in_a_file_is_named_with_its_position(admin_client):
     data = _fixture("walkthrough_rules.xml").replace(b"avg() > 10 ||", b"avg( > 10 ||")
     page = _import(admin_client, data).content.decode()
     row = _row(page, WALKTHROUGH)
-    assert "&lt;expression&gt;" in row and "line 1, column" in row
+    assert "&lt;expression&gt;" in row
+    assert "line 1, column" in row
     assert not Rule.objects.exists()
 
 
 @pytest.mark.parametrize(
-    "fixture,message",
+    ("fixture", "message"),
     [
         ("billion_laughs.xml", "entity declarations are not allowed"),
         ("external_entity.xml", "external entities are never loaded"),
@@ -436,7 +444,8 @@ def test_hostile_or_malformed_uploads_get_a_clear_message(admin_client, fixture,
     response = _import(admin_client, _fixture(fixture))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "The file was not imported" in page and message in page
+    assert "The file was not imported" in page
+    assert message in page
     assert 'type="file"' in page  # back on the upload form
     assert not Rule.objects.exists()
 
@@ -501,7 +510,8 @@ def test_windows_and_patterns_the_engine_refuses_are_refused_at_import(
     )
     row = _row(_import(admin_client, data).content.decode(), WALKTHROUGH)
     assert ">failed<" in row
-    assert f"&lt;{element}&gt;" in row and message in row
+    assert f"&lt;{element}&gt;" in row
+    assert message in row
     assert not Rule.objects.exists()
 
 

@@ -40,7 +40,8 @@ def alert_of(rule: str):
 
 def test_walkthrough_rule_opens_repeats_and_cancels(tcp):
     report = import_rules((FIXTURES / "walkthrough_rules.xml").read_bytes(), auto_enable=True)
-    assert report.saved and report.created == ["atsd.jvm.low_memory"]
+    assert report.saved
+    assert report.created == ["atsd.jvm.low_memory"]
     rule = Rule.objects.get(name="atsd.jvm.low_memory")
     rule.window = "time(2 second)"  # the high samples must leave the window in the test
     rule.save()
@@ -52,8 +53,10 @@ def test_walkthrough_rule_opens_repeats_and_cancels(tcp):
         "jvm_memory_used_percent",
         0,
     )
-    assert alert.open_value == 22.7 and alert.text_value == "22.7"
-    assert alert.tags == {"host": "AXIBASE"} and alert.severity == "WARNING"
+    assert alert.open_value == 22.7
+    assert alert.text_value == "22.7"
+    assert alert.tags == {"host": "AXIBASE"}
+    assert alert.severity == "WARNING"
 
     tcp("series e:atsd m:jvm_memory_used_percent=30 t:host=AXIBASE")
     poll(lambda: alert_of("atsd.jvm.low_memory").repeat_count == 1, what="REPEAT")
@@ -68,7 +71,8 @@ def test_walkthrough_rule_opens_repeats_and_cancels(tcp):
     history = list(AlertHistory.objects.filter(rule="atsd.jvm.low_memory").order_by("id"))
     assert [h.type for h in history] == ["OPEN", "CANCEL"]  # REPEAT logging is off
     assert history[0].alert.startswith("Open alert for atsd, jvm_memory_used_percent")
-    assert history[1].severity == "UNDEFINED" and history[1].alert_duration > 0
+    assert history[1].severity == "UNDEFINED"
+    assert history[1].alert_duration > 0
     assert not Alert.objects.filter(entity="other").exists()
 
 
@@ -161,9 +165,12 @@ def test_rule_windows_are_published_from_the_engine_state(tcp, monkeypatch):
     make_rule("seen", "temperature", "value > 50", "length(3)")
     tcp("series e:a m:temperature=55 t:room=1")
     (window,) = poll(lambda: read_windows(rule="seen"), what="published window")
-    assert window["status"] == "OPEN" and window["window"] == "length(3)"
-    assert window["entity"] == "a" and window["tags"] == {"room": "1"}
-    assert window["size"] == 1 and window["statistics"]["avg"] == 55.0
+    assert window["status"] == "OPEN"
+    assert window["window"] == "length(3)"
+    assert window["entity"] == "a"
+    assert window["tags"] == {"room": "1"}
+    assert window["size"] == 1
+    assert window["statistics"]["avg"] == 55.0
     assert read_windows(rule="seen", statuses=["CANCEL"]) == []
 
 
@@ -173,7 +180,8 @@ def test_self_monitoring_metrics_flow_through_the_engine(tcp):
     make_rule("watch-alerts", "atsd_alerts_open_alerts", "value >= 0", "length(1)")
     emit_self_metrics.apply()
     alert = poll(lambda: alert_of("watch-alerts"), what="self-monitoring sample")
-    assert alert.entity == "atsd" and alert.value == 0.0
+    assert alert.entity == "atsd"
+    assert alert.value == 0.0
 
 
 def _entities_of_one_partition(rule: str, metric: str, count: int, partitions: int) -> list[str]:

@@ -94,7 +94,8 @@ def test_the_room_gets_the_text_then_the_chart_png_then_the_links(notify_worker,
     engine_run().series(55, at(0))
     hipchat_fake.wait_for(lambda log: len([r for r in log if r.accepted]) >= 3, timeout=60)
     text, image, links = sent(hipchat_fake)
-    assert text.endpoint == "notification" and text.json["message"].startswith("[OPEN] ")
+    assert text.endpoint == "notification"
+    assert text.json["message"].startswith("[OPEN] ")
     assert image.endpoint == "share/file"
     assert image.metadata == {"message": "Default for br-1905"}
     assert image.file.content_type.startswith("image/png")
@@ -153,9 +154,11 @@ def test_without_a_web_driver_the_room_gets_the_chart_link_and_the_log_says_why(
     assert text.json["message"].startswith("[OPEN] ")
     message = fallback.json["message"]
     assert fallback.endpoint == "notification"
-    assert "chart could not be captured" in message and "need chromedriver" in message
+    assert "chart could not be captured" in message
+    assert "need chromedriver" in message
     assert f'<a href="{html.escape(CHART)}">Default</a>' in message
     poll(lambda: Delivery.objects.filter(status="DELIVERED").count() == 1, what="delivered")
     failure = DeliveryAttempt.objects.get(request="screenshot-1")
     assert failure.status == "ERROR"
-    assert "chromedriver" in failure.error and str(not_executable) in failure.error
+    assert "chromedriver" in failure.error
+    assert str(not_executable) in failure.error

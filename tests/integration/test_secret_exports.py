@@ -57,14 +57,17 @@ def test_export_rules_command_masks_tokens_unless_asked(rule_with_a_token):
     masked, full = StringIO(), StringIO()
     call_command("export_rules", stdout=masked)
     call_command("export_rules", "--include-secrets", stdout=full)
-    assert TOKEN not in masked.getvalue() and "<rules>" in masked.getvalue()
+    assert TOKEN not in masked.getvalue()
+    assert "<rules>" in masked.getvalue()
     assert TOKEN in full.getvalue()
 
 
 def test_endpoint_export_leaves_tokens_and_proxy_password_empty_unless_asked(admin_client):
     endpoint = make_hipchat(params={"notification_token": TOKEN}, proxy_password="proxy-pw-77")
     masked = admin_client.get(reverse("endpoint-export-one", args=[endpoint.pk])).content
-    assert TOKEN.encode() not in masked and b"proxy-pw-77" not in masked
+    assert TOKEN.encode() not in masked
+    assert b"proxy-pw-77" not in masked
     url = reverse("endpoint-export-one", args=[endpoint.pk]) + "?include_secrets=1"
     full = admin_client.get(url).content
-    assert TOKEN.encode() in full and b"proxy-pw-77" in full
+    assert TOKEN.encode() in full
+    assert b"proxy-pw-77" in full

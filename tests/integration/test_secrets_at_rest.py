@@ -36,9 +36,11 @@ def test_a_stolen_database_copy_holds_no_endpoint_token(admin_client):
     assert response.status_code == 302, response.content.decode()[:500]
     endpoint = Endpoint.objects.get(name="hc")
     parameters, proxy_password = raw_row(endpoint.pk)
-    assert TOKEN not in parameters and "proxy-pw-77" not in proxy_password
+    assert TOKEN not in parameters
+    assert "proxy-pw-77" not in proxy_password
     assert "Ops Alerts" not in parameters  # the whole parameter list is ciphertext
-    assert encryption.is_encrypted(parameters) and encryption.is_encrypted(proxy_password)
+    assert encryption.is_encrypted(parameters)
+    assert encryption.is_encrypted(proxy_password)
     # The application reads them back.
     assert endpoint.parameter("notification_token") == TOKEN
     assert endpoint.proxy_password == "proxy-pw-77"
@@ -68,7 +70,8 @@ def test_rotation_reencrypts_every_secret_with_the_new_key(settings):
     call_command("rotate_secrets_key")
     after = raw_row(endpoint.pk)
     new_only = Fernet(new.encode())
-    assert new_only.decrypt(after[0].encode()) and new_only.decrypt(after[1].encode())
+    assert new_only.decrypt(after[0].encode())
+    assert new_only.decrypt(after[1].encode())
     assert after != before
     settings.SECRETS_KEYS = [new]  # the old key dropped: everything still reads
     endpoint = Endpoint.objects.get(pk=endpoint.pk)
@@ -101,7 +104,8 @@ def test_the_migration_encrypts_tokens_stored_in_plain_text():
     executor.loader.build_graph()
     executor.migrate(latest)
     stored, proxy_password = raw_row(old.pk)
-    assert TOKEN not in stored and "proxy-pw-77" not in proxy_password
+    assert TOKEN not in stored
+    assert "proxy-pw-77" not in proxy_password
     endpoint = Endpoint.objects.get(pk=old.pk)
     assert endpoint.parameters == parameters
     assert endpoint.proxy_password == "proxy-pw-77"

@@ -103,7 +103,9 @@ def alerts_across(stack: StackUnderTest, prefix: str, fault: Callable[[], object
     stream.cancel_all()
     tally = stream.wait_complete(timeout=120)
     print(tally.report())
-    assert tally.complete and not tally.duplicated("OPEN") and not tally.duplicated("CANCEL")
+    assert tally.complete
+    assert not tally.duplicated("OPEN")
+    assert not tally.duplicated("CANCEL")
     assert state_lost_records(stack) == "0 0"
 
 

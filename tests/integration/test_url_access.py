@@ -55,7 +55,7 @@ def test_only_the_login_page_is_public(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route,pattern", GUARDED, ids=[r for r, _ in GUARDED])
+@pytest.mark.parametrize(("route", "pattern"), GUARDED, ids=[r for r, _ in GUARDED])
 def test_anonymous_users_are_sent_to_login_or_get_401(client, route, pattern):
     url = _url(route)
     for method in ("get", "post"):
@@ -84,7 +84,7 @@ def test_editing_views_exist_to_be_checked():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route,pattern", EDITING, ids=[r for r, _ in EDITING])
+@pytest.mark.parametrize(("route", "pattern"), EDITING, ids=[r for r, _ in EDITING])
 def test_operators_get_403_on_editing_views_and_apis(operator_client, route, pattern):
     _assert_refused(operator_client, route)
 
@@ -98,7 +98,7 @@ def _assert_refused(client, route: str) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "route,pattern",
+    ("route", "pattern"),
     [(r, p) for r, p in ROUTES if not _editing(p) and r not in PUBLIC and not _is_api(r)],
 )
 def test_operators_can_read_every_page(operator_client, route, pattern):
@@ -133,19 +133,19 @@ def _signed_in(client, username: str, *groups: str):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route,pattern", NOT_INGESTION, ids=[r for r, _ in NOT_INGESTION])
+@pytest.mark.parametrize(("route", "pattern"), NOT_INGESTION, ids=[r for r, _ in NOT_INGESTION])
 def test_a_collector_account_reads_no_page_and_no_api(client, route, pattern):
     _assert_refused(_signed_in(client, "collector", COLLECTORS), route)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route,pattern", GUARDED, ids=[r for r, _ in GUARDED])
+@pytest.mark.parametrize(("route", "pattern"), GUARDED, ids=[r for r, _ in GUARDED])
 def test_a_user_without_a_role_reaches_nothing(client, route, pattern):
     _assert_refused(_signed_in(client, "nobody"), route)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route,pattern", INGESTION, ids=[r for r, _ in INGESTION])
+@pytest.mark.parametrize(("route", "pattern"), INGESTION, ids=[r for r, _ in INGESTION])
 def test_a_collector_account_posts_data(client, route, pattern):
     collector = _signed_in(client, "collector", COLLECTORS)
     response = collector.post(_url(route), data="", content_type="text/plain")
@@ -153,7 +153,7 @@ def test_a_collector_account_posts_data(client, route, pattern):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route,pattern", GUARDED, ids=[r for r, _ in GUARDED])
+@pytest.mark.parametrize(("route", "pattern"), GUARDED, ids=[r for r, _ in GUARDED])
 def test_administrators_reach_every_route(admin_client, route, pattern):
     url = _url(route)
     for method in ("get", "post"):

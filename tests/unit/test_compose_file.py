@@ -56,7 +56,8 @@ def test_web_serves_our_wsgi_application_with_gunicorn():
     assert argv[0] == "gunicorn"
     module, _, attribute = argv[1].partition(".")
     assert getattr(importlib.import_module(argv[1]), "application", None) is not None
-    assert module == "atsd_alerts" and attribute == "wsgi"
+    assert module == "atsd_alerts"
+    assert attribute == "wsgi"
 
 
 def test_app_services_wait_for_healthy_database_and_broker():
@@ -90,7 +91,9 @@ def test_every_service_has_a_health_check():
     for name, service in SERVICES.items():
         check = service.get("healthcheck") or {}
         test = check.get("test")
-        assert test and test[0] in ("CMD", "CMD-SHELL") and len(test) > 1, name
+        assert test, name
+        assert test[0] in ("CMD", "CMD-SHELL"), name
+        assert len(test) > 1, name
         argv = test[1:] if test[0] == "CMD" else test[1].split()
         if argv[:2] == ["python", "manage.py"]:
             assert argv[2] in commands, f"{name}: manage.py {argv[2]} does not exist"

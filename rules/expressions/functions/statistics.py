@@ -432,11 +432,11 @@ def _matching(ctx: Any, condition: Any, selector: Any) -> list[float]:
         compiled = compile_condition(condition)
     except ExpressionError as exc:
         raise EvaluationError(f"bad condition {condition!r}: {exc}") from exc
-    out = []
-    for v in _vals(ctx, selector):
-        if require_bool(compiled.evaluate(_SampleContext(ctx, v)), "countIf condition"):
-            out.append(v)
-    return out
+    return [
+        v
+        for v in _vals(ctx, selector)
+        if require_bool(compiled.evaluate(_SampleContext(ctx, v)), "countIf condition")
+    ]
 
 
 @register("countIf", 1, 2, statistical=True)

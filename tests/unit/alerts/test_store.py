@@ -26,8 +26,8 @@ def triggers_for(*samples: tuple[str, dict[str, str]]) -> list[dict]:
     items = []
     for n, (entity, tags) in enumerate(samples):
         event = Event(SERIES, entity, "cpu", tags, T0 + n, T0 + n, 1.0, line_values={"cpu": 1.0})
-        for trigger in engine.process(event, T0 + n):
-            items.append({"id": f"0:test{n}:0", "trigger": encode_trigger(trigger)})
+        triggers = engine.process(event, T0 + n)
+        items.extend({"id": f"0:test{n}:0", "trigger": encode_trigger(t)} for t in triggers)
     assert len(items) == len(samples)
     return items
 

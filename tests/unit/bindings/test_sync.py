@@ -149,4 +149,5 @@ def test_next_binding_name_follows_the_highest_id():
     _rule("r", [read_fixture("spec_example.xml")])  # id=6
     assert sync.next_binding_name("r") == "Web Service Notification id=7"
     assert sync.next_binding_name("empty") == "Web Service Notification id=1"
-    assert sync.next_position("r") == 1 and sync.next_position("empty") == 0
+    assert sync.next_position("r") == 1
+    assert sync.next_position("empty") == 0

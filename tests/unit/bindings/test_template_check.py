@@ -34,7 +34,8 @@ def test_a_syntax_error_names_the_placeholder_and_its_position():
 
 def test_positions_count_lines_of_the_whole_value():
     result = check_template("first line\n  ${1 +}")
-    assert result.errors and "line 2" in result.errors[0]
+    assert result.errors
+    assert "line 2" in result.errors[0]
 
 
 def test_unknown_functions_are_warnings_not_errors():
@@ -53,7 +54,8 @@ def test_structure_errors_are_errors():
 
 def test_an_if_condition_is_checked_too():
     result = check_template("@if{value >}x@end{}")
-    assert result.errors and "@if{value >}" in result.errors[0]
+    assert result.errors
+    assert "@if{value >}" in result.errors[0]
 
 
 def test_message_keys_come_first():

@@ -72,7 +72,8 @@ def test_kinds_that_do_not_send_have_no_transport_and_no_form_yet() -> None:
         if kind.sendable:
             continue
         assert (kind.transport, kind.form, kind.xml) == ("", "", "")
-        assert not has_form(kind.kind) and not has_mapping(kind.kind)
+        assert not has_form(kind.kind)
+        assert not has_mapping(kind.kind)
     with pytest.raises(LookupError):
         form_for("AWS-SNS")
     with pytest.raises(LookupError):

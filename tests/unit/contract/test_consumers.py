@@ -29,7 +29,7 @@ def received(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     monkeypatch.setattr(consumers, "_consumers", [])
     register_trigger_consumer(consume)
     register_trigger_consumer(consume)  # registering again changes nothing
-    yield batches
+    return batches
 
 
 def outbox_items(count: int) -> list[dict]:

@@ -144,7 +144,8 @@ def test_it_retries_on_500_and_delivers_once_on_the_third_attempt(hipchat_fake):
     binding()
     hipchat_fake.script(Reply(status=500), times=2)
     [row] = deliver(engine_run().series(55, at(0)))
-    assert row.status == DeliveryStatus.PENDING and row.attempts == 1
+    assert row.status == DeliveryStatus.PENDING
+    assert row.attempts == 1
     assert row.next_attempt_at is not None
     for _ in range(2):
         due_now()
@@ -184,7 +185,8 @@ def test_a_429_waits_for_the_rate_limit_reset(hipchat_fake):
     hipchat_fake.script(Reply.rate_limited(reset_in_s=30))
     [row] = deliver(engine_run().series(55, at(0)))
     wait = (row.next_attempt_at - DeliveryAttempt.objects.get().time).total_seconds()
-    assert row.status == "PENDING" and 29 <= wait <= 32
+    assert row.status == "PENDING"
+    assert 29 <= wait <= 32
     assert DeliveryAttempt.objects.get().response_code == 429
 
 
@@ -228,7 +230,7 @@ def test_placeholder_errors_are_rule_errors_and_the_text_is_still_sent(hipchat_f
     assert RuleErrorRecord.objects.get().expression == "round("
 
 
-@pytest.mark.parametrize("value,expected", [(95, "HIGH"), (60, "normal")])
+@pytest.mark.parametrize(("value", "expected"), [(95, "HIGH"), (60, "normal")])
 def test_control_flow_picks_the_branch(hipchat_fake, value, expected):
     hipchat_endpoint(hipchat_fake)
     template = "@if{value > 90}\nHIGH\n@else{}\nnormal\n@end{}"
@@ -253,11 +255,14 @@ def test_details_table_follows_the_text_as_a_txt_file(hipchat_fake):
     binding(open_details=True, details_format="ascii")
     deliver(engine_run().series(55, at(0)))
     text, upload = hipchat_fake.room_messages(2)
-    assert text.endpoint == "notification" and upload.endpoint == "share/file"
+    assert text.endpoint == "notification"
+    assert upload.endpoint == "share/file"
     assert upload.file.filename == f"{RULE}_br-1905_open_20180222_1200000.txt"
     table = upload.file.data.decode()
     assert table.startswith("+-")
-    assert "| count " in table and "| 1 " in table and "| avg " not in table
+    assert "| count " in table
+    assert "| 1 " in table
+    assert "| avg " not in table
     assert [a.request for a in DeliveryAttempt.objects.order_by("id")] == ["notification", "file"]
 
 
@@ -280,7 +285,8 @@ def test_delay_cancelled_before_it_expires_sends_nothing(hipchat_fake):
     deliver(run.series(20, at(0, 10)))
     deliver(run.series(20, at(0, 20)))
     deliver(run.series(20, at(0, 30)))
-    assert hipchat_fake.log == [] and not Delivery.objects.exists()
+    assert hipchat_fake.log == []
+    assert not Delivery.objects.exists()
 
 
 def test_delay_sends_one_open_when_it_expires(hipchat_fake):

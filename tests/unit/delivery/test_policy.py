@@ -10,7 +10,7 @@ from tests.unit.rendering.fixtures import trigger
 
 
 @pytest.mark.parametrize(
-    "attempt,low,high", [(1, 0.5, 1), (2, 1, 2), (4, 4, 8), (20, 30, 60), (10_000, 30, 60)]
+    ("attempt", "low", "high"), [(1, 0.5, 1), (2, 1, 2), (4, 4, 8), (20, 30, 60), (10_000, 30, 60)]
 )
 def test_backoff_doubles_from_one_second_with_jitter_and_a_one_minute_cap(attempt, low, high):
     rng = random.Random(7)
@@ -37,7 +37,8 @@ def test_a_rate_limit_reset_later_than_the_backoff_wins():
 
 def test_the_order_key_is_per_rule_window_and_endpoint():
     key = policy.order_key("r", "br-1905", "hc")
-    assert key == policy.order_key("r", "br-1905", "hc") and len(key) == 32
+    assert key == policy.order_key("r", "br-1905", "hc")
+    assert len(key) == 32
     assert key != policy.order_key("r", "br-1905", "hc2")
     assert key != policy.order_key("r", "br-1906", "hc")
 

@@ -57,7 +57,8 @@ def test_the_wait_between_attempts_never_exceeds_the_cap(hipchat_fake):
     row = failing_open(hipchat_fake, 12, tries=12)
 
     wait = (row.next_attempt_at - timezone.now()).total_seconds()
-    assert row.status == "PENDING" and 25 <= wait <= 60
+    assert row.status == "PENDING"
+    assert 25 <= wait <= 60
 
 
 def test_the_last_retry_comes_just_before_the_deadline(hipchat_fake):

@@ -113,7 +113,8 @@ def test_a_rate_limit_is_a_retry_after_the_servers_reset(hipchat_fake):
     outcome = send(job, message, journal)
 
     assert outcome.status == RETRY
-    assert outcome.retry_after_s is not None and 25 <= outcome.retry_after_s <= 31
+    assert outcome.retry_after_s is not None
+    assert 25 <= outcome.retry_after_s <= 31
     assert outcome.failed_attempt is not None
     assert (outcome.failed_attempt.status, outcome.failed_attempt.response_code) == ("RETRY", 429)
     assert outcome.preview == message.preview

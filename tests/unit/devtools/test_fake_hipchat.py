@@ -503,7 +503,8 @@ def test_it_tolerates_what_hipchat_go_sent(fake: HipChatFake) -> None:
     assert share(fake, body, ctype).status_code == 204
     [request] = fake.room_messages("Ops Alerts")
     assert request.metadata == {"message": 'say "hi"'}
-    assert request.file is not None and request.file.data == PNG
+    assert request.file is not None
+    assert request.file.data == PNG
 
 
 def test_it_requires_a_file_part_with_a_filename(fake: HipChatFake) -> None:
@@ -689,10 +690,13 @@ def test_it_logs_every_request_with_its_outcome(fake: HipChatFake) -> None:
     )
     assert first.headers["x-trace"] == "t1"
     assert first.json == {"message": "hi", "color": "red"}
-    assert first.room is not None and first.room.id == 2
+    assert first.room is not None
+    assert first.room.id == 2
     assert first.endpoint == "notification"
-    assert first.status == 204 and first.accepted
-    assert second.status == 400 and not second.accepted
+    assert first.status == 204
+    assert first.accepted
+    assert second.status == 400
+    assert not second.accepted
     assert second.response_body["error"]["field"] == "message"
     assert [r.json["message"] for r in fake.room_messages(2)] == ["hi"]
 
@@ -708,7 +712,8 @@ def test_it_keeps_room_order_in_history(fake: HipChatFake) -> None:
 
     notification, upload, message = history["items"]
     assert (history["startIndex"], history["maxResults"]) == (0, 75)
-    assert notification["type"] == "notification" and notification["from"] == "atsd"
+    assert notification["type"] == "notification"
+    assert notification["from"] == "atsd"
     assert (notification["message"], notification["message_format"]) == ("<b>up</b>", "html")
     assert notification["color"] == "red"
     # A shared file is a message of its own with the caption as its text.
@@ -718,7 +723,8 @@ def test_it_keeps_room_order_in_history(fake: HipChatFake) -> None:
     assert message["id"] == posted.json()["id"]
     assert len({i["id"] for i in history["items"]}) == 3
     dates = [datetime.fromisoformat(i["date"]) for i in history["items"]]
-    assert dates == sorted(dates) and all(d.tzinfo is not None for d in dates)
+    assert dates == sorted(dates)
+    assert all(d.tzinfo is not None for d in dates)
 
 
 def test_recent_history_is_the_newest_75_and_a_date_query_pages() -> None:
@@ -754,7 +760,8 @@ def test_latest_history_starts_at_not_before(fake: HipChatFake) -> None:
     assert [i["message"] for i in latest(**{"not-before": wanted})] == ["m1", "m2", "m3", "m4"]
     too_many = call(fake, "GET", "/v2/room/2/history/latest", token="reader",
                     params={"max-results": "1001"})  # fmt: skip
-    assert too_many.status_code == 400 and error_of(too_many)["field"] == "max-results"
+    assert too_many.status_code == 400
+    assert error_of(too_many)["field"] == "max-results"
 
 
 def test_history_needs_the_view_messages_scope(fake: HipChatFake) -> None:
@@ -782,7 +789,8 @@ def test_a_held_answer_comes_late_but_the_message_is_already_in_the_room(
         notify_waiting(fake, read_timeout_s=0.2)
 
     [posted] = fake.room_messages(2)
-    assert posted.json == {"message": "hi"} and posted.status == 204
+    assert posted.json == {"message": "hi"}
+    assert posted.status == 204
 
 
 def test_an_outage_refuses_connections_and_keeps_the_room(fake: HipChatFake) -> None:

@@ -39,12 +39,13 @@ def test_one_invalid_supported_endpoint_rejects_the_whole_file():
         import_endpoints(_read("invalid-hipchat-notification.xml"))
     text = str(caught.value)
     assert "'bad-one'" in text
-    assert "from" in text and "base_url" in text
+    assert "from" in text
+    assert "base_url" in text
     assert not Endpoint.objects.exists()
 
 
 @pytest.mark.parametrize(
-    "name,reason",
+    ("name", "reason"),
     [
         ("entity-bomb-notification.xml", "entit"),
         ("external-entity-notification.xml", "external"),

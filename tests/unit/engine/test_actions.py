@@ -64,7 +64,8 @@ def test_disabled_triggers_do_not_fire():
 def test_delay_open_then_cancel_within_the_delay_sends_nothing():
     settings = ActionSettings("hc", delay_ms=MINUTE)
     opened = decide(settings, INITIAL, OPEN, 0, T0, episode=T0)
-    assert opened.decision is Decision.SCHEDULE and opened.countdown_ms == MINUTE
+    assert opened.decision is Decision.SCHEDULE
+    assert opened.countdown_ms == MINUTE
     cancelled = decide(settings, opened.state, CANCEL, 0, T0 + 30_000, episode=T0)
     assert cancelled.decision is Decision.SUPPRESS
     late = decide_delayed_open(cancelled.state, CANCEL, T0, T0, T0 + MINUTE)
@@ -80,7 +81,8 @@ def test_delay_with_repeats_sends_one_open_when_the_countdown_expires():
         state = out.state
     due = decide_delayed_open(state, REPEAT, T0, T0, T0 + MINUTE)
     assert due.decision is Decision.FIRE
-    assert due.state.open_sent and due.state.last_fired_ms == T0 + MINUTE
+    assert due.state.open_sent
+    assert due.state.last_fired_ms == T0 + MINUTE
     # After the OPEN went out, repeats and the cancel follow the strategy again.
     assert decide(settings, due.state, REPEAT, 3, T0 + 70_000, T0).decision is Decision.FIRE
     assert decide(settings, due.state, CANCEL, 3, T0 + 80_000, T0).decision is Decision.FIRE

@@ -90,7 +90,8 @@ def test_median_of_an_out_of_order_sequence():
 def test_empty_statistics_are_nan_and_counts_zero():
     s = RunningStats()
     s.append(math.nan)
-    assert s.count() == 0 and s.count_nan() == 1
+    assert s.count() == 0
+    assert s.count_nan() == 1
     for fn in (s.sum, s.avg, s.min, s.max, s.first, s.last, s.median):
         assert math.isnan(fn())
 
@@ -141,7 +142,9 @@ def test_incremental_statistics_match_the_spec_check_values():
 
 def test_describe_of_an_empty_window():
     got = describe([math.nan], [0])
-    assert got["count"] == 0 and got["countNaN"] == 1 and math.isnan(got["avg"])
+    assert got["count"] == 0
+    assert got["countNaN"] == 1
+    assert math.isnan(got["avg"])
 
 
 @pytest.mark.parametrize(("track_min", "track_max"), TRACKING)

@@ -111,12 +111,16 @@ def test_r1_table_of_the_spec():
         [("OPEN", 0, 80, ["hc"])],
     ]
     opened, repeat, cancel = steps[0][0], steps[1][0], steps[2][0]
-    assert opened.open_value == 55 and opened.open_time == at("12:00:00")
+    assert opened.open_value == 55
+    assert opened.open_time == at("12:00:00")
     assert opened.window_key == "series-temperature-br-1905"
-    assert repeat.before_status == "OPEN" and repeat.repeat_time == at("12:01:45")
-    assert cancel.cancel_time == at("12:03:00") and cancel.before_status == "REPEAT"
+    assert repeat.before_status == "OPEN"
+    assert repeat.repeat_time == at("12:01:45")
+    assert cancel.cancel_time == at("12:03:00")
+    assert cancel.before_status == "REPEAT"
     assert cancel.values == [55, 60, 20]
-    assert steps[4][0].values == [20, 20, 200] and steps[4][0].episode != opened.episode
+    assert steps[4][0].values == [20, 20, 200]
+    assert steps[4][0].episode != opened.episode
 
 
 def test_count_2_sends_at_open_and_every_second_repeat():
@@ -156,7 +160,9 @@ def test_delay_with_repeats_sends_one_open_at_1201():
     assert [s[0].fired() for s in steps] == [[], [], []]
     opened = steps[0][0]
     late = engine.delayed_open(opened.rule, opened.key, "hc", opened.episode, at("12:01:00"))
-    assert late.status == "OPEN" and late.delay_expired and late.fired() == ["hc"]
+    assert late.status == "OPEN"
+    assert late.delay_expired
+    assert late.fired() == ["hc"]
     assert late.repeat_count == 2
     # The countdown fires once: a duplicate delivery of the task sends nothing.
     assert (
@@ -177,8 +183,11 @@ def test_r2_check_on_exit_cancels_when_the_sample_expires():
     assert engine.tick(at("12:01:00")) == []  # time >= now - D is still inside
     assert engine.next_tick_ms() == at("12:01:00") + 1
     [cancel] = engine.tick(at("12:01:00.001"))
-    assert cancel.status == "CANCEL" and cancel.is_exiting and cancel.reason == "exit"
-    assert cancel.command_time == at("12:00:00") and cancel.statistics["count"] == 0
+    assert cancel.status == "CANCEL"
+    assert cancel.is_exiting
+    assert cancel.reason == "exit"
+    assert cancel.command_time == at("12:00:00")
+    assert cancel.statistics["count"] == 0
     assert math.isnan(cancel.statistics["avg"])
     assert engine.tick(at("12:02:00")) == []
 
@@ -195,7 +204,9 @@ def test_r2_without_check_on_exit_stays_open_until_the_next_event():
     engine.process(series("e1", "temperature", 90, at("12:00:00")), at("12:00:00"))
     assert engine.tick(at("12:05:00")) == []
     [cancel] = engine.process(series("e1", "temperature", 10, at("12:05:00")), at("12:05:00"))
-    assert cancel.status == "CANCEL" and not cancel.is_exiting and cancel.values == [10]
+    assert cancel.status == "CANCEL"
+    assert not cancel.is_exiting
+    assert cancel.values == [10]
 
 
 def test_time_window_ignores_an_event_older_than_the_window():
@@ -213,12 +224,14 @@ def test_out_of_order_samples(discard):
         triggers = engine.process(series("e1", "temperature", v, at(hms)), now)
     window = next(iter(engine.rules["temperature-too-high"].windows.values())).window
     if discard:
-        assert triggers == [] and window.values() == [1.0, 2.0]
+        assert triggers == []
+        assert window.values() == [1.0, 2.0]
         assert engine.filter_log("temperature-too-high")[-1]["step"] == "out_of_order"
     else:
         [repeat] = triggers
         assert window.values() == [1.0, 3.0, 2.0]
-        assert repeat.value == 3.0 and window.last() == 2.0
+        assert repeat.value == 3.0
+        assert window.last() == 2.0
 
 
 def test_time_offset_grace():
@@ -257,8 +270,10 @@ def test_a_non_boolean_condition_is_a_rule_error_and_keeps_the_status():
     now = at("12:00:00")
     assert engine.process(series("e1", "temperature", 90, now), now) == []
     [error] = engine.drain_errors()
-    assert error.rule == "temperature-too-high" and "not a boolean" in error.error
-    assert error.window_key == "series-temperature-e1" and error.command[1] == "e1"
+    assert error.rule == "temperature-too-high"
+    assert "not a boolean" in error.error
+    assert error.window_key == "series-temperature-e1"
+    assert error.command[1] == "e1"
     wr = next(iter(engine.rules["temperature-too-high"].windows.values()))
     assert wr.state.status == "CANCEL"
     assert engine.drain_errors() == []
@@ -286,7 +301,8 @@ def test_message_rules_with_unknown_severity_take_the_message_severity():
     ev = Event("message", "gh", "message", {"type": "webhook", "source": "github"}, 0, 0, 0.0,
                text="push", type="webhook", source="github", severity=6)  # fmt: skip
     [opened] = engine.process(ev, 0)
-    assert opened.severity == "CRITICAL" and opened.text == "push"
+    assert opened.severity == "CRITICAL"
+    assert opened.text == "push"
     assert opened.window_key == "message-message-gh"
 
 
@@ -311,11 +327,14 @@ def test_changing_the_condition_drops_windows_and_changing_actions_keeps_them():
     kept = engine.install(rule(actions=(ActionSettings("hc", on_repeat=False),)), 1)
     assert kept == []
     [repeat] = engine.process(series("e1", "temperature", 55, 2), 2)
-    assert repeat.status == "REPEAT" and repeat.fired() == []
+    assert repeat.status == "REPEAT"
+    assert repeat.fired() == []
     [closed] = engine.install(rule(expression="value > 80"), 3)
-    assert closed.reason == "rule_dropped" and closed.fired() == []
+    assert closed.reason == "rule_dropped"
+    assert closed.fired() == []
     [opened] = engine.process(series("e1", "temperature", 85, 4), 4)  # row 15: a new OPEN
-    assert opened.status == "OPEN" and opened.values == [85]
+    assert opened.status == "OPEN"
+    assert opened.values == [85]
 
 
 def test_disabled_rule_gets_no_events():
@@ -341,9 +360,11 @@ def test_trigger_events_are_strict_json_and_round_trip():
     engine.process(series("e1", "temperature", math.nan, 0, tags={"a": "b"}), 0)
     [opened] = engine.process(series("e1", "temperature", 90, 1, tags={"a": "b"}), 1)
     data = json.loads(json.dumps(encode_trigger(opened), allow_nan=False))
-    assert data["values"] == [None, 90] and data["tags"] == {"a": "b"}
+    assert data["values"] == [None, 90]
+    assert data["tags"] == {"a": "b"}
     again = decode_trigger(data)
-    assert again.status == "OPEN" and math.isnan(again.values[0])
+    assert again.status == "OPEN"
+    assert math.isnan(again.values[0])
     assert again.details_statistics()["count"] == 1
 
 

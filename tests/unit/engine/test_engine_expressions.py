@@ -64,7 +64,8 @@ def test_row_32_walkthrough_condition_and_variables():
     )  # fmt: skip
     ev = series("atsd", "jvm_memory_used_percent", 22.7, 0, tags={"host": "AXIBASE"})
     [opened] = engine.process(ev, 0)
-    assert opened.status == "OPEN" and opened.tags == {"host": "AXIBASE"}
+    assert opened.status == "OPEN"
+    assert opened.tags == {"host": "AXIBASE"}
     assert opened.window_key == "series-jvm_memory_used_percent-atsd"
     assert opened.variables == {"p95": 22.7, "was": "CANCEL"}
 
@@ -99,7 +100,8 @@ def test_trigger_statistics_are_exact_without_min_max_structures():
     last = triggers[-1]
     finite = [v for v in last.values if v == v]
     assert (last.statistics["min"], last.statistics["max"]) == (min(finite), max(finite))
-    assert last.statistics["count"] == len(finite) and last.statistics["countNaN"] == 1
+    assert last.statistics["count"] == len(finite)
+    assert last.statistics["countNaN"] == 1
 
 
 def _unknown_entity(name):

@@ -300,4 +300,5 @@ def test_functions_used_and_names_used_are_reported():
 
 def test_dict_context_is_an_eval_context():
     ctx = DictContext({"a": 1})
-    assert ctx.lookup("a") == 1 and ctx.lookup("b") is None
+    assert ctx.lookup("a") == 1
+    assert ctx.lookup("b") is None

@@ -27,7 +27,7 @@ def clean_redis(redis_url, settings):
     for key in client.scan_iter(match="hist:*"):
         client.delete(key)
     recorder.forget_known()
-    yield client
+    return client
 
 
 def ev(value, t, *, metric="cpu", entity="e1", tags=None, kind=SERIES) -> Event:
@@ -75,7 +75,8 @@ def test_raw_points_are_capped_and_older_minutes_kept_as_aggregates(settings):
     recorder.write(events, now_ms=NOW)
     [series] = history_query.query("cpu", "e1", None, start, NOW)
     raw = [p for p in series.points if p[0] >= series.raw_from_ms]
-    assert len(raw) == 10 and raw[-1] == (start + 299 * 6_000, 299.0)
+    assert len(raw) == 10
+    assert raw[-1] == (start + 299 * 6_000, 299.0)
     minutes = [p for p in series.points if p[0] < series.raw_from_ms]
     assert minutes[0] == (start, sum(range(10)) / 10)  # first minute's average
     assert len(minutes) == 29
@@ -121,7 +122,8 @@ def test_expire_trims_old_raw_points_and_forgets_empty_series(clean_redis, setti
     result = expiry.expire(now_ms=later)
     assert result == {"trimmed": 2, "forgotten": 1}
     [kept] = history_query.query("cpu", None, None, later - 3600_000, later)
-    assert kept.entity == "e1" and kept.points[-1] == (NOW - 5 * MIN, 2.0)
+    assert kept.entity == "e1"
+    assert kept.points[-1] == (NOW - 5 * MIN, 2.0)
     assert history_query.series_ids("cpu") == [layout.series_id("cpu", "e1", {})]
 
 
@@ -264,7 +266,8 @@ def test_series_written_together_do_not_all_fold_in_the_same_flush(clean_redis, 
     )
     lengths = [clean_redis.strlen(f"hist:p:cpu\x1fe{i}\x1f") // 16 for i in range(200)]
     folded = lengths.count(40)
-    assert set(lengths) == {40, 70} and 0 < folded < 200
+    assert set(lengths) == {40, 70}
+    assert 0 < folded < 200
 
 
 def test_expire_drops_old_raw_points_without_folding_them_and_old_lists(clean_redis, settings):

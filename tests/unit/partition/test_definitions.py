@@ -31,7 +31,8 @@ def test_each_enabled_binding_is_an_action_with_its_triggers_delay_and_strategy(
     assert action.name == "web:b1"
     assert (action.on_open, action.on_repeat, action.on_cancel) == (True, False, True)
     assert action.delay_ms == 15_000
-    assert action.strategy.type == COUNT and action.strategy.count == 6
+    assert action.strategy.type == COUNT
+    assert action.strategy.count == 6
 
 
 def test_disabled_and_overrides_only_bindings_get_no_action():
@@ -59,7 +60,8 @@ def test_logging_on_follows_the_logging_triggers_and_strategy():
     )
     (history,) = definition.actions
     assert (history.on_open, history.on_repeat, history.on_cancel) == (True, True, False)
-    assert history.strategy.type == INTERVAL and history.strategy.interval_ms == 300_000
+    assert history.strategy.type == INTERVAL
+    assert history.strategy.interval_ms == 300_000
 
 
 def test_a_binding_without_a_name_acts_under_the_name_its_row_gets():

@@ -134,7 +134,8 @@ def test_rule_errors_travel_through_the_outbox(clean):
     send(row("e1", 60, 1000))
     part.pump()
     errors = [item["error"] for item in store.items if "error" in item]
-    assert errors and errors[0]["rule"] == "hot"
+    assert errors
+    assert errors[0]["rule"] == "hot"
     assert "missing" in errors[0]["error"]
 
 
@@ -186,7 +187,8 @@ def test_a_batch_is_applied_as_event_by_event_processing_would_apply_it(clean):
         (i["trigger"]["rule"], i["trigger"]["entity"], i["trigger"]["status"]) for i in store.items
     ]
     assert got == statuses
-    assert ("cool", "e1", "OPEN") in got and ("hot", "e2", "OPEN") in got
+    assert ("cool", "e1", "OPEN") in got
+    assert ("hot", "e2", "OPEN") in got
     assert contents(part) == {
         wr.display: (wr.window.times(), wr.window.values(), wr.state.status, wr.state.repeat_count)
         for runtime in expected.rules.values()

@@ -45,7 +45,8 @@ def test_legacy_style_shows_the_2017_time_rows() -> None:
     trig, settings = _jvm()
     rows = details_rows(trig, settings, ["overview"], style="legacy")
     names = [r.name for r in rows]
-    assert "command_time" not in names and "open_time" not in names
+    assert "command_time" not in names
+    assert "open_time" not in names
     start = names.index("timezone") + 1
     got = [[r.name, r.value] for r in rows[start : start + 8]]
     assert got == ROWS["legacy_overview_times"]
@@ -93,7 +94,8 @@ def test_without_entity_grouping_the_entity_part_is_omitted() -> None:
 def test_empty_null_and_nan_rows_are_skipped() -> None:
     trig = trigger("walkthrough_open", {"value": None, "rule_filter": ""})
     names = [r.name for r in details_rows(trig, info(), ["overview"])]
-    assert "value" not in names and "rule_filter" not in names
+    assert "value" not in names
+    assert "rule_filter" not in names
     assert names[:5] == ["expression", "window", "severity", "alert_type", "timezone"]
 
 

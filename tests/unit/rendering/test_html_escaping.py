@@ -38,9 +38,11 @@ def test_rule_name_with_markup_cannot_inject_html_through_get_rule_link(link_for
 
 def test_markdown_links_in_markdown_messages_stay_as_atsd_writes_them():
     text = _render("${getEntityLink('markdown')}", "markdown", entity_label="Web *1*")
-    assert text.startswith("[Web *1*](") and text.endswith(")")
+    assert text.startswith("[Web *1*](")
+    assert text.endswith(")")
 
 
 def test_html_links_keep_their_anchor_in_html_messages():
     text = _render("${getEntityLink()}", "html", entity_label="Web & DB")
-    assert text.startswith('<a href="') and text.endswith(">Web &amp; DB</a>")
+    assert text.startswith('<a href="')
+    assert text.endswith(">Web &amp; DB</a>")

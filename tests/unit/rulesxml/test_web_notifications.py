@@ -52,13 +52,17 @@ def test_the_spec_example_reads_every_child():
     assert spec.endpoint == "Telegram"
     assert (spec.open_delay.count, spec.open_delay.unit) == (15, "SECOND")
     assert spec.repeat_interval == RepeatInterval("COUNT", 6, "MINUTE")
-    assert spec.repeat_as_open is True and spec.cancel_as_open is True
+    assert spec.repeat_as_open is True
+    assert spec.cancel_as_open is True
     for trigger in ("open", "repeat", "cancel"):
         settings = spec.trigger(trigger)
-        assert settings.enabled and settings.details and settings.screenshot
+        assert settings.enabled
+        assert settings.details
+        assert settings.screenshot
         assert settings.parameters == {"text": OPEN, "disable_notification": ""}
     assert spec.open.portal_ids == "175"
-    assert spec.repeat.portal_ids == "" and spec.cancel.portal_ids == ""
+    assert spec.repeat.portal_ids == ""
+    assert spec.cancel.portal_ids == ""
     assert spec.details_format == "ascii"
     assert spec.extra_elements == ()
 
@@ -83,7 +87,8 @@ def test_a_disabled_binding_with_a_legacy_value_and_a_details_format():
     # Legacy placeholders stay text (spec §2.3); the format comes from the parameter.
     assert spec.open.parameters["text"] == "${asciiDetailsTable}"
     assert spec.details_format == "markdown"
-    assert not spec.repeat.enabled and not spec.cancel.enabled
+    assert not spec.repeat.enabled
+    assert not spec.cancel.enabled
 
 
 def test_unknown_children_are_kept_verbatim_and_written_again():
@@ -172,7 +177,7 @@ def test_a_rules_elements_are_read_and_written_in_order():
 
 
 @pytest.mark.parametrize(
-    "raw,element",
+    ("raw", "element"),
     [
         ("<webNotification><disabled>maybe</disabled></webNotification>", "disabled"),
         ("<webNotification><name>a</name><name>b</name></webNotification>", "name"),

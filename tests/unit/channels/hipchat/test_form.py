@@ -20,7 +20,8 @@ def test_a_complete_form_saves_parameters_in_form_order_with_editable_flags():
     assert [p["key"] for p in endpoint.parameters] == list(HipChatEndpointForm.parameter_keys())
     assert endpoint.parameter("notification_token") == "notif-secret-1"
     assert endpoint.editable_keys() == ["room", "message"]
-    assert endpoint.kind == "HIPCHAT" and endpoint.enabled is True
+    assert endpoint.kind == "HIPCHAT"
+    assert endpoint.enabled is True
 
 
 def test_new_form_defaults_room_and_message_editable_tokens_fixed():

@@ -103,7 +103,8 @@ def test_it_sends_room_ids_as_ids(fake: HipChatFake) -> None:
     transport(fake, room="7").send_text("hi")
 
     assert fake.log[0].path == "/v2/room/7/notification"
-    assert fake.log[0].room is not None and fake.log[0].room.name == "Ops Alerts"
+    assert fake.log[0].room is not None
+    assert fake.log[0].room.name == "Ops Alerts"
 
 
 def test_it_omits_notify_for_default(fake: HipChatFake) -> None:
@@ -363,7 +364,8 @@ def test_it_shares_a_text_file_without_caption(fake: HipChatFake) -> None:
     assert request.status == 204
     assert request.metadata is None
     assert [p.name for p in request.parts] == ["file"]
-    assert request.file is not None and request.file.data == b"| a | b |\n"
+    assert request.file is not None
+    assert request.file.data == b"| a | b |\n"
 
 
 def test_it_refuses_to_send_without_a_token(fake: HipChatFake) -> None:
@@ -513,7 +515,8 @@ def test_the_history_finds_what_a_request_left_in_the_room(fake: HipChatFake) ->
 
     text, chart = (f.digest() for f in footprints[:2])
     notified = [r.message_id for r in fake.room_messages(7) if r.endpoint == "notification"]
-    assert hipchat.arrivals(text, since) == notified and len(notified) == 2
+    assert hipchat.arrivals(text, since) == notified
+    assert len(notified) == 2
     assert hipchat.arrivals(chart, since) == [fake.room_messages(7)[1].message_id]
     assert hipchat.arrivals(text, datetime.now(UTC) + timedelta(seconds=5)) == []
     other = Footprint("Ops Alerts", "message", "[OPEN] cpu high").digest()
