@@ -10,9 +10,7 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
-from rules.events import Event
-from rules.ingest.tcp import CommandListener, ListenerThread
-from rules.management.commands.feed import (
+from devtools.feed import (
     backfill_times,
     parse_tags,
     pattern_value,
@@ -20,6 +18,8 @@ from rules.management.commands.feed import (
     quote,
     series_line,
 )
+from rules.events import Event
+from rules.ingest.tcp import CommandListener, ListenerThread
 
 pytestmark = pytest.mark.integration
 
