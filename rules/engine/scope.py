@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rules.engine.definition import Evaluable, RuleDefinition
+from rules.engine.state import WINDOW_DATE_FIELDS
 from rules.engine.window_runtime import WindowRuntime
 from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 from rules.expressions.datetime_value import DateTime
@@ -134,18 +135,7 @@ class FilterScope(BaseScope):
         return self
 
 
-_WINDOW_DATE_FIELDS = frozenset(
-    {
-        "open_time",
-        "repeat_time",
-        "cancel_time",
-        "change_time",
-        "add_time",
-        "previous_add_time",
-        "remove_time",
-        "update_time",
-    }
-)
+_WINDOW_DATE_FIELDS = frozenset(WINDOW_DATE_FIELDS)
 
 
 class WindowScope(BaseScope):

@@ -14,7 +14,8 @@ from rules.engine.actions import ActionState
 from rules.engine.status import CANCEL, OPEN, REPEAT, next_status
 from rules.events import Event
 
-_DATE_FIELDS = (
+# The window fields that hold times (epoch ms); expressions read them as dates.
+WINDOW_DATE_FIELDS = (
     "open_time",
     "repeat_time",
     "cancel_time",
@@ -121,7 +122,7 @@ class WindowState:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (NaN → None, the event in its wire form)."""
-        data: dict[str, Any] = {name: getattr(self, name) for name in _DATE_FIELDS}
+        data: dict[str, Any] = {name: getattr(self, name) for name in WINDOW_DATE_FIELDS}
         data.update(
             status=self.status,
             before_status=self.before_status,
@@ -138,7 +139,7 @@ class WindowState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowState:
         st = cls()
-        for name in _DATE_FIELDS:
+        for name in WINDOW_DATE_FIELDS:
             setattr(st, name, data.get(name))
         st.status = data["status"]
         st.before_status = data.get("before_status", CANCEL)
