@@ -29,6 +29,7 @@ from notifications.rendering import (
     render_message,
 )
 from notifications.screenshots.charts import Chart, trigger_charts
+from rules.contract.stores import command_tags, shared_stores
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
 
@@ -82,7 +83,16 @@ def render_info(
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
         repeat_interval=repeat_interval_text(binding),
+        properties=_command_properties(trigger),
+        stores=shared_stores(),
     )
+
+
+def _command_properties(trigger: TriggerSnapshot) -> dict[str, str]:
+    """``${properties}`` of a property rule: the tags of its command, from the store."""
+    if trigger.data_type != "property" or not trigger.entity or not trigger.message_type:
+        return {}
+    return command_tags(trigger.entity, trigger.message_type, trigger.keys, trigger.command_time)
 
 
 class _Renderer:

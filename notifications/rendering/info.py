@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notifications.rendering.links import LINK_STYLES
+from rules.expressions.stores import DataStores
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class RenderInfo:
     ``properties``: property values of a property rule's command (the snapshot
     keeps only its keys). ``repeat_interval``: the binding's REPEAT interval text,
     ``''`` for ALL. ``threshold``: the winning override check, ``''`` without one.
+    ``stores``: what store functions in templates read (``lookup()``, ``property()``);
+    None: nothing stored.
     """
 
     server_url: str = ""
@@ -39,6 +42,7 @@ class RenderInfo:
     repeat_interval: str = ""
     threshold: str = ""
     alert_message: str | None = None
+    stores: DataStores | None = None
 
     def __post_init__(self) -> None:
         if self.link_style not in LINK_STYLES:

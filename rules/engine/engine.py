@@ -52,6 +52,7 @@ from rules.engine.state import WindowState
 from rules.engine.status import CANCEL, OPEN, is_active
 from rules.engine.windows import NO_LIMITS, WindowLimits
 from rules.events import Event
+from rules.expressions.stores import NO_STORES, DataStores
 
 
 def _none_if_nan(x: float) -> float | None:
@@ -64,6 +65,7 @@ class Engine:
     ``compiler(text, kind)`` compiles expression texts (default: the project's
     expression package). ``entity_lookup``/``metric_lookup`` give the entity/metric
     objects expressions see (labels, tags), fed by the running engine from its cache.
+    ``stores`` is what store-reading functions (``property()``, ``lookup()``...) read.
     ``window_limits`` and ``max_windows`` bound what a rule may hold (none by default;
     the running engine takes them from settings, see ``rules.limits``).
     """
@@ -80,11 +82,13 @@ class Engine:
         cancel_on_rule_change: bool = False,
         window_limits: WindowLimits = NO_LIMITS,
         max_windows: int | None = None,
+        stores: DataStores = NO_STORES,
     ) -> None:
         self.compiler: Compiler = compiler or default_compiler
         self.zone = zone
         self.entity_lookup = entity_lookup
         self.metric_lookup = metric_lookup
+        self.stores = stores
         self.filter_log_size = filter_log_size
         self.cancel_on_rule_change = cancel_on_rule_change
         # Input bounds (design invariant 8): rules whose window is over ``window_limits``

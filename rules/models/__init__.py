@@ -2,12 +2,14 @@ from rules.models import lookups  # noqa: F401  (registers field__iwildcard)
 from rules.models.alerts import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
 from rules.models.catalog import Entity, Metric
 from rules.models.rule import Rule
+from rules.models.stores import PropertyRecord
 
 __all__ = [
     "Alert",
     "AlertHistory",
     "Entity",
     "Metric",
+    "PropertyRecord",
     "Rule",
     "RuleErrorRecord",
     "TriggerRecord",

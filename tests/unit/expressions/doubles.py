@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rules.expressions.functions.statistics import percentile_r6
+from rules.expressions.stores import StoreUnavailable
 
 
 class ListWindow:
@@ -84,6 +85,7 @@ class DictContext:
         zone: str = "UTC",
         lines: Mapping[str, float] | None = None,
         open_rules: Callable[[str, str | None, str | None], bool] | set[str] | None = None,
+        stores: Any = None,
     ) -> None:
         self.names = dict(names or {})
         self.window = window
@@ -91,6 +93,7 @@ class DictContext:
         self.zone = zone
         self.lines = dict(lines or {})
         self.open_rules = open_rules
+        self.stores = stores
 
     def lookup(self, name: str) -> Any:
         return self.names.get(name)
@@ -104,3 +107,20 @@ class DictContext:
         if callable(self.open_rules):
             return bool(self.open_rules(rule, entity, expression))
         return rule in self.open_rules
+
+
+class MemoryStores:
+    """A ``DataStores`` over lists in memory; ``failing`` makes every read unavailable."""
+
+    def __init__(self, properties: Iterable[tuple[str, Any]] = (), failing: bool = False) -> None:
+        self._properties = list(properties)  # (entity, PropertyItem)
+        self.failing = failing
+
+    def _check(self) -> None:
+        if self.failing:
+            raise StoreUnavailable("database is down")
+
+    def properties(self, entity: str, type: str) -> Sequence[Any]:
+        self._check()
+        found = [p for e, p in self._properties if e == entity and p.type == type]
+        return sorted(found, key=lambda p: -p.time_ms)

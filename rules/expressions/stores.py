@@ -1,0 +1,64 @@
+"""The stored data some functions read: properties, messages, entities, tables.
+
+Functions such as ``property()`` or ``lookup()`` read data that is not in the
+window. They reach it through ``stores_of(ctx)``: a ``DataStores`` object the
+evaluation context carries as its ``stores`` attribute (the partition gives the
+engine one backed by cached database reads; the notification renderer another).
+Contexts without one see ``NO_STORES``, which holds nothing, so every function
+answers with its empty value (``''``, ``[]``, ``{}``, 0, null).
+
+A store that cannot answer (database down, timeout) raises ``StoreUnavailable``;
+the functions turn it into an ``EvaluationError``: a Rule Error, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class StoreUnavailable(Exception):
+    """A store could not answer now (its backing service failed or timed out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyItem:
+    """The latest state of one property record (type, entity, keys).
+
+    ``tags`` merges every command received for the record (an empty value deleted its
+    tag); ``last_tags`` are the tags of the newest command alone (``merge=false``);
+    ``previous_tags`` the merged tags before the newest command; ``time_ms`` the
+    newest command's time.
+    """
+
+    type: str
+    keys: Mapping[str, str]
+    tags: Mapping[str, str]
+    time_ms: int
+    last_tags: Mapping[str, str] = field(default_factory=dict)
+    previous_tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class DataStores(Protocol):
+    """What store-reading functions may ask; every method is cached and bounded."""
+
+    def properties(self, entity: str, type: str) -> Sequence[PropertyItem]:
+        """The property records of ``entity`` and ``type`` (both lower case), newest first."""
+        ...
+
+
+class EmptyStores:
+    """Stores that hold nothing: functions answer with their empty values."""
+
+    def properties(self, entity: str, type: str) -> Sequence[PropertyItem]:
+        return ()
+
+
+NO_STORES: DataStores = EmptyStores()
+
+
+def stores_of(ctx: Any) -> DataStores:
+    """The stores of an evaluation context, ``NO_STORES`` when it carries none."""
+    stores = getattr(ctx, "stores", None)
+    return NO_STORES if stores is None else stores

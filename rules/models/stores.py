@@ -1,0 +1,30 @@
+"""Data rules read besides their windows: the latest property records (spec §1.3)."""
+
+from django.db import models
+
+
+class PropertyRecord(models.Model):
+    """The latest state of one property: entity, type and keys (its primary key, §1.3).
+
+    ``identity`` is a digest of (entity, type, keys) so the unique index stays small
+    whatever the key lengths. ``tags`` merges every command received for the record
+    (an empty value deletes its tag), ``last_tags`` holds the newest command's own
+    tags and ``previous_tags`` the merged tags before it (``property_compare()``).
+    """
+
+    identity = models.CharField(max_length=64, unique=True)
+    entity = models.CharField(max_length=512)
+    type = models.CharField(max_length=512)
+    keys = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    last_tags = models.JSONField(default=dict, blank=True)
+    previous_tags = models.JSONField(default=dict, blank=True)
+    time_ms = models.BigIntegerField()
+    updated = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["entity", "type", "-time_ms"]
+        indexes = [models.Index(fields=["entity", "type"], name="property_entity_type")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.type} {self.keys}"

@@ -1,0 +1,32 @@
+"""``DatabaseStores``: the ``DataStores`` of rules.expressions over this project's stores.
+
+One per process (``stores``): the partition worker hands it to its engines, the
+notification renderer reads it through rules.contract. Every read goes through a
+bounded TTL cache, so a rule evaluated for every sample costs a dictionary lookup, and
+the database sees at most one query per (store, argument) every ``STORE_CACHE_TTL``
+seconds; data written since shows up within that time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from rules.expressions.stores import PropertyItem
+from rules.stores.cache import TtlCache
+from rules.stores.properties import PropertyReader
+
+
+class DatabaseStores:
+    """Cached reads of the stores (implements ``rules.expressions.stores.DataStores``)."""
+
+    def __init__(self, ttl_s: float | None = None, max_entries: int | None = None) -> None:
+        ttl = settings.STORE_CACHE_TTL if ttl_s is None else ttl_s
+        size = settings.STORE_CACHE_ENTRIES if max_entries is None else max_entries
+        self._properties = PropertyReader(TtlCache(ttl, size))
+
+    def properties(self, entity: str, type: str) -> tuple[PropertyItem, ...]:
+        return self._properties.properties(entity, type)
+
+    def forget(self) -> None:
+        """Drop every cached answer (tests, or after an administrator's change)."""
+        self._properties.cache.clear()

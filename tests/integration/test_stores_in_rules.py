@@ -1,0 +1,28 @@
+"""Rules read the stores on the running engine: commands stored at ingest, read by functions."""
+
+import pytest
+
+from rules.ingest.commands import parse_command
+from rules.ingest.pipeline import hand_off
+from rules.models import Alert
+from tests.engine_helpers import make_rule, poll
+
+pytestmark = pytest.mark.integration
+
+
+def send(*lines: str) -> None:
+    events = [e for line in lines for e in parse_command(line, 1_000)]
+    hand_off(events)
+
+
+def test_a_series_rule_reads_the_entitys_stored_property(engine_worker):
+    make_rule(
+        "in-maintenance", "cpu", "property('host.cfg::mode') == 'maintenance' && value > 90",
+        "length(1)",
+    )  # fmt: skip
+    send("property e:srv1 t:host.cfg v:mode=maintenance", "property e:srv2 t:host.cfg v:mode=on")
+    send("series e:srv1 m:cpu=95", "series e:srv2 m:cpu=95")
+
+    alert = poll(lambda: Alert.objects.filter(rule="in-maintenance").first(), what="OPEN alert")
+    assert alert.entity == "srv1"
+    assert list(Alert.objects.values_list("entity", flat=True)) == ["srv1"]

@@ -1,0 +1,52 @@
+"""Render reads the stores: ``${properties}`` and store functions inside templates."""
+
+from __future__ import annotations
+
+import pytest
+
+from notifications.delivery.journal import Journal
+from notifications.delivery.lookup import Job, lookup
+from notifications.delivery.render import Message, render
+from rules.contract import stores as contract_stores
+from rules.ingest.commands import parse_command
+from rules.stores import properties
+from tests.unit.delivery.factories import at, binding, dispatched, engine_run, hipchat_endpoint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_store_cache(monkeypatch):
+    """Each test reads its own database: no answer cached by an earlier test."""
+    monkeypatch.setattr(contract_stores, "_stores", None)
+
+
+def rendered(ids: list[str]) -> Message:
+    job = lookup(dispatched(ids))
+    assert isinstance(job, Job)
+    message = render(job, Journal(job.delivery, job.endpoint.kind, "test-worker"))
+    assert isinstance(message, Message)
+    return message
+
+
+def test_properties_shows_the_tags_of_the_property_command(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "${type} ${keys}: ${properties}"})
+    run = engine_run(metric="property", type="cfg", expression="true", window="length(1)")
+    events = parse_command(f"property e:br-1905 t:cfg k:id=1 v:os=linux v:cpu=4 ms:{at(0)}", at(0))
+    properties.record(events)
+
+    message = rendered(run.store(run.engine.process(events[0], at(0))))
+
+    assert message.text == "cfg {id=1}: {cpu=4, os=linux}"
+
+
+def test_a_template_reads_stored_properties(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "image ${property('docker.container::image')}"})
+    properties.record(parse_command("property e:br-1905 t:docker.container v:image=nginx", at(0)))
+    run = engine_run()
+
+    message = rendered(run.series(55, at(0)))
+
+    assert message.text == "image nginx"
