@@ -293,6 +293,10 @@ CELERY_BEAT_SCHEDULE |= {
 # updated dropped first). Store reads are cached for STORE_CACHE_TTL seconds in at most
 # STORE_CACHE_ENTRIES answers per process.
 PROPERTY_STORE_MAX_RECORDS = env_int("PROPERTY_STORE_MAX_RECORDS", 100_000)
+# Messages kept (db_message_count, db_message_last, db_messages): hours by receive time,
+# and at most this many (oldest dropped first).
+MESSAGE_RETENTION_HOURS = env_int("MESSAGE_RETENTION_HOURS", 24)
+MESSAGE_STORE_MAX_RECORDS = env_int("MESSAGE_STORE_MAX_RECORDS", 100_000)
 STORE_CACHE_TTL = env_int("STORE_CACHE_TTL", 5)
 STORE_CACHE_ENTRIES = env_int("STORE_CACHE_ENTRIES", 10_000)
 CELERY_IMPORTS += ["rules.stores.tasks"]

@@ -11,7 +11,7 @@ note saying so (:mod:`notifications.delivery.lost_open`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
@@ -26,12 +26,13 @@ from notifications.rendering import (
     RenderInfo,
     details_file_name,
     details_table,
+    history_alert_text,
     render_message,
 )
 from notifications.screenshots.charts import Chart, trigger_charts
 from rules.contract.stores import command_tags, shared_stores
 from rules.contract.triggers import TriggerSnapshot
-from rules.models import Entity, Metric
+from rules.models import Entity, Metric, Rule
 
 PREVIEW_CHARS = 500
 TEXT_REQUEST = "notification"  # the log name of a send's text request
@@ -69,10 +70,10 @@ def repeat_interval_text(binding: RuleNotification) -> str:
 def render_info(
     trigger: TriggerSnapshot, binding: RuleNotification, message_format: str
 ) -> RenderInfo:
-    """Server settings, registry labels and the binding's settings for rendering."""
+    """Server settings, registry labels, stored data and the binding's settings."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None
     metric = Metric.objects.filter(name=trigger.metric).first()
-    return RenderInfo(
+    info = RenderInfo(
         server_url=settings.SERVER_URL,
         zone=settings.TIME_ZONE,
         link_style="html" if message_format == "html" else "none",
@@ -86,6 +87,23 @@ def render_info(
         properties=_command_properties(trigger),
         stores=shared_stores(),
     )
+    return replace(info, alert_message=_alert_message(trigger, info))
+
+
+def _alert_message(trigger: TriggerSnapshot, info: RenderInfo) -> str:
+    """``${alert_message}``: the rule's Logging-tab text for the trigger's status,
+    rendered as alert history renders it (the default text when the rule has none)."""
+    rule = Rule.objects.filter(name=trigger.rule).first()
+    template = ""
+    if rule is not None:
+        if trigger.status == "OPEN":
+            template = rule.alert_open_message
+        elif trigger.status == "REPEAT":
+            template = rule.alert_open_message if rule.alert_message_as_open else rule.alert_message
+        else:
+            as_open = rule.alert_cancellation_message_as_open
+            template = rule.alert_open_message if as_open else rule.alert_cancellation_message
+    return history_alert_text(trigger, info, template, now_ms=trigger.now_ms).text
 
 
 def _command_properties(trigger: TriggerSnapshot) -> dict[str, str]:

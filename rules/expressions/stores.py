@@ -1,4 +1,4 @@
-"""The stored data some functions read: properties, messages, entities, tables.
+"""The stored data some functions read: properties and messages.
 
 Functions such as ``property()`` or ``lookup()`` read data that is not in the
 window. They reach it through ``stores_of(ctx)``: a ``DataStores`` object the
@@ -40,6 +40,19 @@ class PropertyItem:
     previous_tags: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class MessageItem:
+    """A stored ``message`` command; ``severity`` is its code (0-7) or None."""
+
+    entity: str
+    type: str
+    source: str
+    severity: int | None
+    tags: Mapping[str, str]
+    text: str
+    time_ms: int
+
+
 class DataStores(Protocol):
     """What store-reading functions may ask; every method is cached and bounded."""
 
@@ -47,11 +60,23 @@ class DataStores(Protocol):
         """The property records of ``entity`` and ``type`` (both lower case), newest first."""
         ...
 
+    def messages(
+        self, entity: str | None, type: str | None, source: str | None
+    ) -> Sequence[MessageItem]:
+        """The stored messages of ``entity``, ``type`` and ``source`` (None: any), newest
+        first; only what the store still keeps, at most its read limit."""
+        ...
+
 
 class EmptyStores:
     """Stores that hold nothing: functions answer with their empty values."""
 
     def properties(self, entity: str, type: str) -> Sequence[PropertyItem]:
+        return ()
+
+    def messages(
+        self, entity: str | None, type: str | None, source: str | None
+    ) -> Sequence[MessageItem]:
         return ()
 
 

@@ -1,4 +1,4 @@
-"""Data rules read besides their windows: the latest property records (spec §1.3)."""
+"""Data rules read besides their windows: property records and messages (spec §1.3)."""
 
 from django.db import models
 
@@ -28,3 +28,26 @@ class PropertyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.type} {self.keys}"
+
+
+class MessageRecord(models.Model):
+    """A stored ``message`` command, kept for ``MESSAGE_RETENTION_HOURS`` (spec §1.3)."""
+
+    entity = models.CharField(max_length=512)
+    type = models.CharField(max_length=512, blank=True)
+    source = models.CharField(max_length=512, blank=True)
+    severity = models.PositiveSmallIntegerField(null=True)
+    tags = models.JSONField(default=dict, blank=True)
+    text = models.TextField(blank=True)
+    time_ms = models.BigIntegerField()
+    received = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-time_ms", "-id"]
+        indexes = [
+            models.Index(fields=["entity", "time_ms"], name="message_entity_time"),
+            models.Index(fields=["type", "time_ms"], name="message_type_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.type} {self.text[:40]}"

@@ -20,6 +20,7 @@ from django.db import transaction
 from rules.events import PROPERTY, Event
 from rules.expressions.stores import PropertyItem
 from rules.models import PropertyRecord
+from rules.stores.bounds import delete_beyond
 from rules.stores.cache import TtlCache
 
 # Records of one (entity, type) an expression sees at most: the newest ones.
@@ -92,18 +93,9 @@ def record(events: Sequence[Event]) -> None:
             PropertyRecord.objects.bulk_update(changed, _UPDATED_FIELDS)
 
 
-def trim(max_records: int, chunk: int = 10_000) -> int:
+def trim(max_records: int) -> int:
     """Delete the least recently updated records beyond ``max_records``; how many went."""
-    deleted = 0
-    while True:
-        ids = list(
-            PropertyRecord.objects.order_by("-updated", "-id").values_list("id", flat=True)[
-                max_records : max_records + chunk
-            ]
-        )
-        if not ids:
-            return deleted
-        deleted += PropertyRecord.objects.filter(id__in=ids).delete()[0]
+    return delete_beyond(PropertyRecord.objects.order_by("-updated", "-id"), max_records)
 
 
 def _item(rec: PropertyRecord) -> PropertyItem:

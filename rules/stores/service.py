@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from rules.expressions.stores import PropertyItem
+from rules.expressions.stores import MessageItem, PropertyItem
 from rules.stores.cache import TtlCache
+from rules.stores.messages import MessageReader
 from rules.stores.properties import PropertyReader
 
 
@@ -23,10 +24,17 @@ class DatabaseStores:
         ttl = settings.STORE_CACHE_TTL if ttl_s is None else ttl_s
         size = settings.STORE_CACHE_ENTRIES if max_entries is None else max_entries
         self._properties = PropertyReader(TtlCache(ttl, size))
+        self._messages = MessageReader(TtlCache(ttl, size))
 
     def properties(self, entity: str, type: str) -> tuple[PropertyItem, ...]:
         return self._properties.properties(entity, type)
 
+    def messages(
+        self, entity: str | None, type: str | None, source: str | None
+    ) -> tuple[MessageItem, ...]:
+        return self._messages.messages(entity, type, source)
+
     def forget(self) -> None:
         """Drop every cached answer (tests, or after an administrator's change)."""
         self._properties.cache.clear()
+        self._messages.cache.clear()

@@ -26,3 +26,17 @@ def test_a_series_rule_reads_the_entitys_stored_property(engine_worker):
     alert = poll(lambda: Alert.objects.filter(rule="in-maintenance").first(), what="OPEN alert")
     assert alert.entity == "srv1"
     assert list(Alert.objects.values_list("entity", flat=True)) == ["srv1"]
+
+
+def test_a_series_rule_counts_the_entitys_stored_messages(engine_worker):
+    make_rule(
+        "after-backup-error", "cpu", "db_message_count('1 hour', 'backup-error', '') > 0",
+        "length(1)",
+    )  # fmt: skip
+    send(
+        "message e:srv1 t:type=backup-error m:failed ms:500", "message e:srv2 t:type=ok m:x ms:500"
+    )
+    send("series e:srv2 m:cpu=1", "series e:srv1 m:cpu=1")
+
+    alert = poll(lambda: Alert.objects.filter(rule="after-backup-error").first(), what="OPEN")
+    assert alert.entity == "srv1"

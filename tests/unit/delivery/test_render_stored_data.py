@@ -1,4 +1,4 @@
-"""Render reads the stores: ``${properties}`` and store functions inside templates."""
+"""Render reads stored data: ``${properties}``, ``${alert_message}``, store functions."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from notifications.delivery.lookup import Job, lookup
 from notifications.delivery.render import Message, render
 from rules.contract import stores as contract_stores
 from rules.ingest.commands import parse_command
+from rules.models import Rule
 from rules.stores import properties
-from tests.unit.delivery.factories import at, binding, dispatched, engine_run, hipchat_endpoint
+from tests.unit.delivery.factories import (
+    RULE,
+    at,
+    binding,
+    dispatched,
+    engine_run,
+    hipchat_endpoint,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +58,24 @@ def test_a_template_reads_stored_properties(hipchat_fake):
     message = rendered(run.series(55, at(0)))
 
     assert message.text == "image nginx"
+
+
+@pytest.mark.parametrize(
+    ("logging_text", "expected"),
+    [
+        ("${entity} is hot (${value})", "br-1905 is hot (55)"),
+        ("", "Open alert for br-1905, temperature, {}. Value: 55"),  # the default text
+    ],
+)
+def test_alert_message_is_the_logging_text_of_the_status(hipchat_fake, logging_text, expected):
+    hipchat_endpoint(hipchat_fake)
+    Rule.objects.create(
+        name=RULE, metric="temperature", expression="avg() > 50", window="length(3)",
+        alert_open_message=logging_text,
+    )  # fmt: skip
+    binding(open_params={"message": "says: ${alert_message}"})  # after the rule: it syncs
+    run = engine_run()
+
+    message = rendered(run.series(55, at(0)))
+
+    assert message.text == f"says: {expected}"

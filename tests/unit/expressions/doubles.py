@@ -112,8 +112,14 @@ class DictContext:
 class MemoryStores:
     """A ``DataStores`` over lists in memory; ``failing`` makes every read unavailable."""
 
-    def __init__(self, properties: Iterable[tuple[str, Any]] = (), failing: bool = False) -> None:
+    def __init__(
+        self,
+        properties: Iterable[tuple[str, Any]] = (),
+        messages: Iterable[Any] = (),
+        failing: bool = False,
+    ) -> None:
         self._properties = list(properties)  # (entity, PropertyItem)
+        self._messages = list(messages)  # MessageItem
         self.failing = failing
 
     def _check(self) -> None:
@@ -124,3 +130,14 @@ class MemoryStores:
         self._check()
         found = [p for e, p in self._properties if e == entity and p.type == type]
         return sorted(found, key=lambda p: -p.time_ms)
+
+    def messages(self, entity: str | None, type: str | None, source: str | None) -> Sequence[Any]:
+        self._check()
+        found = [
+            m
+            for m in self._messages
+            if (entity is None or m.entity == entity)
+            and (type is None or m.type.lower() == type.lower())
+            and (source is None or m.source.lower() == source.lower())
+        ]
+        return sorted(found, key=lambda m: -m.time_ms)
