@@ -1,4 +1,4 @@
-"""The stored data some functions read: properties and messages.
+"""The stored data some functions read: properties, messages, entity metadata.
 
 Functions such as ``property()`` or ``lookup()`` read data that is not in the
 window. They reach it through ``stores_of(ctx)``: a ``DataStores`` object the
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+
+from rules.expressions.values import EntityValue
 
 
 class StoreUnavailable(Exception):
@@ -53,6 +55,13 @@ class MessageItem:
     time_ms: int
 
 
+class EntityActivity(NamedTuple):
+    """An entity that sent a metric, and when it last did (Unix ms, to the minute)."""
+
+    entity: EntityValue
+    last_insert_ms: int
+
+
 class DataStores(Protocol):
     """What store-reading functions may ask; every method is cached and bounded."""
 
@@ -67,6 +76,18 @@ class DataStores(Protocol):
         first; only what the store still keeps, at most its read limit."""
         ...
 
+    def entity(self, name: str) -> EntityValue | None:
+        """The registered entity ``name`` (lower case), None when unknown."""
+        ...
+
+    def entity_by_label(self, label: str) -> EntityValue | None:
+        """An entity whose label is ``label`` (case-insensitive), None when none is."""
+        ...
+
+    def metric_entities(self, metric: str) -> Sequence[EntityActivity]:
+        """The entities that sent series of ``metric`` (lower case), with their last time."""
+        ...
+
 
 class EmptyStores:
     """Stores that hold nothing: functions answer with their empty values."""
@@ -77,6 +98,15 @@ class EmptyStores:
     def messages(
         self, entity: str | None, type: str | None, source: str | None
     ) -> Sequence[MessageItem]:
+        return ()
+
+    def entity(self, name: str) -> EntityValue | None:
+        return None
+
+    def entity_by_label(self, label: str) -> EntityValue | None:
+        return None
+
+    def metric_entities(self, metric: str) -> Sequence[EntityActivity]:
         return ()
 
 

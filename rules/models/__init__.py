@@ -1,6 +1,6 @@
 from rules.models import lookups  # noqa: F401  (registers field__iwildcard)
 from rules.models.alerts import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
-from rules.models.catalog import Entity, Metric
+from rules.models.catalog import Entity, EntityMetric, Metric
 from rules.models.rule import Rule
 from rules.models.stores import MessageRecord, PropertyRecord
 
@@ -8,6 +8,7 @@ __all__ = [
     "Alert",
     "AlertHistory",
     "Entity",
+    "EntityMetric",
     "MessageRecord",
     "Metric",
     "PropertyRecord",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from rules.expressions.stores import MessageItem, PropertyItem
+from rules.expressions.stores import EntityActivity, MessageItem, PropertyItem
+from rules.expressions.values import EntityValue
 from rules.stores.cache import TtlCache
+from rules.stores.entities import EntityReader
 from rules.stores.messages import MessageReader
 from rules.stores.properties import PropertyReader
 
@@ -25,6 +27,7 @@ class DatabaseStores:
         size = settings.STORE_CACHE_ENTRIES if max_entries is None else max_entries
         self._properties = PropertyReader(TtlCache(ttl, size))
         self._messages = MessageReader(TtlCache(ttl, size))
+        self._entities = EntityReader(TtlCache(ttl, size), TtlCache(ttl, size))
 
     def properties(self, entity: str, type: str) -> tuple[PropertyItem, ...]:
         return self._properties.properties(entity, type)
@@ -34,7 +37,18 @@ class DatabaseStores:
     ) -> tuple[MessageItem, ...]:
         return self._messages.messages(entity, type, source)
 
+    def entity(self, name: str) -> EntityValue | None:
+        return self._entities.entity(name)
+
+    def entity_by_label(self, label: str) -> EntityValue | None:
+        return self._entities.entity_by_label(label)
+
+    def metric_entities(self, metric: str) -> tuple[EntityActivity, ...]:
+        return self._entities.metric_entities(metric)
+
     def forget(self) -> None:
         """Drop every cached answer (tests, or after an administrator's change)."""
         self._properties.cache.clear()
         self._messages.cache.clear()
+        self._entities.entities.clear()
+        self._entities.activity.clear()

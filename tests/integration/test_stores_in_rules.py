@@ -40,3 +40,12 @@ def test_a_series_rule_counts_the_entitys_stored_messages(engine_worker):
 
     alert = poll(lambda: Alert.objects.filter(rule="after-backup-error").first(), what="OPEN")
     assert alert.entity == "srv1"
+
+
+def test_an_entity_command_sets_the_tags_a_rule_reads(engine_worker):
+    make_rule("prod-only", "cpu", "entity_tag(entity, 'env') == 'prod'", "length(1)")
+    send("entity e:srv1 l:Server t:env=prod", "entity e:srv2 t:env=test")
+    send("series e:srv2 m:cpu=1", "series e:srv1 m:cpu=1")
+
+    alert = poll(lambda: Alert.objects.filter(rule="prod-only").first(), what="OPEN")
+    assert alert.entity == "srv1"

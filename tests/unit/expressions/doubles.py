@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rules.expressions.functions.statistics import percentile_r6
-from rules.expressions.stores import StoreUnavailable
+from rules.expressions.stores import EntityActivity, StoreUnavailable
 
 
 class ListWindow:
@@ -116,10 +116,12 @@ class MemoryStores:
         self,
         properties: Iterable[tuple[str, Any]] = (),
         messages: Iterable[Any] = (),
+        entities: Iterable[tuple[Any, int]] = (),
         failing: bool = False,
     ) -> None:
         self._properties = list(properties)  # (entity, PropertyItem)
         self._messages = list(messages)  # MessageItem
+        self._entities = list(entities)  # (EntityValue, last insert ms of metric "m")
         self.failing = failing
 
     def _check(self) -> None:
@@ -141,3 +143,17 @@ class MemoryStores:
             and (source is None or m.source.lower() == source.lower())
         ]
         return sorted(found, key=lambda m: -m.time_ms)
+
+    def entity(self, name: str) -> Any:
+        self._check()
+        return next((e for e, _ in self._entities if e.name == name), None)
+
+    def entity_by_label(self, label: str) -> Any:
+        self._check()
+        return next(
+            (e for e, _ in self._entities if (e.label or "").lower() == label.lower()), None
+        )
+
+    def metric_entities(self, metric: str) -> Sequence[Any]:
+        self._check()
+        return [EntityActivity(e, t) for e, t in self._entities] if metric == "m" else []
