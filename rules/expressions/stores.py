@@ -1,4 +1,5 @@
-"""The stored data some functions read: properties, messages, entity metadata.
+"""The stored data some functions read: properties, messages, entity metadata,
+replacement tables and named collections.
 
 Functions such as ``property()`` or ``lookup()`` read data that is not in the
 window. They reach it through ``stores_of(ctx)``: a ``DataStores`` object the
@@ -13,11 +14,14 @@ the functions turn it into an ``EvaluationError``: a Rule Error, never a crash.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
+from rules.expressions.errors import EvaluationError
 from rules.expressions.values import EntityValue
+
+T = TypeVar("T")
 
 
 class StoreUnavailable(Exception):
@@ -88,6 +92,14 @@ class DataStores(Protocol):
         """The entities that sent series of ``metric`` (lower case), with their last time."""
         ...
 
+    def replacement_table(self, name: str) -> Mapping[str, str] | None:
+        """The replacement table ``name`` as key → value, None when there is none."""
+        ...
+
+    def collection(self, name: str) -> Sequence[str] | None:
+        """The named collection ``name``, None when there is none."""
+        ...
+
 
 class EmptyStores:
     """Stores that hold nothing: functions answer with their empty values."""
@@ -109,6 +121,12 @@ class EmptyStores:
     def metric_entities(self, metric: str) -> Sequence[EntityActivity]:
         return ()
 
+    def replacement_table(self, name: str) -> Mapping[str, str] | None:
+        return None
+
+    def collection(self, name: str) -> Sequence[str] | None:
+        return None
+
 
 NO_STORES: DataStores = EmptyStores()
 
@@ -117,3 +135,12 @@ def stores_of(ctx: Any) -> DataStores:
     """The stores of an evaluation context, ``NO_STORES`` when it carries none."""
     stores = getattr(ctx, "stores", None)
     return NO_STORES if stores is None else stores
+
+
+def read_store(ctx: Any, fn: str, read: Callable[[DataStores], T]) -> T:
+    """``read`` of the context's stores; a store that cannot answer is an
+    ``EvaluationError`` naming the function ``fn`` (a Rule Error, never a crash)."""
+    try:
+        return read(stores_of(ctx))
+    except StoreUnavailable as exc:
+        raise EvaluationError(f"{fn}(): the store is unavailable: {exc}") from None

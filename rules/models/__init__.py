@@ -2,7 +2,7 @@ from rules.models import lookups  # noqa: F401  (registers field__iwildcard)
 from rules.models.alerts import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
 from rules.models.catalog import Entity, EntityMetric, Metric
 from rules.models.rule import Rule
-from rules.models.stores import MessageRecord, PropertyRecord
+from rules.models.stores import MessageRecord, NamedCollection, PropertyRecord, ReplacementTable
 
 __all__ = [
     "Alert",
@@ -11,7 +11,9 @@ __all__ = [
     "EntityMetric",
     "MessageRecord",
     "Metric",
+    "NamedCollection",
     "PropertyRecord",
+    "ReplacementTable",
     "Rule",
     "RuleErrorRecord",
     "TriggerRecord",

@@ -1,4 +1,5 @@
-"""Data rules read besides their windows: property records and messages (spec §1.3)."""
+"""Data rules read besides their windows: property records, messages, replacement
+tables and named collections (spec §1.3, §4.6)."""
 
 from django.db import models
 
@@ -51,3 +52,36 @@ class MessageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.type} {self.text[:40]}"
+
+
+class ReplacementTable(models.Model):
+    """A named key → value table (Data > Replacement Tables) read by ``lookup()``.
+
+    ``entries`` keeps the ``[key, value]`` pairs in the order written.
+    """
+
+    name = models.CharField(max_length=256, unique=True)
+    description = models.TextField(blank=True)
+    entries = models.JSONField(default=list, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NamedCollection(models.Model):
+    """A named list of strings (Data > Named Collections) read by ``collection()``."""
+
+    name = models.CharField(max_length=256, unique=True)
+    description = models.TextField(blank=True)
+    items = models.JSONField(default=list, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

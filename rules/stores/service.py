@@ -17,6 +17,7 @@ from rules.stores.cache import TtlCache
 from rules.stores.entities import EntityReader
 from rules.stores.messages import MessageReader
 from rules.stores.properties import PropertyReader
+from rules.stores.tables import TableReader
 
 
 class DatabaseStores:
@@ -28,6 +29,7 @@ class DatabaseStores:
         self._properties = PropertyReader(TtlCache(ttl, size))
         self._messages = MessageReader(TtlCache(ttl, size))
         self._entities = EntityReader(TtlCache(ttl, size), TtlCache(ttl, size))
+        self._tables = TableReader(TtlCache(ttl, size), TtlCache(ttl, size))
 
     def properties(self, entity: str, type: str) -> tuple[PropertyItem, ...]:
         return self._properties.properties(entity, type)
@@ -46,9 +48,17 @@ class DatabaseStores:
     def metric_entities(self, metric: str) -> tuple[EntityActivity, ...]:
         return self._entities.metric_entities(metric)
 
+    def replacement_table(self, name: str) -> dict[str, str] | None:
+        return self._tables.replacement_table(name)
+
+    def collection(self, name: str) -> tuple[str, ...] | None:
+        return self._tables.collection(name)
+
     def forget(self) -> None:
         """Drop every cached answer (tests, or after an administrator's change)."""
         self._properties.cache.clear()
         self._messages.cache.clear()
         self._entities.entities.clear()
         self._entities.activity.clear()
+        self._tables.tables.clear()
+        self._tables.collections.clear()

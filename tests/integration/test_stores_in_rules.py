@@ -4,7 +4,7 @@ import pytest
 
 from rules.ingest.commands import parse_command
 from rules.ingest.pipeline import hand_off
-from rules.models import Alert
+from rules.models import Alert, NamedCollection, ReplacementTable
 from tests.engine_helpers import make_rule, poll
 
 pytestmark = pytest.mark.integration
@@ -48,4 +48,17 @@ def test_an_entity_command_sets_the_tags_a_rule_reads(engine_worker):
     send("series e:srv2 m:cpu=1", "series e:srv1 m:cpu=1")
 
     alert = poll(lambda: Alert.objects.filter(rule="prod-only").first(), what="OPEN")
+    assert alert.entity == "srv1"
+
+
+def test_a_rule_reads_a_replacement_table_and_a_named_collection(engine_worker):
+    ReplacementTable.objects.create(name="owners", entries=[["srv1", "ops"]])
+    NamedCollection.objects.create(name="watched", items=["srv1", "srv3"])
+    make_rule(
+        "owned", "cpu",
+        "lookup('owners', entity) == 'ops' && collection('watched').contains(entity)", "length(1)",
+    )  # fmt: skip
+    send("series e:srv2 m:cpu=1", "series e:srv1 m:cpu=1")
+
+    alert = poll(lambda: Alert.objects.filter(rule="owned").first(), what="OPEN")
     assert alert.entity == "srv1"

@@ -13,6 +13,7 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     messages,
     properties,
     statistics,
+    tables,
     text,
     window,
 )

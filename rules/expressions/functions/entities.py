@@ -22,24 +22,33 @@ from rules.expressions.calendar import date_millis
 from rules.expressions.errors import EvaluationError, ExpressionError
 from rules.expressions.functions.registry import compile_condition, register
 from rules.expressions.semantics import require_bool, text_of
-from rules.expressions.stores import StoreUnavailable, stores_of
+from rules.expressions.stores import read_store
 from rules.expressions.values import EntityValue
 
 
 def _entity(ctx: Any, fn: str, name: Any) -> EntityValue | None:
     if name is None or name == "":
         return None
-    try:
-        return stores_of(ctx).entity(text_of(name).lower())
-    except StoreUnavailable as exc:
-        raise EvaluationError(f"{fn}(): the entity registry is unavailable: {exc}") from None
+    wanted = text_of(name).lower()
+    return read_store(ctx, fn, lambda stores: stores.entity(wanted))
 
 
 @register("entity_label", 1)
 def entity_label(ctx: Any, name: Any) -> str:
-    """entity_label(entity): its label; ``''`` when it has none or is unknown."""
+    """entity_label(entity): its label; the argument itself when the entity is unknown
+    or has no label."""
     found = _entity(ctx, "entity_label", name)
-    return (found.label or "") if found is not None else ""
+    if found is not None and found.label:
+        return found.label
+    return "" if name is None else text_of(name)
+
+
+@register("getEntityName", 1)
+def get_entity_name(ctx: Any, name: Any) -> str:
+    """getEntityName(text): the entity's name found by name, else by label (both
+    case-insensitive); the argument itself when none is found."""
+    found = get_entity(ctx, name, True)
+    return found.name if found is not None else ("" if name is None else text_of(name))
 
 
 @register("entity_tag", 2)
@@ -51,9 +60,10 @@ def entity_tag(ctx: Any, name: Any, tag: Any) -> str:
     return found.tags.get(text_of(tag).lower(), "")
 
 
-@register("entity_tags", 1)
-def entity_tags(ctx: Any, name: Any) -> dict[str, str]:
-    """entity_tags(entity): the entity's tags as a map; ``{}`` when unknown."""
+@register("entity_tags", 1, 2)
+def entity_tags(ctx: Any, name: Any, _labels: Any = None) -> dict[str, str]:
+    """entity_tags(entity[, labels]): the entity's tags as a map; ``{}`` when unknown.
+    (Tag templates do not exist here, so ``labels`` changes nothing: names are kept.)"""
     found = _entity(ctx, "entity_tags", name)
     return dict(found.tags) if found is not None else {}
 
@@ -65,12 +75,8 @@ def get_entity(ctx: Any, name: Any, by_label: Any = None) -> EntityValue | None:
     when none."""
     found = _entity(ctx, "getEntity", name)
     if found is None and by_label is not None and require_bool(by_label, "byLabel"):
-        try:
-            found = stores_of(ctx).entity_by_label(text_of(name))
-        except StoreUnavailable as exc:
-            raise EvaluationError(
-                f"getEntity(): the entity registry is unavailable: {exc}"
-            ) from None
+        label = text_of(name)
+        found = read_store(ctx, "getEntity", lambda stores: stores.entity_by_label(label))
     return found
 
 
@@ -112,10 +118,7 @@ def _select(ctx: Any, fn: str, args: tuple[Any, ...]) -> list[EntityValue]:
             condition = compile_condition(text_of(args[3]))
         except ExpressionError as exc:
             raise EvaluationError(f"{fn}(): bad expression {args[3]!r}: {exc}") from None
-    try:
-        activity = stores_of(ctx).metric_entities(metric)
-    except StoreUnavailable as exc:
-        raise EvaluationError(f"{fn}(): the entity registry is unavailable: {exc}") from None
+    activity = read_store(ctx, fn, lambda stores: stores.metric_entities(metric))
     found: list[EntityValue] = []
     for entity, last_ms in activity:
         if (start is not None and last_ms < start) or (end is not None and last_ms > end):

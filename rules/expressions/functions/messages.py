@@ -18,7 +18,7 @@ time; older ones are simply not found.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from rules.events import SEVERITY_NAMES
@@ -26,7 +26,7 @@ from rules.expressions.errors import EvaluationError, ExpressionError
 from rules.expressions.functions.registry import compile_condition, register
 from rules.expressions.functions.statistics import parse_interval_ms
 from rules.expressions.semantics import require_bool, text_of, type_name
-from rules.expressions.stores import MessageItem, StoreUnavailable, stores_of
+from rules.expressions.stores import MessageItem, read_store
 from rules.expressions.values import Record
 from rules.wildcards import PatternTooLong, matcher
 
@@ -114,10 +114,7 @@ def _select(ctx: Any, fn: str, args: tuple[Any, ...]) -> list[MessageItem]:
     exact_entity = (
         entity if entity is not None and "*" not in entity and "?" not in entity else None
     )
-    try:
-        items: Sequence[MessageItem] = stores_of(ctx).messages(exact_entity, type_, source)
-    except StoreUnavailable as exc:
-        raise EvaluationError(f"{fn}(): the message store is unavailable: {exc}") from None
+    items = read_store(ctx, fn, lambda stores: stores.messages(exact_entity, type_, source))
     found: list[MessageItem] = []
     for item in items:
         if not start_ms <= item.time_ms < end_ms:

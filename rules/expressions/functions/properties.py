@@ -10,7 +10,7 @@ record's newest command. Nothing found gives ``''``, ``[]`` or ``{}``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from rules.expressions.calendar import date_millis
 from rules.expressions.errors import EvaluationError
 from rules.expressions.functions.registry import register
 from rules.expressions.semantics import require_bool, text_of, type_name
-from rules.expressions.stores import PropertyItem, StoreUnavailable, stores_of
+from rules.expressions.stores import PropertyItem, read_store
 from rules.wildcards import PatternTooLong, matcher
 
 
@@ -83,10 +83,7 @@ def _search(ctx: Any, fn: str, args: tuple[Any, ...]) -> list[_Found]:
     """The records matching the search, newest first, with their matching tags."""
     entity, text, since, merge = _arguments(ctx, fn, args)
     search = _parse_search(text)
-    try:
-        items: Sequence[PropertyItem] = stores_of(ctx).properties(entity, search.type)
-    except StoreUnavailable as exc:
-        raise EvaluationError(f"{fn}(): the property store is unavailable: {exc}") from None
+    items = read_store(ctx, fn, lambda stores: stores.properties(entity, search.type))
     found: list[_Found] = []
     for item in items:
         if since is not None and item.time_ms < since:
@@ -154,10 +151,7 @@ def _previous_tags(ctx: Any, fn: str) -> tuple[Mapping[str, str], Mapping[str, s
     if not isinstance(tags, Mapping) or not isinstance(type_, str):
         raise EvaluationError(f"{fn}() works in rules of the property data type")
     entity = text_of(ctx.lookup("entity")).lower()
-    try:
-        items = stores_of(ctx).properties(entity, type_.lower())
-    except StoreUnavailable as exc:
-        raise EvaluationError(f"{fn}(): the property store is unavailable: {exc}") from None
+    items = read_store(ctx, fn, lambda stores: stores.properties(entity, type_.lower()))
     wanted = dict(keys or {})
     command_ms = ctx.lookup("timestamp")
     for item in items:

@@ -117,8 +117,12 @@ class MemoryStores:
         properties: Iterable[tuple[str, Any]] = (),
         messages: Iterable[Any] = (),
         entities: Iterable[tuple[Any, int]] = (),
+        tables: Mapping[str, Mapping[str, str]] | None = None,
+        collections: Mapping[str, Sequence[str]] | None = None,
         failing: bool = False,
     ) -> None:
+        self._tables = dict(tables or {})
+        self._collections = dict(collections or {})
         self._properties = list(properties)  # (entity, PropertyItem)
         self._messages = list(messages)  # MessageItem
         self._entities = list(entities)  # (EntityValue, last insert ms of metric "m")
@@ -157,3 +161,11 @@ class MemoryStores:
     def metric_entities(self, metric: str) -> Sequence[Any]:
         self._check()
         return [EntityActivity(e, t) for e, t in self._entities] if metric == "m" else []
+
+    def replacement_table(self, name: str) -> Mapping[str, str] | None:
+        self._check()
+        return self._tables.get(name)
+
+    def collection(self, name: str) -> Sequence[str] | None:
+        self._check()
+        return self._collections.get(name)

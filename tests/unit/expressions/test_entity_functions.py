@@ -30,11 +30,12 @@ def test_entity_label_and_tags():
     assert run("entity_label(entity)") == "ZooKeeper 1"
     assert run("entity_tag('zk1', 'url')") == "http://zk1"
     assert run("entity_tags('zk2')") == {"env": "prod"}
+    assert run("entity_tags('zk2', true)") == {"env": "prod"}
 
 
 def test_unknown_entities_and_tags_are_empty():
-    assert run("entity_label('zk2')") == ""
-    assert run("entity_label('nobody')") == ""
+    assert run("entity_label('zk2')") == "zk2"  # no label: the argument
+    assert run("entity_label('nobody')") == "nobody"
     assert run("entity_tag('zk1', 'missing')") == ""
     assert run("entity_tag('nobody', 'url')") == ""
     assert run("entity_tags('nobody')") == {}
@@ -47,6 +48,12 @@ def test_get_entity_by_name_and_by_label():
     assert run("getEntity('zookeeper 1')") is None
     assert run("getEntity('zookeeper 1', true).name") == "zk1"
     assert run("getEntity('nobody')") is None
+
+
+def test_get_entity_name_by_name_then_by_label():
+    assert run("getEntityName('ZK2')") == "zk2"
+    assert run("getEntityName('zookeeper 1')") == "zk1"
+    assert run("getEntityName('Nobody')") == "Nobody"
 
 
 def test_get_entity_count_by_last_insert_time():
