@@ -1,8 +1,9 @@
-"""Data > Replacement Tables and Named Collections URLs, included from the root URLconf."""
+"""Data > Messages, Properties, Replacement Tables and Named Collections URLs, included from
+the root URLconf."""
 
 from django.urls import path
 
-from rules.stores import pages
+from rules.stores import pages, record_pages
 
 urlpatterns = [
     route
@@ -20,4 +21,7 @@ urlpatterns = [
             f"{prefix}<int:pk>/delete/", pages.entry_delete, {"slug": slug}, name=f"{slug}-delete"
         ),
     )
+] + [
+    path("messages/", record_pages.message_list, name="message-list"),
+    path("properties/", record_pages.property_list, name="property-list"),
 ]

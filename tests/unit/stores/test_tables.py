@@ -1,11 +1,13 @@
-"""Replacement tables and named collections: text forms, XML files, pages and reads."""
+"""Replacement tables and named collections (text forms, XML files, pages, reads) and
+the read-only Messages and Properties pages."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from rules.ingest.commands import parse_command
 from rules.models import NamedCollection, ReplacementTable
-from rules.stores import tables
+from rules.stores import messages, properties, tables
 from rules.stores.service import DatabaseStores
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +127,14 @@ def test_operators_read_and_export_but_do_not_edit(operator_client):
     assert b"<item>SVL</item>" in operator_client.get(reverse("named-collection-export")).content
     response = operator_client.post(reverse("named-collection-create"), {"name": "x", "text": "y"})
     assert response.status_code == 403
+
+
+def test_the_messages_and_properties_pages_show_what_is_stored(operator_client):
+    events = parse_command("message e:srv1 t:type=backup m:done", 1000)
+    events += parse_command("property e:srv1 t:cfg k:id=1 v:os=linux", 1000)
+    messages.record(events)
+    properties.record(events)
+    page = operator_client.get(reverse("message-list"), {"q": "backup"}).content.decode()
+    assert "done" in page
+    assert "done" not in operator_client.get(reverse("message-list"), {"q": "zzz"}).content.decode()
+    assert "os=linux" in operator_client.get(reverse("property-list")).content.decode()
