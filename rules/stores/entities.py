@@ -3,14 +3,15 @@
 Fields and tags the command names are set (created with the entity when it is new);
 the others stay as they are. An empty label, tag, interpolation or time zone removes
 it. Commands apply in the order received, before the batch's other events, so a
-disabled entity can be enabled again by command.
+disabled entity can be enabled again by command. A ``property`` of type
+``$entity_tags`` sets (or, with an empty value, removes) entity tags the same way.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from rules.events import ENTITY, Event
+from rules.events import ENTITY, PROPERTY, Event
 from rules.expressions.stores import EntityActivity
 from rules.expressions.values import EntityValue
 from rules.models import Entity, EntityMetric
@@ -22,6 +23,10 @@ _CHUNK = 1000
 
 
 def _update(entity: Entity, command: Event) -> None:
+    merged = {**(entity.tags or {}), **command.tags}
+    entity.tags = {name: value for name, value in merged.items() if value}
+    if command.kind == PROPERTY:  # $entity_tags: tags only
+        return
     if command.text is not None:
         entity.label = command.text
     fields = command.keys
@@ -31,18 +36,19 @@ def _update(entity: Entity, command: Event) -> None:
         entity.interpolate = fields["interpolate"]
     if "time_zone" in fields:
         entity.time_zone = fields["time_zone"]
-    tags = dict(entity.tags or {})
-    for name, value in command.tags.items():
-        if value:
-            tags[name] = value
-        else:
-            tags.pop(name, None)
-    entity.tags = tags
+
+
+# A property of this type sets entity tags (spec §1.3); it still reaches property rules.
+ENTITY_TAGS_TYPE = "$entity_tags"
 
 
 def apply(events: list[Event]) -> list[Event]:
-    """Apply the ``entity`` commands among ``events``; the other events, in order."""
-    commands = [e for e in events if e.kind == ENTITY]
+    """Apply the ``entity`` commands (and ``$entity_tags`` properties) among ``events``;
+    the other events, in order."""
+    # Every batch passes here: one comprehension, no call per event.
+    commands = [
+        e for e in events if e.kind == ENTITY or (e.kind == PROPERTY and e.type == ENTITY_TAGS_TYPE)
+    ]
     if not commands:
         return events
     with transaction.atomic():

@@ -89,3 +89,10 @@ def test_the_reader_gives_entities_and_the_entities_of_a_metric():
     assert set(activity) == {"zk1", "zk2"}
     assert activity["zk1"].entity.label == "ZooKeeper"
     assert activity["zk2"].last_insert_ms == 1_577_836_860_000
+
+
+def test_an_entity_tags_property_sets_entity_tags_and_still_reaches_rules():
+    apply("entity e:e1 t:env=test t:owner=ops")
+    rest = apply('property e:e1 t:$entity_tags v:env=prod v:owner=""')
+    assert [e.type for e in rest] == ["$entity_tags"]
+    assert Entity.objects.get(name="e1").tags == {"env": "prod"}
