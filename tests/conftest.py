@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
@@ -17,6 +16,7 @@ from devtools.fakes.hipchat import HipChatFake, running_fake
 from notifications.tasks import NOTIFY_QUEUE
 from rules.partition.tasks import engine_queue
 from tests.services import redis_service
+from tests.workers import running_worker
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,15 +50,7 @@ def broker(redis_url):
 def engine_worker(broker, transactional_db):
     """One real Celery worker consuming every engine partition queue."""
     queues = [engine_queue(p) for p in range(settings.ENGINE_PARTITIONS)]
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=queues,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=10,
-    ) as worker:
+    with running_worker(queues, shutdown_timeout=10) as worker:
         yield worker
 
 
@@ -69,15 +61,7 @@ def notify_worker(broker, transactional_db, hipchat_fake):
     It depends on the fake so that it stops first: a send in flight then still finds
     its server instead of waiting on a socket being closed.
     """
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=[NOTIFY_QUEUE],
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=30,
-    ) as worker:
+    with running_worker([NOTIFY_QUEUE], shutdown_timeout=30) as worker:
         yield worker
 
 
