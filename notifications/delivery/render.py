@@ -18,7 +18,7 @@ from django.conf import settings
 from notifications.channels.base import Attachment
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
-from notifications.delivery.lost_open import lost_open_reason, with_note
+from notifications.delivery.lost_open import delivery_note, with_note
 from notifications.delivery.outcome import SendOutcome, cancelled
 from notifications.models import AttemptStatus, DeliveryStatus, RuleNotification
 from notifications.rendering import (
@@ -155,10 +155,10 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         reason = "cancelAction()" if cancel else "empty message text"
         journal.note(AttemptStatus.CANCELLED, reason, TEXT_REQUEST)
         return cancelled(reason, text[:PREVIEW_CHARS], renderer.errors)
-    lost_open = lost_open_reason(job.delivery)
-    if lost_open is not None:
+    note = delivery_note(job.delivery, job.trigger)
+    if note is not None:
         limit = job.endpoint.transport_class().text_limit
-        text = with_note(text, lost_open, message_format, limit)
+        text = with_note(text, note, message_format, limit)
     portal_links = (parameters.get("add_links_to_portals") or "").strip().lower() in TRUE
     return Message(
         text, message_format, parameters, renderer.details(), renderer.charts(), portal_links,
