@@ -9,6 +9,7 @@ be scripted to exercise a client's error handling::
     with SmtpServer(login="alerts", password="s3cret") as server:
         server.script("DATA", "451 4.3.0 Try again later", times=2)   # 4xx twice
         server.refuse("nobody@example.org", "550 5.1.1 No such user")
+        server.script("DATA", DROP)            # keep the message, answer nothing
         ...  # the client connects to server.host:server.port
         [mail] = server.wait_for(1)
         assert mail.message["Subject"] == "..."
@@ -39,6 +40,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from devtools.fakes.hipchat import self_signed_certificate
 
 ACCEPTED = "250 2.0.0 OK: queued"
+#: A scripted DATA "reply" that takes the message and drops the connection without
+#: answering: the client cannot tell whether the message arrived.
+DROP = "DROP"
 STAGES = ("MAIL", "RCPT", "DATA")
 SECURITY = ("NONE", "STARTTLS", "SSL")
 
@@ -104,7 +108,7 @@ class _Handler:
 
     async def handle_DATA(self, smtp: SMTP, session: Session, envelope: Envelope) -> str:
         reply = self.server._scripted("DATA")
-        if reply is None:
+        if reply is None or reply == DROP:
             auth = session.auth_data
             login = auth.login.decode() if isinstance(auth, LoginPassword) else ""
             data = envelope.original_content or b""
@@ -122,6 +126,11 @@ class _Handler:
                     ),
                 )
             )
+            if reply == DROP:
+                self.server._answer("DATA", DROP)
+                assert smtp.transport is not None
+                smtp.transport.close()
+                return ACCEPTED  # never reaches the client
             reply = ACCEPTED
         return self.server._answer("DATA", reply)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.fakes.smtp import DROP
 from notifications.delivery.intake import MAIL_ENDPOINT
 from notifications.models import Delivery, DeliveryAttempt, MailClient
 from rules.contract.email_bindings import EmailTriggerSettings
@@ -148,3 +149,38 @@ def test_a_disabled_mail_client_or_a_removed_binding_sends_nothing(smtp_server):
     assert row.status == "CANCELLED"
     assert row.binding_name == EMAIL_BINDING
     assert smtp_server.received == []
+
+
+def test_without_a_web_driver_the_email_carries_the_chart_link_and_the_log_says_why(
+    smtp_server, settings, tmp_path
+):
+    not_executable = tmp_path / "chromedriver"
+    not_executable.write_text("#!/bin/sh\n")
+    settings.WEBDRIVER_CHROMEDRIVER = str(not_executable)
+    mail_client(smtp_server)
+    spec = email_spec(open=EmailTriggerSettings(subject="[${status}]", body=BODY, screenshot=True))
+    (row,) = deliver(email_run(email_rule(spec)).series(55, at(0)))
+    assert row.status == "DELIVERED"
+    (received,) = smtp_server.wait_for(1)
+    assert received.inline_images() == {}
+    assert "chart could not be captured" in received.html()
+    assert "/portals/series?metric=temperature&amp;entity=br-1905" in received.html()
+    failure = DeliveryAttempt.objects.get(request="screenshot-1")
+    assert failure.status == "ERROR"
+    assert "chromedriver" in failure.error
+
+
+def test_a_connection_dropped_after_the_data_is_sent_again_at_least_once(smtp_server):
+    mail_client(smtp_server)
+    smtp_server.script("DATA", DROP)  # the server keeps the message, the answer is lost
+    run = email_run(email_rule())
+    (row,) = deliver(run.series(55, at(0)))
+    assert row.status == "PENDING"
+    assert attempts() == [(1, "email", 0, "SENDING")]  # may have arrived: undecided
+    due_now()
+    (row,) = deliver(run.stored)
+    assert row.status == "DELIVERED"
+    log = attempts()
+    assert log == [(1, "email", 0, "UNKNOWN"), (2, "email", 250, "OK")]
+    assert "may show twice" in DeliveryAttempt.objects.get(status="UNKNOWN").error
+    assert len(smtp_server.received) == 2  # a mailbox cannot be asked: at least once
