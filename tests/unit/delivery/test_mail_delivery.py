@@ -184,3 +184,20 @@ def test_a_connection_dropped_after_the_data_is_sent_again_at_least_once(smtp_se
     assert log == [(1, "email", 0, "UNKNOWN"), (2, "email", 250, "OK")]
     assert "may show twice" in DeliveryAttempt.objects.get(status="UNKNOWN").error
     assert len(smtp_server.received) == 2  # a mailbox cannot be asked: at least once
+
+
+def test_the_notification_log_shows_email_requests(smtp_server, operator_client):
+    mail_client(smtp_server)
+    deliver(email_run(email_rule()).series(55, at(0)))
+    (mail,) = smtp_server.wait_for(1)
+    (row,) = operator_client.get("/api/v1/notifications/log").json()
+    assert (row["endpoint"], row["config"], row["type"], row["request"]) == (
+        "email",
+        EMAIL_BINDING,
+        "email",
+        "email",
+    )
+    assert (row["responseCode"], row["status"]) == (250, "OK")
+    assert row["messageId"] == mail.message["Message-ID"]
+    page = operator_client.get("/notifications/log/?endpoint=email").content.decode()
+    assert f"[OPEN] {RULE} for br-1905" in page  # the preview: subject, then the text
