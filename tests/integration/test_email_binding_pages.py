@@ -65,6 +65,7 @@ def test_operators_read_the_imported_binding_with_its_triggers(operator_client):
     assert "OPEN, CANCEL" in page  # REPEAT has no subject: off
     assert "ops@example.org; oncall@example.org" in page
     assert "The mail client is not enabled" in page
+    assert tab(rule) in operator_client.get(f"/rules/{rule.pk}/").content.decode()
     assert operator_client.get(tab(rule) + "0/").status_code == 403
     assert operator_client.post(tab(rule) + "0/delete/").status_code == 403
 

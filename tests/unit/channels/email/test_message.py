@@ -50,3 +50,10 @@ def test_charts_are_inline_images_the_html_refers_to_by_content_id():
 
 def test_the_plain_alternative_keeps_line_breaks_and_drops_markup():
     assert plain_text("<pre>a</pre><br>b<hr><p>c &amp; d</p>") == "a\nb\nc & d"
+
+
+def test_non_ascii_subjects_and_bodies_arrive_as_written():
+    subject = "[OPEN] Высокая загрузка CPU for nurswgvml007"
+    mail = parsed(EmailContent(subject, "<p>Загрузка: 95 %</p>", ("a@x.org",)))
+    assert mail["Subject"] == subject
+    assert "Загрузка: 95 %" in mail.get_body(preferencelist=("html",)).get_content()
