@@ -49,8 +49,10 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_open_repeat_cancel_arrive_in_order_with_the_chart_inline_after_4xx_retries(
-    notify_worker, smtp_server
+    smtp_server, notify_worker
 ):
+    # The worker is set up after the SMTP server, hence stopped before it: a send in
+    # flight at the end still finds its server.
     mail_client(smtp_server)
     later = EmailTriggerSettings(subject=SUBJECT, body=BODY)
     rule = email_rule(
