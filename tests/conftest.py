@@ -13,10 +13,14 @@ from django.contrib.auth.models import Group, User
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
 from devtools.fakes.hipchat import HipChatFake, running_fake
+from devtools.fakes.smtp import SmtpServer
 from notifications.tasks import NOTIFY_QUEUE
 from rules.partition.tasks import engine_queue
 from tests.services import redis_service
 from tests.workers import running_worker
+
+SMTP_LOGIN = "alerts"
+SMTP_PASSWORD = "mail-secret-42"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -122,3 +126,10 @@ def hipchat_tls_fake() -> Iterator[HipChatFake]:
     """A started HTTPS fake HipChat server with a self-signed cert (``fake.ca_bundle``)."""
     with running_fake(tls=True) as fake:
         yield fake
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback: plain, login ``alerts`` / ``mail-secret-42``."""
+    with SmtpServer(login=SMTP_LOGIN, password=SMTP_PASSWORD) as server:
+        yield server

@@ -11,7 +11,9 @@ note saying so (:mod:`notifications.delivery.lost_open`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -20,10 +22,11 @@ from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
 from notifications.delivery.lost_open import delivery_note, with_note
 from notifications.delivery.outcome import SendOutcome, cancelled
-from notifications.models import AttemptStatus, DeliveryStatus, RuleNotification
+from notifications.models import AttemptStatus, Delivery, DeliveryStatus
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
     RenderInfo,
+    RenderResult,
     details_file_name,
     details_table,
     render_message,
@@ -57,16 +60,20 @@ class Message:
         return self.text[:PREVIEW_CHARS]
 
 
-def repeat_interval_text(binding: RuleNotification) -> str:
+def repeat_interval_text(strategy: Mapping[str, Any] | None) -> str:
     """``${repeat_interval}``: ``5 MINUTE`` for an INTERVAL strategy, else ``''``."""
-    strategy = binding.repeat_strategy or {}
+    strategy = strategy or {}
     if str(strategy.get("type", "")).upper() == "INTERVAL":
         return f"{strategy.get('count', 1)} {str(strategy.get('unit', 'MINUTE')).upper()}"
     return ""
 
 
 def render_info(
-    trigger: TriggerSnapshot, binding: RuleNotification, message_format: str
+    trigger: TriggerSnapshot,
+    *,
+    message_format: str,
+    details_format: str,
+    repeat_strategy: Mapping[str, Any] | None,
 ) -> RenderInfo:
     """Server settings, registry labels and the binding's settings for rendering."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None
@@ -75,14 +82,33 @@ def render_info(
         server_url=settings.SERVER_URL,
         zone=settings.TIME_ZONE,
         link_style="html" if message_format == "html" else "none",
-        details_format=binding.details_format or "ascii",
+        details_format=details_format or "ascii",
         entity_label=(entity.label or None) if entity else None,
         entity_tags=dict(entity.tags or {}) if entity else {},
         metric_label=(metric.label or None) if metric else None,
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
-        repeat_interval=repeat_interval_text(binding),
+        repeat_interval=repeat_interval_text(repeat_strategy),
     )
+
+
+def render_reporting(
+    delivery: Delivery,
+    trigger: TriggerSnapshot,
+    info: RenderInfo,
+    template: str,
+    message_format: str,
+    errors: list[str],
+) -> RenderResult:
+    """``template`` rendered for ``trigger`` (``now`` is the trigger's), its placeholder
+    errors put on the Rule Errors page of the delivery's rule and appended to ``errors``."""
+    result = render_message(
+        template, trigger, info, now_ms=trigger.now_ms, message_format=message_format
+    )
+    for problem in result.errors:
+        rule_error(delivery, problem.message, problem.expression)
+        errors.append(problem.message)
+    return result
 
 
 class _Renderer:
@@ -93,13 +119,10 @@ class _Renderer:
         self.errors: list[str] = []
 
     def render(self, template: str, message_format: str) -> tuple[str, bool]:
-        trigger = self.job.trigger
-        result = render_message(
-            template, trigger, self.info, now_ms=trigger.now_ms, message_format=message_format
+        job = self.job
+        result = render_reporting(
+            job.delivery, job.trigger, self.info, template, message_format, self.errors
         )
-        for problem in result.errors:
-            rule_error(self.job.delivery, problem.message, problem.expression)
-            self.errors.append(problem.message)
         return result.text, result.cancelled
 
     def parameters(self) -> dict[str, str]:
@@ -148,7 +171,13 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         error = f"unknown message format {message_format!r}"
         journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
-    renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format))
+    info = render_info(
+        job.trigger,
+        message_format=message_format,
+        details_format=job.binding.details_format,
+        repeat_strategy=job.binding.repeat_strategy,
+    )
+    renderer = _Renderer(job, info)
     text, cancel = renderer.render(job.parameters.get("message", ""), message_format)
     parameters = renderer.parameters()
     if cancel or not text:
