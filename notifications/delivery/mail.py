@@ -31,7 +31,7 @@ from notifications.channels.email.message import EmailContent, InlineImage, comp
 from notifications.channels.email.transport import SmtpSettings, SmtpTransport
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import rule_error
-from notifications.delivery.lost_open import lost_open_reason, with_note
+from notifications.delivery.lost_open import delivery_note, with_note
 from notifications.delivery.outcome import SendOutcome, cancelled
 from notifications.delivery.render import PREVIEW_CHARS, render_info, render_reporting
 from notifications.delivery.send import failed, waiting
@@ -204,9 +204,9 @@ def render_email(job: EmailJob, journal: Journal) -> RenderedEmail | SendOutcome
         journal.note(AttemptStatus.CANCELLED, reason, EMAIL_REQUEST)
         return cancelled(reason, subject[:PREVIEW_CHARS], renderer.errors)
     body += renderer.details()
-    lost_open = lost_open_reason(job.delivery)
-    if lost_open is not None:
-        body = with_note(body, lost_open, "html", None)
+    note = delivery_note(job.delivery, job.trigger)
+    if note is not None:
+        body = with_note(body, note, "html", None)
     images, unavailable = renderer.charts()
     content = EmailContent(
         subject, body + unavailable, recipients, urgent=job.spec.priority > 0, images=images
