@@ -143,6 +143,9 @@ class Transport:
     #: The longest notification text the service takes (None: no limit); a longer one
     #: is cut, so a note that must survive the cut is placed within it.
     text_limit: ClassVar[int | None] = None
+    #: The endpoint parameter that holds the notification text (HipChat ``message``,
+    #: Slack and Telegram ``text``, Discord ``content``).
+    text_parameter: ClassVar[str] = "message"
     #: Called with the footprint of a request that posts into a room just before it
     #: leaves: the delivery log writes the request's row there.
     before_send: Callable[[Footprint], None] | None = None
@@ -155,6 +158,12 @@ class Transport:
         Raises a permanent :class:`TransportError` when the values cannot send.
         """
         raise NotImplementedError
+
+    @classmethod
+    def message_format(cls, parameters: Mapping[str, str]) -> str:
+        """How the text is rendered for this endpoint: ``text``, ``html``, ``markdown`` or
+        ``pipe`` (the link styles of spec §5.5); by default its ``message_format``."""
+        return (parameters.get("message_format") or "text").strip().lower()
 
     def answer_timeout_s(self) -> float:
         """How long a request may take before this transport stops waiting for its

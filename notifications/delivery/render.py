@@ -35,7 +35,7 @@ from rules.models import Entity, Metric
 PREVIEW_CHARS = 500
 TEXT_REQUEST = "notification"  # the log name of a send's text request
 TRUE = {"true", "1", "yes", "on"}
-RENDERED_PARAMETERS = ("room", "from")
+RENDERED_PARAMETERS = ("room", "from", "chat_id")
 
 
 @dataclass
@@ -143,13 +143,14 @@ class _Renderer:
 
 def render(job: Job, journal: Journal) -> Message | SendOutcome:
     """The message of ``job``, or the outcome that ends its attempt here."""
-    message_format = (job.parameters.get("message_format") or "text").strip().lower()
+    channel = job.endpoint.transport_class()
+    message_format = channel.message_format(job.parameters)
     if message_format not in MESSAGE_FORMAT_LINK_STYLES:
         error = f"unknown message format {message_format!r}"
         journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
     renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format))
-    text, cancel = renderer.render(job.parameters.get("message", ""), message_format)
+    text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
     parameters = renderer.parameters()
     if cancel or not text:
         reason = "cancelAction()" if cancel else "empty message text"
@@ -157,8 +158,7 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         return cancelled(reason, text[:PREVIEW_CHARS], renderer.errors)
     lost_open = lost_open_reason(job.delivery)
     if lost_open is not None:
-        limit = job.endpoint.transport_class().text_limit
-        text = with_note(text, lost_open, message_format, limit)
+        text = with_note(text, lost_open, message_format, channel.text_limit)
     portal_links = (parameters.get("add_links_to_portals") or "").strip().lower() in TRUE
     return Message(
         text, message_format, parameters, renderer.details(), renderer.charts(), portal_links,
