@@ -91,16 +91,20 @@ KINDS: dict[str, ChannelKind] = {
         ChannelKind(
             "TELEGRAM",
             "Telegram",
-            PLANNED,
+            SUPPORTED,
             parameters=(
                 "text",
                 "chat_id",
+                "parse_mode",
                 "disable_notification",
                 "disable_web_page_preview",
                 "details_table_format",
             ),
             secret_parameters=("bot_id",),
             sends_files=True,
+            form="notifications.channels.telegram.form.TelegramEndpointForm",
+            transport="notifications.channels.telegram.transport.TelegramTransport",
+            xml="notifications.channels.telegram.xml.MAPPING",
         ),
         ChannelKind(
             "DISCORD",
