@@ -146,6 +146,9 @@ class Transport:
     #: The endpoint parameter that holds the notification text (HipChat ``message``,
     #: Slack and Telegram ``text``, Discord ``content``).
     text_parameter: ClassVar[str] = "message"
+    #: The service takes the trigger's window fields, not a text (WEBHOOK): the text
+    #: :meth:`send_text` gets is then their JSON object (spec §7.5), not a template's.
+    sends_window_fields: ClassVar[bool] = False
     #: Called with the footprint of a request that posts into a room just before it
     #: leaves: the delivery log writes the request's row there.
     before_send: Callable[[Footprint], None] | None = None

@@ -11,6 +11,7 @@ note saying so (:mod:`notifications.delivery.lost_open`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from notifications.rendering import (
     details_table,
     render_message,
 )
+from notifications.rendering.window_fields import window_fields
 from notifications.screenshots.charts import Chart, trigger_charts
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
@@ -141,6 +143,18 @@ class _Renderer:
         )
 
 
+def window_fields_message(job: Job, message_format: str) -> Message:
+    """The message of a kind that takes the window fields: their JSON object, with a
+    ``note`` when the alert's OPEN never arrived; no files (the links are fields)."""
+    info = render_info(job.trigger, job.binding, message_format)
+    fields = window_fields(job.trigger, info, now_ms=job.trigger.now_ms)
+    lost_open = lost_open_reason(job.delivery)
+    if lost_open is not None:
+        fields["note"] = f"the OPEN notification of this alert was not delivered ({lost_open})"
+    text = json.dumps(fields, ensure_ascii=False)
+    return Message(text, message_format, dict(job.parameters), None, [], False, [])
+
+
 def render(job: Job, journal: Journal) -> Message | SendOutcome:
     """The message of ``job``, or the outcome that ends its attempt here."""
     channel = job.endpoint.transport_class()
@@ -149,6 +163,8 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         error = f"unknown message format {message_format!r}"
         journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
+    if channel.sends_window_fields:
+        return window_fields_message(job, message_format)
     renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format))
     text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
     parameters = renderer.parameters()
