@@ -10,4 +10,5 @@
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
 * ``telegram/`` — Telegram Bot API: ``transport``, ``form``, ``xml``.
+* ``webhook/`` — the window fields POSTed to a URL, signed: ``transport``, ``form``, ``xml``.
 """

@@ -114,7 +114,16 @@ KINDS: dict[str, ChannelKind] = {
             secret_parameters=("webhook_id", "webhook_token"),
             sends_files=True,
         ),
-        ChannelKind("WEBHOOK", "Webhook", PLANNED, secret_parameters=("secret",)),
+        ChannelKind(
+            "WEBHOOK",
+            "Webhook",
+            SUPPORTED,
+            parameters=("content_type",),
+            secret_parameters=("secret",),
+            form="notifications.channels.webhook.form.WebhookEndpointForm",
+            transport="notifications.channels.webhook.transport.WebhookTransport",
+            xml="notifications.channels.webhook.xml.MAPPING",
+        ),
         ChannelKind("CUSTOM", "Custom", PLANNED),
         ChannelKind(
             "AWS-API", "AWS API", STORE_ONLY, xml_class=XML_PACKAGE + "AwsApiNotificationConfig"
