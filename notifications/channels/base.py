@@ -149,6 +149,9 @@ class Transport:
     #: The service takes the trigger's window fields, not a text (WEBHOOK): the text
     #: :meth:`send_text` gets is then their JSON object (spec §7.5), not a template's.
     sends_window_fields: ClassVar[bool] = False
+    #: The kind's parameters describe a whole request (CUSTOM: URL, headers, body): render
+    #: fills them through :meth:`render_request` instead of rendering a text.
+    renders_request: ClassVar[bool] = False
     #: Called with the footprint of a request that posts into a room just before it
     #: leaves: the delivery log writes the request's row there.
     before_send: Callable[[Footprint], None] | None = None
@@ -167,6 +170,17 @@ class Transport:
         """How the text is rendered for this endpoint: ``text``, ``html``, ``markdown`` or
         ``pipe`` (the link styles of spec §5.5); by default its ``message_format``."""
         return (parameters.get("message_format") or "text").strip().lower()
+
+    @classmethod
+    def render_request(
+        cls,
+        parameters: Mapping[str, str],
+        render: Callable[[str, Callable[[str], str] | None, Mapping[str, str]], str],
+    ) -> dict[str, str]:
+        """``parameters`` with the request templates of a ``renders_request`` kind filled by
+        ``render(template, escape, values)`` (the trigger's placeholders, ``values`` bound
+        over its names, each value passed through ``escape``)."""
+        raise NotImplementedError
 
     def answer_timeout_s(self) -> float:
         """How long a request may take before this transport stops waiting for its

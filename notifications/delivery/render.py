@@ -12,11 +12,12 @@ note saying so (:mod:`notifications.delivery.lost_open`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
-from notifications.channels.base import Attachment
+from notifications.channels.base import Attachment, Transport
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
 from notifications.delivery.lost_open import lost_open_reason, with_note
@@ -29,6 +30,9 @@ from notifications.rendering import (
     details_table,
     render_message,
 )
+from notifications.rendering.scope import TriggerScope
+from notifications.rendering.template import OverlayScope
+from notifications.rendering.template import render as render_template
 from notifications.rendering.window_fields import window_fields
 from notifications.screenshots.charts import Chart, trigger_charts
 from rules.contract.triggers import TriggerSnapshot
@@ -93,6 +97,7 @@ class _Renderer:
     def __init__(self, job: Job, info: RenderInfo) -> None:
         self.job, self.info = job, info
         self.errors: list[str] = []
+        self.cancelled = False
 
     def render(self, template: str, message_format: str) -> tuple[str, bool]:
         trigger = self.job.trigger
@@ -103,6 +108,20 @@ class _Renderer:
             rule_error(self.job.delivery, problem.message, problem.expression)
             self.errors.append(problem.message)
         return result.text, result.cancelled
+
+    def template(
+        self, template: str, escape: Callable[[str], str] | None, values: Mapping[str, str]
+    ) -> str:
+        """``template`` rendered as plain text with ``values`` bound over the trigger's
+        names, each placeholder's text passed through ``escape`` (request templates)."""
+        trigger = self.job.trigger
+        scope = TriggerScope(trigger, replace(self.info, link_style="none"), now_ms=trigger.now_ms)
+        result = render_template(template, OverlayScope(scope, values), escape=escape)
+        for problem in result.errors:
+            rule_error(self.job.delivery, problem.message, problem.expression)
+            self.errors.append(problem.message)
+        self.cancelled = self.cancelled or result.cancelled
+        return result.text
 
     def parameters(self) -> dict[str, str]:
         """The job's parameters with placeholders rendered in the non-secret ones."""
@@ -155,6 +174,18 @@ def window_fields_message(job: Job, message_format: str) -> Message:
     return Message(text, message_format, dict(job.parameters), None, [], False, [])
 
 
+def request_message(job: Job, channel: type[Transport], journal: Journal) -> Message | SendOutcome:
+    """The message of a kind whose parameters are a request: the request filled for the
+    trigger, its body (or URL) as the preview text; no files."""
+    renderer = _Renderer(job, render_info(job.trigger, job.binding, "text"))
+    parameters = channel.render_request(job.parameters, renderer.template)
+    preview = parameters.get("body", "").strip() or parameters.get("url", "")
+    if renderer.cancelled:
+        journal.note(AttemptStatus.CANCELLED, "cancelAction()", TEXT_REQUEST)
+        return cancelled("cancelAction()", preview[:PREVIEW_CHARS], renderer.errors)
+    return Message(preview, "text", parameters, None, [], False, renderer.errors)
+
+
 def render(job: Job, journal: Journal) -> Message | SendOutcome:
     """The message of ``job``, or the outcome that ends its attempt here."""
     channel = job.endpoint.transport_class()
@@ -165,6 +196,8 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         return SendOutcome(DeliveryStatus.FAILED, error=error)
     if channel.sends_window_fields:
         return window_fields_message(job, message_format)
+    if channel.renders_request:
+        return request_message(job, channel, journal)
     renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format))
     text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
     parameters = renderer.parameters()
