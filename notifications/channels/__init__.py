@@ -11,4 +11,5 @@
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
 * ``telegram/`` — Telegram Bot API: ``transport``, ``form``, ``xml``.
 * ``webhook/`` — the window fields POSTed to a URL, signed: ``transport``, ``form``, ``xml``.
+* ``custom/`` — any HTTP API from request templates: ``request``, ``transport``, ``form``, ``xml``.
 """

@@ -124,7 +124,28 @@ KINDS: dict[str, ChannelKind] = {
             transport="notifications.channels.webhook.transport.WebhookTransport",
             xml="notifications.channels.webhook.xml.MAPPING",
         ),
-        ChannelKind("CUSTOM", "Custom", PLANNED),
+        ChannelKind(
+            "CUSTOM",
+            "Custom",
+            SUPPORTED,
+            # The request's settings; its rule keys (placeholders, form fields) are added
+            # per endpoint (notifications.channels.custom.request).
+            parameters=(
+                "method",
+                "content_type",
+                "url",
+                "headers",
+                "body",
+                "auth_type",
+                "username",
+                "aws_region",
+                "aws_service",
+            ),
+            secret_parameters=("password",),
+            form="notifications.channels.custom.form.CustomEndpointForm",
+            transport="notifications.channels.custom.transport.CustomTransport",
+            xml="notifications.channels.custom.xml.MAPPING",
+        ),
         ChannelKind(
             "AWS-API", "AWS API", STORE_ONLY, xml_class=XML_PACKAGE + "AwsApiNotificationConfig"
         ),

@@ -4,38 +4,28 @@ import pytest
 
 from notifications.channels.telegram.form import TelegramEndpointForm
 from notifications.models import Endpoint
+from tests.unit.channels.forms import bound, post_data
 from tests.unit.channels.telegram.factories import BOT_TOKEN, make_telegram
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(**overrides: str) -> dict[str, str]:
-    data = {
-        "name": "tg",
-        "enabled": "true",
-        "description": "",
+    parameters = {
+        "bot_id": BOT_TOKEN, "chat_id": "-1001234567890", "text": "", "parse_mode": "Markdown",
+        "disable_notification": "on", "disable_web_page_preview": "",
+        "details_table_format": "ascii",
+    }  # fmt: skip
+    fields = {
         "base_url": "https://api.telegram.org",
-        "param_bot_id": BOT_TOKEN,
-        "param_chat_id": "-1001234567890",
         "editable_chat_id": "on",
-        "param_text": "",
         "editable_text": "on",
-        "param_parse_mode": "Markdown",
-        "param_disable_notification": "on",
-        "param_disable_web_page_preview": "",
-        "param_details_table_format": "ascii",
-        "proxy_url": "",
-        "proxy_username": "",
-        "proxy_password": "",
-        "ca_bundle": "",
-        "test_portal": "",
     }
-    data.update(overrides)
-    return data
+    return post_data("tg", parameters, **{**fields, **overrides})
 
 
 def _form(data, instance=None):
-    return TelegramEndpointForm(data, instance=instance or Endpoint(kind="TELEGRAM"))
+    return bound(TelegramEndpointForm, data, instance)
 
 
 def test_a_complete_form_saves_the_parameters_with_chat_and_text_editable():

@@ -4,25 +4,21 @@ import pytest
 
 from notifications.channels.webhook.form import WebhookEndpointForm
 from notifications.models import Endpoint
+from tests.unit.channels.forms import bound, post_data
 from tests.unit.channels.webhook.factories import SECRET, make_webhook
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(**overrides: str) -> dict[str, str]:
-    data = {
-        "name": "hook", "enabled": "true", "description": "",
-        "base_url": "https://hooks.example.org/atsd",
-        "param_content_type": "application/json", "param_secret": SECRET,
-        "proxy_url": "", "proxy_username": "", "proxy_password": "", "ca_bundle": "",
-        "test_portal": "",
-    }  # fmt: skip
-    data.update(overrides)
-    return data
+    parameters = {"content_type": "application/json", "secret": SECRET}
+    return post_data(
+        "hook", parameters, **{"base_url": "https://hooks.example.org/atsd", **overrides}
+    )
 
 
 def _form(data, instance=None):
-    return WebhookEndpointForm(data, instance=instance or Endpoint(kind="WEBHOOK"))
+    return bound(WebhookEndpointForm, data, instance)
 
 
 def test_a_complete_form_saves_the_url_content_type_and_secret():
