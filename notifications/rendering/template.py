@@ -251,9 +251,15 @@ class OverlayScope:
 
 
 class _Renderer:
-    def __init__(self, html_escape: bool, escape: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        html_escape: bool,
+        escape: Callable[[str], str] | None = None,
+        escape_markup: bool = True,
+    ) -> None:
         self.html_escape = html_escape
         self.escape = escape
+        self.escape_markup = escape_markup
         self.errors: list[PlaceholderError] = []
 
     def fail(self, code: _Code, message: str) -> None:
@@ -274,9 +280,11 @@ class _Renderer:
     def text_of(self, value: Any, ctx: Any) -> str:
         if self.escape is not None:
             if isinstance(value, LinkValue):
-                return self.escape(value.url)
+                style = getattr(ctx, "link_style", "none")
+                return value.markup(style) if style != "none" else self.escape(value.url)
             if isinstance(value, Markup):
-                return self.escape(str.__str__(value))
+                text = str.__str__(value)
+                return self.escape(text) if self.escape_markup else text
             return self.escape(format_value(value, getattr(ctx, "map_format", "legacy")))
         if isinstance(value, LinkValue):
             # Html messages always inline links as <a>; others follow the endpoint style.
@@ -337,6 +345,7 @@ def render(
     html_escape: bool = False,
     trim: bool = True,
     escape: Callable[[str], str] | None = None,
+    escape_markup: bool = True,
 ) -> RenderResult:
     """Render ``template`` against ``scope`` (an ``EvalContext``, e.g. ``TriggerScope``).
 
@@ -345,13 +354,16 @@ def render(
     values — never the template text — are HTML-escaped and link fields become
     ``<a>`` elements; otherwise link fields follow ``scope.link_style``. Values of
     type ``Markup`` (html details tables, ``getXxxLink()``) are inserted as they are.
-    ``escape``, when given, is applied to every value's text instead (links as bare
-    URLs): URL-encoding for a URL, JSON string escaping for a JSON body (spec §5.1).
+    ``escape``, when given, is applied to every value's text instead (links inlined in
+    the scope's style, or bare URLs escaped too): URL-encoding for a URL, JSON string
+    escaping for a JSON body (spec §5.1), backslashes for Markdown; ``Markup`` values
+    too unless ``escape_markup`` is false (they are already in a Markdown message's
+    syntax, but not in a JSON string's).
     The text is trimmed unless ``trim`` is false. An empty result means "do not
     send" to the caller (spec §5.1); ``cancelled`` means ``cancelAction()`` ran.
     """
     parsed = parse_template(template)
-    renderer = _Renderer(html_escape, escape)
+    renderer = _Renderer(html_escape, escape, escape_markup)
     out: list[str] = []
     try:
         renderer.render(parsed.nodes, scope, out)

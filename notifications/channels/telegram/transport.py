@@ -9,11 +9,12 @@ supergroup and has a new id).
 Texts go with ``sendMessage`` (1 to 4096 characters after entity parsing), charts
 with ``sendPhoto`` and details tables with ``sendDocument`` (captions up to 1024
 characters). A longer text is cut visibly (``...``, HTML kept valid) to the limit,
-counted in UTF-16 code units as Telegram counts. Parse mode ``Markdown`` (the legacy one ATSD used)
-makes a message with an unclosed ``*``, ``_``, backquote or ``[`` fail with 400 "can't
-parse entities"; values placed by placeholders often hold such characters (rule
-names like ``jvm_low_memory``), so a text that would not parse is sent without a
-parse mode: shown as typed, never lost.
+counted in UTF-16 code units as Telegram counts. Parse mode ``Markdown`` (the legacy one
+ATSD used) makes a message with an unclosed ``*``, ``_``, backquote or ``[`` fail with
+400 "can't parse entities". Placeholder values arrive escaped (a backslash before each
+marker, ``notifications.rendering.markdown_escape``); a text that still would not parse
+(the template's own unclosed marker, a cut inside an entity) is sent without a parse
+mode: shown as typed, never lost.
 
 A bot cannot read a chat's history (``getUpdates`` lists what users send to the bot,
 not what it posted), so :meth:`TelegramTransport.arrivals` is unavailable: a request

@@ -53,6 +53,12 @@ def test_a_text_is_a_markdown_send_message_and_its_message_id_is_kept(fake):
     assert fake.log[0].path == f"/bot{BOT_TOKEN}/sendMessage"
 
 
+def test_escaped_markers_show_as_typed_in_markdown(fake):
+    transport(fake).send_text(r"disk\_used\_percent is *high*")
+    [posted] = fake.messages(CHAT_ID)
+    assert (posted.parse_mode, posted.text) == ("Markdown", "disk_used_percent is high")
+
+
 def test_a_text_that_would_not_parse_as_markdown_goes_as_plain_text(fake):
     transport(fake).send_text("disk_used on /var")
     [posted] = fake.messages(CHAT_ID)
