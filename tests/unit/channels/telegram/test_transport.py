@@ -190,3 +190,14 @@ def test_render_format_follows_the_parse_mode():
     assert TelegramTransport.message_format({"parse_mode": ""}) == "text"
     assert TelegramTransport.message_format({}) == "markdown"
     assert TelegramTransport.text_parameter == "text"
+
+
+def test_a_network_error_never_shows_the_token_that_is_in_the_url():
+    with running_telegram() as closed:
+        url = closed.url  # a port nobody listens on once the fake stops
+    config = TelegramConfig(chat_id="@ops_alerts", bot_token=BOT_TOKEN, base_url=url)
+    with pytest.raises(TransportError) as caught:
+        TelegramTransport(config).send_text("hi")
+    assert not caught.value.permanent
+    assert BOT_TOKEN not in caught.value.message
+    assert "[redacted]" in caught.value.message
