@@ -143,6 +143,15 @@ class Transport:
     #: The longest notification text the service takes (None: no limit); a longer one
     #: is cut, so a note that must survive the cut is placed within it.
     text_limit: ClassVar[int | None] = None
+    #: The endpoint parameter that holds the notification text (HipChat ``message``,
+    #: Slack and Telegram ``text``, Discord ``content``).
+    text_parameter: ClassVar[str] = "message"
+    #: The service takes the trigger's window fields, not a text (WEBHOOK): the text
+    #: :meth:`send_text` gets is then their JSON object (spec §7.5), not a template's.
+    sends_window_fields: ClassVar[bool] = False
+    #: The kind's parameters describe a whole request (CUSTOM: URL, headers, body): render
+    #: fills them through :meth:`render_request` instead of rendering a text.
+    renders_request: ClassVar[bool] = False
     #: Called with the footprint of a request that posts into a room just before it
     #: leaves: the delivery log writes the request's row there.
     before_send: Callable[[Footprint], None] | None = None
@@ -154,6 +163,23 @@ class Transport:
 
         Raises a permanent :class:`TransportError` when the values cannot send.
         """
+        raise NotImplementedError
+
+    @classmethod
+    def message_format(cls, parameters: Mapping[str, str]) -> str:
+        """How the text is rendered for this endpoint: ``text``, ``html``, ``markdown`` or
+        ``pipe`` (the link styles of spec §5.5); by default its ``message_format``."""
+        return (parameters.get("message_format") or "text").strip().lower()
+
+    @classmethod
+    def render_request(
+        cls,
+        parameters: Mapping[str, str],
+        render: Callable[[str, Callable[[str], str] | None, Mapping[str, str]], str],
+    ) -> dict[str, str]:
+        """``parameters`` with the request templates of a ``renders_request`` kind filled by
+        ``render(template, escape, values)`` (the trigger's placeholders, ``values`` bound
+        over its names, each value passed through ``escape``)."""
         raise NotImplementedError
 
     def answer_timeout_s(self) -> float:

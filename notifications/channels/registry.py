@@ -91,16 +91,20 @@ KINDS: dict[str, ChannelKind] = {
         ChannelKind(
             "TELEGRAM",
             "Telegram",
-            PLANNED,
+            SUPPORTED,
             parameters=(
                 "text",
                 "chat_id",
+                "parse_mode",
                 "disable_notification",
                 "disable_web_page_preview",
                 "details_table_format",
             ),
             secret_parameters=("bot_id",),
             sends_files=True,
+            form="notifications.channels.telegram.form.TelegramEndpointForm",
+            transport="notifications.channels.telegram.transport.TelegramTransport",
+            xml="notifications.channels.telegram.xml.MAPPING",
         ),
         ChannelKind(
             "DISCORD",
@@ -110,8 +114,38 @@ KINDS: dict[str, ChannelKind] = {
             secret_parameters=("webhook_id", "webhook_token"),
             sends_files=True,
         ),
-        ChannelKind("WEBHOOK", "Webhook", PLANNED, secret_parameters=("secret",)),
-        ChannelKind("CUSTOM", "Custom", PLANNED),
+        ChannelKind(
+            "WEBHOOK",
+            "Webhook",
+            SUPPORTED,
+            parameters=("content_type",),
+            secret_parameters=("secret",),
+            form="notifications.channels.webhook.form.WebhookEndpointForm",
+            transport="notifications.channels.webhook.transport.WebhookTransport",
+            xml="notifications.channels.webhook.xml.MAPPING",
+        ),
+        ChannelKind(
+            "CUSTOM",
+            "Custom",
+            SUPPORTED,
+            # The request's settings; its rule keys (placeholders, form fields) are added
+            # per endpoint (notifications.channels.custom.request).
+            parameters=(
+                "method",
+                "content_type",
+                "url",
+                "headers",
+                "body",
+                "auth_type",
+                "username",
+                "aws_region",
+                "aws_service",
+            ),
+            secret_parameters=("password",),
+            form="notifications.channels.custom.form.CustomEndpointForm",
+            transport="notifications.channels.custom.transport.CustomTransport",
+            xml="notifications.channels.custom.xml.MAPPING",
+        ),
         ChannelKind(
             "AWS-API", "AWS API", STORE_ONLY, xml_class=XML_PACKAGE + "AwsApiNotificationConfig"
         ),

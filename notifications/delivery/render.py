@@ -11,13 +11,14 @@ note saying so (:mod:`notifications.delivery.lost_open`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 
-from notifications.channels.base import Attachment
+from notifications.channels.base import Attachment, Transport
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
 from notifications.delivery.lost_open import delivery_note, with_note
@@ -31,6 +32,10 @@ from notifications.rendering import (
     details_table,
     render_message,
 )
+from notifications.rendering.scope import TriggerScope
+from notifications.rendering.template import OverlayScope
+from notifications.rendering.template import render as render_template
+from notifications.rendering.window_fields import window_fields
 from notifications.screenshots.charts import Chart, trigger_charts
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
@@ -38,7 +43,7 @@ from rules.models import Entity, Metric
 PREVIEW_CHARS = 500
 TEXT_REQUEST = "notification"  # the log name of a send's text request
 TRUE = {"true", "1", "yes", "on"}
-RENDERED_PARAMETERS = ("room", "from")
+RENDERED_PARAMETERS = ("room", "from", "chat_id")
 
 
 @dataclass
@@ -92,6 +97,16 @@ def render_info(
     )
 
 
+def binding_render_info(job: Job, message_format: str) -> RenderInfo:
+    """``render_info`` with the settings of ``job``'s web-notification binding."""
+    return render_info(
+        job.trigger,
+        message_format=message_format,
+        details_format=job.binding.details_format,
+        repeat_strategy=job.binding.repeat_strategy,
+    )
+
+
 def render_reporting(
     delivery: Delivery,
     trigger: TriggerSnapshot,
@@ -117,6 +132,7 @@ class _Renderer:
     def __init__(self, job: Job, info: RenderInfo) -> None:
         self.job, self.info = job, info
         self.errors: list[str] = []
+        self.cancelled = False
 
     def render(self, template: str, message_format: str) -> tuple[str, bool]:
         job = self.job
@@ -124,6 +140,20 @@ class _Renderer:
             job.delivery, job.trigger, self.info, template, message_format, self.errors
         )
         return result.text, result.cancelled
+
+    def template(
+        self, template: str, escape: Callable[[str], str] | None, values: Mapping[str, str]
+    ) -> str:
+        """``template`` rendered as plain text with ``values`` bound over the trigger's
+        names, each placeholder's text passed through ``escape`` (request templates)."""
+        trigger = self.job.trigger
+        scope = TriggerScope(trigger, replace(self.info, link_style="none"), now_ms=trigger.now_ms)
+        result = render_template(template, OverlayScope(scope, values), escape=escape)
+        for problem in result.errors:
+            rule_error(self.job.delivery, problem.message, problem.expression)
+            self.errors.append(problem.message)
+        self.cancelled = self.cancelled or result.cancelled
+        return result.text
 
     def parameters(self) -> dict[str, str]:
         """The job's parameters with placeholders rendered in the non-secret ones."""
@@ -164,21 +194,44 @@ class _Renderer:
         )
 
 
+def window_fields_message(job: Job, message_format: str) -> Message:
+    """The message of a kind that takes the window fields: their JSON object, with a
+    ``note`` when the alert's OPEN never arrived or no sample cancelled it; no files (the links are fields)."""
+    info = binding_render_info(job, message_format)
+    fields = window_fields(job.trigger, info, now_ms=job.trigger.now_ms)
+    note = delivery_note(job.delivery, job.trigger)
+    if note is not None:
+        fields["note"] = note
+    text = json.dumps(fields, ensure_ascii=False)
+    return Message(text, message_format, dict(job.parameters), None, [], False, [])
+
+
+def request_message(job: Job, channel: type[Transport], journal: Journal) -> Message | SendOutcome:
+    """The message of a kind whose parameters are a request: the request filled for the
+    trigger, its body (or URL) as the preview text; no files."""
+    renderer = _Renderer(job, binding_render_info(job, "text"))
+    parameters = channel.render_request(job.parameters, renderer.template)
+    preview = parameters.get("body", "").strip() or parameters.get("url", "")
+    if renderer.cancelled:
+        journal.note(AttemptStatus.CANCELLED, "cancelAction()", TEXT_REQUEST)
+        return cancelled("cancelAction()", preview[:PREVIEW_CHARS], renderer.errors)
+    return Message(preview, "text", parameters, None, [], False, renderer.errors)
+
+
 def render(job: Job, journal: Journal) -> Message | SendOutcome:
     """The message of ``job``, or the outcome that ends its attempt here."""
-    message_format = (job.parameters.get("message_format") or "text").strip().lower()
+    channel = job.endpoint.transport_class()
+    message_format = channel.message_format(job.parameters)
     if message_format not in MESSAGE_FORMAT_LINK_STYLES:
         error = f"unknown message format {message_format!r}"
         journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
-    info = render_info(
-        job.trigger,
-        message_format=message_format,
-        details_format=job.binding.details_format,
-        repeat_strategy=job.binding.repeat_strategy,
-    )
-    renderer = _Renderer(job, info)
-    text, cancel = renderer.render(job.parameters.get("message", ""), message_format)
+    if channel.sends_window_fields:
+        return window_fields_message(job, message_format)
+    if channel.renders_request:
+        return request_message(job, channel, journal)
+    renderer = _Renderer(job, binding_render_info(job, message_format))
+    text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
     parameters = renderer.parameters()
     if cancel or not text:
         reason = "cancelAction()" if cancel else "empty message text"
@@ -186,8 +239,7 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         return cancelled(reason, text[:PREVIEW_CHARS], renderer.errors)
     note = delivery_note(job.delivery, job.trigger)
     if note is not None:
-        limit = job.endpoint.transport_class().text_limit
-        text = with_note(text, note, message_format, limit)
+        text = with_note(text, note, message_format, channel.text_limit)
     portal_links = (parameters.get("add_links_to_portals") or "").strip().lower() in TRUE
     return Message(
         text, message_format, parameters, renderer.details(), renderer.charts(), portal_links,

@@ -300,11 +300,12 @@ def test_import_page_lists_imported_and_unsupported_endpoints(admin_client):
     response = admin_client.post(reverse("endpoint-import"), {"file": upload})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "1 imported, 4 unsupported" in html
+    assert "2 imported, 3 unsupported" in html  # HIPCHAT and CUSTOM import
     assert "unsupported, not imported" in html
     assert "AwsApiNotificationConfig" in html
     assert "aws-test" in html
     assert Endpoint.objects.filter(name="hc-2017").exists()
+    assert Endpoint.objects.filter(name="custom-hook", kind="CUSTOM").exists()
 
 
 def test_import_page_shows_why_a_file_was_refused(admin_client):

@@ -38,7 +38,7 @@ def test_it_flags_store_only_and_planned_kinds() -> None:
         "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
     }  # fmt: skip
     assert {k.kind for k in KINDS.values() if k.status == PLANNED} == {
-        "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+        "SLACK", "DISCORD",
     }  # fmt: skip
     assert [k.kind for k in SENDABLE] == [k.kind for k in KINDS.values() if k.status == SUPPORTED]
 
