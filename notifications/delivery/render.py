@@ -196,7 +196,8 @@ class _Renderer:
 
 def window_fields_message(job: Job, message_format: str) -> Message:
     """The message of a kind that takes the window fields: their JSON object, with a
-    ``note`` when the alert's OPEN never arrived or no sample cancelled it; no files (the links are fields)."""
+    ``note`` when the alert's OPEN never arrived or no sample cancelled it; no files
+    (the links are fields)."""
     info = binding_render_info(job, message_format)
     fields = window_fields(job.trigger, info, now_ms=job.trigger.now_ms)
     note = delivery_note(job.delivery, job.trigger)
