@@ -146,6 +146,17 @@ class Transport:
     #: Called with the footprint of a request that posts into a room just before it
     #: leaves: the delivery log writes the request's row there.
     before_send: Callable[[Footprint], None] | None = None
+    #: The parameter holding the notification text (HipChat ``message``, Slack ``text``).
+    text_parameter: ClassVar[str] = "message"
+    #: Other parameters whose placeholders are rendered for each send (a room, a sender).
+    rendered_parameters: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def message_format(cls, parameters: Mapping[str, str]) -> str:
+        """How the text is written for this service (``text``, ``html``, ``markdown``,
+        ``pipe``): it decides how links and escapes are rendered. By default the
+        endpoint's ``message_format`` parameter, ``text`` when blank."""
+        return (parameters.get("message_format") or "text").strip().lower()
 
     @classmethod
     def configure(cls, parameters: Mapping[str, str], *, base_url: str, http: HttpSettings) -> Self:

@@ -35,7 +35,6 @@ from rules.models import Entity, Metric
 PREVIEW_CHARS = 500
 TEXT_REQUEST = "notification"  # the log name of a send's text request
 TRUE = {"true", "1", "yes", "on"}
-RENDERED_PARAMETERS = ("room", "from")
 
 
 @dataclass
@@ -102,11 +101,12 @@ class _Renderer:
             self.errors.append(problem.message)
         return result.text, result.cancelled
 
-    def parameters(self) -> dict[str, str]:
-        """The job's parameters with placeholders rendered in the non-secret ones."""
+    def parameters(self, rendered: tuple[str, ...]) -> dict[str, str]:
+        """The job's parameters with placeholders rendered in the ``rendered`` ones that
+        are not secret."""
         values = dict(self.job.parameters)
         secrets = set(self.job.endpoint.secret_keys())
-        for key in RENDERED_PARAMETERS:
+        for key in rendered:
             value = values.get(key, "")
             if key not in secrets and ("${" in value or "@" in value):
                 values[key], _ = self.render(value, "text")
@@ -143,21 +143,22 @@ class _Renderer:
 
 def render(job: Job, journal: Journal) -> Message | SendOutcome:
     """The message of ``job``, or the outcome that ends its attempt here."""
-    message_format = (job.parameters.get("message_format") or "text").strip().lower()
+    channel = job.endpoint.transport_class()
+    message_format = channel.message_format(job.parameters)
     if message_format not in MESSAGE_FORMAT_LINK_STYLES:
         error = f"unknown message format {message_format!r}"
         journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
     renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format))
-    text, cancel = renderer.render(job.parameters.get("message", ""), message_format)
-    parameters = renderer.parameters()
+    text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
+    parameters = renderer.parameters(channel.rendered_parameters)
     if cancel or not text:
         reason = "cancelAction()" if cancel else "empty message text"
         journal.note(AttemptStatus.CANCELLED, reason, TEXT_REQUEST)
         return cancelled(reason, text[:PREVIEW_CHARS], renderer.errors)
     lost_open = lost_open_reason(job.delivery)
     if lost_open is not None:
-        limit = job.endpoint.transport_class().text_limit
+        limit = channel.text_limit
         text = with_note(text, lost_open, message_format, limit)
     portal_links = (parameters.get("add_links_to_portals") or "").strip().lower() in TRUE
     return Message(
