@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
 from devtools.fakes.hipchat import HipChatFake, running_fake
+from devtools.fakes.slack import SlackFake
 from notifications.tasks import NOTIFY_QUEUE
 from rules.partition.tasks import engine_queue
 from tests.services import redis_service
@@ -137,4 +138,11 @@ def hipchat_fake() -> Iterator[HipChatFake]:
 def hipchat_tls_fake() -> Iterator[HipChatFake]:
     """A started HTTPS fake HipChat server with a self-signed cert (``fake.ca_bundle``)."""
     with running_fake(tls=True) as fake:
+        yield fake
+
+
+@pytest.fixture
+def slack_fake() -> Iterator[SlackFake]:
+    """A started fake Slack Web API (``fake.api_url`` is the endpoint URL), stopped after."""
+    with SlackFake() as fake:
         yield fake

@@ -63,6 +63,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from devtools.fakes.service import wait_until
+
 SCOPES = (
     "admin_group",
     "admin_room",
@@ -713,19 +715,7 @@ class HipChatFake:
 
         Re-checks on every new request and at least every 50 ms until ``timeout``.
         """
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while True:
-                snapshot = list(self._log)
-                if predicate(snapshot):
-                    return snapshot
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"condition not met within {timeout}s; log: "
-                        + ", ".join(f"{r.method} {r.path} -> {r.status}" for r in snapshot)
-                    )
-                self._lock.wait(min(left, 0.05))
+        return wait_until(self._lock, self._log, predicate, timeout)
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
         """Wait until at least ``count`` requests were answered (or dropped)."""
