@@ -9,4 +9,5 @@
 * ``xml`` — an endpoint's element in ATSD's ``*-notification.xml``, which every
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
+* ``slack/`` — Slack: ``transport``, ``form``, ``xml``.
 """

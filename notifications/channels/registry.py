@@ -83,10 +83,20 @@ KINDS: dict[str, ChannelKind] = {
         ChannelKind(
             "SLACK",
             "Slack",
-            PLANNED,
-            parameters=("text", "channels", "username", "details_table_format"),
+            SUPPORTED,
+            parameters=(
+                "channels",
+                "username",
+                "text",
+                "parse",
+                "link_names",
+                "details_table_format",
+            ),
             secret_parameters=("token",),
             sends_files=True,
+            form="notifications.channels.slack.form.SlackEndpointForm",
+            transport="notifications.channels.slack.transport.SlackTransport",
+            xml="notifications.channels.slack.xml.MAPPING",
         ),
         ChannelKind(
             "TELEGRAM",

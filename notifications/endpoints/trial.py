@@ -38,9 +38,13 @@ class TrialOutcome:
 
 
 def send_test(endpoint: Endpoint) -> TrialOutcome:
-    """Send ``Hello from Axibase Time Series Database`` with ``endpoint``'s values."""
+    """Send ``Hello from Axibase Time Series Database`` with ``endpoint``'s values, to
+    each of its destinations (a Slack endpoint's channels); the first failure ends it."""
     try:
-        sent = endpoint.transport().send_text(TEST_TEXT, severity="NORMAL")
+        transport = endpoint.transport()
+        targets = transport.targets()
+        for target in targets:
+            sent = transport.send_text(TEST_TEXT, severity="NORMAL", target=target)
     except TransportError as exc:
         message = redact(exc.message, endpoint.secret_values())
         logger.info("test of endpoint %r failed: %s", endpoint.name, message)
@@ -48,6 +52,8 @@ def send_test(endpoint: Endpoint) -> TrialOutcome:
     logger.info("test of endpoint %r: HTTP %s", endpoint.name, sent.status)
     where = endpoint.parameter("room")
     target = f" to room {where}" if where else ""
+    if any(targets):
+        target = " to " + ", ".join(targets)
     return TrialOutcome(True, sent.status, f"HTTP {sent.status}: test message sent{target}.")
 
 

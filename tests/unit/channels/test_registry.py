@@ -38,7 +38,7 @@ def test_it_flags_store_only_and_planned_kinds() -> None:
         "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
     }  # fmt: skip
     assert {k.kind for k in KINDS.values() if k.status == PLANNED} == {
-        "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+        "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
     }  # fmt: skip
     assert [k.kind for k in SENDABLE] == [k.kind for k in KINDS.values() if k.status == SUPPORTED]
 
@@ -77,9 +77,9 @@ def test_kinds_that_do_not_send_have_no_transport_and_no_form_yet() -> None:
     with pytest.raises(LookupError):
         form_for("AWS-SNS")
     with pytest.raises(LookupError):
-        mapping_for("SLACK")
-    with pytest.raises(TransportError, match="Slack endpoints cannot send"):
-        Endpoint(kind="SLACK").transport()
+        mapping_for("TELEGRAM")
+    with pytest.raises(TransportError, match="Telegram endpoints cannot send"):
+        Endpoint(kind="TELEGRAM").transport()
 
 
 def test_hipchat_declares_its_parameters_and_secrets() -> None:
@@ -87,3 +87,12 @@ def test_hipchat_declares_its_parameters_and_secrets() -> None:
     assert hipchat.sends_files
     assert {"message", "message_format", "notify", "from", "room"} <= set(hipchat.parameters)
     assert set(hipchat.secret_parameters) == {"auth_token", "notification_token", "message_token"}
+
+
+def test_slack_declares_its_parameters_and_token() -> None:
+    slack = get_kind("slack")
+    assert slack.sends_files
+    assert set(slack.parameters) == {
+        "channels", "username", "text", "parse", "link_names", "details_table_format",
+    }  # fmt: skip
+    assert slack.secret_parameters == ("token",)

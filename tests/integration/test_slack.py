@@ -1,0 +1,175 @@
+"""Slack end to end: a rule's OPEN, REPEAT and CANCEL through a real notify worker on
+real Redis into the fake Slack Web API, with the details table and the chart.
+
+Triggers come from the in-process engine stored through the engine worker's store path
+(``tests.unit.delivery.factories``). Every wait polls with a timeout.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from django.urls import reverse
+
+from devtools.fakes.slack import SlackFake, slack_error, slack_rate_limited
+from notifications.endpoints.trial import TEST_TEXT
+from notifications.models import Delivery, DeliveryAttempt
+from notifications.screenshots.pool import reset_pool
+from rules.events import SERIES, Event
+from rules.history import recorder
+from tests.engine_helpers import poll
+from tests.unit.channels.slack.factories import TOKEN, form_data, make_slack
+from tests.unit.delivery.factories import (
+    LATER_TEXT,
+    OPEN_TEXT,
+    RULE,
+    SERVER_URL,
+    T0,
+    at,
+    binding,
+    engine_run,
+)
+
+pytestmark = pytest.mark.integration
+
+LINK = f"<{SERVER_URL}/rule/edit.xhtml?name={RULE}|{RULE}>"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def server_settings(settings):
+    settings.SERVER_URL = SERVER_URL
+    settings.TIME_ZONE = "UTC"
+    return settings
+
+
+@pytest.fixture
+def slack(slack_fake: SlackFake, transactional_db) -> SlackFake:
+    """The fake with the endpoint's token and channel, and a SLACK endpoint pointing at it."""
+    slack_fake.add_token(TOKEN)
+    slack_fake.add_channel("alerts")
+    make_slack(base_url=slack_fake.api_url)
+    return slack_fake
+
+
+def slack_binding(**fields):
+    """The §9 texts under Slack's ``text`` key; keywords override fields."""
+    values = {
+        "open_params": {"text": OPEN_TEXT},
+        "repeat_params": {"text": LATER_TEXT},
+        "cancel_params": {"text": LATER_TEXT},
+    }
+    return binding(endpoint="slack", **{**values, **fields})
+
+
+def history(n: int = 30) -> None:
+    """Temperature samples for the half hour before the trigger clock (T0 = 12:00)."""
+    recorder.write(
+        [
+            Event(SERIES, "br-1905", "temperature", {}, at(-n + i), at(-n + i), 40.0 + i)
+            for i in range(n)
+        ],
+        now_ms=T0,
+    )
+
+
+def test_open_repeat_cancel_arrive_in_order_with_details_and_chart(
+    slack, notify_worker, live_server, settings
+):
+    settings.PORTAL_BASE_URL = live_server.url
+    settings.WEBDRIVER_SHOT_TIMEOUT = 20
+    reset_pool()
+    slack_binding(open_details=True, open_screenshot=True)
+    history()
+    run = engine_run()
+    for i, value in enumerate((55, 60, 70, 20)):  # avg of [60, 70, 20] is 50: CANCEL
+        run.series(value, at(0, i))
+    # OPEN: text, details, chart; two REPEATs; CANCEL.
+    poll(lambda: len(slack.messages("alerts")) >= 6, timeout=90, what="6 messages")
+    reset_pool()
+
+    text, details, chart, *later = slack.messages("alerts")
+    assert text["text"] == f"[OPEN] {RULE} for br-1905 {{}}. {LINK}"
+    assert details["attachments"][0]["title"] == "Alert Details"
+    assert details["attachments"][0]["text"].startswith("```")
+    assert "br-1905" in details["attachments"][0]["text"]
+    [shared] = chart["files"]
+    assert chart["text"] == "Default for br-1905"
+    assert shared["name"] == f"{RULE}_br-1905_open_Default_20180222_1200000.png"
+    assert slack.uploaded(shared["id"])[:8] == PNG_SIGNATURE
+    pattern = re.compile(rf"\[(REPEAT|CANCEL)\] {RULE} for br-1905 \{{\}}\. Duration: \d+s\. ")
+    assert [pattern.match(m["text"]).group(1) for m in later] == ["REPEAT", "REPEAT", "CANCEL"]
+    assert all(m["text"].endswith(LINK) for m in later)
+
+    poll(lambda: Delivery.objects.filter(status="DELIVERED").count() == 4, what="4 delivered")
+    ok = DeliveryAttempt.objects.filter(status="OK").order_by("id")
+    assert [a.request for a in ok] == ["notification", "file", "image-1"] + ["notification"] * 3
+    posted_ts = [m["ts"] for m in slack.messages("alerts")]
+    assert [a.message_id for a in ok if a.request == "notification"] == [
+        posted_ts[0],
+        *posted_ts[3:],
+    ]
+    assert [a.endpoint_kind for a in ok] == ["slack"] * 6  # the log's source, spec §7.6
+
+
+def test_rate_limits_and_slack_trouble_are_retried_in_order_after_retry_after(slack, notify_worker):
+    slack_binding()
+    slack.script(slack_rate_limited(1), times=2)
+    slack.script(slack_error("internal_error"))
+    run = engine_run()
+    for i, value in enumerate((55, 60, 20, 10)):  # avg of [60, 20, 10] is 30: CANCEL
+        run.series(value, at(0, i))
+    poll(lambda: len(slack.messages("alerts")) >= 3, timeout=60, what="3 messages")
+
+    assert [m["text"].split("]")[0] for m in slack.messages("alerts")] == [
+        "[OPEN",
+        "[REPEAT",
+        "[CANCEL",
+    ]
+    log = slack.log
+    assert [(r.status, r.accepted) for r in log[:3]] == [(429, False), (429, False), (200, False)]
+    for answered, retried in itertools.pairwise(log[:2]):
+        assert retried.received_at >= answered.received_at + 1.0  # Retry-After: 1
+    poll(lambda: Delivery.objects.filter(status="DELIVERED").count() == 3, what="3 delivered")
+    codes = [(a.response_code, a.status) for a in DeliveryAttempt.objects.order_by("id")[:3]]
+    assert codes == [(429, "RETRY"), (429, "RETRY"), (200, "RETRY")]
+    assert "internal_error" in DeliveryAttempt.objects.order_by("id")[2].error
+    assert len([r for r in log if r.accepted]) == 3  # nothing sent twice
+
+
+def test_a_channel_the_app_is_not_in_fails_once_with_slacks_reason(slack, notify_worker):
+    slack.add_channel("private-ops", member=False)
+    slack_binding(open_params={"text": OPEN_TEXT, "channels": "private-ops"})
+    engine_run().series(55, at(0))
+    row = poll(lambda: Delivery.objects.filter(status="FAILED").first(), what="failed")
+    assert row.attempts == 1
+    [error] = DeliveryAttempt.objects.filter(status="ERROR")
+    assert "not_in_channel" in error.error
+    assert "invite the app" in error.error
+    assert [r.status for r in slack.log] == [200]
+
+
+def test_the_test_button_says_hello_in_every_channel_without_showing_the_token(
+    admin_client, slack_fake
+):
+    slack_fake.add_token(TOKEN)
+    slack_fake.add_channel("alerts")
+    slack_fake.add_channel("ops")
+    data = form_data(base_url=slack_fake.api_url)
+    response = admin_client.post(reverse("endpoint-test-new", args=["SLACK"]), data)
+    result = response.json()
+    assert result["ok"] is True, result
+    assert result["message"] == "HTTP 200: test message sent to alerts, ops."
+    assert TOKEN not in response.content.decode()
+    assert [m["text"] for m in slack_fake.messages("alerts")] == [TEST_TEXT]
+    assert [m["text"] for m in slack_fake.messages("ops")] == [TEST_TEXT]
+
+
+def test_the_new_endpoint_page_shows_slacks_fields_with_the_token_masked(admin_client):
+    html = admin_client.get(reverse("endpoint-create", args=["SLACK"])).content.decode()
+    for label in ("Bot User OAuth Token", "Channels", "Bot Username", "Parse Mode"):
+        assert label in html
+    assert 'value="https://slack.com/api"' in html
+    assert '<input type="password" name="param_token"' in html
