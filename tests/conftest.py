@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
+from devtools.fakes.discord import DiscordFake
 from devtools.fakes.hipchat import HipChatFake, running_fake
 from devtools.fakes.slack import SlackFake
 from notifications.tasks import NOTIFY_QUEUE
@@ -145,4 +146,11 @@ def hipchat_tls_fake() -> Iterator[HipChatFake]:
 def slack_fake() -> Iterator[SlackFake]:
     """A started fake Slack Web API (``fake.api_url`` is the endpoint URL), stopped after."""
     with SlackFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def discord_fake() -> Iterator[DiscordFake]:
+    """A started fake Discord webhook service (``fake.url`` is the endpoint URL)."""
+    with DiscordFake() as fake:
         yield fake

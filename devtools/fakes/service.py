@@ -72,7 +72,7 @@ class Recorded:
             return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
         if self.content_type == "multipart/form-data":
             return {
-                str(part.get_param("name", header="content-disposition")): str(part.get_content())
+                str(part.get_param("name", header="content-disposition")): _text(part)
                 for part in self._parts()
                 if part.get_filename() is None
             }
@@ -99,6 +99,12 @@ class Recorded:
         if not message.is_multipart():
             return []
         return [part for part in message.iter_parts() if isinstance(part, EmailMessage)]
+
+
+def _text(part: EmailMessage) -> str:
+    """A form field's value, whatever its part's content type says."""
+    data = part.get_payload(decode=True)
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data or "")
 
 
 @dataclass(frozen=True)
