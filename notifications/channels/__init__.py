@@ -10,4 +10,5 @@
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
 * ``slack/`` — Slack: ``transport``, ``form``, ``xml``.
+* ``discord/`` — Discord webhooks: ``transport``, ``form``, ``xml``.
 """

@@ -91,6 +91,9 @@ class EndpointForm(forms.ModelForm[Endpoint]):
     kind: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
     parameter_specs: ClassVar[tuple[ParameterSpec, ...]] = ()
+    #: Fields of the kind that are not parameters (typed in, turned into parameters by
+    #: :meth:`clean`, never stored as such), shown before the parameters.
+    entry_fields: ClassVar[tuple[str, ...]] = ()
 
     enabled = forms.TypedChoiceField(
         label="Status",

@@ -17,25 +17,25 @@ from devtools.fakes.slack import SlackFake, slack_error, slack_rate_limited
 from notifications.endpoints.trial import TEST_TEXT
 from notifications.models import Delivery, DeliveryAttempt
 from notifications.screenshots.pool import reset_pool
-from rules.events import SERIES, Event
-from rules.history import recorder
 from tests.engine_helpers import poll
+from tests.integration.channel_sends import (
+    PNG_SIGNATURE,
+    charts_from,
+    temperature_history,
+    text_binding,
+)
 from tests.unit.channels.slack.factories import TOKEN, form_data, make_slack
 from tests.unit.delivery.factories import (
-    LATER_TEXT,
     OPEN_TEXT,
     RULE,
     SERVER_URL,
-    T0,
     at,
-    binding,
     engine_run,
 )
 
 pytestmark = pytest.mark.integration
 
 LINK = f"<{SERVER_URL}/rule/edit.xhtml?name={RULE}|{RULE}>"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(autouse=True)
@@ -54,35 +54,12 @@ def slack(slack_fake: SlackFake, transactional_db) -> SlackFake:
     return slack_fake
 
 
-def slack_binding(**fields):
-    """The §9 texts under Slack's ``text`` key; keywords override fields."""
-    values = {
-        "open_params": {"text": OPEN_TEXT},
-        "repeat_params": {"text": LATER_TEXT},
-        "cancel_params": {"text": LATER_TEXT},
-    }
-    return binding(endpoint="slack", **{**values, **fields})
-
-
-def history(n: int = 30) -> None:
-    """Temperature samples for the half hour before the trigger clock (T0 = 12:00)."""
-    recorder.write(
-        [
-            Event(SERIES, "br-1905", "temperature", {}, at(-n + i), at(-n + i), 40.0 + i)
-            for i in range(n)
-        ],
-        now_ms=T0,
-    )
-
-
 def test_open_repeat_cancel_arrive_in_order_with_details_and_chart(
     slack, notify_worker, live_server, settings
 ):
-    settings.PORTAL_BASE_URL = live_server.url
-    settings.WEBDRIVER_SHOT_TIMEOUT = 20
-    reset_pool()
-    slack_binding(open_details=True, open_screenshot=True)
-    history()
+    charts_from(settings, live_server)
+    text_binding("slack", "text", open_details=True, open_screenshot=True)
+    temperature_history()
     run = engine_run()
     for i, value in enumerate((55, 60, 70, 20)):  # avg of [60, 70, 20] is 50: CANCEL
         run.series(value, at(0, i))
@@ -115,7 +92,7 @@ def test_open_repeat_cancel_arrive_in_order_with_details_and_chart(
 
 
 def test_rate_limits_and_slack_trouble_are_retried_in_order_after_retry_after(slack, notify_worker):
-    slack_binding()
+    text_binding("slack", "text")
     slack.script(slack_rate_limited(1), times=2)
     slack.script(slack_error("internal_error"))
     run = engine_run()
@@ -141,7 +118,7 @@ def test_rate_limits_and_slack_trouble_are_retried_in_order_after_retry_after(sl
 
 def test_a_channel_the_app_is_not_in_fails_once_with_slacks_reason(slack, notify_worker):
     slack.add_channel("private-ops", member=False)
-    slack_binding(open_params={"text": OPEN_TEXT, "channels": "private-ops"})
+    text_binding("slack", "text", open_params={"text": OPEN_TEXT, "channels": "private-ops"})
     engine_run().series(55, at(0))
     row = poll(lambda: Delivery.objects.filter(status="FAILED").first(), what="failed")
     assert row.attempts == 1

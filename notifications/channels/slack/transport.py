@@ -39,6 +39,7 @@ from notifications.channels.base import (
     HttpTransport,
     Sent,
     TransportError,
+    json_object,
 )
 from notifications.channels.http import HttpClient, HttpResult, HttpSettings
 from notifications.rendering.truncate import cut_text
@@ -192,7 +193,7 @@ class SlackTransport(HttpTransport):
     def error_text(self, result: HttpResult) -> str:
         """``<code>`` from Slack's body (with a hint for configuration errors and the
         scope a ``missing_scope`` needed), else the HTTP status."""
-        body = _json_object(result.body_text) or {}
+        body = json_object(result.body_text) or {}
         code = str(body.get("error") or "")
         if not code:
             return super().error_text(result)
@@ -205,7 +206,7 @@ class SlackTransport(HttpTransport):
 
     def message_id(self, result: HttpResult) -> str:
         """The posted message's ``ts`` (chat.postMessage), or the shared file's id."""
-        body = _json_object(result.body_text) or {}
+        body = json_object(result.body_text) or {}
         if body.get("ts"):
             return str(body["ts"])
         files = body.get("files")
@@ -218,7 +219,7 @@ class SlackTransport(HttpTransport):
         sent = self.request(
             "POST" if "data" in kwargs else "GET", self.method_url(method), **kwargs
         )
-        return _json_object(sent.response_text) or {}
+        return json_object(sent.response_text) or {}
 
     # ------------------------------------------------------------- sending
 
@@ -242,7 +243,7 @@ class SlackTransport(HttpTransport):
             data=body,
             footprint=footprint,
         )
-        answer = _json_object(sent.response_text) or {}
+        answer = json_object(sent.response_text) or {}
         if answer.get("channel"):
             self._channel_ids[payload["channel"]] = str(answer["channel"])
         return sent
@@ -404,17 +405,9 @@ class SlackTransport(HttpTransport):
         ]
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def _error_code(text: str) -> str | None:
     """Slack's error code when ``text`` is an ``ok: false`` answer, else None."""
-    body = _json_object(text)
+    body = json_object(text)
     if body is None or body.get("ok") is not False:
         return None
     return str(body.get("error") or "unknown_error")

@@ -38,7 +38,7 @@ def test_it_flags_store_only_and_planned_kinds() -> None:
         "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
     }  # fmt: skip
     assert {k.kind for k in KINDS.values() if k.status == PLANNED} == {
-        "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+        "TELEGRAM", "WEBHOOK", "CUSTOM",
     }  # fmt: skip
     assert [k.kind for k in SENDABLE] == [k.kind for k in KINDS.values() if k.status == SUPPORTED]
 
@@ -96,3 +96,10 @@ def test_slack_declares_its_parameters_and_token() -> None:
         "channels", "username", "text", "parse", "link_names", "details_table_format",
     }  # fmt: skip
     assert slack.secret_parameters == ("token",)
+
+
+def test_discord_keeps_its_webhook_id_and_token_secret() -> None:
+    discord = get_kind("discord")
+    assert discord.sends_files
+    assert set(discord.parameters) == {"content", "username"}
+    assert set(discord.secret_parameters) == {"webhook_id", "webhook_token"}
