@@ -16,6 +16,7 @@ from atsd_alerts.celery import app as celery_app
 from devtools.fakes.discord import DiscordFake
 from devtools.fakes.hipchat import HipChatFake, running_fake
 from devtools.fakes.slack import SlackFake
+from devtools.fakes.teams import TeamsFake
 from notifications.tasks import NOTIFY_QUEUE
 from rules.partition.tasks import engine_queue
 from tests.services import redis_service
@@ -153,4 +154,11 @@ def slack_fake() -> Iterator[SlackFake]:
 def discord_fake() -> Iterator[DiscordFake]:
     """A started fake Discord webhook service (``fake.url`` is the endpoint URL)."""
     with DiscordFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def teams_fake() -> Iterator[TeamsFake]:
+    """A started fake Teams Workflows webhook (``fake.add_workflow()`` gives a URL)."""
+    with TeamsFake() as fake:
         yield fake
