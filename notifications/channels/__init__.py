@@ -11,4 +11,6 @@
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
 * ``slack/`` — Slack: ``transport``, ``form``, ``xml``.
 * ``discord/`` — Discord webhooks: ``transport``, ``form``, ``xml``.
+* ``teams/`` — Microsoft Teams (Workflows webhooks, Adaptive Cards): ``transport``, ``form``,
+  ``xml``.
 """

@@ -280,6 +280,17 @@ def token_field(label: str, help_text: str) -> Callable[[], forms.Field]:
     return lambda: PasswordField(label=label, max_length=200, help_text=help_text)
 
 
+def message_field(label: str, syntax: str) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of the message text input; ``syntax`` says how the
+    service writes it (links, markup)."""
+    return lambda: forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Blank = written in the rule editor. {syntax}",
+    )
+
+
 class BoolStringField(forms.BooleanField):
     """A checkbox stored as the strings ``true``/``false`` (parameters are text, as in ATSD)."""
 

@@ -19,6 +19,7 @@ from notifications.channels.form import (
     EndpointForm,
     ParameterSpec,
     PasswordField,
+    message_field,
     token_field,
 )
 
@@ -34,15 +35,6 @@ def _username() -> forms.Field:
     )
 
 
-def _content() -> forms.Field:
-    return forms.CharField(
-        label="Content",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Blank = written in the rule editor. Markdown; links are [label](url).",
-    )
-
-
 class DiscordEndpointForm(EndpointForm):
     """A Discord channel webhook and how its messages look."""
 
@@ -55,7 +47,11 @@ class DiscordEndpointForm(EndpointForm):
             "webhook_token", token_field("Webhook Token", "Filled from the Webhook URL.")
         ),
         ParameterSpec("username", _username),
-        ParameterSpec("content", _content, editable=True),
+        ParameterSpec(
+            "content",
+            message_field("Content", "Markdown; links are [label](url)."),
+            editable=True,
+        ),
     )
 
     webhook_url = PasswordField(

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 
 from django import forms
 
-from notifications.channels.form import BoolStringField, EndpointForm, ParameterSpec, token_field
+from notifications.channels.form import (
+    BoolStringField,
+    EndpointForm,
+    ParameterSpec,
+    message_field,
+    token_field,
+)
 from notifications.channels.slack.transport import DEFAULT_BASE_URL, PARSE_MODES, split_channels
 
 CHANNELS_MAX = 1000
@@ -29,15 +35,6 @@ def _username() -> forms.Field:
         max_length=USERNAME_MAX,
         required=False,
         help_text="Name shown as the sender; needs the chat:write.customize scope.",
-    )
-
-
-def _text() -> forms.Field:
-    return forms.CharField(
-        label="Text",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Blank = written in the rule editor. Links are written <url|label>.",
     )
 
 
@@ -83,7 +80,9 @@ class SlackEndpointForm(EndpointForm):
         ),
         ParameterSpec("channels", _channels, editable=True),
         ParameterSpec("username", _username),
-        ParameterSpec("text", _text, editable=True),
+        ParameterSpec(
+            "text", message_field("Text", "Links are written <url|label>."), editable=True
+        ),
         ParameterSpec("parse", _parse),
         ParameterSpec("link_names", _link_names, default="false"),
         ParameterSpec("details_table_format", _details_format, default="ascii"),

@@ -24,9 +24,9 @@ CHANNEL_TESTS = Path(__file__).resolve().parent
 TEST_MODULES = ("test_transport.py", "test_form.py", "test_xml.py")
 
 
-def test_it_lists_every_kind_of_the_spec() -> None:
+def test_it_lists_every_kind_of_the_spec_and_teams() -> None:
     assert set(KINDS) == {
-        "HIPCHAT", "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+        "HIPCHAT", "SLACK", "TELEGRAM", "DISCORD", "TEAMS", "WEBHOOK", "CUSTOM",
         "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
     }  # fmt: skip
     assert [kind for kind, _ in choices()] == list(KINDS)
@@ -103,3 +103,10 @@ def test_discord_keeps_its_webhook_id_and_token_secret() -> None:
     assert discord.sends_files
     assert set(discord.parameters) == {"content", "username"}
     assert set(discord.secret_parameters) == {"webhook_id", "webhook_token"}
+
+
+def test_teams_keeps_its_signed_webhook_url_secret_and_takes_no_files() -> None:
+    teams = get_kind("teams")
+    assert teams.label == "Microsoft Teams"
+    assert not teams.sends_files
+    assert teams.secret_parameters == ("webhook_url",)
