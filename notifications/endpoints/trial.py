@@ -59,7 +59,7 @@ def send_test(endpoint: Endpoint) -> TrialOutcome:
 
 def send_test_screenshot(endpoint: Endpoint) -> TrialOutcome:
     """Capture ``endpoint.test_portal`` showing the newest series and share it as
-    ``test_screenshot.png``."""
+    ``test_screenshot.png`` with each of the endpoint's destinations."""
     portal = catalog.lookup(endpoint.test_portal or "")
     if portal is None:
         return TrialOutcome(False, None, "choose a Test Portal first")
@@ -70,7 +70,9 @@ def send_test_screenshot(endpoint: Endpoint) -> TrialOutcome:
         return TrialOutcome(False, None, f"screenshot of {portal.name} failed: {exc}")
     file = Attachment(chart.filename, png, "image/png", chart.caption)
     try:
-        sent = endpoint.transport().send_file(file)
+        transport = endpoint.transport()
+        for target in transport.targets():
+            sent = transport.send_file(file, target=target)
     except TransportError as exc:
         return TrialOutcome(False, exc.status, redact(exc.message, endpoint.secret_values()))
     logger.info("screenshot test of endpoint %r: HTTP %s", endpoint.name, sent.status)
