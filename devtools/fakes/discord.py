@@ -68,11 +68,14 @@ class _Window:
     count: int = 0
 
 
+def _rate_limit_body(retry_after_s: float, is_global: bool = False) -> dict[str, Any]:
+    return {"message": "You are being rate limited.", "retry_after": retry_after_s,
+            "global": is_global}  # fmt: skip
+
+
 def discord_rate_limited(retry_after_s: float, *, is_global: bool = False) -> Reply:
     """A scripted 429 as Discord sends it: the body's float and the header's whole seconds."""
-    body = {"message": "You are being rate limited.", "retry_after": retry_after_s,
-            "global": is_global}  # fmt: skip
-    return Reply.rate_limited(math.ceil(retry_after_s), body)
+    return Reply.rate_limited(math.ceil(retry_after_s), _rate_limit_body(retry_after_s, is_global))
 
 
 def _invalid(field_name: str, message: str, code: str = "BASE_TYPE_MAX_LENGTH") -> Refusal:
@@ -200,8 +203,7 @@ class DiscordFake(FakeService):
             headers["Retry-After"] = str(math.ceil(reset_after))
             headers["X-RateLimit-Remaining"] = "0"
             headers["X-RateLimit-Scope"] = "user"
-            refusal = discord_rate_limited(round(reset_after, 3)).answer
-            raise Refusal(Answer(429, refusal.body, headers, accepted=False))
+            raise Refusal(Answer(429, _rate_limit_body(round(reset_after, 3)), headers, False))
         window.count += 1
         return headers
 

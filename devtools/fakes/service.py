@@ -9,7 +9,10 @@ the log to reach a state (``fake.wait_for(...)``) without sleeping.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -130,11 +133,18 @@ class Reply:
     """A scripted answer replacing the normal handling of one request.
 
     ``path_suffix`` restricts it to requests whose path ends so (other requests are
-    handled normally and do not consume it).
+    handled normally and do not consume it). ``lose_answer``: handle the request
+    normally (the service acts on it), then reset the connection instead of answering.
     """
 
-    answer: Answer
+    answer: Answer | None
     path_suffix: str = ""
+    lose_answer: bool = False
+
+    @classmethod
+    def lost_answer(cls, *, path_suffix: str = "") -> Reply:
+        """The service acts on the request, and its answer never reaches the client."""
+        return cls(None, path_suffix, lose_answer=True)
 
     @classmethod
     def status(cls, status: int, body: Any = None, *, path_suffix: str = "") -> Reply:
@@ -259,7 +269,7 @@ class FakeService:
             received_at=self.clock(),
         )
         reply = self._take_script(record)
-        if reply is not None:
+        if reply is not None and reply.answer is not None:
             record.scripted = True
             answer = reply.answer
         else:
@@ -272,6 +282,10 @@ class FakeService:
         with self._lock:
             self._log.append(record)
             self._lock.notify_all()
+        if reply is not None and reply.lose_answer:
+            record.scripted = True
+            reset_connection(handler)
+            return
         _respond(handler, answer)
 
     def _take_script(self, record: Recorded) -> Reply | None:
@@ -315,6 +329,14 @@ def wait_until(
                     + ", ".join(f"{r.method} {r.path} -> {r.status}" for r in snapshot)
                 )
             lock.wait(min(left, 0.05))
+
+
+def reset_connection(handler: BaseHTTPRequestHandler) -> None:
+    """Close with RST (SO_LINGER 0) so the client sees a reset, not a clean EOF."""
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
 
 
 def _respond(handler: BaseHTTPRequestHandler, answer: Answer) -> None:

@@ -13,6 +13,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from devtools.fakes.service import Reply
 from devtools.fakes.slack import SlackFake, slack_error, slack_rate_limited
 from notifications.endpoints.trial import TEST_TEXT
 from notifications.models import Delivery, DeliveryAttempt
@@ -150,3 +151,23 @@ def test_the_new_endpoint_page_shows_slacks_fields_with_the_token_masked(admin_c
         assert label in html
     assert 'value="https://slack.com/api"' in html
     assert '<input type="password" name="param_token"' in html
+
+
+def test_a_post_whose_answer_was_lost_is_found_in_the_history_and_not_sent_again(
+    slack, notify_worker
+):
+    text_binding("slack", "text")
+    slack.script(Reply.lost_answer(path_suffix="chat.postMessage"))
+    engine_run().series(55, at(0))
+    row = poll(lambda: Delivery.objects.filter(status="DELIVERED").first(), timeout=60)
+
+    [message] = slack.messages("alerts")  # exactly once
+    assert message["text"].startswith("[OPEN] ")
+    [attempt] = DeliveryAttempt.objects.filter(request="notification")
+    assert attempt.status == "OK"
+    assert "found in the room's history" in attempt.error
+    assert attempt.message_id == message["ts"]
+    assert row.attempts == 2
+    history = [r for r in slack.log if r.path == "/api/conversations.history"]
+    assert history
+    assert history[0].headers["authorization"].startswith("Bearer xoxb-")

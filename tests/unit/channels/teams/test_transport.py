@@ -102,7 +102,7 @@ def test_a_legacy_connectors_200_failure_is_an_error(teams_fake, url) -> None:
         "Webhook message delivery failed with error: "
         "Microsoft Teams endpoint returned HTTP error 429"
     )
-    teams_fake.script(Reply(Reply.status(200, failed).answer))
+    teams_fake.script(Reply.status(200, failed))
     with pytest.raises(TransportError) as caught:
         transport(url).send_text("hello")
     assert not caught.value.permanent
