@@ -7,10 +7,10 @@ Triggers come from the in-process engine stored through the engine worker's stor
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -21,8 +21,6 @@ from devtools.fakes.slack import SlackFake, slack_error, slack_rate_limited
 from notifications.endpoints.trial import TEST_TEXT
 from notifications.models import Delivery, DeliveryAttempt
 from notifications.screenshots.pool import reset_pool
-from rules.ingest.pipeline import hand_off
-from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.rulesxml import import_rules
 from tests.engine_helpers import poll
 from tests.integration.channel_sends import (
@@ -181,24 +179,14 @@ def test_a_post_whose_answer_was_lost_is_found_in_the_history_and_not_sent_again
 
 # ----------------------------------------------- a corpus rule's Slack binding, live
 
+
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 PUSH_RULE = CORPUS / "atsd-use-cases" / "github-github-push.xml"
 
 
-@pytest.fixture
-def tcp(engine_worker, notify_worker):
-    listener = ListenerThread(CommandListener(hand_off, flush_ms=10))
-    listener.start()
-
-    def send(line: str) -> None:
-        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
-            sock.sendall((line + "\n").encode())
-
-    yield send
-    listener.stop()
-
-
-def test_the_corpus_github_push_rule_posts_its_pipe_links_to_slack(slack_fake, tcp):
+def test_the_corpus_github_push_rule_posts_its_pipe_links_to_slack(
+    slack_fake, engine_worker, notify_worker, client, collector
+):
     if not PUSH_RULE.is_file():
         if os.environ.get("CI"):
             pytest.fail(f"corpus file {PUSH_RULE} not found (required when CI is set)")
@@ -209,11 +197,17 @@ def test_the_corpus_github_push_rule_posts_its_pipe_links_to_slack(slack_fake, t
     make_slack("Slack", base_url=slack_fake.api_url, params={"channels": "devops"})
     import_rules(PUSH_RULE.read_bytes(), auto_enable=True)
 
-    tcp(
+    command = (
         "message e:github t:type=webhook t:source=github t:event=push t:sender.login=jane "
         "t:head_commit.author.name=Jane t:head_commit.author.username=jane "
         't:repository.name=atsd t:full_repository.name=axibase/atsd m:"pushed 1 commit"'
     )
+    credentials = base64.b64encode(b"collector:pw-collector").decode()
+    answer = client.post(
+        "/api/v1/command", command, content_type="text/plain",
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )  # fmt: skip
+    assert answer.json()["success"] == 1
     poll(lambda: slack_fake.messages("devops"), timeout=30, what="the push message")
     [message] = slack_fake.messages("devops")
     assert message["text"] == (
