@@ -29,6 +29,7 @@ from notifications.rendering import (
     render_message,
 )
 from notifications.screenshots.charts import Chart, trigger_charts
+from rules.contract.bindings import DEFAULT_DETAILS_FORMAT, DETAILS_FORMAT_KEY
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
 
@@ -64,8 +65,21 @@ def repeat_interval_text(binding: RuleNotification) -> str:
     return ""
 
 
+def details_format(binding: RuleNotification, parameters: dict[str, str]) -> str:
+    """The details table's format: the binding's when it chose one, else the endpoint's
+    ``details_table_format`` (spec §2.3: "format = parameter details_table_format if the
+    type has it"), else ascii."""
+    chosen = binding.details_format or DEFAULT_DETAILS_FORMAT
+    if chosen != DEFAULT_DETAILS_FORMAT:
+        return chosen
+    return (parameters.get(DETAILS_FORMAT_KEY) or "").strip().lower() or chosen
+
+
 def render_info(
-    trigger: TriggerSnapshot, binding: RuleNotification, message_format: str
+    trigger: TriggerSnapshot,
+    binding: RuleNotification,
+    message_format: str,
+    details: str = DEFAULT_DETAILS_FORMAT,
 ) -> RenderInfo:
     """Server settings, registry labels and the binding's settings for rendering."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None
@@ -74,7 +88,7 @@ def render_info(
         server_url=settings.SERVER_URL,
         zone=settings.TIME_ZONE,
         link_style="html" if message_format == "html" else "none",
-        details_format=binding.details_format or "ascii",
+        details_format=details,
         entity_label=(entity.label or None) if entity else None,
         entity_tags=dict(entity.tags or {}) if entity else {},
         metric_label=(metric.label or None) if metric else None,
@@ -118,7 +132,7 @@ class _Renderer:
         if not getattr(job.binding, f"{job.slot}_details"):
             return None
         try:
-            table = details_table(job.trigger, self.info, job.binding.details_format or "ascii")
+            table = details_table(job.trigger, self.info, self.info.details_format)
         except Exception as exc:  # an unknown format is the rule's error, not the send's
             rule_error(job.delivery, f"details table: {exc}")
             self.errors.append(str(exc))
@@ -149,7 +163,8 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         error = f"unknown message format {message_format!r}"
         journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
-    renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format))
+    details = details_format(job.binding, job.parameters)
+    renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format, details))
     text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
     parameters = renderer.parameters(channel.rendered_parameters)
     if cancel or not text:
