@@ -89,3 +89,11 @@ class DiscordEndpointForm(EndpointForm):
         if any(word in username.lower() for word in FORBIDDEN_NAMES):
             errors["username"] = "Discord refuses usernames containing 'clyde' or 'discord'."
         return errors
+
+    @classmethod
+    def parameter_warnings(cls, values: Mapping[str, str]) -> list[str]:
+        """Spec §7.5: files a webhook posts are public to anyone with their URL."""
+        return [
+            "Charts sent to Discord can be opened by anyone holding their URL "
+            "(Discord serves attachments without a login)."
+        ]

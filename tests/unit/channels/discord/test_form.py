@@ -76,3 +76,10 @@ def test_the_url_input_never_renders_the_token():
     html = _form(form_data(), instance=endpoint).as_p()
     assert WEBHOOK_TOKEN not in html
     assert '<input type="password" name="webhook_url"' in html
+
+
+def test_saving_warns_that_charts_are_public_by_url():
+    form = _form(form_data())
+    assert form.is_valid(), form.errors
+    [warning] = form.warnings
+    assert "anyone holding their URL" in warning
