@@ -19,8 +19,9 @@ from django.urls import reverse
 from devtools.fakes.service import Reply
 from devtools.fakes.slack import SlackFake, slack_error, slack_rate_limited
 from notifications.endpoints.trial import TEST_TEXT
-from notifications.models import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt, RuleNotification
 from notifications.screenshots.pool import reset_pool
+from rules.models.rule import Rule
 from rules.rulesxml import import_rules
 from tests.engine_helpers import poll
 from tests.integration.channel_sends import (
@@ -214,3 +215,24 @@ def test_the_corpus_github_push_rule_posts_its_pipe_links_to_slack(
         "<https://github.com/jane|Jane> has pushed to the repository "
         "<https://github.com/axibase/atsd|atsd>"
     )
+
+
+def test_a_rule_binds_a_slack_endpoint_with_its_text_and_channels(admin_client):
+    make_slack()
+    rule = Rule.objects.create(
+        name="cpu_high", metric="cpu_busy", window="length(3)", expression="avg() > 90"
+    )
+    data = {
+        "name": "Web Service Notification id=1", "enabled": "on", "endpoint": "slack",
+        "open_enabled": "on", "open_delay_count": "0", "open_delay_unit": "SECOND",
+        "details_format": "ascii", "open__param__text": "[${status}] ${rule}",
+        "open__param__channels": "ops", "repeat_type": "ALL", "repeat_count": "5",
+        "repeat_unit": "MINUTE",
+    }  # fmt: skip
+    page = admin_client.get(reverse("rule-notification-create", args=[rule.pk])).content.decode()
+    assert 'name="open__param__text"' in page
+    assert 'name="open__param__channels"' in page
+    response = admin_client.post(reverse("rule-notification-create", args=[rule.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = RuleNotification.objects.get(rule_name="cpu_high")
+    assert row.open_params == {"text": "[${status}] ${rule}", "channels": "ops"}
