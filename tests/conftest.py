@@ -12,8 +12,11 @@ from django.contrib.auth.models import Group, User
 
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
+from devtools.fakes.discord import DiscordFake
 from devtools.fakes.hipchat import HipChatFake, running_fake
+from devtools.fakes.slack import SlackFake
 from devtools.fakes.smtp import SmtpServer
+from devtools.fakes.teams import TeamsFake
 from notifications.tasks import NOTIFY_QUEUE
 from rules.partition.tasks import engine_queue
 from tests.services import redis_service
@@ -133,3 +136,24 @@ def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on loopback: plain, login ``alerts`` / ``mail-secret-42``."""
     with SmtpServer(login=SMTP_LOGIN, password=SMTP_PASSWORD) as server:
         yield server
+
+
+@pytest.fixture
+def slack_fake() -> Iterator[SlackFake]:
+    """A started fake Slack Web API (``fake.api_url`` is the endpoint URL), stopped after."""
+    with SlackFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def discord_fake() -> Iterator[DiscordFake]:
+    """A started fake Discord webhook service (``fake.url`` is the endpoint URL)."""
+    with DiscordFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def teams_fake() -> Iterator[TeamsFake]:
+    """A started fake Teams Workflows webhook (``fake.add_workflow()`` gives a URL)."""
+    with TeamsFake() as fake:
+        yield fake

@@ -1,37 +1,47 @@
-"""What every fake service on loopback shares: a threaded HTTP server, a log of the
-requests it answered, scripted replies and waiting on the log without sleeping.
+"""What every fake chat service shares: a loopback HTTP server, a log, scripted answers.
 
-A fake subclasses :class:`LoopbackService` and implements :meth:`LoopbackService.answer`,
-which judges one :class:`Received` request by the service's documented contract and
-returns ``(status, JSON body, headers)``; a scripted :class:`Scripted` reply, when one
-is queued, is given instead (rate limits, outages), after the request was read.
+A fake service (:class:`FakeService` subclass) implements :meth:`FakeService.handle`,
+which turns one :class:`Recorded` request into an :class:`Answer` or raises
+:class:`Refusal`. The base records every request with what it answered, lets a test
+script answers ahead (``fake.script(Reply.rate_limited(1), times=3)``) and wait for
+the log to reach a state (``fake.wait_for(...)``) without sleeping.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-#: Larger bodies are refused unread (413), as a real front end does.
-MAX_BODY = 60 * 1024 * 1024
+
+@dataclass(frozen=True)
+class FormFile:
+    """One file part of a ``multipart/form-data`` body."""
+
+    name: str
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass
-class Received:
-    """One request as the fake saw it and what it answered.
+class Recorded:
+    """One request the fake received and what it answered.
 
-    ``fields``: the parameters of the query string, a form or multipart body (text
-    parts) or a JSON object body; ``files``: multipart file parts by name as
-    ``(filename, content type, bytes)``; ``json``: the parsed JSON body, if any.
+    ``headers`` keys are lower case; ``query`` and ``form`` hold the last value of
+    each name; ``status`` 0 = not answered yet. ``accepted``: the service acted on it
+    (set by the fake: a 2xx is not always acceptance, e.g. Slack's ``ok: false``).
     """
 
     method: str
@@ -40,58 +50,255 @@ class Received:
     headers: dict[str, str]
     body: bytes
     received_at: float
-    fields: dict[str, Any] = field(default_factory=dict)
-    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
-    json: Any = None
     status: int = 0
     answer: Any = None
+    answer_headers: dict[str, str] = field(default_factory=dict)
+    accepted: bool = False
+    scripted: bool = False
 
     @property
-    def accepted(self) -> bool:
-        return 200 <= self.status < 300
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
-    def header(self, name: str) -> str:
-        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (None when it is not JSON)."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    @property
+    def form(self) -> dict[str, str]:
+        """Fields of a URL-encoded body, or the text fields of a multipart one."""
+        if self.content_type == "application/x-www-form-urlencoded":
+            return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+        if self.content_type == "multipart/form-data":
+            return {
+                str(part.get_param("name", header="content-disposition")): _text(part)
+                for part in self._parts()
+                if part.get_filename() is None
+            }
+        return {}
+
+    @property
+    def files(self) -> list[FormFile]:
+        """The file parts of a ``multipart/form-data`` body, in order."""
+        if self.content_type != "multipart/form-data":
+            return []
+        found = []
+        for part in self._parts():
+            if part.get_filename() is None:
+                continue
+            data = part.get_payload(decode=True)
+            name = str(part.get_param("name", header="content-disposition"))
+            content = data if isinstance(data, bytes) else b""
+            found.append(FormFile(name, str(part.get_filename()), part.get_content_type(), content))
+        return found
+
+    def _parts(self) -> list[EmailMessage]:
+        head = f"Content-Type: {self.headers.get('content-type', '')}\r\n\r\n".encode()
+        message = BytesParser(policy=HTTP).parsebytes(head + self.body)
+        if not message.is_multipart():
+            return []
+        return [part for part in message.iter_parts() if isinstance(part, EmailMessage)]
+
+
+def _text(part: EmailMessage) -> str:
+    """A form field's value, whatever its part's content type says."""
+    data = part.get_payload(decode=True)
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data or "")
 
 
 @dataclass(frozen=True)
-class Scripted:
-    """A reply given instead of the real answer: ``status``, JSON ``body``, ``headers``."""
+class Answer:
+    """What the fake sends back: a status, a JSON-able body (bytes/str sent as is)."""
 
-    status: int
+    status: int = 200
     body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    accepted: bool = True
 
 
-def parse_body(record: Received) -> None:
-    """Fill ``fields``, ``files`` and ``json`` of ``record`` from its body and query."""
-    record.fields.update(record.query)
-    content_type = record.header("Content-Type")
-    if not record.body:
-        return
-    if content_type.startswith("application/json"):
-        try:
-            record.json = json.loads(record.body)
-        except ValueError:
+class Refusal(Exception):
+    """A request the service refuses, with the answer it gives."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(f"{answer.status}: {answer.body}")
+        self.answer = answer
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A scripted answer replacing the normal handling of one request.
+
+    ``path_suffix`` restricts it to requests whose path ends so (other requests are
+    handled normally and do not consume it). ``lose_answer``: handle the request
+    normally (the service acts on it), then reset the connection instead of answering.
+    """
+
+    answer: Answer | None
+    path_suffix: str = ""
+    lose_answer: bool = False
+
+    @classmethod
+    def lost_answer(cls, *, path_suffix: str = "") -> Reply:
+        """The service acts on the request, and its answer never reaches the client."""
+        return cls(None, path_suffix, lose_answer=True)
+
+    @classmethod
+    def status(cls, status: int, body: Any = None, *, path_suffix: str = "") -> Reply:
+        return cls(Answer(status, body, accepted=False), path_suffix)
+
+    @classmethod
+    def rate_limited(cls, retry_after_s: int, body: Any = None, *, path_suffix: str = "") -> Reply:
+        """429 Too Many Requests with ``Retry-After`` seconds (RFC 6585 §4)."""
+        headers = {"Retry-After": str(retry_after_s)}
+        return cls(Answer(429, body, headers, accepted=False), path_suffix)
+
+
+@dataclass
+class _Script:
+    reply: Reply
+    remaining: int
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.fake.serve(self)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeService
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that hang up mid-request are part of the tests
+
+
+class FakeService:
+    """A fake HTTP service on ``127.0.0.1`` (a free port); use as a context manager."""
+
+    #: The path prefix of the service's API on this server.
+    name = "service"
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._lock = threading.Condition()
+        self._log: list[Recorded] = []
+        self._scripts: list[_Script] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ life cycle
+
+    def start(self) -> Self:
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.fake = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name=f"fake-{self.name}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        assert self._server is not None, "the fake is not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # ------------------------------------------------------------- scripting
+
+    def script(self, reply: Reply, times: int = 1) -> None:
+        """Answer the next ``times`` matching requests with ``reply``."""
+        with self._lock:
+            self._scripts.append(_Script(reply, times))
+
+    @property
+    def log(self) -> list[Recorded]:
+        """A snapshot of every answered request, in arrival order."""
+        with self._lock:
+            return list(self._log)
+
+    def wait_for(
+        self, predicate: Callable[[list[Recorded]], bool], timeout: float = 5.0
+    ) -> list[Recorded]:
+        """Block until ``predicate(log)`` holds; return that log or raise AssertionError."""
+        return wait_until(self._lock, self._log, predicate, timeout)
+
+    # --------------------------------------------------------------- serving
+
+    def handle(self, request: Recorded) -> Answer:
+        """The service's answer to ``request``; raise :class:`Refusal` to refuse it."""
+        raise NotImplementedError
+
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        split = urlsplit(handler.path)
+        record = Recorded(
+            method=handler.command,
+            path=split.path,
+            query=dict(parse_qsl(split.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=body,
+            received_at=self.clock(),
+        )
+        reply = self._take_script(record)
+        if reply is not None and reply.answer is not None:
+            record.scripted = True
+            answer = reply.answer
+        else:
+            try:
+                answer = self.handle(record)
+            except Refusal as refusal:
+                answer = refusal.answer
+        record.status, record.answer = answer.status, answer.body
+        record.answer_headers, record.accepted = dict(answer.headers), answer.accepted
+        with self._lock:
+            self._log.append(record)
+            self._lock.notify_all()
+        if reply is not None and reply.lose_answer:
+            record.scripted = True
+            reset_connection(handler)
             return
-        if isinstance(record.json, dict):
-            record.fields.update(record.json)
-    elif content_type.startswith("application/x-www-form-urlencoded"):
-        text = record.body.decode("utf-8", "replace")
-        record.fields.update(parse_qsl(text, keep_blank_values=True))
-    elif content_type.startswith("multipart/form-data"):
-        head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
-        message = BytesParser(policy=HTTP).parsebytes(head + record.body)
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            if not isinstance(name, str) or not isinstance(payload, bytes):
-                continue
-            filename = part.get_filename()
-            if filename is None:
-                record.fields[name] = payload.decode("utf-8", "replace")
-            else:
-                record.files[name] = (filename, part.get_content_type(), payload)
+        _respond(handler, answer)
+
+    def _take_script(self, record: Recorded) -> Reply | None:
+        with self._lock:
+            if not self._scripts:
+                return None
+            head = self._scripts[0]
+            if not record.path.endswith(head.reply.path_suffix):
+                return None
+            head.remaining -= 1
+            if head.remaining <= 0:
+                self._scripts.pop(0)
+            return head.reply
 
 
 class _Logged(Protocol):
@@ -103,12 +310,12 @@ class _Logged(Protocol):
 R = TypeVar("R", bound=_Logged)
 
 
-def wait_on_log(
+def wait_until(
     lock: threading.Condition, log: list[R], predicate: Callable[[list[R]], bool], timeout: float
 ) -> list[R]:
-    """Block until ``predicate`` holds for a copy of ``log`` (guarded by ``lock``, which
-    is notified on every request; re-checked every 50 ms too); return that copy, or
-    raise AssertionError listing the log after ``timeout`` seconds."""
+    """Block until ``predicate`` holds for a snapshot of ``log`` (appended under ``lock``,
+    which is notified on each request); return it, or raise AssertionError naming every
+    request once ``timeout`` seconds passed. Re-checks at least every 50 ms."""
     deadline = time.monotonic() + timeout
     with lock:
         while True:
@@ -124,126 +331,30 @@ def wait_on_log(
             lock.wait(min(left, 0.05))
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave as two writes: without this, delayed ACKs add ~40 ms
-        # to every answer on a kept-alive connection.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        self.server.service.serve(self)
-
-    do_GET = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_POST
+def reset_connection(handler: BaseHTTPRequestHandler) -> None:
+    """Close with RST (SO_LINGER 0) so the client sees a reset, not a clean EOF."""
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    service: LoopbackService
-
-
-class LoopbackService:
-    """A fake service listening on ``127.0.0.1`` (an ephemeral port unless given)."""
-
-    def __init__(self, port: int = 0) -> None:
-        self._port = port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Condition()
-        self._log: list[Received] = []
-        self._scripts: list[Scripted] = []
-
-    # ---------------------------------------------------------- life cycle
-
-    def start(self) -> Self:
-        server = _Server(("127.0.0.1", self._port), _Handler)
-        server.service = self
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "the fake is not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    # ------------------------------------------------------------- control
-
-    def script(self, reply: Scripted, times: int = 1) -> None:
-        """Answer the next ``times`` requests with ``reply`` instead of judging them."""
-        with self._lock:
-            self._scripts.extend([reply] * times)
-
-    @property
-    def log(self) -> list[Received]:
-        with self._lock:
-            return list(self._log)
-
-    def wait_for(
-        self, predicate: Callable[[list[Received]], bool], timeout: float = 5.0
-    ) -> list[Received]:
-        """Block until ``predicate(log)`` holds; see :func:`wait_on_log`."""
-        return wait_on_log(self._lock, self._log, predicate, timeout)
-
-    # ------------------------------------------------------------- serving
-
-    def answer(self, record: Received) -> tuple[int, Any, dict[str, str]]:
-        """The service's answer to ``record``: status, JSON body (None: empty), headers."""
-        raise NotImplementedError
-
-    def serve(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        parts = urlsplit(handler.path)
-        record = Received(
-            method=handler.command,
-            path=parts.path,
-            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-            headers=dict(handler.headers.items()),
-            body=b"",
-            received_at=time.time(),
-        )
-        if length > MAX_BODY:
-            status, body, headers = 413, {"error": "Request Entity Too Large"}, {}
-            handler.close_connection = True
-        else:
-            record.body = handler.rfile.read(length)
-            parse_body(record)
-            with self._lock:
-                scripted = self._scripts.pop(0) if self._scripts else None
-            if scripted is not None:
-                status, body, headers = scripted.status, scripted.body, dict(scripted.headers)
-            else:
-                status, body, headers = self.answer(record)
-        record.status, record.answer = status, body
-        with self._lock:  # logged before the answer leaves: a client that has it sees it
-            self._log.append(record)
-            self._lock.notify_all()
-        data = b"" if body is None else json.dumps(body).encode()
-        handler.send_response(status)
-        if data:
-            handler.send_header("Content-Type", "application/json")
-        for name, value in headers.items():
-            handler.send_header(name, value)
+def _respond(handler: BaseHTTPRequestHandler, answer: Answer) -> None:
+    handler.send_response(answer.status)
+    headers = dict(answer.headers)
+    data = b""
+    if isinstance(answer.body, bytes):
+        data = answer.body
+    elif isinstance(answer.body, str):
+        data = answer.body.encode("utf-8")
+        headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+    elif answer.body is not None:
+        data = json.dumps(answer.body).encode("utf-8")
+        headers.setdefault("Content-Type", "application/json; charset=utf-8")
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    if answer.status != 204:
         handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        if handler.command != "HEAD":
-            handler.wfile.write(data)
+    handler.end_headers()
+    if data and handler.command != "HEAD" and answer.status != 204:
+        handler.wfile.write(data)

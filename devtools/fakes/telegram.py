@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.fakes.service import LoopbackService, Received, Scripted
+from devtools.fakes.loopback import LoopbackService, Received, Scripted
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from devtools.fakes.service import LoopbackService, Received, Scripted
+from devtools.fakes.loopback import LoopbackService, Received, Scripted
 
 DEFAULT_PATH = "/hooks/atsd"
 JSON = "application/json"

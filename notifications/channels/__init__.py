@@ -12,4 +12,8 @@
 * ``telegram/`` — Telegram Bot API: ``transport``, ``form``, ``xml``.
 * ``webhook/`` — the window fields POSTed to a URL, signed: ``transport``, ``form``, ``xml``.
 * ``custom/`` — any HTTP API from request templates: ``request``, ``transport``, ``form``, ``xml``.
+* ``slack/`` — Slack: ``transport``, ``form``, ``xml``.
+* ``discord/`` — Discord webhooks: ``transport``, ``form``, ``xml``.
+* ``teams/`` — Microsoft Teams (Workflows webhooks, Adaptive Cards): ``transport``, ``form``,
+  ``xml``.
 """

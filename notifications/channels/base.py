@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -155,6 +156,15 @@ class Transport:
     #: Called with the footprint of a request that posts into a room just before it
     #: leaves: the delivery log writes the request's row there.
     before_send: Callable[[Footprint], None] | None = None
+    #: Other parameters whose placeholders are rendered for each send (a room, a sender).
+    rendered_parameters: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def message_format(cls, parameters: Mapping[str, str]) -> str:
+        """How the text is written for this service (``text``, ``html``, ``markdown``,
+        ``pipe``): it decides how links and escapes are rendered. By default the
+        endpoint's ``message_format`` parameter, ``text`` when blank."""
+        return (parameters.get("message_format") or "text").strip().lower()
 
     @classmethod
     def configure(cls, parameters: Mapping[str, str], *, base_url: str, http: HttpSettings) -> Self:
@@ -164,12 +174,6 @@ class Transport:
         Raises a permanent :class:`TransportError` when the values cannot send.
         """
         raise NotImplementedError
-
-    @classmethod
-    def message_format(cls, parameters: Mapping[str, str]) -> str:
-        """How the text is rendered for this endpoint: ``text``, ``html``, ``markdown`` or
-        ``pipe`` (the link styles of spec §5.5); by default its ``message_format``."""
-        return (parameters.get("message_format") or "text").strip().lower()
 
     @classmethod
     def render_request(
@@ -227,6 +231,15 @@ def parse_retry_after(value: str, now: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - now)
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """``text`` parsed as a JSON object (an answer's body), or None when it is not one."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class HttpTransport(Transport):

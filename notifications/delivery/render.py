@@ -23,7 +23,7 @@ from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
 from notifications.delivery.lost_open import delivery_note, with_note
 from notifications.delivery.outcome import SendOutcome, cancelled
-from notifications.models import AttemptStatus, Delivery, DeliveryStatus
+from notifications.models import AttemptStatus, Delivery, DeliveryStatus, RuleNotification
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
     RenderInfo,
@@ -37,13 +37,13 @@ from notifications.rendering.template import OverlayScope
 from notifications.rendering.template import render as render_template
 from notifications.rendering.window_fields import window_fields
 from notifications.screenshots.charts import Chart, trigger_charts
+from rules.contract.bindings import DEFAULT_DETAILS_FORMAT, DETAILS_FORMAT_KEY
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
 
 PREVIEW_CHARS = 500
 TEXT_REQUEST = "notification"  # the log name of a send's text request
 TRUE = {"true", "1", "yes", "on"}
-RENDERED_PARAMETERS = ("room", "from", "chat_id")
 
 
 @dataclass
@@ -73,6 +73,16 @@ def repeat_interval_text(strategy: Mapping[str, Any] | None) -> str:
     return ""
 
 
+def details_format(binding: RuleNotification, parameters: dict[str, str]) -> str:
+    """The details table's format: the binding's when it chose one, else the endpoint's
+    ``details_table_format`` (spec §2.3: "format = parameter details_table_format if the
+    type has it"), else ascii."""
+    chosen = binding.details_format or DEFAULT_DETAILS_FORMAT
+    if chosen != DEFAULT_DETAILS_FORMAT:
+        return chosen
+    return (parameters.get(DETAILS_FORMAT_KEY) or "").strip().lower() or chosen
+
+
 def render_info(
     trigger: TriggerSnapshot,
     *,
@@ -87,7 +97,7 @@ def render_info(
         server_url=settings.SERVER_URL,
         zone=settings.TIME_ZONE,
         link_style="html" if message_format == "html" else "none",
-        details_format=details_format or "ascii",
+        details_format=details_format or DEFAULT_DETAILS_FORMAT,
         entity_label=(entity.label or None) if entity else None,
         entity_tags=dict(entity.tags or {}) if entity else {},
         metric_label=(metric.label or None) if metric else None,
@@ -102,7 +112,7 @@ def binding_render_info(job: Job, message_format: str) -> RenderInfo:
     return render_info(
         job.trigger,
         message_format=message_format,
-        details_format=job.binding.details_format,
+        details_format=details_format(job.binding, job.parameters),
         repeat_strategy=job.binding.repeat_strategy,
     )
 
@@ -155,11 +165,12 @@ class _Renderer:
         self.cancelled = self.cancelled or result.cancelled
         return result.text
 
-    def parameters(self) -> dict[str, str]:
-        """The job's parameters with placeholders rendered in the non-secret ones."""
+    def parameters(self, rendered: tuple[str, ...]) -> dict[str, str]:
+        """The job's parameters with placeholders rendered in the ``rendered`` ones that
+        are not secret."""
         values = dict(self.job.parameters)
         secrets = set(self.job.endpoint.secret_keys())
-        for key in RENDERED_PARAMETERS:
+        for key in rendered:
             value = values.get(key, "")
             if key not in secrets and ("${" in value or "@" in value):
                 values[key], _ = self.render(value, "text")
@@ -171,7 +182,7 @@ class _Renderer:
         if not getattr(job.binding, f"{job.slot}_details"):
             return None
         try:
-            table = details_table(job.trigger, self.info, job.binding.details_format or "ascii")
+            table = details_table(job.trigger, self.info, self.info.details_format)
         except Exception as exc:  # an unknown format is the rule's error, not the send's
             rule_error(job.delivery, f"details table: {exc}")
             self.errors.append(str(exc))
@@ -233,7 +244,7 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
         return request_message(job, channel, journal)
     renderer = _Renderer(job, binding_render_info(job, message_format))
     text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
-    parameters = renderer.parameters()
+    parameters = renderer.parameters(channel.rendered_parameters)
     if cancel or not text:
         reason = "cancelAction()" if cancel else "empty message text"
         journal.note(AttemptStatus.CANCELLED, reason, TEXT_REQUEST)

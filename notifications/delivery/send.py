@@ -4,8 +4,9 @@ endpoint's requests, each one logged (spec §7.3 step 6, §7.6).
 The requests of a send, by log name: ``notification`` (the text), ``file`` (the
 details table), then per chart ``image-N`` (its PNG, or its link when no image can
 be made, with a ``screenshot-N`` ERROR row saying why) and ``links-N`` (the rule
-and portal links, when the endpoint adds them). An endpoint naming several targets
-gets each request once per target, the names suffixed ``.T``.
+and portal links, when the endpoint adds them, and instead of the image for a kind
+that takes no files). An endpoint naming several targets gets each request once per
+target, the names suffixed ``.T``.
 
 Every request is a Notification Log row written before it leaves and given its
 outcome right after the answer (:class:`~notifications.delivery.journal.Journal`).
@@ -83,6 +84,10 @@ def plan(job: Job, message: Message, transport: Transport, journal: Journal) -> 
             details = partial(transport.send_file, message.details, target=target)
             requests.append(Request(DETAILS_REQUEST + suffix, details))
         for i, chart in enumerate(message.charts, start=1):
+            if not job.endpoint.kind_info.sends_files:  # no image to share: its link instead
+                links = chart.links_text(job.trigger.rule, message.message_format)
+                requests.append(Request(f"links-{i}{suffix}", partial(send_text, links)))
+                continue
             image = partial(_image, job, message, chart, i, journal, transport, target)
             requests.append(Request(f"image-{i}{suffix}", image))
             if message.portal_links:

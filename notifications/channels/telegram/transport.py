@@ -116,6 +116,7 @@ class TelegramTransport(HttpTransport):
     label = "Telegram"
     text_limit = TEXT_LIMIT
     text_parameter = "text"
+    rendered_parameters = ("chat_id",)
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from devtools.fakes.service import Scripted
+from devtools.fakes.loopback import Scripted
 from devtools.fakes.telegram import TelegramFake, running_telegram
 from notifications.channels.base import Attachment, Footprint, HistoryUnavailable, TransportError
 from notifications.channels.http import HttpSettings
