@@ -59,10 +59,10 @@ def test_choose_type_offers_kinds_that_send_and_shows_other_kinds_disabled(admin
     html = admin_client.get(reverse("endpoint-choose-kind")).content.decode()
     assert reverse("endpoint-create", args=["HIPCHAT"]) in html
     assert reverse("endpoint-create", args=["SLACK"]) in html
-    assert reverse("endpoint-create", args=["TELEGRAM"]) not in html
-    assert "planned: no sender yet" in html
+    assert reverse("endpoint-create", args=["TELEGRAM"]) in html
+    assert reverse("endpoint-create", args=["AWS-SNS"]) not in html
     assert "store-only" in html
-    assert admin_client.get(reverse("endpoint-create", args=["TELEGRAM"])).status_code == 404
+    assert admin_client.get(reverse("endpoint-create", args=["AWS-SNS"])).status_code == 404
     assert admin_client.get(reverse("endpoint-create", args=["SLACK"])).status_code == 200
 
 

@@ -75,9 +75,9 @@ def test_kinds_that_do_not_send_have_no_transport_and_no_form_yet() -> None:
     with pytest.raises(LookupError):
         form_for("AWS-SNS")
     with pytest.raises(LookupError):
-        mapping_for("TELEGRAM")
-    with pytest.raises(TransportError, match="Telegram endpoints cannot send"):
-        Endpoint(kind="TELEGRAM").transport()
+        mapping_for("AWS-SNS")
+    with pytest.raises(TransportError, match="AWS SNS endpoints cannot send"):
+        Endpoint(kind="AWS-SNS").transport()
 
 
 def test_hipchat_declares_its_parameters_and_secrets() -> None:
