@@ -347,6 +347,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # put the new key first, run `manage.py rotate_secrets_key`, then drop the old one).
 SECRETS_KEYS = env_list("SECRETS_KEY", []) or persistent_fernet_key(DATA_DIR).split(",")
 
+# --- Rule functions that read stores (db_last, db_statistic, last_open, loadHistory) ---
+# Milliseconds a read of the series history may take before the rule gets a Rule Error.
+SERIES_READ_TIMEOUT_MS = env_int("SERIES_READ_TIMEOUT_MS", 500)
+
 # --- Developer tools ---------------------------------------------------------------
 # Not product: the fake HipChat server and the benchmarks, installed for their
 # management commands (fake_hipchat, bench_*); it has no models and nothing imports it.

@@ -29,6 +29,7 @@ from notifications.rendering import (
     render_message,
 )
 from notifications.screenshots.charts import Chart, trigger_charts
+from rules.contract.store_reads import store_reads
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
 
@@ -82,6 +83,7 @@ def render_info(
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
         repeat_interval=repeat_interval_text(binding),
+        store_reads=store_reads(),
     )
 
 

@@ -11,7 +11,6 @@ and ``${getRuleLink()}`` work in templates.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,58 +30,13 @@ from notifications.rendering.links import (
 from notifications.rendering.times import format_server_time, format_utc_datetime
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.formatting import format_duration, format_duration_interval
-from rules.expressions.functions.statistics import percentile_r6
+from rules.expressions.points_window import PointsWindow
 from rules.expressions.values import EntityValue, MetricValue
 
 if TYPE_CHECKING:
     from rules.contract.triggers import TriggerSnapshot
 
 RuleOpen = Callable[[str, str | None, str | None], bool]
-
-
-class SnapshotWindow:
-    """A ``SampleWindow`` over a snapshot's samples (recomputed: one render, not a hot path)."""
-
-    __slots__ = ("_finite", "_times", "_values")
-
-    def __init__(self, times: Sequence[int], values: Sequence[float]) -> None:
-        pairs = sorted(zip(times, values, strict=True), key=lambda p: p[0])
-        self._times = [int(t) for t, _ in pairs]
-        self._values = [float(v) for _, v in pairs]
-        self._finite = [v for v in self._values if not math.isnan(v)]
-
-    def times(self) -> Sequence[int]:
-        return self._times
-
-    def values(self) -> Sequence[float]:
-        return self._values
-
-    def count(self) -> int:
-        return len(self._finite)
-
-    def count_nan(self) -> int:
-        return len(self._values) - len(self._finite)
-
-    def sum(self) -> float:
-        return math.fsum(self._finite) if self._finite else math.nan
-
-    def avg(self) -> float:
-        return self.sum() / len(self._finite) if self._finite else math.nan
-
-    def min(self) -> float:
-        return min(self._finite) if self._finite else math.nan
-
-    def max(self) -> float:
-        return max(self._finite) if self._finite else math.nan
-
-    def first(self) -> float:
-        return self._finite[0] if self._finite else math.nan
-
-    def last(self) -> float:
-        return self._finite[-1] if self._finite else math.nan
-
-    def percentile(self, p: float) -> float:
-        return percentile_r6(sorted(self._finite), p)
 
 
 # -- command tags in network syntax ------------------------------------------------------
@@ -157,7 +111,7 @@ class TriggerScope:
         self.info = info or RenderInfo()
         self.now_ms = int(now_ms)
         self.zone = self.info.zone
-        self.window = SnapshotWindow(trigger.times, trigger.values)
+        self.window = PointsWindow.of(trigger.times, trigger.values)
         self._rule_open = rule_open
         if content_services is None:
             content_services = TriggerContent(self, round_numbers=round_numbers)
@@ -364,7 +318,8 @@ _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "csvExportLink": _link_field("csvExport"),
     "htmlExportLink": _link_field("htmlExport"),
     "content_services": lambda s: s.content_services,
+    "store_reads": lambda s: s.info.store_reads,
 }
 
 #: Every field name a notification text can use besides user variables (spec §5.2).
-FIELD_NAMES = frozenset(name for name in _FIELDS if name != "content_services")
+FIELD_NAMES = frozenset(name for name in _FIELDS if name not in ("content_services", "store_reads"))

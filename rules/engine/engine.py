@@ -80,8 +80,12 @@ class Engine:
         cancel_on_rule_change: bool = False,
         window_limits: WindowLimits = NO_LIMITS,
         max_windows: int | None = None,
+        store_reads: Any = None,
     ) -> None:
         self.compiler: Compiler = compiler or default_compiler
+        # StoreReads (rules.expressions.context) for db_last, last_open, loadHistory...;
+        # None: those functions are Rule Errors and windows start empty.
+        self.store_reads = store_reads
         self.zone = zone
         self.entity_lookup = entity_lookup
         self.metric_lookup = metric_lookup

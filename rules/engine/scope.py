@@ -146,6 +146,7 @@ class WindowScope(BaseScope):
         "_rule_open",
         "_vars",
         "rule",
+        "store_reads",
         "variable_exprs",
         "window",
         "window_text",
@@ -161,8 +162,10 @@ class WindowScope(BaseScope):
         entity_lookup: EntityLookup = default_entity,
         metric_lookup: MetricLookup = default_metric,
         rule_open: RuleOpen | None = None,
+        store_reads: Any = None,
     ) -> None:
         super().__init__(zone, entity_lookup, metric_lookup)
+        self.store_reads = store_reads
         self.rule = rule
         self.window_text = window_text
         self.variable_exprs = variable_exprs
@@ -255,6 +258,8 @@ class WindowScope(BaseScope):
             return 0 if first is None or last is None else last - first
         if name == "columns":
             return self.all_variables()
+        if name == "store_reads":
+            return self.store_reads
         return None
 
     def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:

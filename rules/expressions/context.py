@@ -7,7 +7,7 @@ depends on nothing else in the project.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -80,4 +80,37 @@ class ContentServices(Protocol):
     def link(self, kind: str, format: str | None) -> str:
         """getEntityLink/getRuleLink/getChartLink/getCsvExportLink/getHtmlExportLink; kind
         is 'entity', 'rule', 'chart', 'csvExport' or 'htmlExport'; format None = endpoint's."""
+        ...
+
+
+class StoreReads(Protocol):
+    """The stored data functions such as ``db_last`` and ``last_open`` read (spec §4.6).
+
+    Returned by ``EvalContext.lookup("store_reads")``; when absent the functions
+    raise ``EvaluationError``. Implemented by the partition (rules.partition) and
+    the notify worker over the series history and the alert history; answers are
+    cached and bounded, and a store that cannot answer raises ``EvaluationError``.
+    """
+
+    reach_ms: int  # how far back the series history goes (SERIES_HISTORY_HOURS)
+
+    def series_points(
+        self,
+        metric: str,
+        entity: str,
+        tags: Mapping[str, str],
+        start_ms: int,
+        end_ms: int,
+    ) -> Sequence[tuple[int, float]]:
+        """Samples (time ms, value) in ``[start_ms, end_ms]``, oldest first, of the one
+        series of ``metric`` and ``entity`` whose tag names are exactly ``tags``' and
+        whose values equal them (``*`` matches any value); empty when no series
+        matches; ``EvaluationError`` when several do."""
+        ...
+
+    def last_open(
+        self, rule: str, metric: str, entity: str, tags: Mapping[str, str]
+    ) -> Mapping[str, Any] | None:
+        """The newest OPEN/REPEAT alert-history record of this window, None when none:
+        ``time`` (ms), ``value``, ``severity``, ``status``, ``repeat_count``, ``message``."""
         ...

@@ -331,8 +331,8 @@ def _store_only_notes(
     if rule.rule_table_xml:
         rows = len(etree.fromstring(rule.rule_table_xml, make_parser()).findall("row"))
         notes.append(f"ruleTable: {rows} override row(s) stored; overrides are not evaluated")
-    if rule.load_history:
-        notes.append("loadHistory: stored; new windows start empty")
+    if rule.load_history and rule.metric.strip().lower() in ("message", "property"):
+        notes.append("loadHistory: only series are kept in history; new windows start empty")
     if rule.alert_logger_name:
         notes.append(f"alertLoggerName {rule.alert_logger_name!r}: stored; no file logger")
     notes.extend(f"unknown element <{tag}>: kept and re-exported unchanged" for tag in unknown_tags)
