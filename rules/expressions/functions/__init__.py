@@ -8,6 +8,7 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     content,
     conversion,
     dates,
+    formatters,
     math,
     series,
     statistics,
