@@ -58,6 +58,10 @@ class RuleHost(Protocol):
         self, rule: str, entity: str | None, expression: str | None, current: Any
     ) -> bool: ...
 
+    def rule_windows(
+        self, rule: str, entity: str | None, expression: str | None, current: Any
+    ) -> list[Any]: ...
+
     def record_error(
         self,
         now_ms: int,
@@ -125,6 +129,7 @@ class RuleRuntime:
             engine.metric_lookup,
             engine.rule_open,
             engine.store_reads,
+            engine.rule_windows,
         )
         self.filter_log = FilterLog(engine.filter_log_size) if engine.filter_log_size else None
         self.log_append = self.filter_log.entries.append if self.filter_log is not None else None
