@@ -1,6 +1,8 @@
 """What rule functions read from the stores: the series history (``db_last``,
-``db_statistic``, ``db_statistics``, ``loadHistory``) and the alert history
-(``last_open``), behind one ``StoreReads`` (rules.expressions.context).
+``db_statistic``, ``db_statistics``, ``loadHistory``), the alert history
+(``last_open``) and the named locks of ``lock``/``unlock`` (Redis keys shared by
+every partition and notify process), behind one ``StoreReads``
+(rules.expressions.context).
 
 The partition gives one to its engine and the notify worker one to each rendering.
 Alert-history answers are cached like the series reads (``CACHE_SIZE`` windows for
@@ -14,14 +16,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import DatabaseError
+from redis import RedisError
 
 from rules.expressions.errors import EvaluationError
-from rules.history.reads import SeriesReads, TtlCache
+from rules.history.reads import SeriesReads, TtlCache, reads_client
 from rules.models import AlertHistory
 
 # How many of a (rule, metric, entity)'s newest OPEN/REPEAT records are searched for
 # one whose tags hold the window's tags.
 SEARCHED_RECORDS = 50
+LOCK_PREFIX = "atsd:lock:"
 
 
 def _tags_of(text: str) -> dict[str, str]:
@@ -71,3 +75,15 @@ class StoreReadsService(SeriesReads):
             raise EvaluationError(f"alert history unavailable: {exc}") from exc
         self._opens.put(key, record)
         return record
+
+    def lock(self, key: str, ttl_ms: int) -> bool:
+        try:
+            return bool(reads_client().set(LOCK_PREFIX + key, b"1", nx=True, px=max(1, ttl_ms)))
+        except RedisError as exc:
+            raise EvaluationError(f"lock store unavailable: {exc}") from exc
+
+    def unlock(self, key: str) -> bool:
+        try:
+            return bool(reads_client().delete(LOCK_PREFIX + key))
+        except RedisError as exc:
+            raise EvaluationError(f"lock store unavailable: {exc}") from exc

@@ -114,3 +114,12 @@ class StoreReads(Protocol):
         """The newest OPEN/REPEAT alert-history record of this window, None when none:
         ``time`` (ms), ``value``, ``severity``, ``status``, ``repeat_count``, ``message``."""
         ...
+
+    def lock(self, key: str, ttl_ms: int) -> bool:
+        """Take the named lock ``key`` for ``ttl_ms`` (shared by every rule and process):
+        True when taken by this call, False while someone holds it."""
+        ...
+
+    def unlock(self, key: str) -> bool:
+        """Release the named lock ``key``; True when it was held."""
+        ...

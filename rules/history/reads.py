@@ -42,7 +42,7 @@ _client_lock = threading.Lock()
 _clients: dict[tuple[str, float], redis_lib.Redis] = {}
 
 
-def _client() -> redis_lib.Redis:
+def reads_client() -> redis_lib.Redis:
     """A client with socket timeouts, one per process (redis-py pools connections)."""
     timeout = int(settings.SERIES_READ_TIMEOUT_MS) / 1000
     url = settings.REDIS_URL
@@ -109,7 +109,7 @@ class SeriesReads:
         hit, ids = self._ids.get(key)
         if not hit or ids is None:
             try:
-                ids = series_ids(metric, entity, None, redis=_client())
+                ids = series_ids(metric, entity, None, redis=reads_client())
             except redis_lib.RedisError as exc:
                 raise EvaluationError(f"series history unavailable: {exc}") from exc
             self._ids.put(key, ids)
@@ -123,7 +123,7 @@ class SeriesReads:
         if not hit or whole is None:
             now = int(time.time() * 1000)
             try:
-                whole, _ = points_of(_client(), sid, now - period_ms(), now + FUTURE_MS, now)
+                whole, _ = points_of(reads_client(), sid, now - period_ms(), now + FUTURE_MS, now)
             except redis_lib.RedisError as exc:
                 raise EvaluationError(f"series history unavailable: {exc}") from exc
             self._points.put(sid, whole)

@@ -1,5 +1,6 @@
 """Reads of stored series and alert history (spec §4.6 SHOULD): ``db_last``,
-``db_statistic``, ``db_statistics``, ``last_open``.
+``db_statistic``, ``db_statistics``, ``last_open``; and the named locks ``lock`` and
+``unlock``, kept in the same shared store.
 
 They read through the ``StoreReads`` found under ``ctx.lookup("store_reads")``
 (rules.expressions.context), never the database directly. The series history
@@ -226,3 +227,27 @@ def last_open(ctx: Any) -> Record:
         record.update(found)
     record["timestamp"] = record["time"]
     return Record(**record)
+
+
+# A lock taken without an interval is held until unlock(), at most this long, so a rule
+# that never unlocks does not hold a key forever.
+LOCK_DEFAULT_MS = 86_400_000
+
+
+@register("lock", 1, 2)
+def lock(ctx: Any, key: Any, interval: Any = None) -> bool:
+    """lock(key[, interval]): take the named lock ``key``, shared by every rule and
+    window, for ``interval`` (``'5 minute'``; default until ``unlock``, at most a day).
+    True when this call took it, false while it is held [decision]: ``lock('disk-' +
+    entity, '15 minute')`` in a condition lets one alert through per quarter hour."""
+    name = text_of(key)
+    if not name:
+        raise EvaluationError("lock(): the key is empty")
+    ttl = LOCK_DEFAULT_MS if interval is None else parse_interval_ms(text_of(interval))
+    return bool(_reads(ctx, "lock").lock(name, min(ttl, LOCK_DEFAULT_MS)))
+
+
+@register("unlock", 1, 1)
+def unlock(ctx: Any, key: Any) -> bool:
+    """unlock(key): release the named lock ``key``; true when it was held."""
+    return bool(_reads(ctx, "unlock").unlock(text_of(key)))
