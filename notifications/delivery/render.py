@@ -23,12 +23,13 @@ from notifications.delivery.outcome import SendOutcome, cancelled
 from notifications.models import AttemptStatus, DeliveryStatus, RuleNotification
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
+    PortalRequest,
     RenderInfo,
     details_file_name,
     details_table,
     render_message,
 )
-from notifications.screenshots.charts import Chart, trigger_charts
+from notifications.screenshots.charts import Chart, requested_charts, trigger_charts
 from rules.contract.store_reads import store_reads
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
@@ -93,6 +94,7 @@ class _Renderer:
     def __init__(self, job: Job, info: RenderInfo) -> None:
         self.job, self.info = job, info
         self.errors: list[str] = []
+        self.portals: list[PortalRequest] = []  # addPortal() of the rendered texts
 
     def render(self, template: str, message_format: str) -> tuple[str, bool]:
         trigger = self.job.trigger
@@ -102,6 +104,7 @@ class _Renderer:
         for problem in result.errors:
             rule_error(self.job.delivery, problem.message, problem.expression)
             self.errors.append(problem.message)
+        self.portals.extend(result.portals)
         return result.text, result.cancelled
 
     def parameters(self) -> dict[str, str]:
@@ -130,17 +133,18 @@ class _Renderer:
         return Attachment(name, table.encode("utf-8"), "text/plain")
 
     def charts(self) -> list[Chart]:
-        """The charts to attach, when the binding attaches a screenshot."""
+        """The charts to attach: the binding's when it attaches a screenshot, then
+        those the texts asked for with addPortal()."""
         job = self.job
+        event_id = job.delivery.event_id
+        requested = requested_charts(job.trigger, self.portals, event_id=event_id)
         if not getattr(job.binding, f"{job.slot}_screenshot"):
-            return []
+            return requested
         portal_ids = getattr(job.binding, f"{job.slot}_portal_ids", "") or ""
-        return trigger_charts(
-            job.trigger,
-            portal_ids,
-            event_id=job.delivery.event_id,
-            entity_label=self.info.entity_label,
+        charts = trigger_charts(
+            job.trigger, portal_ids, event_id=event_id, entity_label=self.info.entity_label
         )
+        return charts + requested
 
 
 def render(job: Job, journal: Journal) -> Message | SendOutcome:

@@ -21,7 +21,7 @@ from notifications.rendering.history_text import default_history_text, history_a
 from notifications.rendering.info import RenderInfo
 from notifications.rendering.links import LinkValue, Markup
 from notifications.rendering.names import details_file_name, image_file_name
-from notifications.rendering.scope import FIELD_NAMES, TriggerScope
+from notifications.rendering.scope import FIELD_NAMES, PortalRequest, TriggerScope
 from notifications.rendering.template import PlaceholderError, RenderResult, render
 
 if TYPE_CHECKING:
@@ -51,12 +51,14 @@ def render_message(
     link style of ``info`` is replaced by the format's. ``now_ms`` is the render
     clock (``now``, alert durations); the notify worker passes ``trigger.now_ms``
     so that a retried or delayed send shows the durations of the evaluation.
+    The result's ``portals`` are the ``addPortal()`` screenshots the text asked for.
     """
     style = MESSAGE_FORMAT_LINK_STYLES.get(message_format)
     if style is None:
         raise ValueError(f"unknown message format {message_format!r}")
     scope = TriggerScope(trigger, replace(info, link_style=style), now_ms=now_ms)
-    return render(template, scope, html_escape=message_format == "html")
+    result = render(template, scope, html_escape=message_format == "html")
+    return replace(result, portals=list(scope.portal_requests))
 
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "LinkValue",
     "Markup",
     "PlaceholderError",
+    "PortalRequest",
     "RenderInfo",
     "RenderResult",
     "TriggerScope",

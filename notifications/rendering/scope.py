@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from notifications.portals import catalog
 from notifications.rendering.details import details_table
 from notifications.rendering.info import RenderInfo
 from notifications.rendering.links import (
@@ -29,6 +31,7 @@ from notifications.rendering.links import (
 )
 from notifications.rendering.times import format_server_time, format_utc_datetime
 from rules.expressions.datetime_value import DateTime
+from rules.expressions.errors import EvaluationError
 from rules.expressions.formatting import format_duration, format_duration_interval
 from rules.expressions.points_window import PointsWindow
 from rules.expressions.values import EntityValue, MetricValue
@@ -37,6 +40,17 @@ if TYPE_CHECKING:
     from rules.contract.triggers import TriggerSnapshot
 
 RuleOpen = Callable[[str, str | None, str | None], bool]
+
+
+@dataclass(frozen=True)
+class PortalRequest:
+    """An ``addPortal()`` of a notification text: which portal (id), for which entity,
+    its caption and extra parameters."""
+
+    portal_id: int
+    entity: str
+    caption: str
+    params: dict[str, str]
 
 
 # -- command tags in network syntax ------------------------------------------------------
@@ -116,6 +130,8 @@ class TriggerScope:
         if content_services is None:
             content_services = TriggerContent(self, round_numbers=round_numbers)
         self.content_services = content_services
+        # addPortal() requests of this rendering, in order (attached by the delivery).
+        self.portal_requests: list[PortalRequest] = []
         self._cache: dict[str, Any] = {}
 
     @property
@@ -214,6 +230,23 @@ class TriggerContent:
             round_numbers=self.round_numbers,
         )
         return Markup(text) if fmt == "html" else text
+
+    def add_portal(
+        self, portal: str, entity: str | None, caption: str | None, params: Mapping[str, str]
+    ) -> str:
+        """Record the screenshot for the delivery to attach; nothing goes in the text.
+        A portal this server does not have is an error naming the ones it has."""
+        found = catalog.lookup(portal)
+        if found is None:
+            names = ", ".join(p.name for p in catalog.all_portals())
+            raise EvaluationError(f"addPortal(): no portal {portal!r} here; portals: {names}")
+        scope = self.scope
+        shown = entity or scope.trigger.entity or ""
+        if caption is None:
+            label = scope.info.entity_label if entity is None else None
+            caption = f"{found.name} for {label or shown}"
+        scope.portal_requests.append(PortalRequest(found.id, shown, caption, dict(params)))
+        return ""
 
     def link(self, kind: str, format: str | None) -> str:
         value = self.scope.link(kind)

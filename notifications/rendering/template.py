@@ -40,12 +40,15 @@ class PlaceholderError:
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    """Rendered ``text`` (trimmed), the ``errors`` to record, and whether
-    ``cancelAction()`` cancelled the send (then ``text`` is ``''``)."""
+    """Rendered ``text`` (trimmed), the ``errors`` to record, whether
+    ``cancelAction()`` cancelled the send (then ``text`` is ``''``), and the
+    ``addPortal()`` screenshots it asked for (``PortalRequest``s, set by
+    ``render_message``)."""
 
     text: str
     errors: list[PlaceholderError] = field(default_factory=list)
     cancelled: bool = False
+    portals: list[Any] = field(default_factory=list)
 
 
 # -- nodes --------------------------------------------------------------------------

@@ -82,6 +82,13 @@ class ContentServices(Protocol):
         is 'entity', 'rule', 'chart', 'csvExport' or 'htmlExport'; format None = endpoint's."""
         ...
 
+    def add_portal(
+        self, portal: str, entity: str | None, caption: str | None, params: Mapping[str, str]
+    ) -> str:
+        """addPortal(): attach a screenshot of ``portal`` (name or id) for ``entity``
+        (None: the trigger's) to this notification; the text to insert in its place."""
+        ...
+
 
 class StoreReads(Protocol):
     """The stored data functions such as ``db_last`` and ``last_open`` read (spec §4.6).

@@ -61,6 +61,19 @@ def test_it_renders_the_text_the_parameters_and_what_the_binding_attaches(hipcha
     assert not DeliveryAttempt.objects.exists()  # nothing left, nothing logged yet
 
 
+def test_add_portal_attaches_its_chart_without_the_screenshot_setting(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "Down ${addPortal('Entity Overview', 'db-1', 'DB')}"})
+    job, journal = job_of(engine_run().series(55, at(0)))
+
+    message = render(job, journal)
+
+    assert isinstance(message, Message)
+    assert message.text == "Down"
+    assert [(c.portal.name, c.caption) for c in message.charts] == [("Entity Overview", "DB")]
+    assert message.charts[0].params["entity"] == "db-1"
+
+
 def test_placeholder_errors_are_the_rules_and_the_text_is_still_rendered(hipchat_fake):
     hipchat_endpoint(hipchat_fake)
     binding(open_params={"message": "a ${round(} b"})
