@@ -291,6 +291,11 @@ def _link_field(kind: str) -> Callable[[TriggerScope], Any]:
     return lambda s: s.link(kind)
 
 
+def _details_field(fmt: str) -> Callable[[TriggerScope], Any]:
+    """Legacy ``${asciiDetailsTable}`` and kin: ``detailsTable(fmt)`` (spec §6)."""
+    return lambda s: s.content_services.details_table(fmt, ())
+
+
 _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "rule": lambda s: s.trigger.rule,
     "rule_name": lambda s: s.trigger.rule,
@@ -350,6 +355,9 @@ _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "chartLink": _link_field("chart"),
     "csvExportLink": _link_field("csvExport"),
     "htmlExportLink": _link_field("htmlExport"),
+    "asciiDetailsTable": _details_field("ascii"),
+    "markdownDetailsTable": _details_field("markdown"),
+    "htmlDetailsTable": _details_field("html"),
     "content_services": lambda s: s.content_services,
     "store_reads": lambda s: s.info.store_reads,
 }
