@@ -116,7 +116,8 @@ def add_table(ctx: Any, data: Any, fmt: Any = "ascii", header: Any = None) -> st
     """A table from a map (Name/Value rows), a list of lists or a list of maps.
 
     ``header`` is a list of column names or ``true`` for the default header
-    (``Name``/``Value`` for a map, the keys of the first map for a list of maps).
+    (``Name``/``Value`` for a map, the keys of the first map for a list of maps, the
+    first list of a list of lists, as ``jsonToLists`` makes it).
     """
     fmt_text = text_of(fmt) or "ascii"
     head: list[str] | None = None
@@ -136,6 +137,8 @@ def add_table(ctx: Any, data: Any, fmt: Any = "ascii", header: Any = None) -> st
             rows = [
                 [format_value(c) for c in (r if isinstance(r, list | tuple) else [r])] for r in data
             ]
+            if header is True and rows:
+                head, rows = rows[0], rows[1:]
     elif data is None:
         return ""
     else:
