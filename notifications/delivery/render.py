@@ -20,6 +20,7 @@ from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
 from notifications.delivery.lost_open import lost_open_reason, with_note
 from notifications.delivery.outcome import SendOutcome, cancelled
+from notifications.delivery.web_queries import EndpointQueries
 from notifications.models import AttemptStatus, DeliveryStatus, RuleNotification
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
@@ -85,6 +86,7 @@ def render_info(
         metric_fields=dict(metric.fields or {}) if metric else {},
         repeat_interval=repeat_interval_text(binding),
         store_reads=store_reads(),
+        web_queries=EndpointQueries() if settings.RULE_WEB_QUERIES_ENABLED else None,
     )
 
 

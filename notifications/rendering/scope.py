@@ -360,7 +360,8 @@ _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "htmlDetailsTable": _details_field("html"),
     "content_services": lambda s: s.content_services,
     "store_reads": lambda s: s.info.store_reads,
+    "web_queries": lambda s: s.info.web_queries,
 }
 
 #: Every field name a notification text can use besides user variables (spec §5.2).
-FIELD_NAMES = frozenset(name for name in _FIELDS if name not in ("content_services", "store_reads"))
+FIELD_NAMES = frozenset(_FIELDS) - {"content_services", "store_reads", "web_queries"}

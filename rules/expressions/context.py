@@ -130,3 +130,23 @@ class StoreReads(Protocol):
     def unlock(self, key: str) -> bool:
         """Release the named lock ``key``; True when it was held."""
         ...
+
+
+class WebQueries(Protocol):
+    """HTTP requests of ``queryConfig``, ``queryGet`` and ``queryPost`` (spec §4.6 MAY).
+
+    Returned by ``EvalContext.lookup("web_queries")``, only in notification texts and
+    only when the server enables them (they reach the network); when absent the
+    functions raise ``EvaluationError``. Each answer is a map-like object: ``content``
+    (text), ``status``, ``headers``, ``duration`` (ms); no answer (timeout, refused)
+    raises ``EvaluationError``.
+    """
+
+    def config(self, endpoint: str, params: Mapping[str, str]) -> Any:
+        """The request an endpoint describes (URL, method, headers, body), ``${name}``
+        replaced by ``params``."""
+        ...
+
+    def get(self, url: str, headers: Mapping[str, str]) -> Any: ...
+
+    def post(self, url: str, body: str, headers: Mapping[str, str]) -> Any: ...

@@ -14,6 +14,7 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     series,
     statistics,
     text,
+    web_queries,
     window,
 )
 from rules.expressions.functions.registry import REGISTRY, Function, register

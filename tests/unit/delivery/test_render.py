@@ -7,7 +7,8 @@ import pytest
 
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, lookup
-from notifications.delivery.render import Message, render
+from notifications.delivery.render import Message, render, render_info
+from notifications.delivery.web_queries import EndpointQueries
 from notifications.models import DeliveryAttempt, Endpoint
 from rules.models import RuleErrorRecord
 from tests.unit.delivery.factories import (
@@ -72,6 +73,16 @@ def test_add_portal_attaches_its_chart_without_the_screenshot_setting(hipchat_fa
     assert message.text == "Down"
     assert [(c.portal.name, c.caption) for c in message.charts] == [("Entity Overview", "DB")]
     assert message.charts[0].params["entity"] == "db-1"
+
+
+def test_web_queries_reach_texts_only_when_enabled(hipchat_fake, settings):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "m"})
+    job, _ = job_of(engine_run().series(55, at(0)))
+    assert render_info(job.trigger, job.binding, "text").web_queries is None
+    settings.RULE_WEB_QUERIES_ENABLED = True
+    queries = render_info(job.trigger, job.binding, "text").web_queries
+    assert isinstance(queries, EndpointQueries)
 
 
 def test_placeholder_errors_are_the_rules_and_the_text_is_still_rendered(hipchat_fake):
