@@ -50,9 +50,13 @@ def json_path_filter(ctx: Any, data: Any, path: Any) -> str:
         raise EvaluationError(f"jsonPathFilter(): the path is over {MAX_PATH_CHARS} characters")
     try:
         compiled = parse_jsonpath(expression)
-    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
+    except (JsonPathLexerError, JsonPathParserError, ValueError, TypeError) as exc:
         raise EvaluationError(f"jsonPathFilter(): invalid path {expression!r}: {exc}") from exc
-    found = [match.value for match in compiled.find(_data(data, "jsonPathFilter"))]
+    parsed = _data(data, "jsonPathFilter")
+    try:
+        found = [match.value for match in compiled.find(parsed)]
+    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        raise EvaluationError(f"jsonPathFilter(): {expression!r} failed: {exc}") from exc
     return json.dumps(found, ensure_ascii=False)
 
 
