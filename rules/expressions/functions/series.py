@@ -84,13 +84,14 @@ def parse_tags(arg: Any) -> dict[str, str]:
 
 def _series(ctx: Any, metric: Any, entity: Any, tags: Any) -> tuple[str, str, dict[str, str]]:
     """(metric, entity, tags) of a call, the current command's where omitted."""
-    metric_name = text_of(metric if metric is not None else ctx.lookup("metric"))
-    entity_name = text_of(entity if entity is not None else ctx.lookup("entity"))
+    # Names are stored lower-cased (spec §1.1): 'JVM_Memory' finds jvm_memory.
+    metric_name = text_of(metric if metric is not None else ctx.lookup("metric")).lower()
+    entity_name = text_of(entity if entity is not None else ctx.lookup("entity")).lower()
     if tags is None:
         current = ctx.lookup("tags")
         tag_map = dict(current) if isinstance(current, Mapping) else {}
     else:
-        tag_map = parse_tags(tags)
+        tag_map = {k.lower(): v for k, v in parse_tags(tags).items()}
     if not metric_name or not entity_name:
         raise EvaluationError("no metric or entity to read: name them as arguments")
     return metric_name, entity_name, tag_map

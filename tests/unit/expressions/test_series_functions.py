@@ -158,6 +158,7 @@ def test_an_interval_beyond_the_history_is_nan_not_part_of_it(reads):
 
 def test_db_last_is_the_newest_stored_value(reads):
     assert run("db_last('cpu')", reads) == CHECK[2]
+    assert run("db_last('CPU', 'E1', 'Disk=sda')", reads) == 5.0  # names are lower case
     assert run("db_last('cpu', 'e2')", reads) == 2.0
     assert run("db_last('cpu', 'e1', 'disk=sda')", reads) == 5.0
 
