@@ -101,18 +101,20 @@ class StoreReads(Protocol):
 
     reach_ms: int  # how far back the series history goes (SERIES_HISTORY_HOURS)
 
-    def series_points(
+    def series_stored(
         self,
         metric: str,
         entity: str,
         tags: Mapping[str, str],
         start_ms: int,
         end_ms: int,
-    ) -> Sequence[tuple[int, float]]:
-        """Samples (time ms, value) in ``[start_ms, end_ms]``, oldest first, of the one
-        series of ``metric`` and ``entity`` whose tag names are exactly ``tags``' and
-        whose values equal them (``*`` matches any value); empty when no series
-        matches; ``EvaluationError`` when several do."""
+    ) -> tuple[Sequence[tuple[int, int, float, float, float, float]], Sequence[tuple[int, float]]]:
+        """What the history holds in ``[start_ms, end_ms]`` of the one series of
+        ``metric`` and ``entity`` whose tag names are exactly ``tags``' and whose values
+        equal them (``*`` matches any value): the minutes it keeps only as aggregates,
+        ``(minute start ms, count, sum, min, max, last)``, and the samples it keeps,
+        ``(time ms, value)``, each oldest first. Empty when no series matches;
+        ``EvaluationError`` when several do."""
         ...
 
     def last_open(

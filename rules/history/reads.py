@@ -27,7 +27,7 @@ from django.conf import settings
 
 from rules.expressions.errors import EvaluationError
 from rules.history.layout import FUTURE_MS, SEP, TAG_SEP, parse_series_id, period_ms
-from rules.history.query import points_of, series_ids
+from rules.history.query import Minute, series_ids, stored_of
 
 CACHE_SIZE = 1024
 CACHE_TTL_S = 1.0
@@ -93,7 +93,7 @@ class SeriesReads:
     """Cached, bounded, time-limited reads of the series history (see the module)."""
 
     def __init__(self) -> None:
-        self._points: TtlCache[str, list[tuple[int, float]]] = TtlCache()
+        self._stored: TtlCache[str, tuple[list[Minute], list[tuple[int, float]]]] = TtlCache()
         self._ids: TtlCache[tuple[str, str], list[str]] = TtlCache()
 
     @property
@@ -117,25 +117,44 @@ class SeriesReads:
             return ids
         return [sid for sid in ids if tags_match(tags, parse_series_id(sid)[2])]
 
-    def points(self, sid: str, start_ms: int, end_ms: int) -> list[tuple[int, float]]:
-        """Points of series ``sid`` in ``[start_ms, end_ms]``, oldest first."""
-        hit, whole = self._points.get(sid)
+    def _whole(self, sid: str) -> tuple[list[Minute], list[tuple[int, float]]]:
+        """Every folded minute and raw point of ``sid`` within the reach, in time order."""
+        hit, whole = self._stored.get(sid)
         if not hit or whole is None:
             now = int(time.time() * 1000)
             try:
-                whole, _ = points_of(reads_client(), sid, now - period_ms(), now + FUTURE_MS, now)
+                minutes, raw = stored_of(
+                    reads_client(), sid, now - period_ms(), now + FUTURE_MS, now
+                )
             except redis_lib.RedisError as exc:
                 raise EvaluationError(f"series history unavailable: {exc}") from exc
-            self._points.put(sid, whole)
-        return [p for p in whole if start_ms <= p[0] <= end_ms]
+            whole = (minutes, sorted(raw, key=lambda p: p[0]))
+            self._stored.put(sid, whole)
+        return whole
 
-    def series_points(
+    def stored(
+        self, sid: str, start_ms: int, end_ms: int
+    ) -> tuple[list[Minute], list[tuple[int, float]]]:
+        """The folded minutes and the raw points of ``sid`` in ``[start_ms, end_ms]``."""
+        minutes, raw = self._whole(sid)
+        return (
+            [m for m in minutes if start_ms <= m[0] <= end_ms],
+            [p for p in raw if start_ms <= p[0] <= end_ms],
+        )
+
+    def points(self, sid: str, start_ms: int, end_ms: int) -> list[tuple[int, float]]:
+        """Points of ``sid`` in ``[start_ms, end_ms]`` as the charts show them (a folded
+        minute as its average at its start), oldest first."""
+        minutes, raw = self.stored(sid, start_ms, end_ms)
+        return sorted([(m[0], m[2] / m[1]) for m in minutes] + raw, key=lambda p: p[0])
+
+    def series_stored(
         self, metric: str, entity: str, tags: Mapping[str, str], start_ms: int, end_ms: int
-    ) -> list[tuple[int, float]]:
-        """``StoreReads.series_points``: the one matching series' points."""
+    ) -> tuple[list[Minute], list[tuple[int, float]]]:
+        """``StoreReads.series_stored``: the one matching series' minutes and points."""
         ids = self.matching_ids(metric, entity, tags)
         if not ids:
-            return []
+            return [], []
         if len(ids) > 1:
             shown = ", ".join(
                 sid.split(SEP, 2)[2].replace(TAG_SEP, ",") or "(no tags)" for sid in ids[:5]
@@ -143,7 +162,7 @@ class SeriesReads:
             raise EvaluationError(
                 f"{len(ids)} series of {metric!r} for {entity!r} match; name their tags: {shown}"
             )
-        return self.points(ids[0], start_ms, end_ms)
+        return self.stored(ids[0], start_ms, end_ms)
 
     def window_points(
         self, metric: str, entity: str | None, tags: Mapping[str, str], start_ms: int, end_ms: int

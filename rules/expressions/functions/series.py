@@ -7,6 +7,11 @@ They read through the ``StoreReads`` found under ``ctx.lookup("store_reads")``
 reaches back ``SERIES_HISTORY_HOURS`` (``StoreReads.reach_ms``): a statistic over
 an interval longer than that is NaN rather than a figure over part of it.
 
+Where an interval reaches past the samples a series keeps (its newest
+``SERIES_HISTORY_RAW_POINTS``) into minutes kept as aggregates, ``count``, ``sum``,
+``avg``, ``min``, ``max`` and ``last`` are still exact; the statistics that need
+every sample (percentiles, ``stdDev``, ``counter``, ``slope``...) are NaN.
+
 Series selection [decision, spec §4.6]: metric, entity and tags default to the
 current command's; ``tags`` is ``'k=v,k2=v2'``, ``''`` (a series without tags), a
 map, or ``tags``; a value ``*`` matches any value. The series' tag names must be
@@ -28,6 +33,9 @@ from rules.expressions.semantics import text_of
 from rules.expressions.values import Record
 
 NAN = math.nan
+# A minute the series history keeps only as an aggregate: (start ms, count, sum, min,
+# max, last) (see rules.history.layout).
+Minute = tuple[int, int, float, float, float, float]
 
 # The percentiles of db_statistics, as (field suffix, p): percentile99_9 … percentile0_1.
 PERCENTILES = (
@@ -102,22 +110,28 @@ def db_last(ctx: Any, metric: Any, entity: Any = None, tags: Any = None) -> floa
     """The newest stored value of a series (within the history's reach); NaN when none."""
     reads = _reads(ctx, "db_last")
     m, e, t = _series(ctx, metric, entity, tags)
-    points = reads.series_points(m, e, t, ctx.now_ms - reads.reach_ms, 2**62)
-    return float(points[-1][1]) if points else NAN
+    minutes, points = reads.series_stored(m, e, t, ctx.now_ms - reads.reach_ms, 2**62)
+    if points:
+        return float(points[-1][1])
+    return float(minutes[-1][5]) if minutes else NAN
 
 
-def _interval_points(
+def _interval_stored(
     ctx: Any, function: str, interval: Any, rest: Sequence[Any]
-) -> list[tuple[int, float]] | None:
-    """Samples in ``(now - interval, now]`` of the series named by ``rest``; None when
-    the interval reaches beyond the stored history."""
+) -> tuple[Sequence[Minute], list[tuple[int, float]]] | None:
+    """Folded minutes and samples in ``(now - interval, now]`` of the series named by
+    ``rest``; None when the interval reaches beyond the stored history."""
     reads = _reads(ctx, function)
     span = parse_interval_ms(text_of(interval))
     m, e, t = _series(ctx, *(list(rest) + [None] * (3 - len(rest))))
     if span > reads.reach_ms:
         return None
     now = ctx.now_ms
-    return [(ts, v) for ts, v in reads.series_points(m, e, t, now - span, now) if ts > now - span]
+    minutes, points = reads.series_stored(m, e, t, now - span, now)
+    return (
+        [x for x in minutes if x[0] > now - span],
+        [(ts, v) for ts, v in points if ts > now - span],
+    )
 
 
 def _counter(values: Sequence[float]) -> float:
@@ -131,12 +145,16 @@ def _counter(values: Sequence[float]) -> float:
     return total
 
 
+def _empty() -> dict[str, Any]:
+    return {f: (None if f in _TIME_FIELDS else NAN) for f in STATISTIC_FIELDS} | {"count": 0}
+
+
 def statistics_of(points: Sequence[tuple[int, float]], now_ms: int) -> dict[str, Any]:
     """Every §4.6 ``db_statistics`` field over ``points`` (NaN values skipped): values
     NaN and times None when there is none, ``count`` 0."""
     finite = [(t, v) for t, v in points if not math.isnan(v)]
     if not finite:
-        return {f: (None if f in _TIME_FIELDS else NAN) for f in STATISTIC_FIELDS} | {"count": 0}
+        return _empty()
     window = PointsWindow(finite)
     values = [v for _, v in finite]
     ctx = _WindowContext(window, now_ms)
@@ -168,6 +186,30 @@ def statistics_of(points: Sequence[tuple[int, float]], now_ms: int) -> dict[str,
     return stats
 
 
+def summary_statistics(
+    minutes: Sequence[Minute], points: Sequence[tuple[int, float]], now_ms: int
+) -> dict[str, Any]:
+    """The fields a stretch that reaches into per-minute aggregates still gives exactly:
+    ``count``, ``sum``, ``avg``, ``min``, ``max``, ``last`` (and ``lastTime`` when the
+    newest value is a kept sample). The others need every sample: NaN (times None)."""
+    if not minutes:
+        return statistics_of(points, now_ms)
+    finite = [v for _, v in points if not math.isnan(v)]
+    count = sum(m[1] for m in minutes) + len(finite)
+    total = math.fsum([*(m[2] for m in minutes), *finite])
+    stats = _empty()
+    stats.update(
+        count=count,
+        sum=total,
+        avg=total / count if count else NAN,
+        min=min([*(m[3] for m in minutes), *finite]),
+        max=max([*(m[4] for m in minutes), *finite]),
+        last=finite[-1] if finite else minutes[-1][5],
+        lastTime=next((t for t, v in reversed(points) if not math.isnan(v)), None),
+    )
+    return stats
+
+
 class _WindowContext:
     """What the §4.5 functions read, over a window of stored samples."""
 
@@ -193,10 +235,10 @@ def db_statistic(ctx: Any, function: Any, interval: Any, *series: Any) -> Any:
         raise EvaluationError(
             f"db_statistic(): unknown function {name!r}; one of {', '.join(STATISTIC_FIELDS)}"
         )
-    points = _interval_points(ctx, "db_statistic", interval, series)
-    if points is None:
+    stored = _interval_stored(ctx, "db_statistic", interval, series)
+    if stored is None:
         return None if field in _TIME_FIELDS else NAN
-    return statistics_of(points, ctx.now_ms)[field]
+    return summary_statistics(*stored, ctx.now_ms)[field]
 
 
 @register("db_statistics", 1, 4)
@@ -204,8 +246,8 @@ def db_statistics(ctx: Any, interval: Any, *series: Any) -> Record:
     """db_statistics(interval[, metric[, entity[, tags]]]): an object with every
     statistic of ``db_statistic`` as a field (``.max``, ``.percentile99_9``,
     ``.maxValueTime``); its values NaN (``count`` 0) without data or beyond the history."""
-    points = _interval_points(ctx, "db_statistics", interval, series)
-    return Record(**statistics_of(points or [], ctx.now_ms))
+    stored = _interval_stored(ctx, "db_statistics", interval, series)
+    return Record(**summary_statistics(*(stored or ([], [])), ctx.now_ms))
 
 
 @register("last_open", 0, 0)

@@ -28,9 +28,10 @@ class MemoryReads:
         self.series = series
         self.reach_ms = 24 * HOUR
         self.opens: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.minutes: list[tuple[int, int, float, float, float, float]] = []  # of cpu/e1
         self.asked: list[tuple[Any, ...]] = []
 
-    def series_points(self, metric, entity, tags, start_ms, end_ms):
+    def series_stored(self, metric, entity, tags, start_ms, end_ms):
         self.asked.append((metric, entity, dict(tags)))
         found = [
             points
@@ -42,7 +43,11 @@ class MemoryReads:
         ]
         if len(found) > 1:
             raise EvaluationError("several series match")
-        return [p for p in (found[0] if found else []) if start_ms <= p[0] <= end_ms]
+        minutes = self.minutes if (metric, entity, tags) == ("cpu", "e1", {}) else []
+        return (
+            [m for m in minutes if start_ms <= m[0] <= end_ms],
+            [p for p in (found[0] if found else []) if start_ms <= p[0] <= end_ms],
+        )
 
     def last_open(self, rule, metric, entity, tags):
         return self.opens.get((rule, metric, entity))
@@ -154,6 +159,26 @@ def test_an_interval_beyond_the_history_is_nan_not_part_of_it(reads):
     assert run("db_statistic('count', '24 hour')", reads) == 3
     assert math.isnan(run("db_statistic('count', '25 hour')", reads))
     assert run("db_statistics('2 day')", reads).expression_member("count") == 0
+
+
+def test_past_the_kept_samples_only_the_exact_statistics_are_given(reads):
+    # Two older minutes kept as aggregates (count, sum, min, max, last), then the samples.
+    reads.minutes = [(NOW - 5 * 60_000, 4, 40.0, 5.0, 15.0, 12.0),
+                     (NOW - 4 * 60_000, 2, 2.0, 0.5, 1.5, 0.5)]  # fmt: skip
+    stats = run("db_statistics('10 minute')", reads)
+    assert stats.expression_member("count") == 9
+    assert stats.expression_member("sum") == pytest.approx(42.0 + sum(CHECK))
+    assert stats.expression_member("avg") == pytest.approx((42.0 + sum(CHECK)) / 9)
+    assert stats.expression_member("min") == 0.5
+    assert stats.expression_member("max") == CHECK[2]
+    assert stats.expression_member("last") == CHECK[2]
+    assert stats.expression_member("lastTime") == NOW
+    for name in ("median", "stdDev", "counter", "slope", "percentile99", "first"):
+        assert math.isnan(stats.expression_member(name)), name
+    assert stats.expression_member("firstTime") is None
+    assert run("db_statistic('max', '10 minute')", reads) == CHECK[2]
+    assert run("db_statistic('count', '1 minute')", reads) == 3  # the samples alone: exact
+    assert run("db_statistic('median', '1 minute')", reads) == pytest.approx(CHECK[1])
 
 
 def test_db_last_is_the_newest_stored_value(reads):

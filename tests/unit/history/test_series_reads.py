@@ -48,6 +48,19 @@ def test_db_last_and_db_statistic_read_the_recorded_series():
     assert math.isnan(evaluate("db_last('mem')", reads, now))
 
 
+def test_statistics_past_the_raw_points_count_every_folded_sample(settings):
+    settings.SERIES_HISTORY_RAW_POINTS = 10
+    now = now_ms()
+    recorder.write([ev(float(i), now - (60 - i) * 30_000) for i in range(60)], now_ms=now)
+    reads = SeriesReads()
+    assert evaluate("db_statistic('count', '1 hour')", reads, now) == 60
+    assert evaluate("db_statistic('sum', '1 hour')", reads, now) == sum(range(60))
+    assert evaluate("db_statistic('min', '1 hour')", reads, now) == 0.0
+    assert evaluate("db_last('cpu')", reads, now) == 59.0
+    assert math.isnan(evaluate("db_statistic('median', '1 hour')", reads, now))
+    assert evaluate("db_statistic('count', '2 minute')", reads, now) == 3  # raw alone
+
+
 def test_several_matching_series_are_an_error_naming_their_tags():
     now = now_ms()
     recorder.write(
