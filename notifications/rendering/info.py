@@ -24,6 +24,10 @@ class RenderInfo:
     ``''`` for ALL. ``threshold``: the winning override check, ``''`` without one.
     ``stores``: what store functions in templates read (``lookup()``, ``property()``);
     None: nothing stored.
+    ``store_reads``: the stored series and alert history functions such as
+    ``db_statistic`` read (``StoreReads``); None: they are placeholder errors.
+    ``web_queries``: what ``queryConfig``/``queryGet``/``queryPost`` send with
+    (``WebQueries``); None (web queries off): they are placeholder errors.
     """
 
     server_url: str = ""
@@ -43,6 +47,8 @@ class RenderInfo:
     threshold: str = ""
     alert_message: str | None = None
     stores: DataStores | None = None
+    store_reads: Any = None
+    web_queries: Any = None
 
     def __post_init__(self) -> None:
         if self.link_style not in LINK_STYLES:

@@ -9,12 +9,16 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     conversion,
     dates,
     entities,
+    formatters,
+    json_data,
     math,
     messages,
     properties,
+    series,
     statistics,
     tables,
     text,
+    web_queries,
     window,
 )
 from rules.expressions.functions.registry import REGISTRY, Function, register

@@ -60,6 +60,19 @@ def test_a_template_reads_stored_properties(hipchat_fake):
     assert message.text == "image nginx"
 
 
+def test_a_foreach_loop_reads_stored_properties(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    loop = "@foreach{f : ['image', 'name']}${f}=${property('docker.container::' + f)};@end{}"
+    binding(open_params={"message": loop})
+    events = parse_command("property e:br-1905 t:docker.container v:image=nginx v:name=web", at(0))
+    properties.record(events)
+    run = engine_run()
+
+    message = rendered(run.series(55, at(0)))
+
+    assert message.text == "image=nginx;name=web;"
+
+
 @pytest.mark.parametrize(
     ("logging_text", "expected"),
     [
