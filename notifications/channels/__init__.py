@@ -9,4 +9,6 @@
 * ``xml`` — an endpoint's element in ATSD's ``*-notification.xml``, which every
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
+* ``aws/``, ``azure_sb/``, ``gcp_ps/`` — AWS API, SNS and SQS; Azure Service Bus; Google
+  Cloud Pub/Sub: ``form`` and ``xml`` (stored, not sent while they have no ``transport``).
 """

@@ -91,6 +91,9 @@ class EndpointForm(forms.ModelForm[Endpoint]):
     kind: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
     parameter_specs: ClassVar[tuple[ParameterSpec, ...]] = ()
+    #: The parameters (``base_url`` for the URL) that say where the endpoint sends,
+    #: shown in the endpoint list.
+    target_keys: ClassVar[tuple[str, ...]] = ("room",)
 
     enabled = forms.TypedChoiceField(
         label="Status",
@@ -174,6 +177,12 @@ class EndpointForm(forms.ModelForm[Endpoint]):
     def secret_keys(cls) -> tuple[str, ...]:
         """Secret parameter keys of this kind (the registry decides)."""
         return registry.get_kind(cls.kind).secret_parameters
+
+    @classmethod
+    def target(cls, endpoint: Endpoint) -> str:
+        """Where ``endpoint`` sends, for the list: its :attr:`target_keys` values."""
+        values = {**endpoint.parameter_values(), "base_url": endpoint.base_url}
+        return " · ".join(v for v in (values.get(k, "") for k in cls.target_keys) if v)
 
     @classmethod
     def parameter_keys(cls) -> tuple[str, ...]:
@@ -287,3 +296,35 @@ class BoolStringField(forms.BooleanField):
 
     def clean(self, value: Any) -> str:
         return "true" if super().clean(value) else "false"
+
+
+def text_field(
+    label: str, help_text: str = "", *, max_length: int = 500, required: bool = False
+) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of a one-line text input."""
+    return lambda: forms.CharField(
+        label=label, max_length=max_length, required=required, help_text=help_text
+    )
+
+
+def area_field(label: str, help_text: str = "", *, rows: int = 4) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of a multi-line text input (message bodies, headers)."""
+    return lambda: forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+def choice_field(
+    label: str, options: tuple[str, ...], help_text: str = ""
+) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of a drop-down over ``options`` ("" shows as Default)."""
+    return lambda: forms.ChoiceField(
+        label=label,
+        choices=[(o, o or "Default") for o in options],
+        required=False,
+        help_text=help_text,
+    )

@@ -11,9 +11,10 @@ where they are used (:func:`notifications.channels.form.form_for`,
 them: the model imports this table, and the forms import the model.
 
 A kind that sends (``supported``) has all three and a folder of its own under
-``notifications/channels/``. ``store-only`` kinds are imported, exported and edited but
-never sent (§7.3 step 1); ``planned`` kinds are known from ATSD exports and have no
-sender yet. Both become folders when they get a form.
+``notifications/channels/``. ``store-only`` kinds have a form and an XML mapping in a
+folder of their own, so they are imported, exported and edited, but no transport: they
+are stored, not sent (§7.3 step 1). ``planned`` kinds are known from ATSD exports and
+have neither yet; they become folders when they get a form.
 """
 
 from __future__ import annotations
@@ -112,24 +113,60 @@ KINDS: dict[str, ChannelKind] = {
         ),
         ChannelKind("WEBHOOK", "Webhook", PLANNED, secret_parameters=("secret",)),
         ChannelKind("CUSTOM", "Custom", PLANNED),
+        # Stored, not sent: forms and XML mappings, no transport yet.
         ChannelKind(
-            "AWS-API", "AWS API", STORE_ONLY, xml_class=XML_PACKAGE + "AwsApiNotificationConfig"
+            "AWS-API",
+            "AWS API",
+            STORE_ONLY,
+            parameters=("action", "accessKeyId", "method", "contentType", "headers", "body"),
+            secret_parameters=("secretAccessKey",),
+            xml_class=XML_PACKAGE + "AwsApiNotificationConfig",
+            form="notifications.channels.aws.form.AwsApiEndpointForm",
+            xml="notifications.channels.aws.xml.API_MAPPING",
         ),
-        ChannelKind("AWS-SNS", "AWS SNS", STORE_ONLY, parameters=("message",)),
-        ChannelKind("AWS-SQS", "AWS SQS", STORE_ONLY, parameters=("MessageBody",)),
+        ChannelKind(
+            "AWS-SNS",
+            "AWS SNS",
+            STORE_ONLY,
+            parameters=("region", "topicArn", "subject", "message", "accessKeyId"),
+            secret_parameters=("secretAccessKey",),
+            form="notifications.channels.aws.form.AwsSnsEndpointForm",
+            xml="notifications.channels.aws.xml.SNS_MAPPING",
+        ),
+        ChannelKind(
+            "AWS-SQS",
+            "AWS SQS",
+            STORE_ONLY,
+            parameters=("region", "queueUrl", "MessageBody", "accessKeyId"),
+            secret_parameters=("secretAccessKey",),
+            form="notifications.channels.aws.form.AwsSqsEndpointForm",
+            xml="notifications.channels.aws.xml.SQS_MAPPING",
+        ),
         ChannelKind(
             "AZURE-SB",
             "Azure Service Bus",
             STORE_ONLY,
-            parameters=("message",),
+            parameters=(
+                "servicebusNamespace",
+                "destination",
+                "pathParameters",
+                "keyName",
+                "headers",
+                "message",
+            ),
+            secret_parameters=("primaryKey",),
             xml_class=XML_PACKAGE + "AzureServiceBusWebNotificationConfig",
+            form="notifications.channels.azure_sb.form.AzureServiceBusEndpointForm",
+            xml="notifications.channels.azure_sb.xml.MAPPING",
         ),
         ChannelKind(
             "GCP-PS",
             "Google Cloud Pub/Sub",
             STORE_ONLY,
-            parameters=("message",),
+            parameters=("projectId", "topic", "serviceAccount", "privateKeyAlias", "message"),
             xml_class=XML_PACKAGE + "GcpPubSubWebNotificationConfig",
+            form="notifications.channels.gcp_ps.form.GcpPubSubEndpointForm",
+            xml="notifications.channels.gcp_ps.xml.MAPPING",
         ),
     )
 }

@@ -36,18 +36,19 @@ logger = logging.getLogger(__name__)
 STATUS_NOTES = {
     registry.SUPPORTED: "",
     registry.PLANNED: "planned: no sender yet",
-    registry.STORE_ONLY: "store-only: kept from ATSD exports, never sent",
+    registry.STORE_ONLY: "stored, not sent",
 }
 
 
 @viewer_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
-    """All endpoints with type, status, room and description."""
+    """All endpoints with type, status, where they send and description."""
     endpoints = [
         {
             "endpoint": e,
             "label": dict(registry.choices()).get(e.kind, e.kind),
-            "room": e.parameter("room"),
+            "target": form_for(e.kind).target(e) if has_form(e.kind) else "",
+            "note": _status_note(e.kind),
             "editable": has_form(e.kind),
         }
         for e in Endpoint.objects.all()
@@ -64,11 +65,19 @@ def endpoint_choose_kind(request: HttpRequest) -> HttpResponse:
             "kind": k.kind,
             "label": k.label,
             "available": has_form(k.kind),
-            "note": STATUS_NOTES.get(k.status, k.status) if not has_form(k.kind) else "",
+            "note": STATUS_NOTES.get(k.status, k.status),
         }
         for k in registry.KINDS.values()
     ]
     return render(request, "notifications/endpoint_choose_kind.html", {"kinds": kinds})
+
+
+def _status_note(kind: str) -> str:
+    """ "stored, not sent" for a kind that cannot send; "" for one that sends."""
+    try:
+        return STATUS_NOTES.get(registry.get_kind(kind).status, "")
+    except KeyError:
+        return "unknown type"
 
 
 def _form_class(kind: str) -> type[EndpointForm]:

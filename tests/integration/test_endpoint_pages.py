@@ -60,7 +60,7 @@ def test_choose_type_offers_hipchat_and_shows_other_kinds_disabled(admin_client)
     assert reverse("endpoint-create", args=["HIPCHAT"]) in html
     assert reverse("endpoint-create", args=["SLACK"]) not in html
     assert "planned: no sender yet" in html
-    assert "store-only" in html
+    assert "stored, not sent" in html
     assert admin_client.get(reverse("endpoint-create", args=["SLACK"])).status_code == 404
 
 
@@ -300,8 +300,9 @@ def test_import_page_lists_imported_and_unsupported_endpoints(admin_client):
     response = admin_client.post(reverse("endpoint-import"), {"file": upload})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "1 imported, 4 unsupported" in html
+    assert "2 imported, 3 unsupported" in html
     assert "unsupported, not imported" in html
+    assert "stored, not sent" in html
     assert "AwsApiNotificationConfig" in html
     assert "aws-test" in html
     assert Endpoint.objects.filter(name="hc-2017").exists()

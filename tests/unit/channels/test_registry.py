@@ -67,19 +67,32 @@ def test_every_sendable_kind_has_tests_of_its_own(kind) -> None:
     assert set(TEST_MODULES) <= {p.name for p in folder.glob("test_*.py")}
 
 
-def test_kinds_that_do_not_send_have_no_transport_and_no_form_yet() -> None:
+def test_planned_kinds_have_no_transport_and_no_form_yet() -> None:
     for kind in KINDS.values():
-        if kind.sendable:
+        if kind.status != PLANNED:
             continue
         assert (kind.transport, kind.form, kind.xml) == ("", "", "")
         assert not has_form(kind.kind)
         assert not has_mapping(kind.kind)
     with pytest.raises(LookupError):
-        form_for("AWS-SNS")
+        form_for("SLACK")
     with pytest.raises(LookupError):
         mapping_for("SLACK")
     with pytest.raises(TransportError, match="Slack endpoints cannot send"):
         Endpoint(kind="SLACK").transport()
+
+
+@pytest.mark.parametrize(
+    "kind", [k for k in KINDS.values() if k.status == STORE_ONLY], ids=lambda k: k.kind
+)
+def test_store_only_kinds_have_a_form_and_an_xml_mapping_but_no_transport(kind) -> None:
+    form = form_for(kind.kind)
+    assert form.kind == kind.kind
+    assert set(form.parameter_keys()) == set(kind.parameters) | set(kind.secret_parameters)
+    assert mapping_for(kind.kind).kind == kind.kind
+    assert kind.transport == ""
+    with pytest.raises(TransportError, match=r"cannot send \(store-only\)"):
+        Endpoint(kind=kind.kind).transport()
 
 
 def test_hipchat_declares_its_parameters_and_secrets() -> None:

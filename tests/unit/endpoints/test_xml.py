@@ -24,12 +24,13 @@ def test_unsupported_classes_and_kinds_are_reported_by_name_and_not_imported():
         ("hc-2017", "WebNotificationConfig", "HIPCHAT", "created"),
         ("custom-hook", "WebNotificationConfig", "CUSTOM", "unsupported"),
         ("slack-ops", "WebNotificationConfig", "SLACK", "unsupported"),
-        ("aws-test", "AwsApiNotificationConfig", "AWS-API", "unsupported"),
+        ("aws-test", "AwsApiNotificationConfig", "AWS-API", "created"),
         ("pager", "PagerConfig", "", "unsupported"),
     ]
     assert "unknown class PagerConfig" in report.items[-1].reason
-    assert list(Endpoint.objects.values_list("name", flat=True)) == ["hc-2017"]
-    imported = Endpoint.objects.get()
+    assert report.items[3].reason == "stored, not sent"
+    assert list(Endpoint.objects.values_list("name", flat=True)) == ["aws-test", "hc-2017"]
+    imported = Endpoint.objects.get(name="hc-2017")
     assert imported.enabled is False
     assert imported.parameter("notification_token") == "imported-notif-token"
 

@@ -1,0 +1,34 @@
+"""The GCP-PS form: topic and message editable in rules by default."""
+
+import pytest
+
+from notifications.channels.gcp_ps.form import GcpPubSubEndpointForm
+from notifications.models import Endpoint
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_form_makes_topic_and_message_editable_and_saves_in_form_order():
+    blank = GcpPubSubEndpointForm(instance=Endpoint(kind="GCP-PS"))
+    assert blank.initial["editable_topic"] is True
+    assert blank.initial["editable_projectId"] is False
+    form = GcpPubSubEndpointForm(
+        {
+            "name": "gcp",
+            "enabled": "true",
+            "base_url": "https://pubsub.googleapis.com/v1/projects/p/topics/t:publish",
+            "param_projectId": "p",
+            "param_topic": "t",
+            "editable_topic": "on",
+            "param_message": "${rule}",
+            "editable_message": "on",
+        },
+        instance=Endpoint(kind="GCP-PS"),
+    )
+    assert form.is_valid(), form.errors
+    endpoint = form.save()
+    assert endpoint.parameter_values() == {
+        "projectId": "p", "topic": "t", "serviceAccount": "", "privateKeyAlias": "",
+        "message": "${rule}",
+    }  # fmt: skip
+    assert endpoint.editable_keys() == ["topic", "message"]
