@@ -9,6 +9,7 @@
 * ``xml`` — an endpoint's element in ATSD's ``*-notification.xml``, which every
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
-* ``aws/``, ``azure_sb/``, ``gcp_ps/`` — AWS API, SNS and SQS; Azure Service Bus; Google
-  Cloud Pub/Sub: ``form`` and ``xml`` (stored, not sent while they have no ``transport``).
+* ``aws/`` — AWS SNS and SQS: ``transport``, ``form``, ``xml``; AWS API: ``form``, ``xml``.
+* ``azure_sb/``, ``gcp_ps/`` — Azure Service Bus, Google Cloud Pub/Sub: ``form`` and
+  ``xml`` (stored, not sent while they have no ``transport``).
 """

@@ -1,11 +1,14 @@
 """AWS, Azure and GCP endpoints on the Web Notifications pages: imported, listed with
-where they send, editable, and marked "stored, not sent" everywhere (no Test)."""
+where they send, editable; the kinds without a sender marked "stored, not sent" (no
+Test), SNS and SQS tested against the fake AWS."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from devtools.fakes.aws import AwsFake
 from notifications.models import Endpoint
+from tests.unit.channels.aws_common import fake_endpoint
 from tests.unit.channels.cloud_fixture import CLOUD_FIXTURE
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +61,8 @@ def test_an_admin_creates_an_sqs_endpoint_from_the_type_list(admin_client):
             "param_region": "eu-west-1",
             "param_queueUrl": "https://sqs.eu-west-1.amazonaws.com/111122223333/orders",
             "editable_queueUrl": "on",
-            "param_MessageBody": "${rule}",
-            "editable_MessageBody": "on",
+            "param_message": "${rule}",
+            "editable_message": "on",
             "param_accessKeyId": "AKIDEXAMPLE",
             "param_secretAccessKey": "sqs-secret-3",
         },
@@ -67,4 +70,18 @@ def test_an_admin_creates_an_sqs_endpoint_from_the_type_list(admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     endpoint = Endpoint.objects.get(name="orders")
     assert endpoint.parameter("secretAccessKey") == "sqs-secret-3"
-    assert endpoint.editable_keys() == ["queueUrl", "MessageBody"]
+    assert endpoint.editable_keys() == ["queueUrl", "message"]
+
+
+def test_test_on_an_sns_endpoint_publishes_hello_with_the_stored_secret(admin_client):
+    with AwsFake() as fake:
+        endpoint, topic = fake_endpoint(fake, "AWS-SNS")
+        page = admin_client.get(reverse("endpoint-edit", args=[endpoint.pk])).content.decode()
+        assert 'id="test-button"' in page
+        assert 'id="stored-not-sent"' not in page
+        shown = {k: v for k, v in endpoint.parameter_values().items() if k != "secretAccessKey"}
+        data = {"name": "aws", "enabled": "true", "base_url": fake.url,
+                **{f"param_{k}": v for k, v in shown.items()}}  # fmt: skip
+        answer = admin_client.post(reverse("endpoint-test", args=[endpoint.pk]), data).json()
+        assert answer["ok"] is True, answer
+        assert [a.body for a in fake.messages(topic)] == ["Hello from Axibase Time Series Database"]

@@ -1,4 +1,2 @@
-"""AWS endpoints: AWS API (ATSD's signed request to any AWS service), SNS and SQS.
-
-Stored, not sent yet: the forms and XML mappings keep what ATSD exports carry.
-"""
+"""AWS endpoints: SNS (publish to a topic) and SQS (send to a queue), signed with SigV4;
+AWS API (ATSD's signed request to any AWS service), stored, not sent yet."""

@@ -139,7 +139,7 @@ class AwsSqsEndpointForm(EndpointForm):
             editable=True,
         ),
         ParameterSpec(
-            "MessageBody",
+            "message",
             area_field("Message Body", "Blank = written in the rule editor."),
             editable=True,
         ),

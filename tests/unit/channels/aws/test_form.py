@@ -1,8 +1,8 @@
-"""AWS endpoint forms: fields, write-only secret key, editable body parameters."""
+"""The AWS API endpoint form: fields, write-only secret key, editable body parameters."""
 
 import pytest
 
-from notifications.channels.aws.form import AwsApiEndpointForm, AwsSqsEndpointForm
+from notifications.channels.aws.form import AwsApiEndpointForm
 from notifications.models import Endpoint
 from tests.unit.channels.cloud_fixture import import_cloud_fixture
 
@@ -59,15 +59,3 @@ def test_aws_api_form_refuses_a_bad_method_content_type_or_header_line(field, va
     form = AwsApiEndpointForm(_api_data(**{field: value}), instance=Endpoint(kind="AWS-API"))
     assert not form.is_valid()
     assert field in form.errors
-
-
-def test_sqs_form_requires_the_queue_url_and_makes_the_message_body_editable():
-    blank = AwsSqsEndpointForm(instance=Endpoint(kind="AWS-SQS"))
-    assert blank.initial["editable_MessageBody"] is True
-    assert blank.initial["param_region"] == "us-east-1"
-    form = AwsSqsEndpointForm(
-        {"name": "q", "enabled": "true", "param_region": "us-east-1", "param_queueUrl": ""},
-        instance=Endpoint(kind="AWS-SQS"),
-    )
-    assert not form.is_valid()
-    assert "param_queueUrl" in form.errors

@@ -1,5 +1,5 @@
-"""AWS endpoints in ``*-notification.xml``: ATSD's ``AwsApiNotificationConfig`` read and
-written back field for field, SNS and SQS in the common shape (spec §2.6)."""
+"""AWS API endpoints in ``*-notification.xml``: ATSD's ``AwsApiNotificationConfig`` read
+and written back field for field (spec §2.6)."""
 
 import pytest
 from lxml import etree
@@ -72,29 +72,3 @@ def test_a_tree_map_key_named_like_an_element_field_is_refused():
     with pytest.raises(EndpointImportError, match="'body' is also a field"):
         import_endpoints(etree.tostring(root))
     assert not Endpoint.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("kind", "values"),
-    [
-        ("AWS-SNS", {"region": "eu-west-1", "topicArn": "arn:aws:sns:eu-west-1:1:ops",
-                     "subject": "ATSD", "message": "${rule}", "accessKeyId": "AKID",
-                     "secretAccessKey": "sns-secret-1"}),
-        ("AWS-SQS", {"region": "eu-west-1", "queueUrl": "https://sqs.eu-west-1.amazonaws.com/1/q",
-                     "MessageBody": "${rule}", "accessKeyId": "AKID",
-                     "secretAccessKey": "sqs-secret-1"}),
-    ],
-)  # fmt: skip
-def test_sns_and_sqs_round_trip_in_the_common_shape(kind, values):
-    endpoint = Endpoint(name="cloud", kind=kind)
-    endpoint.set_parameters((k, v, k in ("message", "MessageBody")) for k, v in values.items())
-    endpoint.save()
-    element = exported_element("cloud")
-    assert element.findtext("type") == kind
-    assert b"secret-1" not in etree.tostring(element)
-    endpoint.refresh_from_db()
-    Endpoint.objects.all().delete()
-    import_endpoints(export_endpoints([endpoint], include_secrets=True))
-    again = Endpoint.objects.get(name="cloud")
-    assert again.parameter_values() == values
-    assert again.editable_keys() == endpoint.editable_keys()

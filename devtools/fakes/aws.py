@@ -1,0 +1,340 @@
+"""A fake of AWS SNS ``Publish`` and SQS ``SendMessage`` (query APIs) on loopback.
+
+What it enforces, as AWS documents it ("Signature Version 4 signing process", the SNS
+``Publish`` and SQS ``SendMessage`` API references, "Common Errors"):
+
+* every request is signed with SigV4 (``Authorization: AWS4-HMAC-SHA256 Credential=…,
+  SignedHeaders=…, Signature=…`` and ``X-Amz-Date``): the signature is computed again
+  with botocore from the secret of the access key and compared; an unknown key is 403
+  ``InvalidClientTokenId``, a wrong signature 403 ``SignatureDoesNotMatch``, a date more
+  than 15 minutes off 403 ``SignatureDoesNotMatch`` (expired), a scope naming another
+  service 403 ``SignatureDoesNotMatch``;
+* ``Publish``: ``TopicArn`` of a known topic (404 ``NotFound``), a non-empty ``Message``
+  of at most 256 KiB and a ``Subject`` of at most 100 characters (400
+  ``InvalidParameter``); ``SendMessage``: ``QueueUrl`` of a known queue (400
+  ``AWS.SimpleQueueService.NonExistentQueue``), a non-empty ``MessageBody`` of at most
+  256 KiB (400 ``InvalidParameterValue``); any other action is 400 ``InvalidAction``;
+* AWS's rate limit is not a 429: SNS answers 400 ``Throttling``, SQS 400
+  ``RequestThrottled``; :meth:`AwsFake.script` queues such answers (or 5xx) for the next
+  requests, as the HipChat fake does.
+
+Accepted messages are kept per topic or queue (:meth:`AwsFake.messages`) with the id
+returned to the client; every request is in :attr:`AwsFake.log`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+ACCOUNT = "123456789012"
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_SUBJECT_CHARS = 100
+MAX_SKEW_S = 15 * 60
+SERVICE_OF_ACTION = {"Publish": "sns", "SendMessage": "sqs"}
+XMLNS = {
+    "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+    "sqs": "http://queue.amazonaws.com/doc/2012-11-05/",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A scripted answer: HTTP ``status`` with an AWS error ``code`` and ``message``."""
+
+    status: int
+    code: str
+    message: str = ""
+
+    @classmethod
+    def throttled(cls, service: str) -> Reply:
+        """The rate-limit answer of ``service`` (``sns`` or ``sqs``)."""
+        code = "Throttling" if service == "sns" else "RequestThrottled"
+        return cls(400, code, "Rate exceeded")
+
+
+@dataclass
+class RecordedRequest:
+    """One request: its action, form fields, the access key it was signed with, the
+    status and error code answered, and when it arrived (``time.time()``)."""
+
+    action: str
+    form: dict[str, str]
+    access_key_id: str
+    status: int = 0
+    code: str = ""
+    received_at: float = 0.0
+
+    @property
+    def accepted(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass
+class Arrival:
+    """A message a topic or queue accepted: its id, body and SNS subject."""
+
+    message_id: str
+    body: str
+    subject: str = ""
+
+
+@dataclass
+class _State:
+    keys: dict[str, str] = field(default_factory=dict)
+    destinations: dict[str, list[Arrival]] = field(default_factory=dict)
+    script: list[Reply] = field(default_factory=list)
+    log: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Condition = field(default_factory=threading.Condition)
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.reply = Reply(status, code, message)
+
+
+def _scope(authorization: str) -> tuple[str, str, str, list[str], str]:
+    """``(key id, region, service, signed headers, signature)`` of an Authorization value."""
+    algorithm, _, rest = authorization.partition(" ")
+    if algorithm != "AWS4-HMAC-SHA256":
+        raise _Refused(403, "IncompleteSignature", "Authorization must be AWS4-HMAC-SHA256")
+    parts = dict(p.strip().partition("=")[::2] for p in rest.split(","))
+    try:
+        key_id, _date, region, service, _term = parts["Credential"].split("/")
+        return key_id, region, service, parts["SignedHeaders"].split(";"), parts["Signature"]
+    except (KeyError, ValueError):
+        raise _Refused(
+            403, "IncompleteSignature", "Credential, SignedHeaders and Signature are required"
+        ) from None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the fake's log is :attr:`AwsFake.log`."""
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        record = RecordedRequest(form.get("Action", ""), form, "", received_at=time.time())
+        state = self.server.state
+        try:
+            record.access_key_id = self._verify(raw, record.action)
+            with state.lock:
+                scripted = state.script.pop(0) if state.script else None
+            if scripted:
+                raise _Refused(scripted.status, scripted.code, scripted.message)
+            body = self._act(record.action, form)
+            record.status = 200
+            self._answer(200, body)
+        except _Refused as refused:
+            record.status, record.code = refused.reply.status, refused.reply.code
+            self._answer(refused.reply.status, _error_xml(refused.reply))
+        with state.lock:
+            state.log.append(record)
+            state.lock.notify_all()
+
+    def _verify(self, raw: bytes, action: str) -> str:
+        authorization = self.headers.get("Authorization", "")
+        if not authorization:
+            raise _Refused(
+                403, "MissingAuthenticationToken", "Request is missing Authentication Token"
+            )
+        key_id, region, service, signed, signature = _scope(authorization)
+        secret = self.server.state.keys.get(key_id)
+        if secret is None:
+            raise _Refused(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            )
+        if service != SERVICE_OF_ACTION.get(action, service):
+            raise _Refused(
+                403,
+                "SignatureDoesNotMatch",
+                f"Credential should be scoped to a valid service: {service}",
+            )
+        stamp = self.headers.get("X-Amz-Date", "")
+        try:
+            when = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            raise _Refused(403, "IncompleteSignature", "X-Amz-Date is required") from None
+        if abs(time.time() - when) > MAX_SKEW_S:
+            raise _Refused(403, "SignatureDoesNotMatch", "Signature expired")
+        headers = {name: self.headers.get(name, "") for name in signed}
+        request = AWSRequest(
+            method="POST",
+            url=f"http://{self.headers['Host']}{self.path}",
+            data=raw,
+            headers=headers,
+        )
+        request.context["timestamp"] = stamp
+        auth = SigV4Auth(Credentials(key_id, secret), service, region)
+        expected = auth.signature(
+            auth.string_to_sign(request, auth.canonical_request(request)), request
+        )
+        if not hmac.compare_digest(expected, signature):
+            raise _Refused(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            )
+        return key_id
+
+    def _act(self, action: str, form: dict[str, str]) -> str:
+        state = self.server.state
+        if action == "Publish":
+            name = form.get("TopicArn", "")
+            text, subject = form.get("Message", ""), form.get("Subject", "")
+            if name not in state.destinations:
+                raise _Refused(404, "NotFound", "Topic does not exist")
+            if not text:
+                raise _Refused(400, "InvalidParameter", "Invalid parameter: Empty message")
+            if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
+                raise _Refused(400, "InvalidParameter", "Invalid parameter: Message too long")
+            if len(subject) > MAX_SUBJECT_CHARS:
+                raise _Refused(400, "InvalidParameter", "Invalid parameter: Subject")
+        elif action == "SendMessage":
+            name, text, subject = form.get("QueueUrl", ""), form.get("MessageBody", ""), ""
+            if name not in state.destinations:
+                raise _Refused(
+                    400,
+                    "AWS.SimpleQueueService.NonExistentQueue",
+                    "The specified queue does not exist.",
+                )
+            if not text or len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
+                raise _Refused(
+                    400, "InvalidParameterValue", "The message body must be 1 byte to 256 KiB."
+                )
+        else:
+            raise _Refused(
+                400, "InvalidAction", f"The action {action} is not valid for this endpoint."
+            )
+        arrival = Arrival(str(uuid.uuid4()), text, subject)
+        with state.lock:
+            state.destinations[name].append(arrival)
+        # SQS answers with the MD5 of the body it stored (a checksum, not security).
+        digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        extra = f"<MD5OfMessageBody>{digest}</MD5OfMessageBody>" if action == "SendMessage" else ""
+        ns = XMLNS[SERVICE_OF_ACTION[action]]
+        result = (
+            f"<{action}Result>{extra}<MessageId>{arrival.message_id}</MessageId></{action}Result>"
+        )
+        meta = f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        return f'<{action}Response xmlns="{ns}">{result}{meta}</{action}Response>'
+
+    def _answer(self, status: int, body: str) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _error_xml(reply: Reply) -> str:
+    kind = "Sender" if reply.status < 500 else "Receiver"
+    return (
+        f"<ErrorResponse><Error><Type>{kind}</Type><Code>{escape(reply.code)}</Code>"
+        f"<Message>{escape(reply.message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    )
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: _State
+
+
+class AwsFake:
+    """SNS and SQS on ``127.0.0.1``; point an endpoint's URL at :attr:`url`."""
+
+    def __init__(self) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.state = _State()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="aws-fake", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def log(self) -> list[RecordedRequest]:
+        with self._server.state.lock:
+            return list(self._server.state.log)
+
+    def start(self) -> AwsFake:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> AwsFake:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def add_key(self, access_key_id: str, secret_access_key: str) -> None:
+        self._server.state.keys[access_key_id] = secret_access_key
+
+    def add_topic(self, name: str, region: str = "us-east-1") -> str:
+        """A topic; returns its ARN."""
+        arn = f"arn:aws:sns:{region}:{ACCOUNT}:{name}"
+        self._server.state.destinations.setdefault(arn, [])
+        return arn
+
+    def add_queue(self, name: str, region: str = "us-east-1") -> str:
+        """A queue; returns its URL."""
+        url = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+        self._server.state.destinations.setdefault(url, [])
+        return url
+
+    def messages(self, arn_or_url: str) -> list[Arrival]:
+        with self._server.state.lock:
+            return list(self._server.state.destinations[arn_or_url])
+
+    def script(self, reply: Reply, times: int = 1) -> None:
+        """Answer the next ``times`` signed requests with ``reply``."""
+        with self._server.state.lock:
+            self._server.state.script.extend([reply] * times)
+
+    def wait_for(
+        self, predicate: Callable[[list[RecordedRequest]], bool], timeout: float = 10.0
+    ) -> None:
+        """Block until ``predicate(log)`` holds; AssertionError after ``timeout`` seconds."""
+        state = self._server.state
+        deadline = time.monotonic() + timeout
+        with state.lock:
+            while not predicate(list(state.log)):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"AWS fake: condition not met in {timeout}s; log={state.log}"
+                    )
+                state.lock.wait(left)
+
+
+def running_aws_fake() -> Iterator[AwsFake]:
+    """A started fake, stopped when the generator closes (for fixtures)."""
+    with AwsFake() as fake:
+        yield fake
