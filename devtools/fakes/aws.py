@@ -26,20 +26,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from devtools.fakes.loopback import FakeState, LoopbackFake, QuietHandler
 
 ACCOUNT = "123456789012"
 MAX_MESSAGE_BYTES = 256 * 1024
@@ -94,12 +92,9 @@ class Arrival:
 
 
 @dataclass
-class _State:
+class _State(FakeState):
     keys: dict[str, str] = field(default_factory=dict)
     destinations: dict[str, list[Arrival]] = field(default_factory=dict)
-    script: list[Reply] = field(default_factory=list)
-    log: list[RecordedRequest] = field(default_factory=list)
-    lock: threading.Condition = field(default_factory=threading.Condition)
 
 
 class _Refused(Exception):
@@ -123,12 +118,7 @@ def _scope(authorization: str) -> tuple[str, str, str, list[str], str]:
         ) from None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the fake's log is :attr:`AwsFake.log`."""
-
+class _Handler(QuietHandler):
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
@@ -136,19 +126,16 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         try:
             record.access_key_id = self._verify(raw, record.action)
-            with state.lock:
-                scripted = state.script.pop(0) if state.script else None
+            scripted = state.next_scripted()
             if scripted:
                 raise _Refused(scripted.status, scripted.code, scripted.message)
             body = self._act(record.action, form)
             record.status = 200
-            self._answer(200, body)
+            self.answer(200, body, "text/xml")
         except _Refused as refused:
             record.status, record.code = refused.reply.status, refused.reply.code
-            self._answer(refused.reply.status, _error_xml(refused.reply))
-        with state.lock:
-            state.log.append(record)
-            state.lock.notify_all()
+            self.answer(refused.reply.status, _error_xml(refused.reply), "text/xml")
+        state.record(record)
 
     def _verify(self, raw: bytes, action: str) -> str:
         authorization = self.headers.get("Authorization", "")
@@ -239,14 +226,6 @@ class _Handler(BaseHTTPRequestHandler):
         meta = f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
         return f'<{action}Response xmlns="{ns}">{result}{meta}</{action}Response>'
 
-    def _answer(self, status: int, body: str) -> None:
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def _error_xml(reply: Reply) -> str:
     kind = "Sender" if reply.status < 500 else "Receiver"
@@ -256,85 +235,33 @@ def _error_xml(reply: Reply) -> str:
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    state: _State
-
-
-class AwsFake:
+class AwsFake(LoopbackFake):
     """SNS and SQS on ``127.0.0.1``; point an endpoint's URL at :attr:`url`."""
 
+    state: _State
+
     def __init__(self) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.state = _State()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="aws-fake", daemon=True
-        )
+        super().__init__(_Handler, _State(), "aws-fake")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    @property
-    def log(self) -> list[RecordedRequest]:
-        with self._server.state.lock:
-            return list(self._server.state.log)
-
-    def start(self) -> AwsFake:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> AwsFake:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.root + "/"
 
     def add_key(self, access_key_id: str, secret_access_key: str) -> None:
-        self._server.state.keys[access_key_id] = secret_access_key
+        self.state.keys[access_key_id] = secret_access_key
 
     def add_topic(self, name: str, region: str = "us-east-1") -> str:
         """A topic; returns its ARN."""
         arn = f"arn:aws:sns:{region}:{ACCOUNT}:{name}"
-        self._server.state.destinations.setdefault(arn, [])
+        self.state.destinations.setdefault(arn, [])
         return arn
 
     def add_queue(self, name: str, region: str = "us-east-1") -> str:
         """A queue; returns its URL."""
         url = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
-        self._server.state.destinations.setdefault(url, [])
+        self.state.destinations.setdefault(url, [])
         return url
 
     def messages(self, arn_or_url: str) -> list[Arrival]:
-        with self._server.state.lock:
-            return list(self._server.state.destinations[arn_or_url])
-
-    def script(self, reply: Reply, times: int = 1) -> None:
-        """Answer the next ``times`` signed requests with ``reply``."""
-        with self._server.state.lock:
-            self._server.state.script.extend([reply] * times)
-
-    def wait_for(
-        self, predicate: Callable[[list[RecordedRequest]], bool], timeout: float = 10.0
-    ) -> None:
-        """Block until ``predicate(log)`` holds; AssertionError after ``timeout`` seconds."""
-        state = self._server.state
-        deadline = time.monotonic() + timeout
-        with state.lock:
-            while not predicate(list(state.log)):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"AWS fake: condition not met in {timeout}s; log={state.log}"
-                    )
-                state.lock.wait(left)
-
-
-def running_aws_fake() -> Iterator[AwsFake]:
-    """A started fake, stopped when the generator closes (for fixtures)."""
-    with AwsFake() as fake:
-        yield fake
+        with self.state.lock:
+            return list(self.state.destinations[arn_or_url])

@@ -10,6 +10,7 @@
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
 * ``aws/`` — AWS SNS and SQS: ``transport``, ``form``, ``xml``; AWS API: ``form``, ``xml``.
-* ``azure_sb/``, ``gcp_ps/`` — Azure Service Bus, Google Cloud Pub/Sub: ``form`` and
-  ``xml`` (stored, not sent while they have no ``transport``).
+* ``azure_sb/`` — Azure Service Bus and Event Hubs: ``transport``, ``form``, ``xml``.
+* ``gcp_ps/`` — Google Cloud Pub/Sub: ``form`` and ``xml`` (stored, not sent while it has
+  no ``transport``).
 """

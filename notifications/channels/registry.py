@@ -147,7 +147,7 @@ KINDS: dict[str, ChannelKind] = {
         ChannelKind(
             "AZURE-SB",
             "Azure Service Bus",
-            STORE_ONLY,
+            SUPPORTED,
             parameters=(
                 "servicebusNamespace",
                 "destination",
@@ -159,6 +159,7 @@ KINDS: dict[str, ChannelKind] = {
             secret_parameters=("primaryKey",),
             xml_class=XML_PACKAGE + "AzureServiceBusWebNotificationConfig",
             form="notifications.channels.azure_sb.form.AzureServiceBusEndpointForm",
+            transport="notifications.channels.azure_sb.transport.ServiceBusTransport",
             xml="notifications.channels.azure_sb.xml.MAPPING",
         ),
         ChannelKind(
