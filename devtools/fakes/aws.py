@@ -129,13 +129,13 @@ class _Handler(QuietHandler):
             scripted = state.next_scripted()
             if scripted:
                 raise _Refused(scripted.status, scripted.code, scripted.message)
-            body = self._act(record.action, form)
-            record.status = 200
-            self.answer(200, body, "text/xml")
+            status, body = 200, self._act(record.action, form)
         except _Refused as refused:
-            record.status, record.code = refused.reply.status, refused.reply.code
-            self.answer(refused.reply.status, _error_xml(refused.reply), "text/xml")
-        state.record(record)
+            status, body = refused.reply.status, _error_xml(refused.reply)
+            record.code = refused.reply.code
+        record.status = status
+        state.record(record)  # before the answer: a client that has it finds it logged
+        self.answer(status, body, "text/xml")
 
     def _verify(self, raw: bytes, action: str) -> str:
         authorization = self.headers.get("Authorization", "")

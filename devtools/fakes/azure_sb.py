@@ -99,8 +99,8 @@ class _Handler(QuietHandler):
         except _Refused as refused:
             record.status, record.reason = refused.reply.status, refused.reply.reason
             headers = refused.reply.headers
+        state.record(record)  # before the answer: a client that has it finds it logged
         self.answer(record.status, record.reason, "text/plain", headers)
-        state.record(record)
 
     def _entity(self, path: str) -> str:
         name, _, action = path.strip("/").rpartition("/")

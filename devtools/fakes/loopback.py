@@ -66,7 +66,10 @@ class LoopbackFake:
         self._server = FakeServer(("127.0.0.1", 0), handler)
         self._server.state = state
         self.state = state
-        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+        # A short poll interval: shutdown() waits for it, and tests start many fakes.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name=name, daemon=True
+        )
 
     @property
     def root(self) -> str:

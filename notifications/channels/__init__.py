@@ -11,6 +11,5 @@
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
 * ``aws/`` — AWS SNS and SQS: ``transport``, ``form``, ``xml``; AWS API: ``form``, ``xml``.
 * ``azure_sb/`` — Azure Service Bus and Event Hubs: ``transport``, ``form``, ``xml``.
-* ``gcp_ps/`` — Google Cloud Pub/Sub: ``form`` and ``xml`` (stored, not sent while it has
-  no ``transport``).
+* ``gcp_ps/`` — Google Cloud Pub/Sub: ``transport``, ``form``, ``xml``.
 """

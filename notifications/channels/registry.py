@@ -165,10 +165,12 @@ KINDS: dict[str, ChannelKind] = {
         ChannelKind(
             "GCP-PS",
             "Google Cloud Pub/Sub",
-            STORE_ONLY,
+            SUPPORTED,
             parameters=("projectId", "topic", "serviceAccount", "privateKeyAlias", "message"),
+            secret_parameters=("serviceAccountKey",),
             xml_class=XML_PACKAGE + "GcpPubSubWebNotificationConfig",
             form="notifications.channels.gcp_ps.form.GcpPubSubEndpointForm",
+            transport="notifications.channels.gcp_ps.transport.PubSubTransport",
             xml="notifications.channels.gcp_ps.xml.MAPPING",
         ),
     )

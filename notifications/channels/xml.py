@@ -243,7 +243,15 @@ class AtsdElementXml(EndpointXml):
 
         element = self.start_element(endpoint)
         outside = set(self.stored_fields) | set(self.body_parameter_keys(endpoint))
-        _tree_map(element, ((k, shown(k)) for k in values if k not in outside))
+        # A secret of ours that ATSD's class lacks (a key file) is left out while empty.
+        _tree_map(
+            element,
+            (
+                (k, shown(k))
+                for k in values
+                if k not in outside and (shown(k) or k not in secret_keys)
+            ),
+        )
         for tag in self.fields:
             if tag == "url":
                 _sub(element, "url", endpoint.base_url)

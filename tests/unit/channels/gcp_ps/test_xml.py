@@ -10,6 +10,7 @@ from tests.unit.channels.cloud_fixture import (
     fixture_element,
     import_cloud_fixture,
 )
+from tests.unit.channels.gcp_common import service_account
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +23,10 @@ def test_the_tree_map_becomes_parameters_topic_and_message_editable():
         == "https://pubsub.googleapis.com/v1/projects/shop-prod/topics/orders:publish"
     )
     assert [p["key"] for p in endpoint.parameters] == [
-        "projectId", "topic", "serviceAccount", "privateKeyAlias", "message",
+        "projectId", "topic", "serviceAccount", "privateKeyAlias", "serviceAccountKey", "message",
     ]  # fmt: skip
+    # ATSD keeps the key in its key store; ours is typed in on the form.
+    assert endpoint.parameter("serviceAccountKey") == ""
     assert endpoint.editable_keys() == ["topic", "message"]
 
 
@@ -44,3 +47,23 @@ def test_the_export_writes_the_element_as_it_came():
 def test_round_trip_restores_every_value():
     import_cloud_fixture()
     assert_round_trip_restores_every_value("gcp-topic")
+
+
+def test_the_service_account_key_is_exported_only_when_asked_and_read_back():
+    import_cloud_fixture()
+    endpoint = Endpoint.objects.get(name="gcp-topic")
+    values = endpoint.parameter_values()
+    key_file = service_account().key_file
+    endpoint.set_parameters(
+        (k, key_file if k == "serviceAccountKey" else v, k in ("topic", "message"))
+        for k, v in values.items()
+    )
+    endpoint.save()
+
+    def keys(element):
+        return [e.findtext("string") for e in element.find("parameters").findall("entry")]
+
+    assert "serviceAccountKey" not in keys(exported_element("gcp-topic"))
+    assert "serviceAccountKey" in keys(exported_element("gcp-topic", include_secrets=True))
+    assert_round_trip_restores_every_value("gcp-topic")
+    assert Endpoint.objects.get(name="gcp-topic").parameter("serviceAccountKey") == key_file
