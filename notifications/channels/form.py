@@ -23,11 +23,13 @@ from django.utils.module_loading import import_string
 from notifications.channels import registry
 from notifications.models import Endpoint
 from notifications.portals.catalog import all_portals
+from notifications.screenshots import series_choice
 
 PARAM_PREFIX = "param_"
 EDITABLE_PREFIX = "editable_"
 CLEAR_PREFIX = "clear_"
 PROXY_PASSWORD = "proxy_password"  # noqa: S105 - a field name, not a password
+TEST_SERIES = "test_series"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class EndpointForm(forms.ModelForm[Endpoint]):
         super().__init__(*args, **kwargs)
         self.warnings: list[str] = []
         self.fields["test_portal"] = _test_portal(self.instance.test_portal)
+        if self.kind and registry.get_kind(self.kind).sends_files:
+            self.fields[TEST_SERIES] = _test_series()
         self.resolved: dict[str, str] = {}
         stored = self.instance.parameter_values() if self.instance.pk else {}
         stored_editable = set(self.instance.editable_keys()) if self.instance.pk else set()
@@ -278,6 +282,17 @@ def _test_portal(current: str) -> forms.Field:
         choices=choices,
         required=False,
         help_text="Portal that Send Screenshot captures and sends (Data > Portals).",
+    )
+
+
+def _test_series() -> forms.Field:
+    """Test Series: the series Send Screenshot charts (not stored: a choice per test)."""
+    return forms.ChoiceField(
+        label="Test Series",
+        choices=series_choice.choices(),
+        required=False,
+        help_text="Series that Send Screenshot charts in the Test Portal; by default the "
+        "most recently active series of your data, never this server's own metrics.",
     )
 
 

@@ -20,7 +20,13 @@ from django.views.decorators.http import require_POST
 
 from atsd_alerts.accounts import administrator_required, is_administrator, viewer_required
 from notifications.channels import registry
-from notifications.channels.form import PROXY_PASSWORD, EndpointForm, form_for, has_form
+from notifications.channels.form import (
+    PROXY_PASSWORD,
+    TEST_SERIES,
+    EndpointForm,
+    form_for,
+    has_form,
+)
 from notifications.endpoints.trial import TrialOutcome, send_test, send_test_screenshot
 from notifications.endpoints.xml import (
     EndpointImportError,
@@ -29,6 +35,7 @@ from notifications.endpoints.xml import (
     max_bytes,
 )
 from notifications.models import Endpoint
+from notifications.screenshots import series_choice
 from notifications.screenshots.availability import missing_browser
 
 logger = logging.getLogger(__name__)
@@ -149,7 +156,11 @@ def form_sections(form: EndpointForm, endpoint: Endpoint | None) -> list[dict[st
         )
     )
     network += [_row(form, n, endpoint) for n in ("ignore_ssl_errors", "ca_bundle")]
-    other = [_row(form, n, endpoint) for n in ("log_response", "test_portal")]
+    other = [
+        _row(form, n, endpoint)
+        for n in ("log_response", "test_portal", TEST_SERIES)
+        if n in form.fields
+    ]
     return [
         {"title": "Endpoint", "rows": general},
         {"title": "Parameters", "rows": parameters},
@@ -270,8 +281,9 @@ def endpoint_screenshot(
 ) -> JsonResponse:
     """**Send Screenshot**: capture the form's Test Portal and send it to the room.
 
-    Uses the posted form values like Test; the portal shows the most recently
-    recorded series (``Default``) or its entity (other portals). JSON
+    Uses the posted form values like Test; the portal shows the form's Test Series (by
+    default the most recently active series of the users' data: ``Default``) or its
+    entity (other portals). JSON
     ``{"ok", "status", "message"}`` with the HipChat error or the capture error.
     """
     endpoint = get_object_or_404(Endpoint, pk=pk) if pk is not None else None
@@ -289,7 +301,8 @@ def endpoint_screenshot(
             }
         )
     form.instance.name = form.instance.name or "(unsaved)"
-    return JsonResponse(send_test_screenshot(form.instance).as_json())
+    series = series_choice.parse(form.cleaned_data.get(TEST_SERIES, ""))
+    return JsonResponse(send_test_screenshot(form.instance, series).as_json())
 
 
 @administrator_required
