@@ -27,6 +27,7 @@ from lxml import etree
 
 from notifications.channels.base import SINGLE_TARGET, HttpTransport, Sent, TransportError
 from notifications.channels.http import HttpClient, HttpResult, HttpSettings
+from notifications.rendering.truncate import cut_text
 
 #: Error codes with which AWS answers a request it may accept later (HTTP 400 or 503).
 THROTTLING_CODES = frozenset(
@@ -133,6 +134,7 @@ class AwsQueryTransport(HttpTransport):
     def send_text(
         self, text: str, *, severity: str = "UNDEFINED", target: str = SINGLE_TARGET
     ) -> Sent:
+        text = cut_text(text, self.text_limit)
         form = {"Action": self.action, "Version": self.api_version, **self.action_parameters(text)}
         body = urlencode(form).encode("utf-8")
         return self.request("POST", self.config.base_url, headers=self.signed(body), data=body)

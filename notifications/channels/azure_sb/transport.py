@@ -26,6 +26,7 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from notifications.channels.base import SINGLE_TARGET, HttpTransport, Sent, TransportError
 from notifications.channels.http import HttpClient, HttpSettings
+from notifications.rendering.truncate import cut_text
 
 #: How long a signature stays valid: long enough for one request and its answer.
 TOKEN_LIFETIME_S = 300
@@ -110,6 +111,7 @@ class ServiceBusTransport(HttpTransport):
     def send_text(
         self, text: str, *, severity: str = "UNDEFINED", target: str = SINGLE_TARGET
     ) -> Sent:
+        text = cut_text(text, self.text_limit)
         entity = self.entity_url()
         url = f"{entity}/messages" + (f"?{self.config.query}" if self.config.query else "")
         expiry = int(self._clock()) + TOKEN_LIFETIME_S

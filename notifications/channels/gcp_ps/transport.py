@@ -24,6 +24,7 @@ from google.auth import jwt
 
 from notifications.channels.base import SINGLE_TARGET, HttpTransport, Sent, TransportError
 from notifications.channels.http import HttpClient, HttpResult, HttpSettings
+from notifications.rendering.truncate import cut_text
 
 PUBSUB_ROOT = "https://pubsub.googleapis.com"
 AUDIENCE = PUBSUB_ROOT + "/"
@@ -106,7 +107,7 @@ class PubSubTransport(HttpTransport):
     def send_text(
         self, text: str, *, severity: str = "UNDEFINED", target: str = SINGLE_TARGET
     ) -> Sent:
-        data = base64.b64encode(text.encode("utf-8")).decode()
+        data = base64.b64encode(cut_text(text, self.text_limit).encode("utf-8")).decode()
         body = {"messages": [{"data": data, "attributes": {"severity": severity}}]}
         headers = {"Authorization": f"Bearer {self.bearer()}"}
         return self.request("POST", self.url, headers=headers, json=body)

@@ -105,3 +105,12 @@ def test_moto_with_iam_authentication_accepts_our_signature_and_refuses_a_wrong_
     assert [(m["MessageId"], m["Body"]) for m in received["Messages"]] == [
         (sent.message_id, "[OPEN] disk full")
     ]
+
+
+def test_a_text_over_the_limit_arrives_cut_visibly_within_the_services_size(fake):
+    queue = fake.add_queue("alerts")
+    transport = SqsTransport.configure(sqs_values(queue), base_url=fake.url, http=HttpSettings())
+    transport.send_text("ü" * 100_000)  # 100,000 characters: more than the limit
+    [arrival] = fake.messages(queue)
+    assert len(arrival.body) == SqsTransport.text_limit
+    assert arrival.body.endswith("...")
