@@ -15,12 +15,13 @@ Pub/Sub cannot say what a topic received without a subscription, so
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any, Self
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from google.auth import jwt
+from google.auth import crypt, jwt
 
 from notifications.channels.base import SINGLE_TARGET, HttpTransport, Sent, TransportError
 from notifications.channels.http import HttpClient, HttpResult, HttpSettings
@@ -40,6 +41,15 @@ def service_account_info(text: str) -> dict[str, Any]:
     if not isinstance(info, dict) or any(not info.get(k) for k in KEY_FIELDS):
         raise ValueError(f"the service account key needs {', '.join(KEY_FIELDS)}")
     return info
+
+
+@functools.lru_cache(maxsize=64)
+def _signer(key_file: str) -> tuple[crypt.Signer, str, str]:
+    """``(signer, account e-mail, private key)`` of a key file. Cached: loading an RSA key
+    checks it (tens of milliseconds), and every delivery configures its transport anew."""
+    info = service_account_info(key_file)
+    signer = crypt.RSASigner.from_service_account_info(info)
+    return signer, str(info["client_email"]), str(info["private_key"])
 
 
 def api_root(base_url: str) -> str:
@@ -77,12 +87,12 @@ class PubSubTransport(HttpTransport):
                 "Google Cloud Pub/Sub: Service Account Key is not set", permanent=True
             )
         try:
-            info = service_account_info(key)
-            credentials = jwt.Credentials.from_service_account_info(info, audience=AUDIENCE)
+            signer, email, private_key = _signer(key)
         except ValueError as exc:
             raise TransportError(f"Google Cloud Pub/Sub: {exc}", permanent=True) from None
+        credentials = jwt.Credentials(signer, email, email, AUDIENCE)
         path = f"/v1/projects/{quote(project, safe='')}/topics/{quote(topic, safe='')}:publish"
-        secrets = (key, str(info["private_key"]))
+        secrets = (key, private_key)
         return cls(api_root(base_url) + path, credentials, HttpClient(http, secrets=secrets))
 
     def bearer(self) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from devtools.fakes.gcp_ps import PubSubFake, Reply
 from notifications.channels.base import TransportError
-from notifications.channels.gcp_ps.transport import PubSubTransport, api_root
+from notifications.channels.gcp_ps.transport import PubSubTransport, _signer, api_root
 from notifications.channels.http import HttpSettings
 from tests.unit.channels.gcp_common import EMAIL, gcp_values, service_account, trust_the_account
 
@@ -78,3 +78,13 @@ def test_values_that_cannot_send_are_a_permanent_error(values, problem):
 )  # fmt: skip
 def test_the_api_root_comes_from_the_endpoint_url(base_url, root):
     assert api_root(base_url) == root
+
+
+def test_the_key_file_is_loaded_once_for_all_the_transports_that_use_it(fake):
+    _signer.cache_clear()
+    first, second = _transport(fake), _transport(fake)
+    assert _signer.cache_info().misses == 1
+    first.send_text("a")
+    second.send_text("b")
+    assert [r.status for r in fake.log] == [200, 200]
+    assert first.credentials is not second.credentials
