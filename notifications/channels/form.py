@@ -285,9 +285,17 @@ def _test_portal(current: str) -> forms.Field:
     )
 
 
+class SeriesChoiceField(forms.ChoiceField):
+    """A recorded series to chart; a posted one that has since left the listed most
+    recent series is still accepted (the chart shows whatever history it has)."""
+
+    def valid_value(self, value: str) -> bool:
+        return super().valid_value(value) or series_choice.parse(value) is not None
+
+
 def _test_series() -> forms.Field:
     """Test Series: the series Send Screenshot charts (not stored: a choice per test)."""
-    return forms.ChoiceField(
+    return SeriesChoiceField(
         label="Test Series",
         choices=series_choice.choices(),
         required=False,

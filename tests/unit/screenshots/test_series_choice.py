@@ -8,6 +8,7 @@ import time
 
 import pytest
 import redis as redis_lib
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from notifications.channels.hipchat.form import HipChatEndpointForm
@@ -80,6 +81,11 @@ def test_the_endpoint_form_offers_the_picker_and_accepts_a_choice():
     form = HipChatEndpointForm(instance=Endpoint(kind="HIPCHAT"))
     assert form.fields["test_series"].choices == series_choice.choices()
     assert "Most recent user series: humidity · br-1905" in form.as_p()
+    field = form.fields["test_series"]
+    no_longer_listed = "metric=pressure&entity=br-0001"
+    assert field.clean(no_longer_listed) == no_longer_listed
+    with pytest.raises(ValidationError):
+        field.clean("entity=without-a-metric")
 
 
 def test_the_endpoint_page_shows_the_picker(admin_client):
