@@ -167,6 +167,8 @@ INGEST_FLUSH_MS = env_int("INGEST_FLUSH_MS", 50)
 # The request body limit (UPLOAD_MAX_BYTES above) also caps what a gzip body inflates to.
 # Failed lines listed in a /api/v1/command answer; the rest are only counted.
 INGEST_MAX_ERRORS_LISTED = env_int("INGEST_MAX_ERRORS_LISTED", 1000)
+# Failed lines after which the rest of a /api/v1/command body is not read (bounded CPU).
+INGEST_MAX_FAILED_LINES = env_int("INGEST_MAX_FAILED_LINES", 10000)
 # Seconds an HTTP client is told to wait (Retry-After) when Redis or the database is down.
 INGEST_RETRY_AFTER = env_int("INGEST_RETRY_AFTER", 5)
 # Client networks the TCP listener serves (CIDR list); others are refused at accept.

@@ -15,11 +15,12 @@ What it enforces, as AWS documents it ("Signature Version 4 signing process", th
   ``AWS.SimpleQueueService.NonExistentQueue``), a non-empty ``MessageBody`` of at most
   256 KiB (400 ``InvalidParameterValue``); any other action is 400 ``InvalidAction``;
 * AWS's rate limit is not a 429: SNS answers 400 ``Throttling``, SQS 400
-  ``RequestThrottled``; :meth:`AwsFake.script` queues such answers (or 5xx) for the next
-  requests, as the HipChat fake does.
+  ``RequestThrottled``; :meth:`AwsFake.script` queues such answers (:func:`throttled`,
+  :func:`error_reply` for 5xx) for the next signed requests.
 
 Accepted messages are kept per topic or queue (:meth:`AwsFake.messages`) with the id
-returned to the client; every request is in :attr:`AwsFake.log`.
+returned to the client; every request is in :attr:`AwsFake.log` (``signer``: the access
+key id; ``error``: the error code answered).
 """
 
 from __future__ import annotations
@@ -28,16 +29,13 @@ import hashlib
 import hmac
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
+from typing import Any
 from xml.sax.saxutils import escape
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
-from devtools.fakes.loopback import FakeState, LoopbackFake, QuietHandler
+from devtools.fakes.loopback import LoopbackService, Received, Scripted, replied
+from devtools.fakes.sigv4 import expected_signature
 
 ACCOUNT = "123456789012"
 MAX_MESSAGE_BYTES = 256 * 1024
@@ -48,38 +46,26 @@ XMLNS = {
     "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
     "sqs": "http://queue.amazonaws.com/doc/2012-11-05/",
 }
+XML = {"Content-Type": "text/xml"}
+
+Answer = tuple[int, Any, dict[str, str]]
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A scripted answer: HTTP ``status`` with an AWS error ``code`` and ``message``."""
-
-    status: int
-    code: str
-    message: str = ""
-
-    @classmethod
-    def throttled(cls, service: str) -> Reply:
-        """The rate-limit answer of ``service`` (``sns`` or ``sqs``)."""
-        code = "Throttling" if service == "sns" else "RequestThrottled"
-        return cls(400, code, "Rate exceeded")
+def error_reply(status: int, code: str, message: str = "") -> Scripted:
+    """An AWS error answer: HTTP ``status`` with ``ErrorResponse`` ``code`` and ``message``."""
+    kind = "Sender" if status < 500 else "Receiver"
+    body = (
+        f"<ErrorResponse><Error><Type>{kind}</Type><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    )
+    return Scripted(status, body.encode(), dict(XML), error=code)
 
 
-@dataclass
-class RecordedRequest:
-    """One request: its action, form fields, the access key it was signed with, the
-    status and error code answered, and when it arrived (``time.time()``)."""
-
-    action: str
-    form: dict[str, str]
-    access_key_id: str
-    status: int = 0
-    code: str = ""
-    received_at: float = 0.0
-
-    @property
-    def accepted(self) -> bool:
-        return 200 <= self.status < 300
+def throttled(service: str) -> Scripted:
+    """The rate-limit answer of ``service`` (``sns`` or ``sqs``)."""
+    return error_reply(
+        400, "Throttling" if service == "sns" else "RequestThrottled", "Rate exceeded"
+    )
 
 
 @dataclass
@@ -91,16 +77,10 @@ class Arrival:
     subject: str = ""
 
 
-@dataclass
-class _State(FakeState):
-    keys: dict[str, str] = field(default_factory=dict)
-    destinations: dict[str, list[Arrival]] = field(default_factory=dict)
-
-
 class _Refused(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
-        self.reply = Reply(status, code, message)
+        self.reply = error_reply(status, code, message)
 
 
 def _scope(authorization: str) -> tuple[str, str, str, list[str], str]:
@@ -118,63 +98,88 @@ def _scope(authorization: str) -> tuple[str, str, str, list[str], str]:
         ) from None
 
 
-class _Handler(QuietHandler):
-    def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-        record = RecordedRequest(form.get("Action", ""), form, "", received_at=time.time())
-        state = self.server.state
-        try:
-            record.access_key_id = self._verify(raw, record.action)
-            scripted = state.next_scripted()
-            if scripted:
-                raise _Refused(scripted.status, scripted.code, scripted.message)
-            status, body = 200, self._act(record.action, form)
-        except _Refused as refused:
-            status, body = refused.reply.status, _error_xml(refused.reply)
-            record.code = refused.reply.code
-        record.status = status
-        state.record(record)  # before the answer: a client that has it finds it logged
-        self.answer(status, body, "text/xml")
+class AwsFake(LoopbackService):
+    """SNS and SQS on ``127.0.0.1``; point an endpoint's URL at :attr:`url`."""
 
-    def _verify(self, raw: bytes, action: str) -> str:
-        authorization = self.headers.get("Authorization", "")
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(port)
+        self.keys: dict[str, str] = {}
+        self.destinations: dict[str, list[Arrival]] = {}
+
+    @property
+    def url(self) -> str:
+        return super().url + "/"
+
+    def add_key(self, access_key_id: str, secret_access_key: str) -> None:
+        self.keys[access_key_id] = secret_access_key
+
+    def add_topic(self, name: str, region: str = "us-east-1") -> str:
+        """A topic; returns its ARN."""
+        arn = f"arn:aws:sns:{region}:{ACCOUNT}:{name}"
+        self.destinations.setdefault(arn, [])
+        return arn
+
+    def add_queue(self, name: str, region: str = "us-east-1") -> str:
+        """A queue; returns its URL."""
+        url = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+        self.destinations.setdefault(url, [])
+        return url
+
+    def messages(self, arn_or_url: str) -> list[Arrival]:
+        with self._lock:
+            return list(self.destinations[arn_or_url])
+
+    # ------------------------------------------------------------- serving
+
+    def unauthorized(self, record: Received) -> Answer | None:
+        try:
+            record.signer = self._verify(record)
+        except _Refused as refused:
+            return replied(record, refused.reply)
+        return None
+
+    def answer(self, record: Received) -> Answer:
+        try:
+            return 200, self._act(record).encode(), dict(XML)
+        except _Refused as refused:
+            return replied(record, refused.reply)
+
+    def _verify(self, record: Received) -> str:
+        authorization = record.header("Authorization")
         if not authorization:
             raise _Refused(
                 403, "MissingAuthenticationToken", "Request is missing Authentication Token"
             )
         key_id, region, service, signed, signature = _scope(authorization)
-        secret = self.server.state.keys.get(key_id)
+        secret = self.keys.get(key_id)
         if secret is None:
             raise _Refused(
                 403,
                 "InvalidClientTokenId",
                 "The security token included in the request is invalid.",
             )
+        action = str(record.fields.get("Action", ""))
         if service != SERVICE_OF_ACTION.get(action, service):
             raise _Refused(
                 403,
                 "SignatureDoesNotMatch",
                 f"Credential should be scoped to a valid service: {service}",
             )
-        stamp = self.headers.get("X-Amz-Date", "")
+        stamp = record.header("X-Amz-Date")
         try:
             when = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
         except ValueError:
             raise _Refused(403, "IncompleteSignature", "X-Amz-Date is required") from None
         if abs(time.time() - when) > MAX_SKEW_S:
             raise _Refused(403, "SignatureDoesNotMatch", "Signature expired")
-        headers = {name: self.headers.get(name, "") for name in signed}
-        request = AWSRequest(
-            method="POST",
-            url=f"http://{self.headers['Host']}{self.path}",
-            data=raw,
-            headers=headers,
-        )
-        request.context["timestamp"] = stamp
-        auth = SigV4Auth(Credentials(key_id, secret), service, region)
-        expected = auth.signature(
-            auth.string_to_sign(request, auth.canonical_request(request)), request
+        expected = expected_signature(
+            record,
+            key_id=key_id,
+            secret=secret,
+            region=region,
+            service=service,
+            signed_headers=signed,
+            amz_date=stamp,
         )
         if not hmac.compare_digest(expected, signature):
             raise _Refused(
@@ -184,12 +189,13 @@ class _Handler(QuietHandler):
             )
         return key_id
 
-    def _act(self, action: str, form: dict[str, str]) -> str:
-        state = self.server.state
+    def _act(self, record: Received) -> str:
+        form = {k: str(v) for k, v in record.fields.items()}
+        action = form.get("Action", "")
         if action == "Publish":
             name = form.get("TopicArn", "")
             text, subject = form.get("Message", ""), form.get("Subject", "")
-            if name not in state.destinations:
+            if name not in self.destinations:
                 raise _Refused(404, "NotFound", "Topic does not exist")
             if not text:
                 raise _Refused(400, "InvalidParameter", "Invalid parameter: Empty message")
@@ -199,7 +205,7 @@ class _Handler(QuietHandler):
                 raise _Refused(400, "InvalidParameter", "Invalid parameter: Subject")
         elif action == "SendMessage":
             name, text, subject = form.get("QueueUrl", ""), form.get("MessageBody", ""), ""
-            if name not in state.destinations:
+            if name not in self.destinations:
                 raise _Refused(
                     400,
                     "AWS.SimpleQueueService.NonExistentQueue",
@@ -214,8 +220,8 @@ class _Handler(QuietHandler):
                 400, "InvalidAction", f"The action {action} is not valid for this endpoint."
             )
         arrival = Arrival(str(uuid.uuid4()), text, subject)
-        with state.lock:
-            state.destinations[name].append(arrival)
+        with self._lock:
+            self.destinations[name].append(arrival)
         # SQS answers with the MD5 of the body it stored (a checksum, not security).
         digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
         extra = f"<MD5OfMessageBody>{digest}</MD5OfMessageBody>" if action == "SendMessage" else ""
@@ -225,43 +231,3 @@ class _Handler(QuietHandler):
         )
         meta = f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
         return f'<{action}Response xmlns="{ns}">{result}{meta}</{action}Response>'
-
-
-def _error_xml(reply: Reply) -> str:
-    kind = "Sender" if reply.status < 500 else "Receiver"
-    return (
-        f"<ErrorResponse><Error><Type>{kind}</Type><Code>{escape(reply.code)}</Code>"
-        f"<Message>{escape(reply.message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
-    )
-
-
-class AwsFake(LoopbackFake):
-    """SNS and SQS on ``127.0.0.1``; point an endpoint's URL at :attr:`url`."""
-
-    state: _State
-
-    def __init__(self) -> None:
-        super().__init__(_Handler, _State(), "aws-fake")
-
-    @property
-    def url(self) -> str:
-        return self.root + "/"
-
-    def add_key(self, access_key_id: str, secret_access_key: str) -> None:
-        self.state.keys[access_key_id] = secret_access_key
-
-    def add_topic(self, name: str, region: str = "us-east-1") -> str:
-        """A topic; returns its ARN."""
-        arn = f"arn:aws:sns:{region}:{ACCOUNT}:{name}"
-        self.state.destinations.setdefault(arn, [])
-        return arn
-
-    def add_queue(self, name: str, region: str = "us-east-1") -> str:
-        """A queue; returns its URL."""
-        url = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
-        self.state.destinations.setdefault(url, [])
-        return url
-
-    def messages(self, arn_or_url: str) -> list[Arrival]:
-        with self.state.lock:
-            return list(self.state.destinations[arn_or_url])

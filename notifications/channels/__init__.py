@@ -9,6 +9,13 @@
 * ``xml`` — an endpoint's element in ATSD's ``*-notification.xml``, which every
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
+* ``telegram/`` — Telegram Bot API: ``transport``, ``form``, ``xml``.
+* ``webhook/`` — the window fields POSTed to a URL, signed: ``transport``, ``form``, ``xml``.
+* ``custom/`` — any HTTP API from request templates: ``request``, ``transport``, ``form``, ``xml``.
+* ``slack/`` — Slack: ``transport``, ``form``, ``xml``.
+* ``discord/`` — Discord webhooks: ``transport``, ``form``, ``xml``.
+* ``teams/`` — Microsoft Teams (Workflows webhooks, Adaptive Cards): ``transport``, ``form``,
+  ``xml``.
 * ``aws/`` — AWS SNS and SQS: ``transport``, ``form``, ``xml``; AWS API: ``form``, ``xml``.
 * ``azure_sb/`` — Azure Service Bus and Event Hubs: ``transport``, ``form``, ``xml``.
 * ``gcp_ps/`` — Google Cloud Pub/Sub: ``transport``, ``form``, ``xml``.

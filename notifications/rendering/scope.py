@@ -268,6 +268,8 @@ class TriggerContent:
         style = (format or self.link_format).lower()
         if style == "html":
             return Markup(value.markup(style))  # link_markup escaped the label and URL
+        if style == "markdown" == self.link_format:
+            return Markup(value.markup(style))  # a Markdown message escapes values, not links
         # Markdown, pipe and bare links are plain text: an html message escapes them
         # like any value (a label can hold markup), other formats keep them as written.
         return value.markup(style)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,13 +227,13 @@ def parse_template(template: str) -> ParsedTemplate:
 # -- rendering ------------------------------------------------------------------------
 
 
-class _LoopScope:
-    """The enclosing context plus the ``@foreach`` variable."""
+class OverlayScope:
+    """The enclosing context with some names bound over it (an ``@foreach`` variable, a
+    Custom endpoint's rule parameters)."""
 
-    def __init__(self, parent: Any, name: str, value: Any) -> None:
+    def __init__(self, parent: Any, values: Mapping[str, Any]) -> None:
         self.parent = parent
-        self.name = name
-        self.value = value
+        self.values = dict(values)
         self.now_ms = parent.now_ms
         self.zone = parent.zone
         self.window = parent.window
@@ -241,7 +241,7 @@ class _LoopScope:
         self.map_format = getattr(parent, "map_format", "legacy")
 
     def lookup(self, name: str) -> Any:
-        return self.value if name == self.name else self.parent.lookup(name)
+        return self.values[name] if name in self.values else self.parent.lookup(name)
 
     def line_value(self, metric: str) -> float | None:
         return self.parent.line_value(metric)
@@ -251,8 +251,15 @@ class _LoopScope:
 
 
 class _Renderer:
-    def __init__(self, html_escape: bool) -> None:
+    def __init__(
+        self,
+        html_escape: bool,
+        escape: Callable[[str], str] | None = None,
+        escape_markup: bool = True,
+    ) -> None:
         self.html_escape = html_escape
+        self.escape = escape
+        self.escape_markup = escape_markup
         self.errors: list[PlaceholderError] = []
 
     def fail(self, code: _Code, message: str) -> None:
@@ -271,6 +278,14 @@ class _Renderer:
             return False, None
 
     def text_of(self, value: Any, ctx: Any) -> str:
+        if self.escape is not None:
+            if isinstance(value, LinkValue):
+                style = getattr(ctx, "link_style", "none")
+                return value.markup(style) if style != "none" else self.escape(value.url)
+            if isinstance(value, Markup):
+                text = str.__str__(value)
+                return self.escape(text) if self.escape_markup else text
+            return self.escape(format_value(value, getattr(ctx, "map_format", "legacy")))
         if isinstance(value, LinkValue):
             # Html messages always inline links as <a>; others follow the endpoint style.
             style = "html" if self.html_escape else getattr(ctx, "link_style", "none")
@@ -296,7 +311,7 @@ class _Renderer:
                         break
             elif isinstance(node, _Foreach):
                 for item in self.items(node, ctx):
-                    self.render(node.body, _LoopScope(ctx, node.variable, item), out)
+                    self.render(node.body, OverlayScope(ctx, {node.variable: item}), out)
 
     def condition(self, code: _Code, ctx: Any) -> bool:
         ok, value = self.evaluate(code, ctx)
@@ -324,7 +339,13 @@ class _Renderer:
 
 
 def render(
-    template: str, scope: Any, *, html_escape: bool = False, trim: bool = True
+    template: str,
+    scope: Any,
+    *,
+    html_escape: bool = False,
+    trim: bool = True,
+    escape: Callable[[str], str] | None = None,
+    escape_markup: bool = True,
 ) -> RenderResult:
     """Render ``template`` against ``scope`` (an ``EvalContext``, e.g. ``TriggerScope``).
 
@@ -333,11 +354,16 @@ def render(
     values — never the template text — are HTML-escaped and link fields become
     ``<a>`` elements; otherwise link fields follow ``scope.link_style``. Values of
     type ``Markup`` (html details tables, ``getXxxLink()``) are inserted as they are.
+    ``escape``, when given, is applied to every value's text instead (links inlined in
+    the scope's style, or bare URLs escaped too): URL-encoding for a URL, JSON string
+    escaping for a JSON body (spec §5.1), backslashes for Markdown; ``Markup`` values
+    too unless ``escape_markup`` is false (they are already in a Markdown message's
+    syntax, but not in a JSON string's).
     The text is trimmed unless ``trim`` is false. An empty result means "do not
     send" to the caller (spec §5.1); ``cancelled`` means ``cancelAction()`` ran.
     """
     parsed = parse_template(template)
-    renderer = _Renderer(html_escape)
+    renderer = _Renderer(html_escape, escape, escape_markup)
     out: list[str] = []
     try:
         renderer.render(parsed.nodes, scope, out)

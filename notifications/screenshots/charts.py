@@ -64,7 +64,7 @@ class Chart:
     def links_text(self, rule: str, message_format: str) -> str:
         """The message after the image that links the rule and this portal."""
         rule_link = rule_url(settings.SERVER_URL, rule)
-        if message_format != "html":
+        if MESSAGE_FORMAT_LINK_STYLES.get(message_format, "none") == "none":
             return f"Rule {rule}: {rule_link}\nPortal {self.caption}: {self.link}"
         return (
             f"Rule: {_link(rule_link, rule, message_format)} "

@@ -15,9 +15,11 @@ from lxml import etree
 
 from atsd_alerts.safe_xml import make_parser
 from rules.contract.bindings import WebNotificationError
+from rules.contract.email_bindings import EmailNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
 from rules.rulesxml.document import parse_rules_document
+from rules.rulesxml.email_notifications import read_email_notification
 from rules.rulesxml.errors import ImportFailure, RulesImportError
 from rules.rulesxml.schema import BY_XML, Element, Kind
 from rules.rulesxml.spec import RuleSpec
@@ -123,6 +125,11 @@ class _RuleReader:
                 read_web_notification(element, index=position)
             except WebNotificationError as exc:
                 self.fail(f"webNotification/{exc.element}", str(exc))
+        for position, element in enumerate(known.get("emailNotification", [])):
+            try:
+                read_email_notification(element, index=position)
+            except EmailNotificationError as exc:
+                self.fail(f"emailNotification/{exc.element}", str(exc))
 
         failed_elements = {failure.element for failure in self.failures}
         for spec in BY_XML.values():
@@ -315,9 +322,6 @@ def _store_only_notes(
         endpoint = _child_text(element, "webNotificationConfigName")
         target = f" to endpoint {endpoint!r}" if endpoint else ""
         notes.append(f"webNotification {label!r}{target}: {WEB_NOTIFICATION_NOTE}")
-    for element in known.get("emailNotification", []):
-        label = _child_text(element, "name") or "(unnamed)"
-        notes.append(f"emailNotification {label!r}: stored and re-exported; email is not sent")
     if (
         rule.alert_open_script_enabled
         or rule.script_enabled

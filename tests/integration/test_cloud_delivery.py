@@ -12,12 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.fakes.aws import AwsFake
-from devtools.fakes.aws import Reply as AwsReply
-from devtools.fakes.azure_sb import AzureServiceBusFake
-from devtools.fakes.azure_sb import Reply as AzureReply
-from devtools.fakes.gcp_ps import PubSubFake
-from devtools.fakes.gcp_ps import Reply as PubSubReply
+from devtools.fakes.aws import AwsFake, throttled
+from devtools.fakes.azure_sb import AzureServiceBusFake, busy
+from devtools.fakes.gcp_ps import PubSubFake, exhausted
 from notifications.models import Delivery, DeliveryAttempt
 from tests.engine_helpers import poll
 from tests.unit.channels.aws_common import fake_endpoint
@@ -67,7 +64,7 @@ def _open_repeat_cancel() -> None:
 def test_sns_gets_open_repeat_cancel_in_order_after_throttling(aws_fake, notify_worker):
     _, topic = fake_endpoint(aws_fake, "AWS-SNS")
     binding(endpoint="aws", **TEXTS)
-    aws_fake.script(AwsReply.throttled("sns"), times=2)
+    aws_fake.script(throttled("sns"), times=2)
     _open_repeat_cancel()
 
     aws_fake.wait_for(lambda log: sum(r.accepted for r in log) >= 3, timeout=30)
@@ -78,7 +75,9 @@ def test_sns_gets_open_repeat_cancel_in_order_after_throttling(aws_fake, notify_
         f"[CANCEL] {RULE} for br-1905",
     ]
     assert {a.subject for a in arrivals} == {"ATSD"}
-    assert [(r.status, r.code) for r in aws_fake.log] == [(400, "Throttling")] * 2 + [(200, "")] * 3
+    assert [(r.status, r.error) for r in aws_fake.log] == [(400, "Throttling")] * 2 + [
+        (200, "")
+    ] * 3
     poll(lambda: not Delivery.objects.filter(status__in=["PENDING", "SENDING"]).exists())
     rows = Delivery.objects.order_by("sequence")
     assert [(d.trigger, d.status, d.attempts) for d in rows] == [
@@ -108,7 +107,7 @@ def test_service_bus_gets_open_repeat_cancel_in_order_after_a_429(azure_fake, no
     azure_endpoint(azure_fake)
     params = {"message": JSON_TEXT}
     binding(endpoint="azure", open_params=params, repeat_params=params, cancel_params=params)
-    azure_fake.script(AzureReply.busy(retry_after_s=1))
+    azure_fake.script(busy(retry_after_s=1))
     _open_repeat_cancel()
 
     azure_fake.wait_for(lambda log: sum(r.accepted for r in log) >= 3, timeout=30)
@@ -131,7 +130,7 @@ def test_pubsub_gets_open_repeat_cancel_in_order_after_quota_exhaustion(pubsub_f
     gcp_endpoint(pubsub_fake)
     params = {"message": "[${status}] ${rule} for ${entity}"}
     binding(endpoint="gcp", open_params=params, repeat_params=params, cancel_params=params)
-    pubsub_fake.script(PubSubReply.exhausted())
+    pubsub_fake.script(exhausted())
     _open_repeat_cancel()
 
     pubsub_fake.wait_for(lambda log: sum(r.accepted for r in log) >= 3, timeout=30)
@@ -140,7 +139,7 @@ def test_pubsub_gets_open_repeat_cancel_in_order_after_quota_exhaustion(pubsub_f
         f"[{status}] {RULE} for br-1905" for status in ("OPEN", "REPEAT", "CANCEL")
     ]
     assert {p.attributes["severity"] for p in published} == {"WARNING"}
-    assert [(r.status, r.account) for r in pubsub_fake.log] == [(429, EMAIL)] + [(200, EMAIL)] * 3
+    assert [(r.status, r.signer) for r in pubsub_fake.log] == [(429, EMAIL)] + [(200, EMAIL)] * 3
     poll(lambda: Delivery.objects.filter(status="DELIVERED").count() == 3, what="3 delivered")
     attempts = DeliveryAttempt.objects.order_by("id")
     assert [(a.response_code, a.status) for a in attempts] == [

@@ -31,11 +31,6 @@ KIND_OF_CLASS = {
     "AzureServiceBusWebNotificationConfig": "AZURE-SB",
     "GcpPubSubWebNotificationConfig": "GCP-PS",
 }
-# Kinds written on other branches of issue 14: strict, so that the merge that makes them
-# pass turns these into failures until the mark is removed.
-NOT_IN_THIS_BRANCH = {
-    "CUSTOM": "CUSTOM endpoints import once the CUSTOM kind (engineer C2) is merged",
-}
 SNAPSHOT_FIELDS = (
     "name", "kind", "enabled", "description", "base_url", "proxy_url", "proxy_username",
     "proxy_password", "ignore_ssl_errors", "ca_bundle", "log_response", "test_portal",
@@ -85,14 +80,8 @@ def _params() -> list:
     params = []
     for path in _endpoint_files():
         for index, element in enumerate(_elements(path)):
-            kind = KIND_OF_CLASS.get(str(element.tag).removeprefix(PACKAGE), "")
-            marks = (
-                [pytest.mark.xfail(reason=NOT_IN_THIS_BRANCH[kind], strict=True)]
-                if kind in NOT_IN_THIS_BRANCH
-                else []
-            )
             ident = f"{path.parent.name}/{path.name}:{element.findtext('name')}"
-            params.append(pytest.param(path, index, id=ident, marks=marks))
+            params.append(pytest.param(path, index, id=ident))
     return params
 
 
@@ -154,6 +143,11 @@ def test_every_corpus_endpoint_imports_and_re_exports_to_the_same_model(path, in
 
     report = import_endpoints(etree.tostring(alone))
     assert [(i.name, i.outcome) for i in report.items] == [(name, "created")], report.items
+    class_name = str(original.tag).removeprefix(PACKAGE)
+    assert (report.items[0].class_name, report.items[0].kind) == (
+        class_name,
+        KIND_OF_CLASS[class_name],
+    )
     imported = Endpoint.objects.get(name=name)
     before = _snapshot(imported)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from notifications.channels.base import Transport, TransportError
-from notifications.channels.form import EndpointForm, form_for, has_form
+from notifications.channels.form import EndpointForm, form_for
 from notifications.channels.registry import (
     KINDS,
     PLANNED,
@@ -15,7 +15,7 @@ from notifications.channels.registry import (
     choices,
     get_kind,
 )
-from notifications.channels.xml import EndpointXml, has_mapping, mapping_for
+from notifications.channels.xml import EndpointXml, mapping_for
 from notifications.models import Endpoint
 
 SENDABLE = [kind for kind in KINDS.values() if kind.sendable]
@@ -24,22 +24,20 @@ CHANNEL_TESTS = Path(__file__).resolve().parent
 TEST_MODULES = ("test_transport.py", "test_form.py", "test_xml.py")
 
 
-def test_it_lists_every_kind_of_the_spec() -> None:
+def test_it_lists_every_kind_of_the_spec_and_teams() -> None:
     assert set(KINDS) == {
-        "HIPCHAT", "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+        "HIPCHAT", "SLACK", "TELEGRAM", "DISCORD", "TEAMS", "WEBHOOK", "CUSTOM",
         "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
     }  # fmt: skip
     assert [kind for kind, _ in choices()] == list(KINDS)
     assert Endpoint._meta.get_field("kind").choices == choices()
 
 
-def test_it_flags_store_only_and_planned_kinds() -> None:
+def test_only_aws_api_is_store_only_and_nothing_is_planned() -> None:
     assert {k.kind for k in KINDS.values() if k.status == STORE_ONLY} == {
         "AWS-API",
     }  # fmt: skip
-    assert {k.kind for k in KINDS.values() if k.status == PLANNED} == {
-        "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
-    }  # fmt: skip
+    assert {k.kind for k in KINDS.values() if k.status == PLANNED} == set()
     assert [k.kind for k in SENDABLE] == [k.kind for k in KINDS.values() if k.status == SUPPORTED]
 
 
@@ -67,21 +65,6 @@ def test_every_sendable_kind_has_tests_of_its_own(kind) -> None:
     assert set(TEST_MODULES) <= {p.name for p in folder.glob("test_*.py")}
 
 
-def test_planned_kinds_have_no_transport_and_no_form_yet() -> None:
-    for kind in KINDS.values():
-        if kind.status != PLANNED:
-            continue
-        assert (kind.transport, kind.form, kind.xml) == ("", "", "")
-        assert not has_form(kind.kind)
-        assert not has_mapping(kind.kind)
-    with pytest.raises(LookupError):
-        form_for("SLACK")
-    with pytest.raises(LookupError):
-        mapping_for("SLACK")
-    with pytest.raises(TransportError, match="Slack endpoints cannot send"):
-        Endpoint(kind="SLACK").transport()
-
-
 @pytest.mark.parametrize(
     "kind", [k for k in KINDS.values() if k.status == STORE_ONLY], ids=lambda k: k.kind
 )
@@ -100,3 +83,26 @@ def test_hipchat_declares_its_parameters_and_secrets() -> None:
     assert hipchat.sends_files
     assert {"message", "message_format", "notify", "from", "room"} <= set(hipchat.parameters)
     assert set(hipchat.secret_parameters) == {"auth_token", "notification_token", "message_token"}
+
+
+def test_slack_declares_its_parameters_and_token() -> None:
+    slack = get_kind("slack")
+    assert slack.sends_files
+    assert set(slack.parameters) == {
+        "channels", "username", "text", "parse", "link_names", "details_table_format",
+    }  # fmt: skip
+    assert slack.secret_parameters == ("token",)
+
+
+def test_discord_keeps_its_webhook_id_and_token_secret() -> None:
+    discord = get_kind("discord")
+    assert discord.sends_files
+    assert set(discord.parameters) == {"content", "username"}
+    assert set(discord.secret_parameters) == {"webhook_id", "webhook_token"}
+
+
+def test_teams_keeps_its_signed_webhook_url_secret_and_takes_no_files() -> None:
+    teams = get_kind("teams")
+    assert teams.label == "Microsoft Teams"
+    assert not teams.sends_files
+    assert teams.secret_parameters == ("webhook_url",)

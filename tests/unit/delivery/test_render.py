@@ -8,8 +8,9 @@ import pytest
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, lookup
 from notifications.delivery.render import Message, render
-from notifications.models import DeliveryAttempt, Endpoint
+from notifications.models import DeliveryAttempt, Endpoint, RuleNotification
 from rules.models import RuleErrorRecord
+from tests.unit.channels.slack.factories import make_slack
 from tests.unit.delivery.factories import (
     RULE,
     SERVER_URL,
@@ -98,3 +99,19 @@ def test_an_unknown_message_format_fails_before_anything_is_sent(hipchat_fake):
     assert not isinstance(outcome, Message)
     assert (outcome.status, outcome.error) == ("FAILED", "unknown message format 'rtf'")
     assert DeliveryAttempt.objects.get().status == "ERROR"
+
+
+def test_details_use_the_endpoints_table_format_unless_the_binding_chose_one(slack_fake):
+    slack = make_slack(base_url=slack_fake.api_url, params={"details_table_format": "markdown"})
+    binding(endpoint=slack.name, open_params={"text": "[${status}] ${rule}"}, open_details=True)
+    job, journal = job_of(engine_run().series(55, at(0)))
+    message = render(job, journal)
+    assert isinstance(message, Message)
+    assert message.details is not None
+    assert message.details.content.decode().startswith("|")  # markdown, not ascii "+-"
+
+    RuleNotification.objects.update(details_format="property")
+    job, journal = job_of(engine_run().series(56, at(1)))
+    message = render(job, journal)
+    assert isinstance(message, Message)
+    assert "=" in message.details.content.decode().splitlines()[0]  # property: name=value

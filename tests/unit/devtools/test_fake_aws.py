@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from lxml import etree
 
-from devtools.fakes.aws import AwsFake, Reply
+from devtools.fakes.aws import AwsFake, throttled
 
 KEY, SECRET = "AKIDFAKE", "fake-secret"
 
@@ -118,13 +118,13 @@ def test_send_message_requires_a_known_queue_and_a_body(fake):
 
 def test_scripted_throttling_answers_as_aws_does_then_accepts(fake):
     topic, queue = fake.add_topic("ops"), fake.add_queue("alerts")
-    fake.script(Reply.throttled("sns"))
-    fake.script(Reply.throttled("sqs"))
+    fake.script(throttled("sns"))
+    fake.script(throttled("sqs"))
     assert _post(fake, _publish(topic)) == (400, "Throttling")
     queued = {"Action": "SendMessage", "QueueUrl": queue, "MessageBody": "b"}
     assert _post(fake, queued, service="sqs") == (400, "RequestThrottled")
     assert _post(fake, _publish(topic))[0] == 200
     fake.wait_for(lambda log: len(log) == 3)
-    assert [(r.status, r.code) for r in fake.log] == [
+    assert [(r.status, r.error) for r in fake.log] == [
         (400, "Throttling"), (400, "RequestThrottled"), (200, ""),
     ]  # fmt: skip

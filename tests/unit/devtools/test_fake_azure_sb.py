@@ -14,7 +14,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 import requests
 
-from devtools.fakes.azure_sb import AzureServiceBusFake, Reply
+from devtools.fakes.azure_sb import AzureServiceBusFake, busy
 
 KEY_NAME, KEY = "send", "fake-key"
 
@@ -70,8 +70,8 @@ def test_no_token_is_401_an_unknown_entity_404_a_large_body_413(fake):
 
 
 def test_scripted_busy_answers_then_created(fake):
-    fake.script(Reply.busy())
-    fake.script(Reply.busy(retry_after_s=3))
+    fake.script(busy())
+    fake.script(busy(retry_after_s=3))
     first, second, third = (_post(fake) for _ in range(3))
     assert (first.status_code, second.status_code, third.status_code) == (503, 429, 201)
     assert second.headers["Retry-After"] == "3"

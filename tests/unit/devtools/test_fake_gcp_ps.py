@@ -13,7 +13,7 @@ import pytest
 import requests
 from google.auth import crypt, jwt
 
-from devtools.fakes.gcp_ps import AUDIENCE, PubSubFake, Reply
+from devtools.fakes.gcp_ps import AUDIENCE, PubSubFake, exhausted
 from tests.unit.channels.gcp_common import EMAIL, KEY_ID, service_account, trust_the_account
 
 PATH = "/v1/projects/shop-prod/topics/orders:publish"
@@ -81,6 +81,6 @@ def test_publish_needs_a_known_topic_and_messages_within_the_limits(fake, body, 
 
 
 def test_scripted_quota_exhaustion_then_published(fake):
-    fake.script(Reply.exhausted())
+    fake.script(exhausted())
     assert _publish(fake).status_code == 429
     assert _publish(fake).status_code == 200

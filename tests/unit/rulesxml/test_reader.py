@@ -385,8 +385,7 @@ def test_store_only_elements_are_noted(fixture_bytes):
     assert spec.date_filter_xml.startswith("<dateFilter>")
     assert spec.rule_table_xml.startswith("<ruleTable>\n<row>")
     assert "&#13;" not in spec.email_notifications_xml[0]  # CRLF → LF in raw blocks too
-    assert spec.fidelity == [
-        "emailNotification 'Email Notification id=12': stored and re-exported; email is not sent",
+    assert spec.fidelity == [  # email bindings are sent: no note for them
         "scripts: enabled in the file; stored, scripts are not run",
         "derivedCommand: enabled in the file; stored, derived commands are not sent",
         "dateFilter: stored and re-exported; the rule is active at all times",

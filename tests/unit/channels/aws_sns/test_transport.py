@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.fakes.aws import AwsFake, Reply
+from devtools.fakes.aws import AwsFake, error_reply, throttled
 from notifications.channels.aws.transport import SnsTransport
 from notifications.channels.base import TransportError
 from notifications.channels.http import HttpSettings
@@ -30,16 +30,16 @@ def test_it_publishes_the_text_with_the_subject_and_keeps_the_message_id(fake):
     [arrival] = fake.messages(fake.add_topic("ops"))
     assert (arrival.body, arrival.subject) == ("[OPEN] disk full ü", "ATSD")
     assert (sent.status, sent.message_id) == (200, arrival.message_id)
-    assert fake.log[0].access_key_id == KEY_ID
+    assert fake.log[0].signer == KEY_ID
 
 
 def test_a_blank_subject_is_left_out(fake):
     _transport(fake, subject="").send_text("t")
-    assert "Subject" not in fake.log[0].form
+    assert "Subject" not in fake.log[0].fields
 
 
 def test_throttling_is_transient_although_aws_answers_400(fake):
-    fake.script(Reply.throttled("sns"))
+    fake.script(throttled("sns"))
     with pytest.raises(TransportError) as caught:
         _transport(fake).send_text("t")
     assert not caught.value.permanent
@@ -49,7 +49,7 @@ def test_throttling_is_transient_although_aws_answers_400(fake):
 
 
 def test_a_5xx_is_transient_and_a_wrong_secret_permanent_without_the_secret(fake):
-    fake.script(Reply(503, "ServiceUnavailable", "try later"))
+    fake.script(error_reply(503, "ServiceUnavailable", "try later"))
     with pytest.raises(TransportError) as outage:
         _transport(fake).send_text("t")
     assert not outage.value.permanent

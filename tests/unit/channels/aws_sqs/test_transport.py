@@ -11,7 +11,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from devtools.fakes.aws import AwsFake, Reply
+from devtools.fakes.aws import AwsFake, throttled
 from notifications.channels.aws.transport import SnsTransport, SqsTransport
 from notifications.channels.base import TransportError
 from notifications.channels.http import HttpSettings
@@ -32,16 +32,16 @@ def test_it_sends_the_text_as_the_message_body_of_the_queue(fake):
     [arrival] = fake.messages(queue)
     assert arrival.body == "[CANCEL] disk full"
     assert sent.message_id == arrival.message_id
-    assert fake.log[0].form["Action"] == "SendMessage"
+    assert fake.log[0].fields["Action"] == "SendMessage"
 
 
 def test_request_throttled_is_transient_and_an_unknown_queue_permanent(fake):
     queue = fake.add_queue("alerts")
-    fake.script(Reply.throttled("sqs"))
+    fake.script(throttled("sqs"))
     transport = SqsTransport.configure(sqs_values(queue), base_url=fake.url, http=HttpSettings())
-    with pytest.raises(TransportError) as throttled:
+    with pytest.raises(TransportError) as slowed:
         transport.send_text("t")
-    assert not throttled.value.permanent
+    assert not slowed.value.permanent
     lost = SqsTransport.configure(
         sqs_values(queue + "-gone"), base_url=fake.url, http=HttpSettings()
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.fakes.azure_sb import AzureServiceBusFake, Reply
+from devtools.fakes.azure_sb import AzureServiceBusFake, busy
 from notifications.channels.azure_sb.transport import ServiceBusTransport, namespace_root
 from notifications.channels.base import TransportError
 from notifications.channels.http import HttpSettings
@@ -54,8 +54,8 @@ def test_a_wrong_key_is_a_permanent_401_that_never_shows_the_key(fake):
 
 
 def test_server_busy_and_429_are_transient_with_retry_after(fake):
-    fake.script(Reply.busy())
-    fake.script(Reply.busy(retry_after_s=7))
+    fake.script(busy())
+    fake.script(busy(retry_after_s=7))
     for retry_after in (None, 7.0):
         with pytest.raises(TransportError) as caught:
             _transport(fake).send_text("t")

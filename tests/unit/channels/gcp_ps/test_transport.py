@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.fakes.gcp_ps import PubSubFake, Reply
+from devtools.fakes.gcp_ps import PubSubFake, exhausted
 from notifications.channels.base import TransportError
 from notifications.channels.gcp_ps.transport import PubSubTransport, _signer, api_root
 from notifications.channels.http import HttpSettings
@@ -34,7 +34,7 @@ def test_it_publishes_the_text_with_the_severity_and_keeps_the_message_id(fake):
     assert published.data == '{"status": "OPEN", "entity": "nurswgvml007"}'
     assert published.attributes == {"severity": "CRITICAL"}
     assert (sent.status, sent.message_id) == (200, published.message_id)
-    assert fake.log[0].account == EMAIL
+    assert fake.log[0].signer == EMAIL
 
 
 def test_a_rule_may_publish_to_another_topic(fake):
@@ -44,10 +44,10 @@ def test_a_rule_may_publish_to_another_topic(fake):
 
 
 def test_quota_exhaustion_is_transient_and_a_key_the_service_does_not_know_permanent(fake):
-    fake.script(Reply.exhausted())
-    with pytest.raises(TransportError) as exhausted:
+    fake.script(exhausted())
+    with pytest.raises(TransportError) as over_quota:
         _transport(fake).send_text("t")
-    assert not exhausted.value.permanent
+    assert not over_quota.value.permanent
     stranger = service_account("rotated-away").key_file
     with pytest.raises(TransportError) as refused:
         _transport(fake, serviceAccountKey=stranger).send_text("t")
