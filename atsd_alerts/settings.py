@@ -349,6 +349,16 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # put the new key first, run `manage.py rotate_secrets_key`, then drop the old one).
 SECRETS_KEYS = env_list("SECRETS_KEY", []) or persistent_fernet_key(DATA_DIR).split(",")
 
+# --- Rule functions that read stores (db_last, db_statistic, last_open, loadHistory)
+# and query the network (queryConfig, queryGet, queryPost) ---
+# Milliseconds a read of the series history may take before the rule gets a Rule Error.
+SERIES_READ_TIMEOUT_MS = env_int("SERIES_READ_TIMEOUT_MS", 500)
+# queryConfig/queryGet/queryPost in notification texts reach the network: off unless
+# enabled; seconds to connect and to answer; the largest answer taken.
+RULE_WEB_QUERIES_ENABLED = env_bool("RULE_WEB_QUERIES_ENABLED", False)
+RULE_WEB_QUERY_TIMEOUT = env_int("RULE_WEB_QUERY_TIMEOUT", 5)
+RULE_WEB_QUERY_MAX_BYTES = env_int("RULE_WEB_QUERY_MAX_BYTES", 1_000_000)
+
 # --- Developer tools ---------------------------------------------------------------
 # Not product: the fake HipChat server and the benchmarks, installed for their
 # management commands (fake_hipchat, bench_*); it has no models and nothing imports it.

@@ -23,9 +23,11 @@ from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
 from notifications.delivery.lost_open import delivery_note, with_note
 from notifications.delivery.outcome import SendOutcome, cancelled
+from notifications.delivery.web_queries import EndpointQueries
 from notifications.models import AttemptStatus, Delivery, DeliveryStatus, RuleNotification
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
+    PortalRequest,
     RenderInfo,
     RenderResult,
     details_file_name,
@@ -36,8 +38,9 @@ from notifications.rendering.scope import TriggerScope
 from notifications.rendering.template import OverlayScope
 from notifications.rendering.template import render as render_template
 from notifications.rendering.window_fields import window_fields
-from notifications.screenshots.charts import Chart, trigger_charts
+from notifications.screenshots.charts import Chart, requested_charts, trigger_charts
 from rules.contract.bindings import DEFAULT_DETAILS_FORMAT, DETAILS_FORMAT_KEY
+from rules.contract.store_reads import store_reads
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
 
@@ -104,6 +107,8 @@ def render_info(
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
         repeat_interval=repeat_interval_text(repeat_strategy),
+        store_reads=store_reads(),
+        web_queries=EndpointQueries() if settings.RULE_WEB_QUERIES_ENABLED else None,
     )
 
 
@@ -143,12 +148,14 @@ class _Renderer:
         self.job, self.info = job, info
         self.errors: list[str] = []
         self.cancelled = False
+        self.portals: list[PortalRequest] = []  # addPortal() of the rendered texts
 
     def render(self, template: str, message_format: str) -> tuple[str, bool]:
         job = self.job
         result = render_reporting(
             job.delivery, job.trigger, self.info, template, message_format, self.errors
         )
+        self.portals.extend(result.portals)
         return result.text, result.cancelled
 
     def template(
@@ -192,17 +199,18 @@ class _Renderer:
         return Attachment(name, table.encode("utf-8"), "text/plain")
 
     def charts(self) -> list[Chart]:
-        """The charts to attach, when the binding attaches a screenshot."""
+        """The charts to attach: the binding's when it attaches a screenshot, then
+        those the texts asked for with addPortal()."""
         job = self.job
+        event_id = job.delivery.event_id
+        requested = requested_charts(job.trigger, self.portals, event_id=event_id)
         if not getattr(job.binding, f"{job.slot}_screenshot"):
-            return []
+            return requested
         portal_ids = getattr(job.binding, f"{job.slot}_portal_ids", "") or ""
-        return trigger_charts(
-            job.trigger,
-            portal_ids,
-            event_id=job.delivery.event_id,
-            entity_label=self.info.entity_label,
+        charts = trigger_charts(
+            job.trigger, portal_ids, event_id=event_id, entity_label=self.info.entity_label
         )
+        return charts + requested
 
 
 def window_fields_message(job: Job, message_format: str) -> Message:

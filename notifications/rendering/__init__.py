@@ -22,7 +22,7 @@ from notifications.rendering.history_text import default_history_text, history_a
 from notifications.rendering.info import RenderInfo
 from notifications.rendering.links import LinkValue, Markup
 from notifications.rendering.names import details_file_name, image_file_name
-from notifications.rendering.scope import FIELD_NAMES, TriggerScope
+from notifications.rendering.scope import FIELD_NAMES, PortalRequest, TriggerScope
 from notifications.rendering.template import PlaceholderError, RenderResult, render
 
 if TYPE_CHECKING:
@@ -55,15 +55,17 @@ def render_message(
     link style of ``info`` is replaced by the format's. ``now_ms`` is the render
     clock (``now``, alert durations); the notify worker passes ``trigger.now_ms``
     so that a retried or delayed send shows the durations of the evaluation.
+    The result's ``portals`` are the ``addPortal()`` screenshots the text asked for.
     """
     style = MESSAGE_FORMAT_LINK_STYLES.get(message_format)
     if style is None:
         raise ValueError(f"unknown message format {message_format!r}")
     scope = TriggerScope(trigger, replace(info, link_style=style), now_ms=now_ms)
     escape = markdown_escape if message_format == "markdown" else None
-    return render(
+    result = render(
         template, scope, html_escape=message_format == "html", escape=escape, escape_markup=False
     )
+    return replace(result, portals=list(scope.portal_requests))
 
 
 def markdown_escape(text: str) -> str:
@@ -79,6 +81,7 @@ __all__ = [
     "LinkValue",
     "Markup",
     "PlaceholderError",
+    "PortalRequest",
     "RenderInfo",
     "RenderResult",
     "TriggerScope",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from notifications.rendering.links import LinkValue, Markup
 from rules.expressions import CancelAction, EvaluationError, ExpressionError, compile_expression
 from rules.expressions.compiler import CompiledExpression
 from rules.expressions.formatting import format_value
+from rules.expressions.templates import FOREACH, OPENER, find_closing_brace
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +40,15 @@ class PlaceholderError:
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    """Rendered ``text`` (trimmed), the ``errors`` to record, and whether
-    ``cancelAction()`` cancelled the send (then ``text`` is ``''``)."""
+    """Rendered ``text`` (trimmed), the ``errors`` to record, whether
+    ``cancelAction()`` cancelled the send (then ``text`` is ``''``), and the
+    ``addPortal()`` screenshots it asked for (``PortalRequest``s, set by
+    ``render_message``)."""
 
     text: str
     errors: list[PlaceholderError] = field(default_factory=list)
     cancelled: bool = False
+    portals: list[Any] = field(default_factory=list)
 
 
 # -- nodes --------------------------------------------------------------------------
@@ -94,38 +97,6 @@ class ParsedTemplate:
 
 # -- parsing ------------------------------------------------------------------------
 
-_OPENER = re.compile(r"\$\$\{|\$\{|@(if|else|end|foreach)?\{")
-_FOREACH = re.compile(r"^\s*([A-Za-z_$][A-Za-z0-9_$]*)\s*:(.*)$", re.DOTALL)
-
-
-def find_closing_brace(text: str, start: int) -> int:
-    """Index of the ``}`` matching an opening brace just before ``start``, or -1.
-
-    Nested braces are counted; braces inside ``'…'``/``"…"`` strings (with
-    backslash escapes) are ignored (spec §5.1).
-    """
-    depth = 0
-    i = start
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "'" or c == '"':
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            if j >= n:
-                return -1
-            i = j + 1
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            if depth == 0:
-                return i
-            depth -= 1
-        i += 1
-    return -1
-
 
 def _code(source: str, text: str, position: int) -> _Code:
     try:
@@ -152,7 +123,7 @@ def parse_template(template: str) -> ParsedTemplate:
     i = 0
     n = len(template)
     while i < n:
-        m = _OPENER.search(template, i)
+        m = OPENER.search(template, i)
         if m is None:
             text.append(template[i:])
             break
@@ -183,7 +154,7 @@ def parse_template(template: str) -> ParsedTemplate:
             stack.append((if_node, if_node.branches[0][1], source, m.start()))
             current = if_node.branches[0][1]
         elif directive == "foreach":
-            fm = _FOREACH.match(inner)
+            fm = FOREACH.match(inner)
             flush()
             if fm is None or not fm.group(2).strip():
                 errors.append(

@@ -44,7 +44,8 @@ class RuleDefinition:
     ``window`` is the window text (``length(3)``, ``time(15 minute)``); ``variables``
     are (name, expression) in declared order; ``time_filter_ms`` 0 = no time offset
     filter; ``discard_previous_values`` = out-of-order filter; ``check_on_exit`` =
-    ``leavingEvents``.
+    ``leavingEvents``; ``load_history`` = new series windows start with the stored
+    samples they would hold (``loadHistory``, §3.3).
     """
 
     name: str
@@ -61,14 +62,17 @@ class RuleDefinition:
     time_filter_ms: int = 0
     discard_previous_values: bool = False
     check_on_exit: bool = False
+    load_history: bool = False
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
 
     def fingerprint(self) -> str:
-        """Hash of what decides window contents and status (all but actions/enabled):
-        a change drops the rule's windows (§3.9); an actions-only change keeps them."""
+        """Hash of what decides window contents and status (all but actions, enabled and
+        load_history, which only fills windows yet to open): a change drops the rule's
+        windows (§3.9); an actions-only change keeps them."""
         data = asdict(self)
         data.pop("actions")
         data.pop("enabled")
+        data.pop("load_history")
         raw = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]

@@ -154,7 +154,7 @@ def _number_methods(x: int | float) -> dict[str, Callable[..., Any]]:
 METHOD_NAMES: frozenset[str] = frozenset(
     set(_str_methods("")) | set(_list_methods([])) | set(_map_methods({}))
     | set(_number_methods(0)) | set(DateTime._PROPERTIES) | set(DateTime._METHODS)
-    | {"toDate"}
+    | {"toDate", "format"}  # format(): DateFormatter, NumberFormatter, IntervalFormatter
 )  # fmt: skip
 
 

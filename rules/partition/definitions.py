@@ -133,6 +133,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         time_filter_ms=time_filter_ms(rule),
         discard_previous_values=rule.discard_previous_values,
         check_on_exit=rule.leaving_events,
+        load_history=rule.load_history,
         actions=tuple(actions),
         enabled=rule.enabled,
     )

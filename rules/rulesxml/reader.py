@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 
 from atsd_alerts.safe_xml import make_parser
-from rules.contract.bindings import WebNotificationError
+from rules.contract.bindings import TRIGGERS, WebNotificationError
 from rules.contract.email_bindings import EmailNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
@@ -23,7 +23,7 @@ from rules.rulesxml.email_notifications import read_email_notification
 from rules.rulesxml.errors import ImportFailure, RulesImportError
 from rules.rulesxml.schema import BY_XML, Element, Kind
 from rules.rulesxml.spec import RuleSpec
-from rules.rulesxml.validation import ExpressionKind, check_expression
+from rules.rulesxml.validation import ExpressionKind, check_expression, check_template
 from rules.rulesxml.web_notifications import read_web_notification
 
 WEB_NOTIFICATION_NOTE = "stored; notifications arrive with the Web notifications work"
@@ -147,6 +147,7 @@ class _RuleReader:
         rule = RuleSpec(**self.values)
         if self.check_expressions:
             self._check_expressions(rule)
+            self._check_templates(rule, known)
         if self.failures:
             return None
         rule.fidelity = self.notes + _store_only_notes(rule, known, unknown_tags)
@@ -248,6 +249,29 @@ class _RuleReader:
                     f"<{element}>: {prefix}unsupported functions: {', '.join(result.unsupported)}"
                 )
 
+    def _check_templates(self, rule: RuleSpec, known: dict[str, list[etree._Element]]) -> None:
+        """Fidelity notes for the placeholders of the rule's texts: logging messages,
+        web and email notification templates (the functions they call, their syntax)."""
+        texts: list[tuple[str, str]] = [
+            ("<alertOpenMessage>", rule.alert_open_message),
+            ("<alertMessage>", rule.alert_message),
+            ("<alertCancellationMessage>", rule.alert_cancellation_message),
+        ]
+        for position, element in enumerate(known.get("webNotification", [])):
+            spec = read_web_notification(element, index=position)
+            for trigger in TRIGGERS:
+                for key, value in spec.trigger(trigger).parameters.items():
+                    texts.append((f"webNotification {spec.name!r} {trigger} {key}", value))
+        for element in known.get("emailNotification", []):
+            label = _child_text(element, "name") or "(unnamed)"
+            for child in element:
+                tag = child.tag if isinstance(child.tag, str) else ""
+                if tag.startswith(("subject", "body")):
+                    texts.append((f"emailNotification {label!r} {tag}", child.text or ""))
+        for where, text in texts:
+            problems = check_template(text) if "{" in text else []
+            self.notes.extend(f"{where}: {problem}" for problem in problems)
+
 
 def _grouping(text: str) -> str:
     value = text.strip().upper()
@@ -335,8 +359,8 @@ def _store_only_notes(
     if rule.rule_table_xml:
         rows = len(etree.fromstring(rule.rule_table_xml, make_parser()).findall("row"))
         notes.append(f"ruleTable: {rows} override row(s) stored; overrides are not evaluated")
-    if rule.load_history:
-        notes.append("loadHistory: stored; new windows start empty")
+    if rule.load_history and rule.metric.strip().lower() in ("message", "property"):
+        notes.append("loadHistory: only series are kept in history; new windows start empty")
     if rule.alert_logger_name:
         notes.append(f"alertLoggerName {rule.alert_logger_name!r}: stored; no file logger")
     notes.extend(f"unknown element <{tag}>: kept and re-exported unchanged" for tag in unknown_tags)

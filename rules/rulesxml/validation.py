@@ -22,8 +22,9 @@ from rules.expressions.errors import ExpressionError
 from rules.expressions.functions import REGISTRY
 from rules.expressions.members import STATIC_FIELDS, STATIC_METHODS, is_known_method
 from rules.expressions.parser import parse
+from rules.expressions.templates import template_expressions
 
-ExpressionKind = Literal["condition", "filter", "variable"]
+ExpressionKind = Literal["condition", "filter", "variable", "template"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,27 @@ def check_expression(text: str, kind: ExpressionKind) -> ExpressionCheck:
         if exc.position not in {pos for pos, _label in unknown}:
             return ExpressionCheck(error=_located(exc, text), unsupported=unsupported)
     return ExpressionCheck(unsupported=unsupported)
+
+
+def check_template(text: str) -> list[str]:
+    """Problems of the expressions in a placeholder template (spec §5.1), for the
+    fidelity report, each with its position in ``text``: one entry listing the
+    unsupported functions, one per syntax error. A template never fails a rule: at
+    send time a failing placeholder stays as written and is a Rule Error."""
+    errors: list[str] = []
+    unknown: list[str] = []
+    for found in template_expressions(text):
+        try:
+            tree = parse(found.expression)
+        except ExpressionError as exc:
+            where = _where(text, found.offset + exc.position)
+            errors.append(f"{exc.message} in a placeholder at {where}")
+            continue
+        unknown.extend(
+            f"{label} at {_where(text, found.offset + pos)}"
+            for pos, label in sorted(_unsupported(tree))
+        )
+    return ([f"unsupported functions: {', '.join(unknown)}"] if unknown else []) + errors
 
 
 def _unsupported(tree: ast.Node) -> Iterator[tuple[int, str]]:

@@ -8,9 +8,13 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     content,
     conversion,
     dates,
+    formatters,
+    json_data,
     math,
+    series,
     statistics,
     text,
+    web_queries,
     window,
 )
 from rules.expressions.functions.registry import REGISTRY, Function, register

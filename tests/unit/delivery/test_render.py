@@ -7,7 +7,8 @@ import pytest
 
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, lookup
-from notifications.delivery.render import Message, render
+from notifications.delivery.render import Message, binding_render_info, render
+from notifications.delivery.web_queries import EndpointQueries
 from notifications.models import DeliveryAttempt, Endpoint, RuleNotification
 from rules.models import RuleErrorRecord
 from tests.unit.channels.slack.factories import make_slack
@@ -60,6 +61,29 @@ def test_it_renders_the_text_the_parameters_and_what_the_binding_attaches(hipcha
     assert message.charts[0].link.startswith(f"{SERVER_URL}/portals/series?")
     assert message.portal_links is True
     assert not DeliveryAttempt.objects.exists()  # nothing left, nothing logged yet
+
+
+def test_add_portal_attaches_its_chart_without_the_screenshot_setting(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "Down ${addPortal('Entity Overview', 'db-1', 'DB')}"})
+    job, journal = job_of(engine_run().series(55, at(0)))
+
+    message = render(job, journal)
+
+    assert isinstance(message, Message)
+    assert message.text == "Down"
+    assert [(c.portal.name, c.caption) for c in message.charts] == [("Entity Overview", "DB")]
+    assert message.charts[0].params["entity"] == "db-1"
+
+
+def test_web_queries_reach_texts_only_when_enabled(hipchat_fake, settings):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "m"})
+    job, _ = job_of(engine_run().series(55, at(0)))
+    assert binding_render_info(job, "text").web_queries is None
+    settings.RULE_WEB_QUERIES_ENABLED = True
+    queries = binding_render_info(job, "text").web_queries
+    assert isinstance(queries, EndpointQueries)
 
 
 def test_placeholder_errors_are_the_rules_and_the_text_is_still_rendered(hipchat_fake):
