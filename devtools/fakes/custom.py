@@ -26,13 +26,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
-
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from devtools.fakes.loopback import LoopbackService, Received, Scripted
+from devtools.fakes.sigv4 import expected_signature
 
 _SIGV4 = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
@@ -124,20 +120,15 @@ class CustomApi(LoopbackService):
             return 403, "InvalidClientTokenId: unknown access key"
         if (match["region"], match["service"]) != (key.region, key.service):
             return 403, "SignatureDoesNotMatch: wrong credential scope"
-        signed = match["signed"].split(";")
-        query = f"?{urlencode(record.query)}" if record.query else ""
-        request = AWSRequest(
-            method=record.method,
-            url=f"http://{record.header('Host')}{record.path}{query}",
-            data=record.body,
-            headers={name: record.header(name) for name in signed},
+        expected = expected_signature(
+            record,
+            key_id=key.access_key_id,
+            secret=key.secret_access_key,
+            region=key.region,
+            service=key.service,
+            signed_headers=match["signed"].split(";"),
+            amz_date=amz_date,
         )
-        request.context["timestamp"] = amz_date
-        signer = SigV4Auth(
-            Credentials(key.access_key_id, key.secret_access_key), key.service, key.region
-        )
-        canonical = signer.canonical_request(request)
-        expected = signer.signature(signer.string_to_sign(request, canonical), request)
         if not hmac.compare_digest(expected, match["sig"]):
             return 403, "SignatureDoesNotMatch: the signature does not match the request"
         return None

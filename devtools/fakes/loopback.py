@@ -3,8 +3,12 @@ requests it answered, scripted replies and waiting on the log without sleeping.
 
 A fake subclasses :class:`LoopbackService` and implements :meth:`LoopbackService.answer`,
 which judges one :class:`Received` request by the service's documented contract and
-returns ``(status, JSON body, headers)``; a scripted :class:`Scripted` reply, when one
-is queued, is given instead (rate limits, outages), after the request was read.
+returns ``(status, body, headers)`` (a body is JSON, or ``bytes`` sent as they are with
+the ``Content-Type`` of the headers); a scripted :class:`Scripted` reply, when one is
+queued, is given instead (rate limits, outages), after the request was read. A service
+that checks credentials before its rate limit (AWS, Azure, Google) is faked by also
+implementing :meth:`LoopbackService.unauthorized`: its refusal comes before any
+scripted reply, and what the request proved (``signer``) is logged with it.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ class Received:
 
     ``fields``: the parameters of the query string, a form or multipart body (text
     parts) or a JSON object body; ``files``: multipart file parts by name as
-    ``(filename, content type, bytes)``; ``json``: the parsed JSON body, if any.
+    ``(filename, content type, bytes)``; ``json``: the parsed JSON body, if any;
+    ``signer``: who the request's credentials proved it came from (an access key id, a
+    service account), where the fake checks them; ``error``: the service's error code or
+    reason in the answer, if any.
     """
 
     method: str
@@ -45,6 +52,8 @@ class Received:
     json: Any = None
     status: int = 0
     answer: Any = None
+    signer: str = ""
+    error: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -56,11 +65,13 @@ class Received:
 
 @dataclass(frozen=True)
 class Scripted:
-    """A reply given instead of the real answer: ``status``, JSON ``body``, ``headers``."""
+    """A reply given instead of the real answer: ``status``, ``body`` (JSON, or bytes
+    sent as they are), ``headers`` and the service's ``error`` code it stands for."""
 
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    error: str = ""
 
 
 def parse_body(record: Received) -> None:
@@ -92,6 +103,12 @@ def parse_body(record: Received) -> None:
                 record.fields[name] = payload.decode("utf-8", "replace")
             else:
                 record.files[name] = (filename, part.get_content_type(), payload)
+
+
+def replied(record: Received, reply: Scripted) -> tuple[int, Any, dict[str, str]]:
+    """``reply`` as the answer to ``record``, its ``error`` noted in the log."""
+    record.error = reply.error
+    return reply.status, reply.body, dict(reply.headers)
 
 
 class _Logged(Protocol):
@@ -165,7 +182,8 @@ class LoopbackService:
         server = _Server(("127.0.0.1", self._port), _Handler)
         server.service = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits for it, and tests start many fakes.
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
         return self
 
@@ -207,8 +225,23 @@ class LoopbackService:
     # ------------------------------------------------------------- serving
 
     def answer(self, record: Received) -> tuple[int, Any, dict[str, str]]:
-        """The service's answer to ``record``: status, JSON body (None: empty), headers."""
+        """The service's answer to ``record``: status, body (JSON; bytes as they are;
+        None: empty), headers."""
         raise NotImplementedError
+
+    def unauthorized(self, record: Received) -> tuple[int, Any, dict[str, str]] | None:
+        """The answer refusing ``record``'s credentials, checked before any scripted
+        reply; None when they hold (noting ``record.signer``). By default: no check."""
+        return None
+
+    def reply(self, record: Received) -> tuple[int, Any, dict[str, str]]:
+        """:meth:`unauthorized`'s refusal, else the next scripted reply, else :meth:`answer`."""
+        refusal = self.unauthorized(record)
+        if refusal is not None:
+            return refusal
+        with self._lock:
+            scripted = self._scripts.pop(0) if self._scripts else None
+        return self.answer(record) if scripted is None else replied(record, scripted)
 
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
@@ -221,25 +254,24 @@ class LoopbackService:
             body=b"",
             received_at=time.time(),
         )
+        headers: dict[str, str]
         if length > MAX_BODY:
             status, body, headers = 413, {"error": "Request Entity Too Large"}, {}
             handler.close_connection = True
         else:
             record.body = handler.rfile.read(length)
             parse_body(record)
-            with self._lock:
-                scripted = self._scripts.pop(0) if self._scripts else None
-            if scripted is not None:
-                status, body, headers = scripted.status, scripted.body, dict(scripted.headers)
-            else:
-                status, body, headers = self.answer(record)
+            status, body, headers = self.reply(record)
         record.status, record.answer = status, body
         with self._lock:  # logged before the answer leaves: a client that has it sees it
             self._log.append(record)
             self._lock.notify_all()
-        data = b"" if body is None else json.dumps(body).encode()
+        if isinstance(body, bytes):
+            data = body
+        else:
+            data = b"" if body is None else json.dumps(body).encode()
         handler.send_response(status)
-        if data:
+        if data and not any(name.lower() == "content-type" for name in headers):
             handler.send_header("Content-Type", "application/json")
         for name, value in headers.items():
             handler.send_header(name, value)
