@@ -82,6 +82,7 @@ def render_info(
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
         repeat_interval=repeat_interval_text(binding),
+        threshold=trigger.threshold,
     )
 
 

@@ -114,6 +114,8 @@ class TriggerSnapshot:
     values: list[float]
     variables: dict[str, Any]
     actions: tuple[ActionOutcome, ...]
+    # The winning override check (``max() > 20``, spec §3.11), "" without one.
+    threshold: str = ""
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -125,6 +127,8 @@ class TriggerSnapshot:
 
 
 _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
+# Fields data of the same version may lack (added with a default): their default then.
+_OPTIONAL = frozenset({"threshold"})
 
 
 def _finite(x: Any) -> Any:
@@ -176,10 +180,10 @@ def decode_trigger(data: dict[str, Any]) -> TriggerSnapshot:
         raise TriggerFormatError(
             f"trigger format version {version!r} is unknown; this build reads {FORMAT_VERSION}"
         )
-    missing = [name for name in _FIELDS if name not in data]
+    missing = [name for name in _FIELDS if name not in data and name not in _OPTIONAL]
     if missing:
         raise TriggerFormatError(f"trigger data lacks {', '.join(missing)}")
-    kw = {name: data[name] for name in _FIELDS}
+    kw = {name: data[name] for name in _FIELDS if name in data}
     kw["actions"] = tuple(ActionOutcome(**a) for a in data["actions"])
     for name in ("value", "open_value"):
         if kw[name] is None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from rules.engine import actions as act
 from rules.engine.grouping import Grouping
+from rules.engine.overrides import OverrideRow
 from rules.expressions.compiler import compile_expression
 
 # Kinds passed to the compiler, one per place an expression appears.
@@ -44,7 +45,8 @@ class RuleDefinition:
     ``window`` is the window text (``length(3)``, ``time(15 minute)``); ``variables``
     are (name, expression) in declared order; ``time_filter_ms`` 0 = no time offset
     filter; ``discard_previous_values`` = out-of-order filter; ``check_on_exit`` =
-    ``leavingEvents``.
+    ``leavingEvents``; ``group_filter`` the entity group an event's entity must be in
+    (§3.1 step 6); ``overrides`` the rows of the overrides table (§3.11).
     """
 
     name: str
@@ -54,6 +56,7 @@ class RuleDefinition:
     type: str | None = None
     source: str | None = None
     entity_filter: str = ""
+    group_filter: str = ""
     filter: str = ""
     grouping: Grouping = field(default_factory=Grouping)
     variables: tuple[tuple[str, str], ...] = ()
@@ -61,6 +64,8 @@ class RuleDefinition:
     time_filter_ms: int = 0
     discard_previous_values: bool = False
     check_on_exit: bool = False
+    overrides: tuple[OverrideRow, ...] = ()
+    overrides_error: str = ""  # why the stored table could not be read: not installed
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
 

@@ -24,6 +24,13 @@ from rules.engine.definition import (
     RuleDefinition,
 )
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
+from rules.engine.overrides import (
+    GroupMembership,
+    OverrideError,
+    OverrideTable,
+    routed_actions,
+    with_overrides,
+)
 from rules.engine.rule_filter import (
     STEP_EXPIRED,
     STEP_FILTER_ERROR,
@@ -52,6 +59,7 @@ class RuleHost(Protocol):
     window_limits: WindowLimits
     max_windows: int | None
     cancel_on_rule_change: bool
+    group_member: GroupMembership
 
     def rule_open(
         self, rule: str, entity: str | None, expression: str | None, current: Any
@@ -96,6 +104,8 @@ class RuleRuntime:
             filter_expr=filter_expr,
             filter_ctx=self.filter_scope.bind,
             grace_ms=rule.time_filter_ms,
+            group_filter=rule.group_filter,
+            group_member=engine.group_member,
         )
         # Precomputed: a rule with no filter steps beyond its (kind, metric) index entry
         # skips the filter chain entirely on the hot path.
@@ -105,6 +115,7 @@ class RuleRuntime:
             and compile_patterns(rule.entity_filter) is None
             and filter_expr is None
             and not rule.time_filter_ms
+            and self.filter.group is None
         )
         self.grouping = rule.grouping
         self.is_time = self.spec.kind == "time"
@@ -169,6 +180,19 @@ class RuleRuntime:
         self.window_check: Callable[[Any], bool] | None = (
             plan_evaluator(plan) if plan is not None else None
         )
+        # An overrides table replaces the condition for the windows its rows match.
+        self.overrides: OverrideTable | None = None
+        if rule.overrides_error:
+            raise OverrideError(rule.overrides_error)
+        if rule.overrides:
+            self.overrides = OverrideTable(
+                rule.overrides, lambda text: compile_(text, KIND_VARIABLE), engine.group_member
+            )
+            self.condition_eval = with_overrides(
+                self.overrides, self.condition_eval, self.condition_error, event_tags
+            )
+            self.condition_error = _same_error
+            self.window_check = None
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
@@ -503,10 +527,11 @@ class RuleRuntime:
         st = wr.state
         w = wr.window
         ev = st.event
+        override = wr.override
         if outcomes is None:
             outcomes = []
             if decide_actions:
-                for settings in self.rule.actions:
+                for settings in routed_actions(self.rule.actions, override):
                     prev = st.actions.get(settings.name, act.INITIAL)
                     o = act.decide(settings, prev, status, st.repeat_count, now_ms, st.episode)
                     st.actions[settings.name] = o.state
@@ -522,7 +547,7 @@ class RuleRuntime:
             before_status=st.before_status,
             repeat_count=st.repeat_count,
             episode=st.episode,
-            severity=self.severity_for(ev),
+            severity=override.severity if override is not None else self.severity_for(ev),
             now_ms=now_ms,
             open_time=st.open_time,
             repeat_time=st.repeat_time,
@@ -569,4 +594,5 @@ class RuleRuntime:
             values=w.values(),
             variables=variables,
             actions=tuple(outcomes),
+            threshold=override.threshold if override is not None else "",
         )

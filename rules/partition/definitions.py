@@ -11,8 +11,10 @@ from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.definition import RuleDefinition
 from rules.engine.grouping import Grouping
+from rules.engine.overrides import OverrideRow
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
+from rules.rulesxml.overrides import read_rule_table
 from rules.rulesxml.web_notifications import read_web_notification
 
 log = logging.getLogger(__name__)
@@ -55,9 +57,9 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
 
     Read from the ``<webNotification>`` elements the rule keeps (the notifications app
     keeps them in step with its bindings), so the engine needs nothing from that app.
-    Disabled bindings and bindings used in overrides only (no overrides run yet,
-    spec §3.7) get no action; an element that cannot be read gets none either (the
-    rule save that stored it reported it).
+    Disabled bindings get no action; bindings used in overrides only run only for the
+    override rows that name them (spec §3.7); an element that cannot be read gets no
+    action either (the rule save that stored it reported it).
     """
     actions = []
     for index, raw in enumerate(rule.web_notifications_xml):
@@ -66,7 +68,7 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
         except WebNotificationError as exc:
             log.warning("rule %s: web notification #%d not run: %s", rule.name, index + 1, exc)
             continue
-        if not spec.enabled or spec.use_in_threshold_only:
+        if not spec.enabled:
             continue
         delay = spec.open_delay
         repeat = spec.repeat_interval
@@ -78,6 +80,7 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
                 on_cancel=spec.cancel.enabled,
                 strategy=RepeatStrategy.parse(repeat.type, repeat.count, repeat.unit),
                 delay_ms=delay.count * UNIT_MS.get(delay.unit.lower(), 1000),
+                overrides_only=spec.use_in_threshold_only,
             )
         )
     return actions
@@ -87,6 +90,12 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
     actions = [a for a in (history_action(rule),) if a is not None]
     actions.extend(web_actions(rule))
     actions.extend(extra_actions)
+    overrides: tuple[OverrideRow, ...] = ()
+    overrides_error = ""
+    try:
+        overrides = read_rule_table(rule.rule_table_xml)
+    except ValueError as exc:  # stored outside import and the editor, which check it
+        overrides_error = f"overrides table: {exc}"
     return RuleDefinition(
         name=rule.name,
         metric=rule.metric,
@@ -95,6 +104,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         type=rule.type or None,
         source=rule.source or None,
         entity_filter=rule.entity_filter,
+        group_filter=rule.group_filter,
         filter=rule.filter,
         grouping=Grouping(
             rule.tags_grouping_strategy, tuple(rule.tags), rule.disable_entity_grouping
@@ -104,6 +114,8 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         time_filter_ms=time_filter_ms(rule),
         discard_previous_values=rule.discard_previous_values,
         check_on_exit=rule.leaving_events,
+        overrides=overrides,
+        overrides_error=overrides_error,
         actions=tuple(actions),
         enabled=rule.enabled,
     )

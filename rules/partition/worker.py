@@ -17,6 +17,7 @@ from rules.contract.triggers import TriggerSnapshot
 from rules.engine.engine import Engine
 from rules.partition.catalog_cache import CatalogCache
 from rules.partition.definitions import load_definitions
+from rules.partition.group_cache import GroupCache
 from rules.partition.journal import Partition
 from rules.partition.lost_windows import close_vanished_alerts
 from rules.partition.versions import current_version
@@ -53,12 +54,14 @@ class PartitionHost:
         self.partitions: dict[int, Partition] = {}
         self.versions: dict[int, int] = {}
         self.catalog = CatalogCache()
+        self.groups = GroupCache(self.catalog.entity)
 
     def new_engine(self) -> Engine:
         return Engine(
             zone=settings.TIME_ZONE,
             entity_lookup=self.catalog.entity,
             metric_lookup=self.catalog.metric,
+            group_member=self.groups.member,
             cancel_on_rule_change=settings.CANCEL_ON_RULE_CHANGE,
             window_limits=limits.window_limits(),
             max_windows=limits.max_windows(),

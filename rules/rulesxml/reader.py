@@ -13,12 +13,12 @@ from typing import Any
 
 from lxml import etree
 
-from atsd_alerts.safe_xml import make_parser
 from rules.contract.bindings import WebNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
 from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.errors import ImportFailure, RulesImportError
+from rules.rulesxml.overrides import read_rule_table_element
 from rules.rulesxml.schema import BY_XML, Element, Kind
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import ExpressionKind, check_expression
@@ -162,6 +162,8 @@ class _RuleReader:
             return
         if kind is Kind.RULE_TABLE:
             empty = len(element) == 0 and not (element.text or "").strip()
+            if not empty:
+                read_rule_table_element(element)  # ValueError names the bad row
             self.values[spec.field] = "" if empty else _raw(element)
             return
         if kind is Kind.TIME_FILTER:
@@ -328,9 +330,6 @@ def _store_only_notes(
         notes.append("derivedCommand: enabled in the file; stored, derived commands are not sent")
     if rule.date_filter_xml:
         notes.append("dateFilter: stored and re-exported; the rule is active at all times")
-    if rule.rule_table_xml:
-        rows = len(etree.fromstring(rule.rule_table_xml, make_parser()).findall("row"))
-        notes.append(f"ruleTable: {rows} override row(s) stored; overrides are not evaluated")
     if rule.load_history:
         notes.append("loadHistory: stored; new windows start empty")
     if rule.alert_logger_name:

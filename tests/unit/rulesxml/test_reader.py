@@ -390,7 +390,6 @@ def test_store_only_elements_are_noted(fixture_bytes):
         "scripts: enabled in the file; stored, scripts are not run",
         "derivedCommand: enabled in the file; stored, derived commands are not sent",
         "dateFilter: stored and re-exported; the rule is active at all times",
-        "ruleTable: 1 override row(s) stored; overrides are not evaluated",
     ]
 
 
