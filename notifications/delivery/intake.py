@@ -28,8 +28,9 @@ def fired_bindings(trigger: TriggerSnapshot) -> list[str]:
     return [name[len(prefix) :] for name in trigger.fired() if name.startswith(prefix)]
 
 
-def create_deliveries(event_ids: Sequence[str]) -> set[str]:
-    """Write one PENDING delivery per (trigger, fired binding) and return their order keys.
+def create_deliveries(event_ids: Sequence[str]) -> dict[str, bool]:
+    """Write one PENDING delivery per (trigger, fired binding) and return their order
+    keys, each with whether a trigger of an instantAction rule is among its rows.
 
     Idempotent: a (event id, binding) pair already written is skipped by the unique
     constraint, so a replayed dispatch creates nothing twice. A fired action whose
@@ -39,7 +40,7 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
     fired = [(record, record.snapshot()) for record in records]
     wanted = {(r.rule, name) for r, trigger in fired for name in fired_bindings(trigger)}
     if not wanted:
-        return set()
+        return {}
     bindings = {
         (b.rule_name, b.name): b
         for b in RuleNotification.objects.filter(
@@ -48,6 +49,7 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
     }
     now = timezone.now()
     rows: list[Delivery] = []
+    instant_keys: set[str] = set()
     for record, trigger in fired:
         for index, name in enumerate(fired_bindings(trigger)):
             binding = bindings.get((record.rule, name))
@@ -76,8 +78,13 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
                     deadline=now + policy.deadline(),
                 )
             )
+            if trigger.instant:
+                instant_keys.add(rows[-1].order_key)
     if not rows:
-        return set()
+        return {}
     with transaction.atomic():
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    return {row.order_key for row in rows}
+    keys = dict.fromkeys((row.order_key for row in rows), False)
+    for key in instant_keys:
+        keys[key] = True
+    return keys

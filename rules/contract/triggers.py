@@ -116,6 +116,8 @@ class TriggerSnapshot:
     actions: tuple[ActionOutcome, ...]
     # The winning override check (``max() > 20``, spec §3.11), "" without one.
     threshold: str = ""
+    # The rule's instantAction: its notifications are sent ahead of queued ones (§3.6).
+    instant: bool = False
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -128,7 +130,7 @@ class TriggerSnapshot:
 
 _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
 # Fields data of the same version may lack (added with a default): their default then.
-_OPTIONAL = frozenset({"threshold"})
+_OPTIONAL = frozenset({"threshold", "instant"})
 
 
 def _finite(x: Any) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from rules.engine import actions as act
+from rules.engine.active_hours import ActiveHours
 from rules.engine.grouping import Grouping
 from rules.engine.overrides import OverrideRow
 from rules.expressions.compiler import compile_expression
@@ -66,14 +67,17 @@ class RuleDefinition:
     check_on_exit: bool = False
     overrides: tuple[OverrideRow, ...] = ()
     overrides_error: str = ""  # why the stored table could not be read: not installed
+    instant_action: bool = False  # its notifications jump the notify queue (§3.6)
+    active_hours: ActiveHours | None = None  # dateFilter; None = always
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
 
     def fingerprint(self) -> str:
-        """Hash of what decides window contents and status (all but actions/enabled):
+        """Hash of what decides window contents and status (all but the actions):
         a change drops the rule's windows (§3.9); an actions-only change keeps them."""
         data = asdict(self)
         data.pop("actions")
         data.pop("enabled")
+        data.pop("instant_action")
         raw = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]

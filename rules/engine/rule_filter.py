@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rules.engine.active_hours import ActiveHours
 from rules.events import MESSAGE, PROPERTY, SERIES, Event
 from rules.wildcards import Matcher, any_matcher
 
@@ -26,6 +27,7 @@ STEP_TYPE = "type"
 STEP_SOURCE = "source"
 STEP_ENTITY = "entity_filter"
 STEP_GROUP = "group_filter"
+STEP_DATE = "date_filter"  # outside the rule's active hours (dateFilter)
 STEP_FILTER = "filter"
 STEP_FILTER_ERROR = "filter_error"
 STEP_TIME_OFFSET = "time_offset"
@@ -102,6 +104,7 @@ class RuleFilter:
     __slots__ = (
         "_entity_cache",
         "_entity_match",
+        "active_hours",
         "filter_ctx",
         "filter_expr",
         "grace_ms",
@@ -112,6 +115,7 @@ class RuleFilter:
         "metric",
         "source",
         "type",
+        "zone",
     )
 
     def __init__(
@@ -126,6 +130,8 @@ class RuleFilter:
         grace_ms: int = 0,
         group_filter: str = "",
         group_member: Callable[[str, str], bool] | None = None,
+        active_hours: ActiveHours | None = None,
+        zone: str = "UTC",
     ) -> None:
         self.kind, self.metric = data_type_of(rule_metric)
         self.type = type_.strip().lower() if type_ and type_.strip() else None
@@ -137,6 +143,8 @@ class RuleFilter:
         self.grace_ms = grace_ms
         self.group = group_filter.strip() or None
         self.group_member = group_member
+        self.active_hours = active_hours
+        self.zone = zone
         self.last_error: FilterError | None = None
 
     def entity_ok(self, entity: str) -> bool:
@@ -165,6 +173,9 @@ class RuleFilter:
 
     def check_after_metric(self, event: Event, now_ms: int) -> str | None:
         """``check`` without steps 3 (the engine's rule index already selected the rule)."""
+        hours = self.active_hours
+        if hours is not None and not hours.active(now_ms, self.zone):
+            return STEP_DATE
         if self.type is not None and (event.type or "").lower() != self.type:
             return STEP_TYPE
         if self.source is not None and (event.source or "").lower() != self.source:

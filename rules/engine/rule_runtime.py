@@ -106,6 +106,8 @@ class RuleRuntime:
             grace_ms=rule.time_filter_ms,
             group_filter=rule.group_filter,
             group_member=engine.group_member,
+            active_hours=rule.active_hours,
+            zone=engine.zone,
         )
         # Precomputed: a rule with no filter steps beyond its (kind, metric) index entry
         # skips the filter chain entirely on the hot path.
@@ -116,6 +118,7 @@ class RuleRuntime:
             and filter_expr is None
             and not rule.time_filter_ms
             and self.filter.group is None
+            and rule.active_hours is None
         )
         self.grouping = rule.grouping
         self.is_time = self.spec.kind == "time"
@@ -182,6 +185,7 @@ class RuleRuntime:
         )
         # An overrides table replaces the condition for the windows its rows match.
         self.overrides: OverrideTable | None = None
+        self.overrides_only_actions = any(a.overrides_only for a in rule.actions)
         if rule.overrides_error:
             raise OverrideError(rule.overrides_error)
         if rule.overrides:
@@ -531,7 +535,10 @@ class RuleRuntime:
         if outcomes is None:
             outcomes = []
             if decide_actions:
-                for settings in routed_actions(self.rule.actions, override):
+                actions = self.rule.actions
+                if override is not None or self.overrides_only_actions:
+                    actions = tuple(routed_actions(actions, override))
+                for settings in actions:
                     prev = st.actions.get(settings.name, act.INITIAL)
                     o = act.decide(settings, prev, status, st.repeat_count, now_ms, st.episode)
                     st.actions[settings.name] = o.state
@@ -595,4 +602,5 @@ class RuleRuntime:
             variables=variables,
             actions=tuple(outcomes),
             threshold=override.threshold if override is not None else "",
+            instant=rule.instant_action,
         )

@@ -9,11 +9,13 @@ from typing import Any
 from rules.contract.bindings import WebNotificationError
 from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
 from rules.engine.actions import ActionSettings, RepeatStrategy
+from rules.engine.active_hours import ActiveHours
 from rules.engine.definition import RuleDefinition
 from rules.engine.grouping import Grouping
 from rules.engine.overrides import OverrideRow
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
+from rules.rulesxml.date_filter import read_date_filter
 from rules.rulesxml.overrides import read_rule_table
 from rules.rulesxml.web_notifications import read_web_notification
 
@@ -86,6 +88,15 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
     return actions
 
 
+def active_hours_of(rule: Rule) -> ActiveHours | None:
+    """The rule's dateFilter schedule; one that cannot be read (the import noted it)
+    leaves the rule active at all times."""
+    try:
+        return read_date_filter(rule.date_filter_xml)
+    except ValueError:
+        return None
+
+
 def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> RuleDefinition:
     actions = [a for a in (history_action(rule),) if a is not None]
     actions.extend(web_actions(rule))
@@ -116,6 +127,8 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         check_on_exit=rule.leaving_events,
         overrides=overrides,
         overrides_error=overrides_error,
+        instant_action=rule.instant_action,
+        active_hours=active_hours_of(rule),
         actions=tuple(actions),
         enabled=rule.enabled,
     )

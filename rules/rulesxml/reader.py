@@ -16,6 +16,7 @@ from lxml import etree
 from rules.contract.bindings import WebNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
+from rules.rulesxml.date_filter import read_date_filter
 from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.errors import ImportFailure, RulesImportError
 from rules.rulesxml.overrides import read_rule_table_element
@@ -328,8 +329,10 @@ def _store_only_notes(
         notes.append("scripts: enabled in the file; stored, scripts are not run")
     if rule.derived_command_enabled:
         notes.append("derivedCommand: enabled in the file; stored, derived commands are not sent")
-    if rule.date_filter_xml:
-        notes.append("dateFilter: stored and re-exported; the rule is active at all times")
+    try:
+        read_date_filter(rule.date_filter_xml)
+    except ValueError as exc:
+        notes.append(f"dateFilter: not run ({exc}); the rule is active at all times")
     if rule.load_history:
         notes.append("loadHistory: stored; new windows start empty")
     if rule.alert_logger_name:

@@ -389,7 +389,6 @@ def test_store_only_elements_are_noted(fixture_bytes):
         "emailNotification 'Email Notification id=12': stored and re-exported; email is not sent",
         "scripts: enabled in the file; stored, scripts are not run",
         "derivedCommand: enabled in the file; stored, derived commands are not sent",
-        "dateFilter: stored and re-exported; the rule is active at all times",
     ]
 
 
