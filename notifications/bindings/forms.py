@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 
 from notifications.bindings.sync import next_binding_name, next_position
 from notifications.models import Endpoint, RuleNotification
-from notifications.rendering.template import find_closing_brace, parse_template
+from notifications.rendering.template import parse_template
 from rules.contract.bindings import (
     DEFAULT_DETAILS_FORMAT,
     DETAILS_FORMAT_KEY,
@@ -33,6 +33,7 @@ from rules.contract.bindings import (
 )
 from rules.expressions import ExpressionError, compile_expression
 from rules.expressions.parser import parse as parse_expression
+from rules.expressions.templates import find_closing_brace
 
 PARAM_SEPARATOR = "__param__"
 # "Message first" (§7.2): the text parameter of each kind leads its trigger block.

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,9 @@ from notifications.rendering.links import LinkValue, Markup
 from rules.expressions import CancelAction, EvaluationError, ExpressionError, compile_expression
 from rules.expressions.compiler import CompiledExpression
 from rules.expressions.formatting import format_value
+from rules.expressions.templates import FOREACH as _FOREACH
+from rules.expressions.templates import OPENER as _OPENER
+from rules.expressions.templates import find_closing_brace
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,38 +95,6 @@ class ParsedTemplate:
 
 
 # -- parsing ------------------------------------------------------------------------
-
-_OPENER = re.compile(r"\$\$\{|\$\{|@(if|else|end|foreach)?\{")
-_FOREACH = re.compile(r"^\s*([A-Za-z_$][A-Za-z0-9_$]*)\s*:(.*)$", re.DOTALL)
-
-
-def find_closing_brace(text: str, start: int) -> int:
-    """Index of the ``}`` matching an opening brace just before ``start``, or -1.
-
-    Nested braces are counted; braces inside ``'…'``/``"…"`` strings (with
-    backslash escapes) are ignored (spec §5.1).
-    """
-    depth = 0
-    i = start
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "'" or c == '"':
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            if j >= n:
-                return -1
-            i = j + 1
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            if depth == 0:
-                return i
-            depth -= 1
-        i += 1
-    return -1
 
 
 def _code(source: str, text: str, position: int) -> _Code:

@@ -16,16 +16,14 @@ from lxml import etree
 from rules.contract.bindings import WebNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
-from rules.rulesxml.date_filter import read_date_filter
 from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.errors import ImportFailure, RulesImportError
+from rules.rulesxml.fidelity import fidelity_notes, unknown_functions_note
 from rules.rulesxml.overrides import read_rule_table_element
-from rules.rulesxml.schema import BY_XML, Element, Kind
+from rules.rulesxml.schema import BY_XML, ELEMENTS, Element, Kind
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import ExpressionKind, check_expression
 from rules.rulesxml.web_notifications import read_web_notification
-
-WEB_NOTIFICATION_NOTE = "stored; notifications arrive with the Web notifications work"
 
 
 def read_rules(data: bytes, *, check_expressions: bool = True) -> list[RuleSpec]:
@@ -87,6 +85,7 @@ class _RuleReader:
         self.label = f"#{index}"
         self.values: dict[str, Any] = {}
         self.notes: list[str] = []
+        self.not_run: set[str] = set()  # functions registered as not run that it calls
 
     def fail(self, element: str | None, reason: str) -> None:
         self.failures.append(ImportFailure(self.label, element, reason))
@@ -137,13 +136,22 @@ class _RuleReader:
         if self.failures:
             return None
         self.values["raw_extra"] = raw_extra
+        # In export order, so that a re-import gives the same list.
+        self.values["empty_elements"] = [
+            e.xml
+            for e in ELEMENTS
+            if e.xml in known
+            and e.kind in (Kind.TEXT, Kind.LONG)
+            and not e.always
+            and not "".join(known[e.xml][0].itertext()).strip()
+        ]
         self._apply_grouping_default("tagsGroupingStrategy" in known)
         rule = RuleSpec(**self.values)
         if self.check_expressions:
             self._check_expressions(rule)
         if self.failures:
             return None
-        rule.fidelity = self.notes + _store_only_notes(rule, known, unknown_tags)
+        rule.fidelity = self.notes + fidelity_notes(rule, known, unknown_tags, self.not_run)
         return rule
 
     # --- elements -------------------------------------------------------------
@@ -241,8 +249,11 @@ class _RuleReader:
                 self.fail(element, f"{prefix}{result.error}")
             if result.unsupported:
                 self.notes.append(
-                    f"<{element}>: {prefix}unsupported functions: {', '.join(result.unsupported)}"
+                    unknown_functions_note(
+                        f"<{element}>: {prefix}".rstrip(": "), result.unsupported
+                    )
                 )
+            self.not_run.update(result.not_run)
 
 
 def _grouping(text: str) -> str:
@@ -301,41 +312,3 @@ def _raw(element: etree._Element) -> str:
 
 def _display_tag(element: etree._Element) -> str:
     return etree.QName(element).localname if element.tag.startswith("{") else element.tag
-
-
-def _child_text(element: etree._Element, tag: str) -> str:
-    found = element.find(tag)
-    return (found.text or "").strip() if found is not None else ""
-
-
-def _store_only_notes(
-    rule: RuleSpec, known: dict[str, list[etree._Element]], unknown_tags: list[str]
-) -> list[str]:
-    """What this rule carries that is stored and re-exported but has no behaviour (yet)."""
-    notes: list[str] = []
-    for element in known.get("webNotification", []):
-        label = _child_text(element, "name") or "(unnamed)"
-        endpoint = _child_text(element, "webNotificationConfigName")
-        target = f" to endpoint {endpoint!r}" if endpoint else ""
-        notes.append(f"webNotification {label!r}{target}: {WEB_NOTIFICATION_NOTE}")
-    for element in known.get("emailNotification", []):
-        label = _child_text(element, "name") or "(unnamed)"
-        notes.append(f"emailNotification {label!r}: stored and re-exported; email is not sent")
-    if (
-        rule.alert_open_script_enabled
-        or rule.script_enabled
-        or rule.alert_cancellation_script_enabled
-    ):
-        notes.append("scripts: enabled in the file; stored, scripts are not run")
-    if rule.derived_command_enabled:
-        notes.append("derivedCommand: enabled in the file; stored, derived commands are not sent")
-    try:
-        read_date_filter(rule.date_filter_xml)
-    except ValueError as exc:
-        notes.append(f"dateFilter: not run ({exc}); the rule is active at all times")
-    if rule.load_history:
-        notes.append("loadHistory: stored; new windows start empty")
-    if rule.alert_logger_name:
-        notes.append(f"alertLoggerName {rule.alert_logger_name!r}: stored; no file logger")
-    notes.extend(f"unknown element <{tag}>: kept and re-exported unchanged" for tag in unknown_tags)
-    return notes

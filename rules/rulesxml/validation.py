@@ -20,8 +20,10 @@ from rules.expressions import ast
 from rules.expressions.compiler import compile_expression
 from rules.expressions.errors import ExpressionError
 from rules.expressions.functions import REGISTRY
+from rules.expressions.functions.not_run import NOT_RUN
 from rules.expressions.members import STATIC_FIELDS, STATIC_METHODS, is_known_method
 from rules.expressions.parser import parse
+from rules.expressions.templates import template_expressions
 
 ExpressionKind = Literal["condition", "filter", "variable"]
 
@@ -32,6 +34,7 @@ class ExpressionCheck:
 
     error: str | None = None  # e.g. "unexpected ')' at line 1, column 7"
     unsupported: tuple[str, ...] = ()  # e.g. ("db_message_count at line 1, column 5",)
+    not_run: tuple[str, ...] = ()  # functions registered as not run (executeSqlQuery)
 
 
 def check_expression(text: str, kind: ExpressionKind) -> ExpressionCheck:
@@ -43,14 +46,41 @@ def check_expression(text: str, kind: ExpressionKind) -> ExpressionCheck:
 
     unknown = sorted(_unsupported(tree))
     unsupported = tuple(f"{label} at {_where(text, pos)}" for pos, label in unknown)
+    not_run = tuple(sorted(_not_run(tree)))
     try:
         compile_expression(text, kind)
     except ExpressionError as exc:
         # The compiler stops at the first problem; when that is an unsupported
         # function already listed, the rule stays importable.
         if exc.position not in {pos for pos, _label in unknown}:
-            return ExpressionCheck(error=_located(exc, text), unsupported=unsupported)
-    return ExpressionCheck(unsupported=unsupported)
+            return ExpressionCheck(
+                error=_located(exc, text), unsupported=unsupported, not_run=not_run
+            )
+    return ExpressionCheck(unsupported=unsupported, not_run=not_run)
+
+
+def check_template(text: str) -> ExpressionCheck:
+    """The functions a placeholder template calls that do not run: unknown ones (with
+    the position of their placeholder in ``text``) and those registered as not run.
+    Syntax errors are the notifications editor's business (``error`` stays None)."""
+    unsupported: list[str] = []
+    not_run: set[str] = set()
+    for expression, offset in template_expressions(text):
+        try:
+            tree = parse(expression)
+        except ExpressionError:
+            continue
+        unsupported.extend(
+            f"{label} at {_where(text, offset + pos)}" for pos, label in sorted(_unsupported(tree))
+        )
+        not_run.update(_not_run(tree))
+    return ExpressionCheck(unsupported=tuple(unsupported), not_run=tuple(sorted(not_run)))
+
+
+def _not_run(tree: ast.Node) -> set[str]:
+    return {
+        node.name for node in _walk(tree) if isinstance(node, ast.Call) and node.name in NOT_RUN
+    }
 
 
 def _unsupported(tree: ast.Node) -> Iterator[tuple[int, str]]:

@@ -9,6 +9,7 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     conversion,
     dates,
     math,
+    not_run,
     statistics,
     text,
     window,
