@@ -11,7 +11,7 @@ existed and has the layout of version 1; any other version is refused with
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +31,7 @@ REASON_STATE_LOST = "state_lost"  # a restarted partition did not get the window
 # binding (``web:<binding name>``).
 ALERT_HISTORY_ACTION = "alert-history"
 WEB_ACTION_PREFIX = "web:"
+DERIVED_ACTION = "derived"  # derivedCommand: commands fed back into ingest
 
 
 class Decision(StrEnum):
@@ -118,6 +119,9 @@ class TriggerSnapshot:
     threshold: str = ""
     # The rule's instantAction: its notifications are sent ahead of queued ones (§3.6).
     instant: bool = False
+    # Derived commands to ingest (command lines) and the derived depth they carry.
+    derived_commands: list[str] = field(default_factory=list)
+    derived_depth: int = 0
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -130,7 +134,7 @@ class TriggerSnapshot:
 
 _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
 # Fields data of the same version may lack (added with a default): their default then.
-_OPTIONAL = frozenset({"threshold", "instant"})
+_OPTIONAL = frozenset({"threshold", "instant", "derived_commands", "derived_depth"})
 
 
 def _finite(x: Any) -> Any:

@@ -69,6 +69,7 @@ class RuleDefinition:
     overrides_error: str = ""  # why the stored table could not be read: not installed
     instant_action: bool = False  # its notifications jump the notify queue (§3.6)
     active_hours: ActiveHours | None = None  # dateFilter; None = always
+    derived_command: str = ""  # the template, rendered when the "derived" action fires
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
 
@@ -79,5 +80,6 @@ class RuleDefinition:
         data.pop("actions")
         data.pop("enabled")
         data.pop("instant_action")
+        data.pop("derived_command")
         raw = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]

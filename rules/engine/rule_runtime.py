@@ -23,6 +23,7 @@ from rules.engine.definition import (
     Evaluable,
     RuleDefinition,
 )
+from rules.engine.derived import derived_commands
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
 from rules.engine.overrides import (
     GroupMembership,
@@ -505,7 +506,22 @@ class RuleRuntime:
                 return
         status = st.apply(result, now_ms)
         if status is not None:
-            out.append(self.trigger(wr, status, now_ms, reason, variables))
+            snapshot = self.trigger(wr, status, now_ms, reason, variables)
+            if self.rule.derived_command:
+                self.derive(wr, snapshot, scope, now_ms)
+            out.append(snapshot)
+
+    def derive(
+        self, wr: WindowRuntime, snapshot: TriggerSnapshot, scope: WindowScope, now_ms: int
+    ) -> None:
+        """Attach the rendered derived commands to ``snapshot``; problems are rule errors."""
+        event = wr.state.event
+        depth = event.derived_depth if event is not None else 0
+        lines, errors = derived_commands(snapshot, self.rule.derived_command, scope, depth)
+        snapshot.derived_commands = lines
+        snapshot.derived_depth = depth + 1
+        for error in errors:
+            self.record_failure(wr, now_ms, error, self.rule.derived_command)
 
     def _condition_failed(self, wr: WindowRuntime, now_ms: int, exc: Exception) -> None:
         err = self.condition_error(exc)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rules.contract.bindings import WebNotificationError
-from rules.contract.triggers import ALERT_HISTORY_ACTION, WEB_ACTION_PREFIX
+from rules.contract.triggers import ALERT_HISTORY_ACTION, DERIVED_ACTION, WEB_ACTION_PREFIX
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.active_hours import ActiveHours
 from rules.engine.definition import RuleDefinition
@@ -100,6 +100,16 @@ def active_hours_of(rule: Rule) -> ActiveHours | None:
 def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> RuleDefinition:
     actions = [a for a in (history_action(rule),) if a is not None]
     actions.extend(web_actions(rule))
+    if rule.derived_command_enabled and rule.derived_command.strip():
+        actions.append(
+            ActionSettings(
+                DERIVED_ACTION,
+                on_open=True,
+                on_repeat=True,
+                on_cancel=False,
+                strategy=strategy_of(rule.derived_command_strategy),
+            )
+        )
     actions.extend(extra_actions)
     overrides: tuple[OverrideRow, ...] = ()
     overrides_error = ""
@@ -129,6 +139,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         overrides_error=overrides_error,
         instant_action=rule.instant_action,
         active_hours=active_hours_of(rule),
+        derived_command=rule.derived_command if rule.derived_command_enabled else "",
         actions=tuple(actions),
         enabled=rule.enabled,
     )

@@ -67,8 +67,6 @@ def fidelity_notes(
         read_date_filter(rule.date_filter_xml)
     except ValueError as exc:
         notes.append(f"dateFilter: {NOT_RUN} ({exc}); the rule is active at all times")
-    if rule.derived_command_enabled:
-        notes.append(f"derivedCommand: {NOT_RUN} (derived commands are not sent); stored")
     if rule.alert_logger_name:
         notes.append(
             f"alertLoggerName {rule.alert_logger_name!r}: {NOT_RUN} (no file logger); stored"

@@ -386,7 +386,6 @@ def test_store_only_elements_are_noted(fixture_bytes):
     assert spec.fidelity == [
         "scripts: not run (scripts are not executed on this server); stored",
         "emailNotification 'Email Notification id=12': not run (e-mail is not sent); stored",
-        "derivedCommand: not run (derived commands are not sent); stored",
     ]
 
 
