@@ -12,6 +12,7 @@ from __future__ import annotations
 from lxml import etree
 
 from rules.expressions.functions.not_run import NOT_RUN as NOT_RUN_FUNCTIONS
+from rules.models.rule import DEFAULT_ALERT_MESSAGE
 from rules.rulesxml.date_filter import read_date_filter
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import check_template
@@ -25,6 +26,7 @@ _RULE_TEMPLATES = (
     ("alertCancellationMessage", "alert_cancellation_message"),
     ("derivedCommand", "derived_command"),
 )
+_EMAIL_SUBJECTS = ("first-subject", "repeat-subject", "cancel-subject")
 _PARAMETER_BLOCKS = (
     "firstWebConfigParameters",
     "repeatWebConfigParameters",
@@ -62,12 +64,21 @@ def fidelity_notes(
         notes.append(f"scripts: {NOT_RUN} (scripts are not executed on this server); stored")
     for element in known.get("emailNotification", []):
         label = _child_text(element, "name") or "(unnamed)"
-        notes.append(f"emailNotification {label!r}: {NOT_RUN} (e-mail is not sent); stored")
+        if _email_would_send(element):
+            notes.append(f"emailNotification {label!r}: {NOT_RUN} (e-mail is not sent); stored")
+        else:
+            notes.append(f"emailNotification {label!r}: stored (disabled or no trigger on)")
     try:
         read_date_filter(rule.date_filter_xml)
     except ValueError as exc:
         notes.append(f"dateFilter: {NOT_RUN} ({exc}); the rule is active at all times")
-    if rule.alert_logger_name:
+    notes.extend(_logging_text_notes(rule))
+    logging_on = (
+        rule.alert_open_message_enabled
+        or rule.alert_message_enabled
+        or rule.alert_cancellation_message_enabled
+    )
+    if rule.alert_logger_name and logging_on:  # the logger writes only what triggers
         notes.append(
             f"alertLoggerName {rule.alert_logger_name!r}: {NOT_RUN} (no file logger); stored"
         )
@@ -80,6 +91,35 @@ def fidelity_notes(
         for tag in unknown_tags
     )
     return notes
+
+
+def _email_would_send(element: etree._Element) -> bool:
+    """Whether ATSD would send this e-mail: not disabled and some trigger on (spec §2.4:
+    a trigger is on when its subject is non-empty)."""
+    if _child_text(element, "disabled").lower() == "true":
+        return False
+    return any(_child_text(element, tag) for tag in _EMAIL_SUBJECTS)
+
+
+def _logging_text_notes(rule: RuleSpec) -> list[str]:
+    """Logging-tab texts that alert history would show in ATSD: the history here keeps
+    its default text (``Open alert for …``)."""
+    if not rule.log_to_alert_history:
+        return []
+    texts = (
+        ("alertOpenMessage", rule.alert_open_message_enabled, rule.alert_open_message),
+        ("alertMessage", rule.alert_message_enabled, rule.alert_message),
+        (
+            "alertCancellationMessage",
+            rule.alert_cancellation_message_enabled,
+            rule.alert_cancellation_message,
+        ),
+    )
+    return [
+        f"{xml}: {NOT_RUN} (alert history keeps its default text); stored"
+        for xml, enabled, text in texts
+        if enabled and text.strip() and text != DEFAULT_ALERT_MESSAGE
+    ]
 
 
 def _templates(rule: RuleSpec, known: dict[str, list[etree._Element]]) -> list[tuple[str, str]]:

@@ -79,3 +79,30 @@ def test_a_plain_rule_has_an_empty_report():
 )
 def test_template_expressions(template, expressions):
     assert [text.strip() for text, _ in template_expressions(template)] == expressions
+
+
+def test_email_and_file_logger_are_not_run_only_when_they_would_act():
+    quiet_email = "<emailNotification><name>e</name><disabled>true</disabled></emailNotification>"
+    logger = "<alertLoggerName>atsd.alert.default</alertLoggerName>"
+    (quiet,) = read_rules(_rule(extra=quiet_email + logger))
+    assert quiet.fidelity == ["emailNotification 'e': stored (disabled or no trigger on)"]
+    live_email = (
+        "<emailNotification><name>e</name><first-subject>Hi</first-subject></emailNotification>"
+    )
+    on = "<alertOpenMessageEnabled>true</alertOpenMessageEnabled>"
+    (live,) = read_rules(_rule(extra=live_email + logger + on))
+    assert live.fidelity == [
+        "emailNotification 'e': not run (e-mail is not sent); stored",
+        "alertLoggerName 'atsd.alert.default': not run (no file logger); stored",
+    ]
+
+
+def test_custom_logging_text_is_not_run_in_alert_history():
+    extra = (
+        "<logToAlertHistory>true</logToAlertHistory><alertOpenMessageEnabled>true"
+        "</alertOpenMessageEnabled><alertOpenMessage>${entity} is hot</alertOpenMessage>"
+    )
+    (spec,) = read_rules(_rule(extra=extra))
+    assert spec.fidelity == [
+        "alertOpenMessage: not run (alert history keeps its default text); stored"
+    ]
