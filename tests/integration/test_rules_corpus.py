@@ -138,6 +138,7 @@ PENDING = {
 }  # fmt: skip
 _OWNER = {name: owner for owner, names in PENDING.items() for name in names}
 _UNKNOWN = re.compile(r"unknown functions (.*)$")
+_PENDING_FUNCTION = re.compile(r"unknown function '(\w+)'")
 _FUNCTION = re.compile(r"([A-Za-z_][\w.]*) at line \d+, column \d+")
 
 
@@ -175,11 +176,12 @@ def test_every_corpus_rule_installs_and_runs_all_but_sql_and_scripts(path: Path 
         try:
             engine.install(definition_of(rule))
         except Exception as exc:  # what sync_rules reports as "rule not installed"
-            not_installed.append(f"{rule.name}: {exc}")
+            pending = _PENDING_FUNCTION.search(str(exc))
+            if pending is None or pending.group(1) not in _OWNER:
+                not_installed.append(f"{rule.name}: {exc}")
+    assert not not_installed, f"rule not installed: {not_installed}"
     unexpected = sorted(item for item in missing if item not in _OWNER)
     assert not unexpected, f"not run and owned by nobody: {unexpected}"
-    if not_installed and not missing:
-        pytest.fail(f"rule not installed: {not_installed}")
     if missing:
         waiting: dict[str, list[str]] = {}
         for item in sorted(missing):
