@@ -153,3 +153,21 @@ def test_group_import_is_all_or_nothing():
     assert len(result.errors) == 1
     assert "group 'b': <expression>" in result.errors[0]
     assert not EntityGroup.objects.exists()
+
+
+def test_threshold_of_the_winning_row_renders_in_notifications():
+    from notifications.delivery.render import render_info
+    from notifications.models import RuleNotification
+    from notifications.rendering import render_message
+    from rules.engine.definition import RuleDefinition
+    from rules.engine.engine import Engine
+    from rules.engine.overrides import OverrideRow
+    from rules.events import Event
+
+    engine = Engine()
+    rows = (OverrideRow("max", ">", error="60"),)
+    engine.install(RuleDefinition("r", "m", "false", "length(2)", overrides=rows))
+    [trigger] = engine.process(Event("series", "db1", "m", {}, 1, 1, 75.0), 1)
+    info = render_info(trigger, RuleNotification(), "text")
+    text = render_message("${severity}: ${threshold}", trigger, info, now_ms=1).text
+    assert text == "critical: max() > 60"
