@@ -12,8 +12,7 @@ and ``${getRuleLink()}`` work in templates.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from notifications.rendering.details import details_table
@@ -30,7 +29,7 @@ from notifications.rendering.links import (
 )
 from notifications.rendering.times import format_server_time, format_utc_datetime
 from rules.expressions.datetime_value import DateTime
-from rules.expressions.formatting import format_duration, format_duration_interval
+from rules.expressions.formatting import command_tags, format_duration, format_duration_interval
 from rules.expressions.functions.statistics import percentile_r6
 from rules.expressions.values import EntityValue, MetricValue
 
@@ -83,24 +82,6 @@ class SnapshotWindow:
 
     def percentile(self, p: float) -> float:
         return percentile_r6(sorted(self._finite), p)
-
-
-# -- command tags in network syntax ------------------------------------------------------
-
-_NEEDS_QUOTES = re.compile(r'[\s"=]|[\x00-\x1f\x7f]')
-
-
-def network_quote(text: str) -> str:
-    """A tag name or value as a network command writes it: quoted (``""`` for ``"``)
-    when empty or holding whitespace, quotes, ``=`` or control characters (spec §1.2)."""
-    if text and not _NEEDS_QUOTES.search(text):
-        return text
-    return '"' + text.replace('"', '""') + '"'
-
-
-def command_tags(tags: Mapping[str, str]) -> str:
-    """``t:mount_point=/ t:file_system=sda``: the tags in command order, network syntax."""
-    return " ".join(f"t:{network_quote(k)}={network_quote(str(v))}" for k, v in tags.items())
 
 
 # -- durations ------------------------------------------------------------------------

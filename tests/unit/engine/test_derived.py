@@ -82,3 +82,16 @@ def test_derived_depth_travels_on_the_wire():
     event = used(1, 1, depth=3)
     assert Event.from_wire(event.to_wire()).derived_depth == 3
     assert Event.from_wire(used(1, 1).to_wire()).derived_depth == 0
+
+
+def test_trigger_fields_and_command_tags_render_as_in_notifications():
+    engine = Engine()
+    template = (
+        "series e:${entity} m:metric_123=${100 - value} ${commandTags} t:s=${status}-${severity}"
+    )
+    engine.install(rule(template))
+    event = Event("series", "db1", "used", {"mount point": "/"}, 1, 1, 90.0)
+    [opened] = engine.process(event, 1)
+    assert opened.derived_commands == [
+        'series e:db1 m:metric_123=10 t:"mount point"=/ t:s=OPEN-warning'
+    ]
