@@ -3,7 +3,9 @@ per process.
 
 Asked during evaluation, so it must not touch the database each time: the groups are
 reloaded every ``REFRESH_S`` seconds and each (group, entity) answer is kept until
-then (at most ``_ANSWERS_LIMIT`` of them).
+then (at most ``_ANSWERS_LIMIT`` of them). When the database cannot be read, the
+groups read last keep answering (none before the first read): a rule is never stopped
+by it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.db import DatabaseError
+
 from rules.engine.groups import EntityGroupRule, compile_group_expression
 from rules.expressions.errors import ExpressionError
 from rules.expressions.values import EntityValue
@@ -21,6 +25,7 @@ from rules.models import EntityGroup
 log = logging.getLogger(__name__)
 
 REFRESH_S = 30.0
+RETRY_S = 5.0
 _ANSWERS_LIMIT = 100_000
 
 
@@ -42,8 +47,15 @@ class GroupCache:
         with self._lock:
             if now - self._loaded < REFRESH_S:
                 return
+            try:
+                rows = list(EntityGroup.objects.all())
+            except DatabaseError as exc:
+                # Keep answering from the groups read last; ask again after RETRY_S.
+                log.warning("entity groups not reloaded: %s", exc)
+                self._loaded = now - REFRESH_S + RETRY_S
+                return
             groups: dict[str, EntityGroupRule] = {}
-            for row in EntityGroup.objects.all():
+            for row in rows:
                 expression = None
                 if row.expression.strip():
                     try:

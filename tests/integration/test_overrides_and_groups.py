@@ -171,3 +171,21 @@ def test_threshold_of_the_winning_row_renders_in_notifications():
     info = render_info(trigger, RuleNotification(), "text")
     text = render_message("${severity}: ${threshold}", trigger, info, now_ms=1).text
     assert text == "critical: max() > 60"
+
+
+def test_group_store_keeps_answering_when_the_database_cannot_be_read(monkeypatch):
+    from django.db import DatabaseError
+
+    from rules.partition import group_cache
+
+    EntityGroup.objects.create(name="prod", members=["db1"])
+    groups = GroupCache(CatalogCache().entity)
+    assert groups.member("prod", "db1")
+
+    def refused(*args, **kwargs):
+        raise DatabaseError("the database is down")
+
+    groups.reload()
+    monkeypatch.setattr(group_cache.EntityGroup.objects, "all", refused)
+    assert groups.member("prod", "db1")  # answered from the groups read last
+    assert not groups.member("prod", "web1")
