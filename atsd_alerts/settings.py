@@ -167,6 +167,8 @@ INGEST_FLUSH_MS = env_int("INGEST_FLUSH_MS", 50)
 # The request body limit (UPLOAD_MAX_BYTES above) also caps what a gzip body inflates to.
 # Failed lines listed in a /api/v1/command answer; the rest are only counted.
 INGEST_MAX_ERRORS_LISTED = env_int("INGEST_MAX_ERRORS_LISTED", 1000)
+# Failed lines after which the rest of a /api/v1/command body is not read (bounded CPU).
+INGEST_MAX_FAILED_LINES = env_int("INGEST_MAX_FAILED_LINES", 10000)
 # Seconds an HTTP client is told to wait (Retry-After) when Redis or the database is down.
 INGEST_RETRY_AFTER = env_int("INGEST_RETRY_AFTER", 5)
 # Client networks the TCP listener serves (CIDR list); others are refused at accept.
@@ -346,6 +348,16 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # SECRETS_KEY: comma list of Fernet keys, the first encrypts, all decrypt (rotation:
 # put the new key first, run `manage.py rotate_secrets_key`, then drop the old one).
 SECRETS_KEYS = env_list("SECRETS_KEY", []) or persistent_fernet_key(DATA_DIR).split(",")
+
+# --- Rule functions that read stores (db_last, db_statistic, last_open, loadHistory)
+# and query the network (queryConfig, queryGet, queryPost) ---
+# Milliseconds a read of the series history may take before the rule gets a Rule Error.
+SERIES_READ_TIMEOUT_MS = env_int("SERIES_READ_TIMEOUT_MS", 500)
+# queryConfig/queryGet/queryPost in notification texts reach the network: off unless
+# enabled; seconds to connect and to answer; the largest answer taken.
+RULE_WEB_QUERIES_ENABLED = env_bool("RULE_WEB_QUERIES_ENABLED", False)
+RULE_WEB_QUERY_TIMEOUT = env_int("RULE_WEB_QUERY_TIMEOUT", 5)
+RULE_WEB_QUERY_MAX_BYTES = env_int("RULE_WEB_QUERY_MAX_BYTES", 1_000_000)
 
 # --- Developer tools ---------------------------------------------------------------
 # Not product: the fake HipChat server and the benchmarks, installed for their

@@ -7,16 +7,23 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
 from atsd_alerts.accounts import ADMINISTRATORS, COLLECTORS, OPERATORS
 from atsd_alerts.celery import app as celery_app
+from devtools.fakes.discord import DiscordFake
 from devtools.fakes.hipchat import HipChatFake, running_fake
+from devtools.fakes.slack import SlackFake
+from devtools.fakes.smtp import SmtpServer
+from devtools.fakes.teams import TeamsFake
 from notifications.tasks import NOTIFY_QUEUE
 from rules.partition.tasks import engine_queue
 from tests.services import redis_service
+from tests.workers import running_worker
+
+SMTP_LOGIN = "alerts"
+SMTP_PASSWORD = "mail-secret-42"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,15 +57,7 @@ def broker(redis_url):
 def engine_worker(broker, transactional_db):
     """One real Celery worker consuming every engine partition queue."""
     queues = [engine_queue(p) for p in range(settings.ENGINE_PARTITIONS)]
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=queues,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=10,
-    ) as worker:
+    with running_worker(queues, shutdown_timeout=10) as worker:
         yield worker
 
 
@@ -69,15 +68,7 @@ def notify_worker(broker, transactional_db, hipchat_fake):
     It depends on the fake so that it stops first: a send in flight then still finds
     its server instead of waiting on a socket being closed.
     """
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=[NOTIFY_QUEUE],
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=30,
-    ) as worker:
+    with running_worker([NOTIFY_QUEUE], shutdown_timeout=30) as worker:
         yield worker
 
 
@@ -137,4 +128,32 @@ def hipchat_fake() -> Iterator[HipChatFake]:
 def hipchat_tls_fake() -> Iterator[HipChatFake]:
     """A started HTTPS fake HipChat server with a self-signed cert (``fake.ca_bundle``)."""
     with running_fake(tls=True) as fake:
+        yield fake
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback: plain, login ``alerts`` / ``mail-secret-42``."""
+    with SmtpServer(login=SMTP_LOGIN, password=SMTP_PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture
+def slack_fake() -> Iterator[SlackFake]:
+    """A started fake Slack Web API (``fake.api_url`` is the endpoint URL), stopped after."""
+    with SlackFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def discord_fake() -> Iterator[DiscordFake]:
+    """A started fake Discord webhook service (``fake.url`` is the endpoint URL)."""
+    with DiscordFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def teams_fake() -> Iterator[TeamsFake]:
+    """A started fake Teams Workflows webhook (``fake.add_workflow()`` gives a URL)."""
+    with TeamsFake() as fake:
         yield fake

@@ -1,12 +1,13 @@
-"""The notification bench (``python manage.py bench_notify``): trigger (dispatch call)
-→ receipt by a fake HipChat.
+"""The notification bench (``python manage.py bench_notify --kind K``): trigger (dispatch
+call) → receipt by the fake service of kind K (HipChat, Slack, Discord, Teams; several
+in one run, comma-separated, each with a fresh endpoint, to compare their figures).
 
 The command re-runs itself in a child process with a fresh data directory (its
 own SQLite database, migrated, and a private Redis), so the bench never writes
-into the configured database. Inside, everything is real except HipChat:
+into the configured database. Inside, everything is real except the service:
 
-* the fake HipChat v2 server (:mod:`devtools.fakes.hipchat`) runs in-process on
-  loopback with its rate limits raised out of the way;
+* the kind's fake server (:mod:`devtools.fakes`) runs in-process on loopback, HipChat's
+  with its rate limits raised out of the way;
 * one real Celery notify worker (solo pool, queue ``notify``) runs in-process
   in a thread against that Redis, as ``celery worker -Q notify`` would;
 * triggers are made by the real engine in-process and stored as TriggerRecord
@@ -25,12 +26,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from celery.contrib.testing.worker import start_worker
 
 from atsd_alerts.celery import app
-from devtools.fakes.hipchat import HipChatFake, RecordedRequest
+from devtools.fakes.discord import DiscordFake
+from devtools.fakes.hipchat import HipChatFake
+from devtools.fakes.slack import SlackFake
+from devtools.fakes.teams import TeamsFake
 from notifications.dispatch import dispatch_triggers
 from notifications.models import Endpoint, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE
@@ -55,7 +62,7 @@ def in_fresh_environment() -> bool:
     return os.environ.get(INNER) == "1"
 
 
-def respawn(burst: int, samples: int) -> subprocess.CompletedProcess[str]:
+def respawn(burst: int, samples: int, kinds: list[str]) -> subprocess.CompletedProcess[str]:
     """Run the bench in a child process with a fresh data directory (a migrated SQLite
     database) and a private Redis; its output holds the figures."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -70,25 +77,98 @@ def respawn(burst: int, samples: int) -> subprocess.CompletedProcess[str]:
             [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
         )
         command = [sys.executable, "manage.py", "bench_notify"]
-        command += ["--burst", str(burst), "--samples", str(samples)]
+        command += ["--burst", str(burst), "--samples", str(samples), "--kind", ",".join(kinds)]
         return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     finally:
         redis.stop()
 
 
-def run(burst: int, samples: int) -> list[str]:
-    """Run the bench in this (fresh) environment; return the ``label: value unit`` lines."""
+@dataclass
+class BenchTarget:
+    """One kind's fake service with an endpoint named ``bench`` sending to it.
+
+    ``received`` counts what the service accepted; ``fake`` has ``wait_for`` (its log,
+    whose entries carry ``received_at`` and ``accepted``) and ``stop``.
+    """
+
+    kind: str
+    text_key: str
+    fake: Any
+    received: Callable[[], int]
+
+
+def _endpoint(kind: str, base_url: str, parameters: list[tuple[str, str, bool]]) -> None:
+    endpoint = Endpoint(name="bench", kind=kind, base_url=base_url)
+    endpoint.set_parameters(parameters)
+    endpoint.save()
+
+
+def hipchat_target() -> BenchTarget:
     fake = HipChatFake(token_limit=10**9, flood_limit=10**9).start()
     room = fake.add_room("bench")
     token = fake.add_token()
-    endpoint = Endpoint(name="bench", kind="HIPCHAT", base_url=fake.url)
-    endpoint.set_parameters(
-        [("auth_token", token, False), ("room", str(room.id), True), ("message", "", True)]
-    )
-    endpoint.save()
+    _endpoint(
+        "HIPCHAT", fake.url,
+        [("auth_token", token, False), ("room", str(room.id), True), ("message", "", True)],
+    )  # fmt: skip
+    return BenchTarget("HIPCHAT", "message", fake, lambda: len(fake.room_messages(room)))
+
+
+def slack_target() -> BenchTarget:
+    fake = SlackFake().start()
+    fake.add_channel("bench")
+    token = fake.add_token("xoxb-bench")
+    _endpoint(
+        "SLACK", fake.api_url,
+        [("token", token, False), ("channels", "bench", True), ("text", "", True)],
+    )  # fmt: skip
+    return BenchTarget("SLACK", "text", fake, lambda: len(fake.messages("bench")))
+
+
+def discord_target() -> BenchTarget:
+    fake = DiscordFake().start()
+    hook = fake.add_webhook("bench")
+    _endpoint(
+        "DISCORD", fake.url,
+        [("webhook_id", hook.id, False), ("webhook_token", hook.token, False),
+         ("content", "", True)],
+    )  # fmt: skip
+    return BenchTarget("DISCORD", "content", fake, lambda: len(fake.messages(hook)))
+
+
+def teams_target() -> BenchTarget:
+    fake = TeamsFake().start()
+    url = fake.add_workflow("bench")
+    _endpoint("TEAMS", "", [("webhook_url", url, False), ("text", "", True)])
+    return BenchTarget("TEAMS", "text", fake, lambda: len(fake.cards("bench")))
+
+
+#: The kinds the bench can send to, each with its fake service.
+TARGETS: dict[str, Callable[[], BenchTarget]] = {
+    "hipchat": hipchat_target,
+    "slack": slack_target,
+    "discord": discord_target,
+    "teams": teams_target,
+}
+
+
+def run_all(burst: int, samples: int, kinds: list[str]) -> list[str]:
+    """Each of ``kinds`` in turn (a fresh endpoint, binding and rule each); their lines."""
+    lines: list[str] = []
+    for kind in kinds:
+        Endpoint.objects.all().delete()
+        RuleNotification.objects.all().delete()
+        lines.append(f"kind: {kind}")
+        lines += run(burst, samples, TARGETS[kind]())
+    return lines
+
+
+def run(burst: int, samples: int, target: BenchTarget) -> list[str]:
+    """Run the bench in this (fresh) environment; return the ``label: value unit`` lines."""
+    fake, received = target.fake, target.received
     RuleNotification.objects.create(
         rule_name="bench", name="b", endpoint_name="bench", open_enabled=True,
-        open_params={"message": "[${status}] ${rule} for ${entity} ${tags}. ${ruleLink}"},
+        open_params={target.text_key: "[${status}] ${rule} for ${entity} ${tags}. ${ruleLink}"},
     )  # fmt: skip
     engine = Engine(zone="UTC")
     engine.install(
@@ -113,15 +193,13 @@ def run(burst: int, samples: int) -> list[str]:
                 data = encode_trigger(trigger)
                 rows.append(
                     TriggerRecord(
-                        event_id=f"bench-{i}", rule="bench", window_key=trigger.window_key,
-                        status=trigger.status, reason=trigger.reason, data=data,
+                        event_id=f"bench-{target.kind}-{i}", rule="bench",
+                        window_key=trigger.window_key, status=trigger.status,
+                        reason=trigger.reason, data=data,
                     )
                 )  # fmt: skip
         TriggerRecord.objects.bulk_create(rows)
         return [r.event_id for r in rows]
-
-    def received() -> int:
-        return len(fake.room_messages(room))
 
     lines: list[str] = []
     with start_worker(
@@ -148,13 +226,13 @@ def run(burst: int, samples: int) -> list[str]:
             t0 = time.time()
             dispatch_triggers(ids)
 
-            def arrived(log: list[RecordedRequest], base: int = base) -> bool:
+            def arrived(log: list[Any], base: int = base) -> bool:
                 return received() > base
 
             log = fake.wait_for(arrived, timeout=30)
             latencies.append((log[-1].received_at - t0) * 1000)
     fake.stop()
-    lines.append("mode: in-process fake HipChat, in-process notify worker (solo) on Redis")
+    lines.append(f"mode: in-process fake {target.kind}, in-process notify worker (solo) on Redis")
     lines.append(f"notifications: {burst} notifications")
     lines.append(f"throughput: {rate:,.0f} notifications/s")
     lines.append(f"p50: {percentile(latencies, 50):.1f} ms")

@@ -47,7 +47,6 @@ import re
 import shutil
 import socket
 import ssl
-import struct
 import subprocess
 import tempfile
 import threading
@@ -62,6 +61,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from devtools.fakes.service import reset_connection, wait_until
 
 SCOPES = (
     "admin_group",
@@ -713,19 +714,7 @@ class HipChatFake:
 
         Re-checks on every new request and at least every 50 ms until ``timeout``.
         """
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while True:
-                snapshot = list(self._log)
-                if predicate(snapshot):
-                    return snapshot
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"condition not met within {timeout}s; log: "
-                        + ", ".join(f"{r.method} {r.path} -> {r.status}" for r in snapshot)
-                    )
-                self._lock.wait(min(left, 0.05))
+        return wait_until(self._lock, self._log, predicate, timeout)
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
         """Wait until at least ``count`` requests were answered (or dropped)."""
@@ -771,7 +760,7 @@ class HipChatFake:
             self._stopping.wait(reply.delay_s)
         if reply is not None and reply.drop:
             self._record(record)  # status 0: no answer
-            _reset_connection(handler)
+            reset_connection(handler)
             return
         try:
             if reply is not None and reply.status is not None:
@@ -1263,14 +1252,6 @@ def _validate_card(card: Any) -> None:
         _check_length("card.thumbnail.url", (thumbnail or {}).get("url"), 1, 250)
     for attribute in card.get("attributes") or []:
         _check_length("card.attributes.label", (attribute or {}).get("label"), 1, 50)
-
-
-def _reset_connection(handler: _Handler) -> None:
-    """Close with RST (SO_LINGER 0) so the client sees a reset, not a clean EOF."""
-    handler.close_connection = True
-    with contextlib.suppress(OSError):
-        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        handler.connection.close()
 
 
 # ------------------------------------------------------------------ running

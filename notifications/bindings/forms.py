@@ -33,7 +33,7 @@ from rules.contract.bindings import (
 )
 from rules.expressions import ExpressionError, compile_expression
 from rules.expressions.parser import parse as parse_expression
-from rules.expressions.templates import find_closing_brace
+from rules.expressions.templates import template_expressions
 
 PARAM_SEPARATOR = "__param__"
 # "Message first" (§7.2): the text parameter of each kind leads its trigger block.
@@ -60,8 +60,6 @@ REPEAT_CHOICES = [
 ]
 # Compile errors that only mean "not in our library": warnings, as on rules.xml import.
 _UNKNOWN_PREFIXES = ("unknown function", "unknown method", "unknown field")
-_OPENER_RE = re.compile(r"\$\$\{|\$\{|@(if|else|end|foreach)?\{")
-_FOREACH_RE = re.compile(r"^\s*[A-Za-z_$][A-Za-z0-9_$]*\s*:(.*)$", re.DOTALL)
 _NOT_XML_CHAR_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _PORTAL_IDS_RE = re.compile(r"^\s*[A-Za-z0-9_.-]+(\s*,\s*[A-Za-z0-9_.-]+)*\s*$")
 
@@ -97,33 +95,12 @@ def check_template(text: str) -> TemplateCheck:
         for problem in parse_template(text).errors
     ]
     warnings: list[str] = []
-    i = 0
-    while True:
-        match = _OPENER_RE.search(text, i)
-        if match is None:
-            break
-        if match.group(0) == "$${":
-            i = match.end()
-            continue
-        close = find_closing_brace(text, match.end())
-        if close < 0:
-            break  # reported above as a missing '}'
-        i = close + 1
-        directive = match.group(1)
-        inner, offset = text[match.end() : close], match.end()
-        if directive == "end" or (directive == "else" and not inner.strip()):
-            continue
-        if directive == "foreach":
-            loop = _FOREACH_RE.match(inner)
-            if loop is None:
-                continue  # reported above
-            inner, offset = loop.group(1), offset + loop.start(1)
-        source = text[match.start() : close + 1]
-        problem = _check_expression(inner)
+    for found in template_expressions(text):
+        problem = _check_expression(found.expression)
         if problem is None:
             continue
         message, position, is_warning = problem
-        located = f"{message} in {source} at {_where(text, offset + position)}"
+        located = f"{message} in {found.source} at {_where(text, found.offset + position)}"
         (warnings if is_warning else errors).append(located)
     return TemplateCheck(tuple(errors), tuple(warnings))
 

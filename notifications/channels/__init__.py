@@ -9,4 +9,11 @@
 * ``xml`` — an endpoint's element in ATSD's ``*-notification.xml``, which every
   kind's mapping extends.
 * ``hipchat/`` — HipChat: ``transport``, ``form``, ``xml``.
+* ``telegram/`` — Telegram Bot API: ``transport``, ``form``, ``xml``.
+* ``webhook/`` — the window fields POSTed to a URL, signed: ``transport``, ``form``, ``xml``.
+* ``custom/`` — any HTTP API from request templates: ``request``, ``transport``, ``form``, ``xml``.
+* ``slack/`` — Slack: ``transport``, ``form``, ``xml``.
+* ``discord/`` — Discord webhooks: ``transport``, ``form``, ``xml``.
+* ``teams/`` — Microsoft Teams (Workflows webhooks, Adaptive Cards): ``transport``, ``form``,
+  ``xml``.
 """

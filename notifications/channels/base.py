@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -143,9 +144,27 @@ class Transport:
     #: The longest notification text the service takes (None: no limit); a longer one
     #: is cut, so a note that must survive the cut is placed within it.
     text_limit: ClassVar[int | None] = None
+    #: The endpoint parameter that holds the notification text (HipChat ``message``,
+    #: Slack and Telegram ``text``, Discord ``content``).
+    text_parameter: ClassVar[str] = "message"
+    #: The service takes the trigger's window fields, not a text (WEBHOOK): the text
+    #: :meth:`send_text` gets is then their JSON object (spec §7.5), not a template's.
+    sends_window_fields: ClassVar[bool] = False
+    #: The kind's parameters describe a whole request (CUSTOM: URL, headers, body): render
+    #: fills them through :meth:`render_request` instead of rendering a text.
+    renders_request: ClassVar[bool] = False
     #: Called with the footprint of a request that posts into a room just before it
     #: leaves: the delivery log writes the request's row there.
     before_send: Callable[[Footprint], None] | None = None
+    #: Other parameters whose placeholders are rendered for each send (a room, a sender).
+    rendered_parameters: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def message_format(cls, parameters: Mapping[str, str]) -> str:
+        """How the text is written for this service (``text``, ``html``, ``markdown``,
+        ``pipe``): it decides how links and escapes are rendered. By default the
+        endpoint's ``message_format`` parameter, ``text`` when blank."""
+        return (parameters.get("message_format") or "text").strip().lower()
 
     @classmethod
     def configure(cls, parameters: Mapping[str, str], *, base_url: str, http: HttpSettings) -> Self:
@@ -154,6 +173,17 @@ class Transport:
 
         Raises a permanent :class:`TransportError` when the values cannot send.
         """
+        raise NotImplementedError
+
+    @classmethod
+    def render_request(
+        cls,
+        parameters: Mapping[str, str],
+        render: Callable[[str, Callable[[str], str] | None, Mapping[str, str]], str],
+    ) -> dict[str, str]:
+        """``parameters`` with the request templates of a ``renders_request`` kind filled by
+        ``render(template, escape, values)`` (the trigger's placeholders, ``values`` bound
+        over its names, each value passed through ``escape``)."""
         raise NotImplementedError
 
     def answer_timeout_s(self) -> float:
@@ -201,6 +231,15 @@ def parse_retry_after(value: str, now: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - now)
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """``text`` parsed as a JSON object (an answer's body), or None when it is not one."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class HttpTransport(Transport):

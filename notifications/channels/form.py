@@ -91,6 +91,9 @@ class EndpointForm(forms.ModelForm[Endpoint]):
     kind: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
     parameter_specs: ClassVar[tuple[ParameterSpec, ...]] = ()
+    #: Fields of the kind that are not parameters (typed in, turned into parameters by
+    #: :meth:`clean`, never stored as such), shown before the parameters.
+    entry_fields: ClassVar[tuple[str, ...]] = ()
 
     enabled = forms.TypedChoiceField(
         label="Status",
@@ -275,6 +278,17 @@ def _test_portal(current: str) -> forms.Field:
 def token_field(label: str, help_text: str) -> Callable[[], forms.Field]:
     """A :class:`ParameterSpec` maker of a write-only token input."""
     return lambda: PasswordField(label=label, max_length=200, help_text=help_text)
+
+
+def message_field(label: str, syntax: str) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of the message text input; ``syntax`` says how the
+    service writes it (links, markup)."""
+    return lambda: forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Blank = written in the rule editor. {syntax}",
+    )
 
 
 class BoolStringField(forms.BooleanField):

@@ -1,11 +1,12 @@
 """Channel kinds as data: the one table the rest of notifications derives from.
 
-Each endpoint kind of ATSD (spec ``atsd-rule-engine.md`` §7.1, §2.3) maps to a
-:class:`ChannelKind`: its label, whether it sends, the parameters rules may edit and
-the secret ones, how its endpoints look in ``*-notification.xml``, and the dotted
-paths of its form, transport and XML mapping. Model choices, the endpoint pages, the
-XML import and export and the delivery all read this table; the paths are resolved
-where they are used (:func:`notifications.channels.form.form_for`,
+Each endpoint kind of ATSD (spec ``atsd-rule-engine.md`` §7.1, §2.3), and Microsoft
+Teams beyond it, maps to a :class:`ChannelKind`: its label, whether it sends, the
+parameters rules may edit and the secret ones, how its endpoints look in
+``*-notification.xml``, and the dotted paths of its form, transport and XML mapping.
+Model choices, the endpoint pages, the XML import and export and the delivery all
+read this table; the paths are resolved where they are used
+(:func:`notifications.channels.form.form_for`,
 :meth:`notifications.models.Endpoint.transport_class`,
 :func:`notifications.channels.xml.mapping_for`), so that this module imports none of
 them: the model imports this table, and the forms import the model.
@@ -83,35 +84,93 @@ KINDS: dict[str, ChannelKind] = {
         ChannelKind(
             "SLACK",
             "Slack",
-            PLANNED,
-            parameters=("text", "channels", "username", "details_table_format"),
+            SUPPORTED,
+            parameters=(
+                "channels",
+                "username",
+                "text",
+                "parse",
+                "link_names",
+                "details_table_format",
+            ),
             secret_parameters=("token",),
             sends_files=True,
+            form="notifications.channels.slack.form.SlackEndpointForm",
+            transport="notifications.channels.slack.transport.SlackTransport",
+            xml="notifications.channels.slack.xml.MAPPING",
         ),
         ChannelKind(
             "TELEGRAM",
             "Telegram",
-            PLANNED,
+            SUPPORTED,
             parameters=(
                 "text",
                 "chat_id",
+                "parse_mode",
                 "disable_notification",
                 "disable_web_page_preview",
                 "details_table_format",
             ),
             secret_parameters=("bot_id",),
             sends_files=True,
+            form="notifications.channels.telegram.form.TelegramEndpointForm",
+            transport="notifications.channels.telegram.transport.TelegramTransport",
+            xml="notifications.channels.telegram.xml.MAPPING",
         ),
         ChannelKind(
             "DISCORD",
             "Discord",
-            PLANNED,
+            SUPPORTED,
             parameters=("content", "username"),
             secret_parameters=("webhook_id", "webhook_token"),
             sends_files=True,
+            form="notifications.channels.discord.form.DiscordEndpointForm",
+            transport="notifications.channels.discord.transport.DiscordTransport",
+            xml="notifications.channels.discord.xml.MAPPING",
         ),
-        ChannelKind("WEBHOOK", "Webhook", PLANNED, secret_parameters=("secret",)),
-        ChannelKind("CUSTOM", "Custom", PLANNED),
+        ChannelKind(
+            "TEAMS",
+            "Microsoft Teams",
+            SUPPORTED,
+            parameters=("text",),
+            # The Workflows URL signs itself (sig=): whoever has it can post.
+            secret_parameters=("webhook_url",),
+            form="notifications.channels.teams.form.TeamsEndpointForm",
+            transport="notifications.channels.teams.transport.TeamsTransport",
+            xml="notifications.channels.teams.xml.MAPPING",
+        ),
+        ChannelKind(
+            "WEBHOOK",
+            "Webhook",
+            SUPPORTED,
+            parameters=("content_type",),
+            secret_parameters=("secret",),
+            form="notifications.channels.webhook.form.WebhookEndpointForm",
+            transport="notifications.channels.webhook.transport.WebhookTransport",
+            xml="notifications.channels.webhook.xml.MAPPING",
+        ),
+        ChannelKind(
+            "CUSTOM",
+            "Custom",
+            SUPPORTED,
+            # The request's settings; its rule keys (placeholders, form fields) are added
+            # per endpoint (notifications.channels.custom.request).
+            parameters=(
+                "method",
+                "content_type",
+                "url",
+                "headers",
+                "body",
+                "auth_type",
+                "username",
+                "aws_region",
+                "aws_service",
+            ),
+            secret_parameters=("password",),
+            form="notifications.channels.custom.form.CustomEndpointForm",
+            transport="notifications.channels.custom.transport.CustomTransport",
+            xml="notifications.channels.custom.xml.MAPPING",
+        ),
         ChannelKind(
             "AWS-API", "AWS API", STORE_ONLY, xml_class=XML_PACKAGE + "AwsApiNotificationConfig"
         ),

@@ -10,7 +10,7 @@ States of a :class:`~notifications.models.Delivery` row::
        └── sweep: its worker's heartbeat stopped (or it dropped the claim)
 
 * :func:`create_deliveries` (intake) writes one PENDING row per (trigger, fired
-  ``web:`` binding) before anything is sent (design invariant 2).
+  ``web:`` or ``email:`` binding) before anything is sent (design invariant 2).
 * :func:`process_order_key` (worker) sends the rows of one order key — one rule
   window and one endpoint — strictly oldest first: while the oldest row waits for
   its retry, younger rows wait too (invariant 3). Each row is claimed, then goes
@@ -25,6 +25,9 @@ States of a :class:`~notifications.models.Delivery` row::
     (``recovery``);
   - ``record``: the outcome on the row — finished, or PENDING with its retry time
     (``policy``).
+* An email delivery (``channel`` email) goes through the same claim, order, retries
+  and record; its lookup, render and send are :mod:`notifications.delivery.mail`
+  (one message per delivery, through the mail client).
 * :func:`sweep` takes back the claims of dead workers within seconds (claims) and
   finds due rows nobody is working on (a lost task, a broker restart).
 

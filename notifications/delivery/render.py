@@ -11,31 +11,42 @@ note saying so (:mod:`notifications.delivery.lost_open`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.conf import settings
 
-from notifications.channels.base import Attachment
+from notifications.channels.base import Attachment, Transport
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, rule_error
-from notifications.delivery.lost_open import lost_open_reason, with_note
+from notifications.delivery.lost_open import delivery_note, with_note
 from notifications.delivery.outcome import SendOutcome, cancelled
-from notifications.models import AttemptStatus, DeliveryStatus, RuleNotification
+from notifications.delivery.web_queries import EndpointQueries
+from notifications.models import AttemptStatus, Delivery, DeliveryStatus, RuleNotification
 from notifications.rendering import (
     MESSAGE_FORMAT_LINK_STYLES,
+    PortalRequest,
     RenderInfo,
+    RenderResult,
     details_file_name,
     details_table,
     render_message,
 )
-from notifications.screenshots.charts import Chart, trigger_charts
+from notifications.rendering.scope import TriggerScope
+from notifications.rendering.template import OverlayScope
+from notifications.rendering.template import render as render_template
+from notifications.rendering.window_fields import window_fields
+from notifications.screenshots.charts import Chart, requested_charts, trigger_charts
+from rules.contract.bindings import DEFAULT_DETAILS_FORMAT, DETAILS_FORMAT_KEY
+from rules.contract.store_reads import store_reads
 from rules.contract.triggers import TriggerSnapshot
 from rules.models import Entity, Metric
 
 PREVIEW_CHARS = 500
 TEXT_REQUEST = "notification"  # the log name of a send's text request
 TRUE = {"true", "1", "yes", "on"}
-RENDERED_PARAMETERS = ("room", "from")
 
 
 @dataclass
@@ -57,16 +68,30 @@ class Message:
         return self.text[:PREVIEW_CHARS]
 
 
-def repeat_interval_text(binding: RuleNotification) -> str:
+def repeat_interval_text(strategy: Mapping[str, Any] | None) -> str:
     """``${repeat_interval}``: ``5 MINUTE`` for an INTERVAL strategy, else ``''``."""
-    strategy = binding.repeat_strategy or {}
+    strategy = strategy or {}
     if str(strategy.get("type", "")).upper() == "INTERVAL":
         return f"{strategy.get('count', 1)} {str(strategy.get('unit', 'MINUTE')).upper()}"
     return ""
 
 
+def details_format(binding: RuleNotification, parameters: dict[str, str]) -> str:
+    """The details table's format: the binding's when it chose one, else the endpoint's
+    ``details_table_format`` (spec §2.3: "format = parameter details_table_format if the
+    type has it"), else ascii."""
+    chosen = binding.details_format or DEFAULT_DETAILS_FORMAT
+    if chosen != DEFAULT_DETAILS_FORMAT:
+        return chosen
+    return (parameters.get(DETAILS_FORMAT_KEY) or "").strip().lower() or chosen
+
+
 def render_info(
-    trigger: TriggerSnapshot, binding: RuleNotification, message_format: str
+    trigger: TriggerSnapshot,
+    *,
+    message_format: str,
+    details_format: str,
+    repeat_strategy: Mapping[str, Any] | None,
 ) -> RenderInfo:
     """Server settings, registry labels and the binding's settings for rendering."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None
@@ -75,15 +100,46 @@ def render_info(
         server_url=settings.SERVER_URL,
         zone=settings.TIME_ZONE,
         link_style="html" if message_format == "html" else "none",
-        details_format=binding.details_format or "ascii",
+        details_format=details_format or DEFAULT_DETAILS_FORMAT,
         entity_label=(entity.label or None) if entity else None,
         entity_tags=dict(entity.tags or {}) if entity else {},
         metric_label=(metric.label or None) if metric else None,
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
-        repeat_interval=repeat_interval_text(binding),
+        repeat_interval=repeat_interval_text(repeat_strategy),
         threshold=trigger.threshold,
+        store_reads=store_reads(),
+        web_queries=EndpointQueries() if settings.RULE_WEB_QUERIES_ENABLED else None,
     )
+
+
+def binding_render_info(job: Job, message_format: str) -> RenderInfo:
+    """``render_info`` with the settings of ``job``'s web-notification binding."""
+    return render_info(
+        job.trigger,
+        message_format=message_format,
+        details_format=details_format(job.binding, job.parameters),
+        repeat_strategy=job.binding.repeat_strategy,
+    )
+
+
+def render_reporting(
+    delivery: Delivery,
+    trigger: TriggerSnapshot,
+    info: RenderInfo,
+    template: str,
+    message_format: str,
+    errors: list[str],
+) -> RenderResult:
+    """``template`` rendered for ``trigger`` (``now`` is the trigger's), its placeholder
+    errors put on the Rule Errors page of the delivery's rule and appended to ``errors``."""
+    result = render_message(
+        template, trigger, info, now_ms=trigger.now_ms, message_format=message_format
+    )
+    for problem in result.errors:
+        rule_error(delivery, problem.message, problem.expression)
+        errors.append(problem.message)
+    return result
 
 
 class _Renderer:
@@ -92,22 +148,37 @@ class _Renderer:
     def __init__(self, job: Job, info: RenderInfo) -> None:
         self.job, self.info = job, info
         self.errors: list[str] = []
+        self.cancelled = False
+        self.portals: list[PortalRequest] = []  # addPortal() of the rendered texts
 
     def render(self, template: str, message_format: str) -> tuple[str, bool]:
-        trigger = self.job.trigger
-        result = render_message(
-            template, trigger, self.info, now_ms=trigger.now_ms, message_format=message_format
+        job = self.job
+        result = render_reporting(
+            job.delivery, job.trigger, self.info, template, message_format, self.errors
         )
+        self.portals.extend(result.portals)
+        return result.text, result.cancelled
+
+    def template(
+        self, template: str, escape: Callable[[str], str] | None, values: Mapping[str, str]
+    ) -> str:
+        """``template`` rendered as plain text with ``values`` bound over the trigger's
+        names, each placeholder's text passed through ``escape`` (request templates)."""
+        trigger = self.job.trigger
+        scope = TriggerScope(trigger, replace(self.info, link_style="none"), now_ms=trigger.now_ms)
+        result = render_template(template, OverlayScope(scope, values), escape=escape)
         for problem in result.errors:
             rule_error(self.job.delivery, problem.message, problem.expression)
             self.errors.append(problem.message)
-        return result.text, result.cancelled
+        self.cancelled = self.cancelled or result.cancelled
+        return result.text
 
-    def parameters(self) -> dict[str, str]:
-        """The job's parameters with placeholders rendered in the non-secret ones."""
+    def parameters(self, rendered: tuple[str, ...]) -> dict[str, str]:
+        """The job's parameters with placeholders rendered in the ``rendered`` ones that
+        are not secret."""
         values = dict(self.job.parameters)
         secrets = set(self.job.endpoint.secret_keys())
-        for key in RENDERED_PARAMETERS:
+        for key in rendered:
             value = values.get(key, "")
             if key not in secrets and ("${" in value or "@" in value):
                 values[key], _ = self.render(value, "text")
@@ -119,7 +190,7 @@ class _Renderer:
         if not getattr(job.binding, f"{job.slot}_details"):
             return None
         try:
-            table = details_table(job.trigger, self.info, job.binding.details_format or "ascii")
+            table = details_table(job.trigger, self.info, self.info.details_format)
         except Exception as exc:  # an unknown format is the rule's error, not the send's
             rule_error(job.delivery, f"details table: {exc}")
             self.errors.append(str(exc))
@@ -129,37 +200,67 @@ class _Renderer:
         return Attachment(name, table.encode("utf-8"), "text/plain")
 
     def charts(self) -> list[Chart]:
-        """The charts to attach, when the binding attaches a screenshot."""
+        """The charts to attach: the binding's when it attaches a screenshot, then
+        those the texts asked for with addPortal()."""
         job = self.job
+        event_id = job.delivery.event_id
+        requested = requested_charts(job.trigger, self.portals, event_id=event_id)
         if not getattr(job.binding, f"{job.slot}_screenshot"):
-            return []
+            return requested
         portal_ids = getattr(job.binding, f"{job.slot}_portal_ids", "") or ""
-        return trigger_charts(
-            job.trigger,
-            portal_ids,
-            event_id=job.delivery.event_id,
-            entity_label=self.info.entity_label,
+        charts = trigger_charts(
+            job.trigger, portal_ids, event_id=event_id, entity_label=self.info.entity_label
         )
+        return charts + requested
+
+
+def window_fields_message(job: Job, message_format: str) -> Message:
+    """The message of a kind that takes the window fields: their JSON object, with a
+    ``note`` when the alert's OPEN never arrived or no sample cancelled it; no files
+    (the links are fields)."""
+    info = binding_render_info(job, message_format)
+    fields = window_fields(job.trigger, info, now_ms=job.trigger.now_ms)
+    note = delivery_note(job.delivery, job.trigger)
+    if note is not None:
+        fields["note"] = note
+    text = json.dumps(fields, ensure_ascii=False)
+    return Message(text, message_format, dict(job.parameters), None, [], False, [])
+
+
+def request_message(job: Job, channel: type[Transport], journal: Journal) -> Message | SendOutcome:
+    """The message of a kind whose parameters are a request: the request filled for the
+    trigger, its body (or URL) as the preview text; no files."""
+    renderer = _Renderer(job, binding_render_info(job, "text"))
+    parameters = channel.render_request(job.parameters, renderer.template)
+    preview = parameters.get("body", "").strip() or parameters.get("url", "")
+    if renderer.cancelled:
+        journal.note(AttemptStatus.CANCELLED, "cancelAction()", TEXT_REQUEST)
+        return cancelled("cancelAction()", preview[:PREVIEW_CHARS], renderer.errors)
+    return Message(preview, "text", parameters, None, [], False, renderer.errors)
 
 
 def render(job: Job, journal: Journal) -> Message | SendOutcome:
     """The message of ``job``, or the outcome that ends its attempt here."""
-    message_format = (job.parameters.get("message_format") or "text").strip().lower()
+    channel = job.endpoint.transport_class()
+    message_format = channel.message_format(job.parameters)
     if message_format not in MESSAGE_FORMAT_LINK_STYLES:
         error = f"unknown message format {message_format!r}"
         journal.note(AttemptStatus.ERROR, error, TEXT_REQUEST)
         return SendOutcome(DeliveryStatus.FAILED, error=error)
-    renderer = _Renderer(job, render_info(job.trigger, job.binding, message_format))
-    text, cancel = renderer.render(job.parameters.get("message", ""), message_format)
-    parameters = renderer.parameters()
+    if channel.sends_window_fields:
+        return window_fields_message(job, message_format)
+    if channel.renders_request:
+        return request_message(job, channel, journal)
+    renderer = _Renderer(job, binding_render_info(job, message_format))
+    text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
+    parameters = renderer.parameters(channel.rendered_parameters)
     if cancel or not text:
         reason = "cancelAction()" if cancel else "empty message text"
         journal.note(AttemptStatus.CANCELLED, reason, TEXT_REQUEST)
         return cancelled(reason, text[:PREVIEW_CHARS], renderer.errors)
-    lost_open = lost_open_reason(job.delivery)
-    if lost_open is not None:
-        limit = job.endpoint.transport_class().text_limit
-        text = with_note(text, lost_open, message_format, limit)
+    note = delivery_note(job.delivery, job.trigger)
+    if note is not None:
+        text = with_note(text, note, message_format, channel.text_limit)
     portal_links = (parameters.get("add_links_to_portals") or "").strip().lower() in TRUE
     return Message(
         text, message_format, parameters, renderer.details(), renderer.charts(), portal_links,

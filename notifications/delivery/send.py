@@ -4,8 +4,9 @@ endpoint's requests, each one logged (spec §7.3 step 6, §7.6).
 The requests of a send, by log name: ``notification`` (the text), ``file`` (the
 details table), then per chart ``image-N`` (its PNG, or its link when no image can
 be made, with a ``screenshot-N`` ERROR row saying why) and ``links-N`` (the rule
-and portal links, when the endpoint adds them). An endpoint naming several targets
-gets each request once per target, the names suffixed ``.T``.
+and portal links, when the endpoint adds them, and instead of the image for a kind
+that takes no files). An endpoint naming several targets gets each request once per
+target, the names suffixed ``.T``.
 
 Every request is a Notification Log row written before it leaves and given its
 outcome right after the answer (:class:`~notifications.delivery.journal.Journal`).
@@ -31,7 +32,7 @@ from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job
 from notifications.delivery.outcome import RETRY, SendOutcome
 from notifications.delivery.render import TEXT_REQUEST, Message
-from notifications.models import AttemptStatus, DeliveryAttempt, DeliveryStatus
+from notifications.models import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
 from notifications.screenshots.capture import ScreenshotError, take
 from notifications.screenshots.charts import Chart
 
@@ -83,6 +84,10 @@ def plan(job: Job, message: Message, transport: Transport, journal: Journal) -> 
             details = partial(transport.send_file, message.details, target=target)
             requests.append(Request(DETAILS_REQUEST + suffix, details))
         for i, chart in enumerate(message.charts, start=1):
+            if not job.endpoint.kind_info.sends_files:  # no image to share: its link instead
+                links = chart.links_text(job.trigger.rule, message.message_format)
+                requests.append(Request(f"links-{i}{suffix}", partial(send_text, links)))
+                continue
             image = partial(_image, job, message, chart, i, journal, transport, target)
             requests.append(Request(f"image-{i}{suffix}", image))
             if message.portal_links:
@@ -91,12 +96,12 @@ def plan(job: Job, message: Message, transport: Transport, journal: Journal) -> 
     return requests
 
 
-def _waiting(
-    job: Job,
-    message: Message,
+def waiting(
     transport: Transport,
     journal: Journal,
     unanswered: list[DeliveryAttempt],
+    preview: str,
+    rule_errors: list[str],
 ) -> SendOutcome | None:
     """Settle requests of earlier attempts that left without a recorded answer; the
     outcome to wait with when that cannot be decided yet, else None."""
@@ -105,35 +110,36 @@ def _waiting(
         wait = recovery.resolve(journal, unanswered, transport, window, timezone.now())
     except TransportError as exc:
         error = f"cannot tell yet whether an earlier request arrived: {exc.message}"
-        return SendOutcome(
-            RETRY, error, exc.retry_after_s, None, message.preview, message.rule_errors
-        )
+        return SendOutcome(RETRY, error, exc.retry_after_s, None, preview, rule_errors)
     if wait is None:
         return None
     error = "waiting to tell whether an earlier request arrived"
-    return SendOutcome(
-        RETRY, error, wait, None, message.preview, message.rule_errors, failure=False
-    )
+    return SendOutcome(RETRY, error, wait, None, preview, rule_errors, failure=False)
 
 
-def _failed(
-    job: Job, message: Message, request: Request, journal: Journal, exc: TransportError
+def failed(
+    delivery: Delivery,
+    request: str,
+    journal: Journal,
+    exc: TransportError,
+    preview: str,
+    rule_errors: list[str],
 ) -> SendOutcome:
+    """The outcome of request ``request`` failing with ``exc``: logged, and FAILED
+    when the error is permanent, else RETRY."""
     attempt = journal.failed(exc)
     if exc.status is not None or not exc.permanent:
         monitoring.count_send()
     log.error(
         "notification %s (%s, rule %s) %s: %s",
-        job.delivery.pk,
-        request.name,
-        job.delivery.rule_name,
+        delivery.pk,
+        request,
+        delivery.rule_name,
         "failed" if exc.permanent else "will be retried",
         exc.message,
     )
     status = DeliveryStatus.FAILED if exc.permanent else RETRY
-    return SendOutcome(
-        status, exc.message, exc.retry_after_s, attempt, message.preview, message.rule_errors
-    )
+    return SendOutcome(status, exc.message, exc.retry_after_s, attempt, preview, rule_errors)
 
 
 def send(job: Job, message: Message, journal: Journal) -> SendOutcome:
@@ -157,9 +163,13 @@ def send(job: Job, message: Message, journal: Journal) -> SendOutcome:
     transport.before_send = journal.before_send
     earlier = journal.earlier_requests()
     unanswered = [a for a in earlier if a.status == AttemptStatus.SENDING]
-    waiting = _waiting(job, message, transport, journal, unanswered) if unanswered else None
-    if waiting is not None:
-        return waiting
+    wait = (
+        waiting(transport, journal, unanswered, message.preview, message.rule_errors)
+        if unanswered
+        else None
+    )
+    if wait is not None:
+        return wait
     done = {a.request for a in earlier if a.status == AttemptStatus.OK}
     for request in plan(job, message, transport, journal):
         if request.name in done:
@@ -168,7 +178,9 @@ def send(job: Job, message: Message, journal: Journal) -> SendOutcome:
         try:
             sent = request.send()
         except TransportError as exc:
-            return _failed(job, message, request, journal, exc)
+            return failed(
+                job.delivery, request.name, journal, exc, message.preview, message.rule_errors
+            )
         journal.answered(sent)
         monitoring.count_send()
     return SendOutcome(

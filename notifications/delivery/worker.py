@@ -30,11 +30,12 @@ from django.utils import timezone
 from notifications.delivery import claims, policy
 from notifications.delivery.journal import ClaimLost, Journal
 from notifications.delivery.lookup import lookup
+from notifications.delivery.mail import send_email_delivery
 from notifications.delivery.outcome import RETRY, SendOutcome
 from notifications.delivery.record import give_up, record_outcome, release
 from notifications.delivery.render import render
 from notifications.delivery.send import send
-from notifications.models import Delivery, DeliveryStatus
+from notifications.models import Channel, Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,15 @@ def head_of(order_key: str) -> Delivery | None:
 
 
 def send_delivery(delivery: Delivery, worker: str) -> SendOutcome:
-    """One attempt at a delivery claimed by ``worker``: lookup → render → send.
+    """One attempt at a delivery claimed by ``worker``: lookup → render → send (an
+    email delivery through :func:`notifications.delivery.mail.send_email_delivery`).
 
     Never raises for a send problem (see :func:`notifications.delivery.send.send`);
     raises :class:`~notifications.delivery.journal.ClaimLost` when the delivery was
     taken back from ``worker`` meanwhile.
     """
+    if delivery.channel == Channel.EMAIL:
+        return send_email_delivery(delivery, worker)
     job = lookup(delivery)
     if isinstance(job, SendOutcome):
         return job

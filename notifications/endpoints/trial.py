@@ -38,9 +38,13 @@ class TrialOutcome:
 
 
 def send_test(endpoint: Endpoint) -> TrialOutcome:
-    """Send ``Hello from Axibase Time Series Database`` with ``endpoint``'s values."""
+    """Send ``Hello from Axibase Time Series Database`` with ``endpoint``'s values, to
+    each of its destinations (a Slack endpoint's channels); the first failure ends it."""
     try:
-        sent = endpoint.transport().send_text(TEST_TEXT, severity="NORMAL")
+        transport = endpoint.transport()
+        targets = transport.targets()
+        for target in targets:
+            sent = transport.send_text(TEST_TEXT, severity="NORMAL", target=target)
     except TransportError as exc:
         message = redact(exc.message, endpoint.secret_values())
         logger.info("test of endpoint %r failed: %s", endpoint.name, message)
@@ -48,12 +52,14 @@ def send_test(endpoint: Endpoint) -> TrialOutcome:
     logger.info("test of endpoint %r: HTTP %s", endpoint.name, sent.status)
     where = endpoint.parameter("room")
     target = f" to room {where}" if where else ""
+    if any(targets):
+        target = " to " + ", ".join(targets)
     return TrialOutcome(True, sent.status, f"HTTP {sent.status}: test message sent{target}.")
 
 
 def send_test_screenshot(endpoint: Endpoint) -> TrialOutcome:
     """Capture ``endpoint.test_portal`` showing the newest series and share it as
-    ``test_screenshot.png``."""
+    ``test_screenshot.png`` with each of the endpoint's destinations."""
     portal = catalog.lookup(endpoint.test_portal or "")
     if portal is None:
         return TrialOutcome(False, None, "choose a Test Portal first")
@@ -64,7 +70,9 @@ def send_test_screenshot(endpoint: Endpoint) -> TrialOutcome:
         return TrialOutcome(False, None, f"screenshot of {portal.name} failed: {exc}")
     file = Attachment(chart.filename, png, "image/png", chart.caption)
     try:
-        sent = endpoint.transport().send_file(file)
+        transport = endpoint.transport()
+        for target in transport.targets():
+            sent = transport.send_file(file, target=target)
     except TransportError as exc:
         return TrialOutcome(False, exc.status, redact(exc.message, endpoint.secret_values()))
     logger.info("screenshot test of endpoint %r: HTTP %s", endpoint.name, sent.status)

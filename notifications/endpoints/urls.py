@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from notifications.endpoints import views
+from notifications.endpoints import mail_client, views
 from notifications.log.views import notification_log
 
 urlpatterns = [
     path("", views.endpoint_list, name="endpoint-list"),
     path("log/", notification_log, name="notification-log"),
+    path("mail-client/", mail_client.mail_client_settings, name="mail-client"),
     path("new/", views.endpoint_choose_kind, name="endpoint-choose-kind"),
     path("new/<str:kind>/", views.endpoint_create, name="endpoint-create"),
     path("new/<str:kind>/test/", views.endpoint_test, name="endpoint-test-new"),

@@ -118,7 +118,8 @@ def _row(
 def form_sections(form: EndpointForm, endpoint: Endpoint | None) -> list[dict[str, Any]]:
     """The form's fields grouped for the template, with Show and clear controls for secrets."""
     general = [_row(form, n, endpoint) for n in ("name", "enabled", "description", "base_url")]
-    parameters = [
+    parameters = [_row(form, n, endpoint) for n in form.entry_fields]
+    parameters += [
         _row(
             form,
             row.value.name,

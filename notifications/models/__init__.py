@@ -1,4 +1,5 @@
-"""The notifications app's models: endpoints, rule bindings, deliveries and their log.
+"""The notifications app's models: endpoints, the mail client, rule bindings,
+deliveries and their log.
 
 One module per table family; Django finds every model through this package, so
 the app label (``notifications``) and the table names stay those of the app. The
@@ -6,7 +7,13 @@ endpoint validators are exported here because migrations refer to them by this p
 """
 
 from notifications.models.binding import RuleNotification
-from notifications.models.delivery import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
+from notifications.models.delivery import (
+    AttemptStatus,
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+)
 from notifications.models.endpoint import (
     Endpoint,
     masked_parameters,
@@ -15,13 +22,17 @@ from notifications.models.endpoint import (
     validate_parameters,
     validate_proxy_url,
 )
+from notifications.models.mail import MailClient, MailSecurity
 
 __all__ = [
     "AttemptStatus",
+    "Channel",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStatus",
     "Endpoint",
+    "MailClient",
+    "MailSecurity",
     "RuleNotification",
     "masked_parameters",
     "validate_ca_bundle",

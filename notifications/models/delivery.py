@@ -30,8 +30,17 @@ class AttemptStatus(models.TextChoices):
     UNKNOWN = "UNKNOWN"  # its answer was lost and the room could not be asked: sent again
 
 
+class Channel(models.TextChoices):
+    """How a delivery reaches people: a web-notification endpoint or email."""
+
+    WEB = "web"
+    EMAIL = "email"
+
+
 class Delivery(models.Model):
     event_id = models.CharField(max_length=96)  # rules TriggerRecord.event_id
+    # Which kind of binding ``binding_name`` names: a web notification or an email one.
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     rule_name = models.CharField(max_length=512, db_index=True)
     binding_name = models.CharField(max_length=256)
     endpoint_name = models.CharField(max_length=256)
@@ -61,7 +70,8 @@ class Delivery(models.Model):
         ordering = ["-created", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["event_id", "binding_name"], name="one_delivery_per_event_binding"
+                fields=["event_id", "channel", "binding_name"],
+                name="one_delivery_per_event_binding",
             ),
         ]
         indexes = [

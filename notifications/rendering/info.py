@@ -21,6 +21,10 @@ class RenderInfo:
     ``properties``: property values of a property rule's command (the snapshot
     keeps only its keys). ``repeat_interval``: the binding's REPEAT interval text,
     ``''`` for ALL. ``threshold``: the winning override check, ``''`` without one.
+    ``store_reads``: the stored series and alert history functions such as
+    ``db_statistic`` read (``StoreReads``); None: they are placeholder errors.
+    ``web_queries``: what ``queryConfig``/``queryGet``/``queryPost`` send with
+    (``WebQueries``); None (web queries off): they are placeholder errors.
     """
 
     server_url: str = ""
@@ -39,6 +43,8 @@ class RenderInfo:
     repeat_interval: str = ""
     threshold: str = ""
     alert_message: str | None = None
+    store_reads: Any = None
+    web_queries: Any = None
 
     def __post_init__(self) -> None:
         if self.link_style not in LINK_STYLES:

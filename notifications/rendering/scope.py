@@ -11,10 +11,11 @@ and ``${getRuleLink()}`` work in templates.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from notifications.portals import catalog
 from notifications.rendering.details import details_table
 from notifications.rendering.info import RenderInfo
 from notifications.rendering.links import (
@@ -29,8 +30,9 @@ from notifications.rendering.links import (
 )
 from notifications.rendering.times import format_server_time, format_utc_datetime
 from rules.expressions.datetime_value import DateTime
+from rules.expressions.errors import EvaluationError
 from rules.expressions.formatting import command_tags, format_duration, format_duration_interval
-from rules.expressions.functions.statistics import percentile_r6
+from rules.expressions.points_window import PointsWindow
 from rules.expressions.values import EntityValue, MetricValue
 
 if TYPE_CHECKING:
@@ -39,49 +41,15 @@ if TYPE_CHECKING:
 RuleOpen = Callable[[str, str | None, str | None], bool]
 
 
-class SnapshotWindow:
-    """A ``SampleWindow`` over a snapshot's samples (recomputed: one render, not a hot path)."""
+@dataclass(frozen=True)
+class PortalRequest:
+    """An ``addPortal()`` of a notification text: which portal (id), for which entity,
+    its caption and extra parameters."""
 
-    __slots__ = ("_finite", "_times", "_values")
-
-    def __init__(self, times: Sequence[int], values: Sequence[float]) -> None:
-        pairs = sorted(zip(times, values, strict=True), key=lambda p: p[0])
-        self._times = [int(t) for t, _ in pairs]
-        self._values = [float(v) for _, v in pairs]
-        self._finite = [v for v in self._values if not math.isnan(v)]
-
-    def times(self) -> Sequence[int]:
-        return self._times
-
-    def values(self) -> Sequence[float]:
-        return self._values
-
-    def count(self) -> int:
-        return len(self._finite)
-
-    def count_nan(self) -> int:
-        return len(self._values) - len(self._finite)
-
-    def sum(self) -> float:
-        return math.fsum(self._finite) if self._finite else math.nan
-
-    def avg(self) -> float:
-        return self.sum() / len(self._finite) if self._finite else math.nan
-
-    def min(self) -> float:
-        return min(self._finite) if self._finite else math.nan
-
-    def max(self) -> float:
-        return max(self._finite) if self._finite else math.nan
-
-    def first(self) -> float:
-        return self._finite[0] if self._finite else math.nan
-
-    def last(self) -> float:
-        return self._finite[-1] if self._finite else math.nan
-
-    def percentile(self, p: float) -> float:
-        return percentile_r6(sorted(self._finite), p)
+    portal_id: int
+    entity: str
+    caption: str
+    params: dict[str, str]
 
 
 # -- durations ------------------------------------------------------------------------
@@ -138,11 +106,13 @@ class TriggerScope:
         self.info = info or RenderInfo()
         self.now_ms = int(now_ms)
         self.zone = self.info.zone
-        self.window = SnapshotWindow(trigger.times, trigger.values)
+        self.window = PointsWindow.of(trigger.times, trigger.values)
         self._rule_open = rule_open
         if content_services is None:
             content_services = TriggerContent(self, round_numbers=round_numbers)
         self.content_services = content_services
+        # addPortal() requests of this rendering, in order (attached by the delivery).
+        self.portal_requests: list[PortalRequest] = []
         self._cache: dict[str, Any] = {}
 
     @property
@@ -242,6 +212,23 @@ class TriggerContent:
         )
         return Markup(text) if fmt == "html" else text
 
+    def add_portal(
+        self, portal: str, entity: str | None, caption: str | None, params: Mapping[str, str]
+    ) -> str:
+        """Record the screenshot for the delivery to attach; nothing goes in the text.
+        A portal this server does not have is an error naming the ones it has."""
+        found = catalog.lookup(portal)
+        if found is None:
+            names = ", ".join(p.name for p in catalog.all_portals())
+            raise EvaluationError(f"addPortal(): no portal {portal!r} here; portals: {names}")
+        scope = self.scope
+        shown = entity or scope.trigger.entity or ""
+        if caption is None:
+            label = scope.info.entity_label if entity is None else None
+            caption = f"{found.name} for {label or shown}"
+        scope.portal_requests.append(PortalRequest(found.id, shown, caption, dict(params)))
+        return ""
+
     def link(self, kind: str, format: str | None) -> str:
         value = self.scope.link(kind)
         if value is None:
@@ -249,6 +236,8 @@ class TriggerContent:
         style = (format or self.link_format).lower()
         if style == "html":
             return Markup(value.markup(style))  # link_markup escaped the label and URL
+        if style == "markdown" == self.link_format:
+            return Markup(value.markup(style))  # a Markdown message escapes values, not links
         # Markdown, pipe and bare links are plain text: an html message escapes them
         # like any value (a label can hold markup), other formats keep them as written.
         return value.markup(style)
@@ -283,6 +272,11 @@ def _duration(fmt: Callable[[int], str]) -> Callable[[TriggerScope], str]:
 
 def _link_field(kind: str) -> Callable[[TriggerScope], Any]:
     return lambda s: s.link(kind)
+
+
+def _details_field(fmt: str) -> Callable[[TriggerScope], Any]:
+    """Legacy ``${asciiDetailsTable}`` and kin: ``detailsTable(fmt)`` (spec §6)."""
+    return lambda s: s.content_services.details_table(fmt, ())
 
 
 _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
@@ -344,8 +338,13 @@ _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "chartLink": _link_field("chart"),
     "csvExportLink": _link_field("csvExport"),
     "htmlExportLink": _link_field("htmlExport"),
+    "asciiDetailsTable": _details_field("ascii"),
+    "markdownDetailsTable": _details_field("markdown"),
+    "htmlDetailsTable": _details_field("html"),
     "content_services": lambda s: s.content_services,
+    "store_reads": lambda s: s.info.store_reads,
+    "web_queries": lambda s: s.info.web_queries,
 }
 
 #: Every field name a notification text can use besides user variables (spec §5.2).
-FIELD_NAMES = frozenset(name for name in _FIELDS if name != "content_services")
+FIELD_NAMES = frozenset(_FIELDS) - {"content_services", "store_reads", "web_queries"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +25,7 @@ from notifications.rendering.links import LinkValue, Markup
 from rules.expressions import CancelAction, EvaluationError, ExpressionError, compile_expression
 from rules.expressions.compiler import CompiledExpression
 from rules.expressions.formatting import format_value
-from rules.expressions.templates import FOREACH as _FOREACH
-from rules.expressions.templates import OPENER as _OPENER
-from rules.expressions.templates import find_closing_brace
+from rules.expressions.templates import FOREACH, OPENER, find_closing_brace
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +40,15 @@ class PlaceholderError:
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    """Rendered ``text`` (trimmed), the ``errors`` to record, and whether
-    ``cancelAction()`` cancelled the send (then ``text`` is ``''``)."""
+    """Rendered ``text`` (trimmed), the ``errors`` to record, whether
+    ``cancelAction()`` cancelled the send (then ``text`` is ``''``), and the
+    ``addPortal()`` screenshots it asked for (``PortalRequest``s, set by
+    ``render_message``)."""
 
     text: str
     errors: list[PlaceholderError] = field(default_factory=list)
     cancelled: bool = False
+    portals: list[Any] = field(default_factory=list)
 
 
 # -- nodes --------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def parse_template(template: str) -> ParsedTemplate:
     i = 0
     n = len(template)
     while i < n:
-        m = _OPENER.search(template, i)
+        m = OPENER.search(template, i)
         if m is None:
             text.append(template[i:])
             break
@@ -153,7 +154,7 @@ def parse_template(template: str) -> ParsedTemplate:
             stack.append((if_node, if_node.branches[0][1], source, m.start()))
             current = if_node.branches[0][1]
         elif directive == "foreach":
-            fm = _FOREACH.match(inner)
+            fm = FOREACH.match(inner)
             flush()
             if fm is None or not fm.group(2).strip():
                 errors.append(
@@ -197,13 +198,13 @@ def parse_template(template: str) -> ParsedTemplate:
 # -- rendering ------------------------------------------------------------------------
 
 
-class _LoopScope:
-    """The enclosing context plus the ``@foreach`` variable."""
+class OverlayScope:
+    """The enclosing context with some names bound over it (an ``@foreach`` variable, a
+    Custom endpoint's rule parameters)."""
 
-    def __init__(self, parent: Any, name: str, value: Any) -> None:
+    def __init__(self, parent: Any, values: Mapping[str, Any]) -> None:
         self.parent = parent
-        self.name = name
-        self.value = value
+        self.values = dict(values)
         self.now_ms = parent.now_ms
         self.zone = parent.zone
         self.window = parent.window
@@ -211,7 +212,7 @@ class _LoopScope:
         self.map_format = getattr(parent, "map_format", "legacy")
 
     def lookup(self, name: str) -> Any:
-        return self.value if name == self.name else self.parent.lookup(name)
+        return self.values[name] if name in self.values else self.parent.lookup(name)
 
     def line_value(self, metric: str) -> float | None:
         return self.parent.line_value(metric)
@@ -221,8 +222,15 @@ class _LoopScope:
 
 
 class _Renderer:
-    def __init__(self, html_escape: bool) -> None:
+    def __init__(
+        self,
+        html_escape: bool,
+        escape: Callable[[str], str] | None = None,
+        escape_markup: bool = True,
+    ) -> None:
         self.html_escape = html_escape
+        self.escape = escape
+        self.escape_markup = escape_markup
         self.errors: list[PlaceholderError] = []
 
     def fail(self, code: _Code, message: str) -> None:
@@ -241,6 +249,14 @@ class _Renderer:
             return False, None
 
     def text_of(self, value: Any, ctx: Any) -> str:
+        if self.escape is not None:
+            if isinstance(value, LinkValue):
+                style = getattr(ctx, "link_style", "none")
+                return value.markup(style) if style != "none" else self.escape(value.url)
+            if isinstance(value, Markup):
+                text = str.__str__(value)
+                return self.escape(text) if self.escape_markup else text
+            return self.escape(format_value(value, getattr(ctx, "map_format", "legacy")))
         if isinstance(value, LinkValue):
             # Html messages always inline links as <a>; others follow the endpoint style.
             style = "html" if self.html_escape else getattr(ctx, "link_style", "none")
@@ -266,7 +282,7 @@ class _Renderer:
                         break
             elif isinstance(node, _Foreach):
                 for item in self.items(node, ctx):
-                    self.render(node.body, _LoopScope(ctx, node.variable, item), out)
+                    self.render(node.body, OverlayScope(ctx, {node.variable: item}), out)
 
     def condition(self, code: _Code, ctx: Any) -> bool:
         ok, value = self.evaluate(code, ctx)
@@ -294,7 +310,13 @@ class _Renderer:
 
 
 def render(
-    template: str, scope: Any, *, html_escape: bool = False, trim: bool = True
+    template: str,
+    scope: Any,
+    *,
+    html_escape: bool = False,
+    trim: bool = True,
+    escape: Callable[[str], str] | None = None,
+    escape_markup: bool = True,
 ) -> RenderResult:
     """Render ``template`` against ``scope`` (an ``EvalContext``, e.g. ``TriggerScope``).
 
@@ -303,11 +325,16 @@ def render(
     values — never the template text — are HTML-escaped and link fields become
     ``<a>`` elements; otherwise link fields follow ``scope.link_style``. Values of
     type ``Markup`` (html details tables, ``getXxxLink()``) are inserted as they are.
+    ``escape``, when given, is applied to every value's text instead (links inlined in
+    the scope's style, or bare URLs escaped too): URL-encoding for a URL, JSON string
+    escaping for a JSON body (spec §5.1), backslashes for Markdown; ``Markup`` values
+    too unless ``escape_markup`` is false (they are already in a Markdown message's
+    syntax, but not in a JSON string's).
     The text is trimmed unless ``trim`` is false. An empty result means "do not
     send" to the caller (spec §5.1); ``cancelled`` means ``cancelAction()`` ran.
     """
     parsed = parse_template(template)
-    renderer = _Renderer(html_escape)
+    renderer = _Renderer(html_escape, escape, escape_markup)
     out: list[str] = []
     try:
         renderer.render(parsed.nodes, scope, out)

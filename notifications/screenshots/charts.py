@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -26,7 +26,7 @@ from django.urls import reverse
 from notifications.portals import catalog
 from notifications.portals.catalog import Portal
 from notifications.portals.views import threshold_of
-from notifications.rendering import MESSAGE_FORMAT_LINK_STYLES
+from notifications.rendering import MESSAGE_FORMAT_LINK_STYLES, PortalRequest
 from notifications.rendering.links import LinkValue, chart_url, rule_url
 from notifications.rendering.names import image_file_name
 from rules.contract.series import last_recorded_series
@@ -63,7 +63,7 @@ class Chart:
     def links_text(self, rule: str, message_format: str) -> str:
         """The message after the image that links the rule and this portal."""
         rule_link = rule_url(settings.SERVER_URL, rule)
-        if message_format != "html":
+        if MESSAGE_FORMAT_LINK_STYLES.get(message_format, "none") == "none":
             return f"Rule {rule}: {rule_link}\nPortal {self.caption}: {self.link}"
         return (
             f"Rule: {_link(rule_link, rule, message_format)} "
@@ -111,29 +111,59 @@ def attached_portals(portal_ids: str, rule: str) -> list[Portal]:
     return [p for p in portals if p is not None]
 
 
+def _portal_chart(
+    trigger: TriggerSnapshot, portal: Portal, entity: str, caption: str, event_id: str
+) -> Chart:
+    """``portal`` for ``entity`` around ``trigger`` (``event_id``: its trigger record,
+    which the ``Default`` portal draws the window from)."""
+    series = series_params(trigger)
+    if portal.name == catalog.DEFAULT and entity == (trigger.entity or ""):
+        # The chart shows the window as the trigger saw it, even when the history
+        # has not flushed its newest samples yet (see the Default portal).
+        params = {**series, "trigger": event_id}
+        tags = trigger.window_tags or trigger.tags or {}
+        link = chart_url(settings.SERVER_URL, trigger.metric, entity, tags)
+    elif portal.name == catalog.DEFAULT:
+        params = {**series, "entity": entity}
+        link = chart_url(settings.SERVER_URL, trigger.metric, entity, {})
+    else:
+        params = {key: series[key] for key in ("start", "end")} | {"entity": entity}
+        link = public_url(portal, {"entity": entity})
+    filename = image_file_name(
+        trigger.rule, entity, trigger.status, portal.name, trigger.now_ms, settings.TIME_ZONE
+    )
+    return Chart(portal, params, filename, caption, link)
+
+
 def trigger_charts(
     trigger: TriggerSnapshot, portal_ids: str, *, event_id: str, entity_label: str | None
 ) -> list[Chart]:
     """The charts a notification of ``trigger`` attaches (``event_id``: its trigger
     record, which the ``Default`` portal draws the window from)."""
     entity = trigger.entity or ""
-    charts = []
-    for portal in attached_portals(portal_ids, trigger.rule):
-        series = series_params(trigger)
-        if portal.name == catalog.DEFAULT:
-            # The chart shows the window as the trigger saw it, even when the history
-            # has not flushed its newest samples yet (see the Default portal).
-            params = {**series, "trigger": event_id}
-            tags = trigger.window_tags or trigger.tags or {}
-            link = chart_url(settings.SERVER_URL, trigger.metric, entity, tags)
-        else:
-            params = {key: series[key] for key in ("entity", "start", "end")}
-            link = public_url(portal, {"entity": entity})
-        filename = image_file_name(
-            trigger.rule, entity, trigger.status, portal.name, trigger.now_ms, settings.TIME_ZONE
-        )
-        caption = f"{portal.name} for {entity_label or entity}"
-        charts.append(Chart(portal, params, filename, caption, link))
+    caption_entity = entity_label or entity
+    return [
+        _portal_chart(trigger, portal, entity, f"{portal.name} for {caption_entity}", event_id)
+        for portal in attached_portals(portal_ids, trigger.rule)
+    ]
+
+
+def requested_charts(
+    trigger: TriggerSnapshot, requests: list[PortalRequest], *, event_id: str
+) -> list[Chart]:
+    """The charts ``addPortal()`` asked for, in order, each once (a text and a parameter
+    may ask for the same); extra parameters are added to the portal's own."""
+    charts: list[Chart] = []
+    seen: list[PortalRequest] = []
+    for request in requests:
+        portal = catalog.by_id(request.portal_id)
+        if portal is None or request in seen:
+            continue
+        seen.append(request)
+        chart = _portal_chart(trigger, portal, request.entity, request.caption, event_id)
+        if request.params:
+            chart = replace(chart, params={**chart.params, **request.params})
+        charts.append(chart)
     return charts
 
 

@@ -57,14 +57,18 @@ def default_name(index: int) -> str:
     return f"{NAME_PREFIX}{index + 1}"
 
 
-class WebNotificationError(ValueError):
-    """A ``<webNotification>`` that cannot be read or written: ``element`` is the child
-    at fault (``webNotification`` for the element as a whole)."""
+class BindingElementError(ValueError):
+    """A binding element of a rule that cannot be read or written: ``element`` is the
+    child at fault (the element's own tag for the element as a whole)."""
 
     def __init__(self, element: str, reason: str) -> None:
         self.element = element
         self.reason = reason
         super().__init__(f"<{element}>: {reason}" if element else reason)
+
+
+class WebNotificationError(BindingElementError):
+    """A ``<webNotification>`` that cannot be read or written."""
 
 
 @dataclass(frozen=True, slots=True)

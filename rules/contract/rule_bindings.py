@@ -1,8 +1,10 @@
-"""A rule's web-notification bindings as ``WebNotificationSpec``: read, and saved back.
+"""A rule's bindings as specs: web notifications as ``WebNotificationSpec``, email
+notifications as ``EmailNotificationSpec``; read, and saved back.
 
-A rule keeps its bindings as ``<webNotification>`` elements (``Rule.web_notifications_xml``),
-so that rules.xml export and the engine's action settings need nothing from the
-notifications app; rules reads and writes that XML, notifications sees specs only.
+A rule keeps its bindings as ``<webNotification>`` and ``<emailNotification>`` elements
+(``Rule.web_notifications_xml``, ``Rule.email_notifications_xml``), so that rules.xml
+export and the engine's action settings need nothing from the notifications app; rules
+reads and writes that XML, notifications sees specs only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from django.db import transaction
 
 from rules.contract.bindings import WebNotificationSpec
 from rules.contract.changes import announce_rules_changed
+from rules.contract.email_bindings import EmailNotificationSpec
 from rules.models import Rule
+from rules.rulesxml.email_notifications import read_email_notifications, write_email_notifications
 from rules.rulesxml.web_notifications import read_web_notifications, write_web_notifications
 
 
@@ -31,12 +35,7 @@ def save_web_notifications(rule: Rule, specs: Sequence[WebNotificationSpec]) -> 
     (Unix ms, as ATSD's ``lastUpdated``), the ``rule`` instance updated in memory, and
     the rules change announced after commit so the engine reloads the rule's actions.
     """
-    xml = write_web_notifications(specs, rule.name)
-    stamp = int(time.time() * 1000)
-    Rule.objects.filter(pk=rule.pk).update(web_notifications_xml=xml, last_updated=stamp)
-    rule.web_notifications_xml = xml
-    rule.last_updated = stamp
-    transaction.on_commit(announce_rules_changed)
+    _store(rule, "web_notifications_xml", write_web_notifications(specs, rule.name))
 
 
 def rename_web_notifications(rule: Rule, specs: Sequence[WebNotificationSpec]) -> None:
@@ -46,3 +45,23 @@ def rename_web_notifications(rule: Rule, specs: Sequence[WebNotificationSpec]) -
     xml = write_web_notifications(specs, rule.name)
     Rule.objects.filter(pk=rule.pk).update(web_notifications_xml=xml)
     rule.web_notifications_xml = xml
+
+
+def email_notification_specs(rule: Rule) -> list[EmailNotificationSpec]:
+    """The rule's email bindings in order; ``EmailNotificationError`` for an unreadable one."""
+    return read_email_notifications(rule.email_notifications_xml or [])
+
+
+def save_email_notifications(rule: Rule, specs: Sequence[EmailNotificationSpec]) -> None:
+    """Make ``specs`` the rule's email bindings after they were edited (not the rule):
+    written as :func:`save_web_notifications` writes web bindings, and announced after
+    commit so the engine reloads the rule's actions."""
+    _store(rule, "email_notifications_xml", write_email_notifications(specs, rule.name))
+
+
+def _store(rule: Rule, field: str, xml: list[str]) -> None:
+    stamp = int(time.time() * 1000)
+    Rule.objects.filter(pk=rule.pk).update(**{field: xml, "last_updated": stamp})
+    setattr(rule, field, xml)
+    rule.last_updated = stamp
+    transaction.on_commit(announce_rules_changed)

@@ -27,11 +27,12 @@ REASON_DELAYED_OPEN = "delayed_open"  # a Delay-on-OPEN countdown expired
 REASON_RULE_DROPPED = "rule_dropped"  # the rule was removed or changed (spec §3.9)
 REASON_STATE_LOST = "state_lost"  # a restarted partition did not get the window back
 
-# Action names the engine gives: alert history logging, and one per web-notification
-# binding (``web:<binding name>``).
+# Action names the engine gives: alert history logging, one per web-notification
+# binding (``web:<binding name>``) and one per email binding (``email:<binding name>``).
 ALERT_HISTORY_ACTION = "alert-history"
 WEB_ACTION_PREFIX = "web:"
 DERIVED_ACTION = "derived"  # derivedCommand: commands fed back into ingest
+EMAIL_ACTION_PREFIX = "email:"
 
 
 class Decision(StrEnum):

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from rules.editor.overrides_text import HEADER, rows_to_text, text_to_rows
 from rules.engine.windows import WindowSpecError, parse_window_spec
+from rules.expressions.functions.not_run import NOT_RUN as NOT_RUN_FUNCTIONS
 from rules.models.rule import Rule, Severity, TagsGroupingStrategy
 from rules.rulesxml import ImportReport, import_rules
 from rules.rulesxml.document import max_bytes
@@ -43,6 +44,12 @@ _VARIABLE_LINE_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*")
 _ANY_NAME_RE = re.compile(r"^(?P<name>\S+?)\s*=(?!=)")
 
 NOT_RUN_YET = "not run by the engine yet"
+
+
+def _not_run_warnings(functions: tuple[str, ...]) -> list[str]:
+    """A warning per function registered as not run (each call is a Rule Error)."""
+    return [f"{name}: not run ({NOT_RUN_FUNCTIONS[name]})" for name in functions]
+
 
 GROUPING_LABELS = {
     TagsGroupingStrategy.ALL_TAGS: "All tags",
@@ -358,8 +365,10 @@ class RuleForm(forms.ModelForm[Rule]):
     def _expression(self, field: str, kind: ExpressionKind) -> str:
         text = self._text(field)
         result = check_expression(text, kind)
-        if result.unsupported:
-            self.warnings[field] = [f"{item}: {NOT_RUN_YET}" for item in result.unsupported]
+        warnings = [f"{item}: {NOT_RUN_YET}" for item in result.unsupported]
+        warnings.extend(_not_run_warnings(result.not_run))
+        if warnings:
+            self.warnings[field] = warnings
         if result.error:
             raise ValidationError(result.error)
         return text
@@ -376,6 +385,7 @@ class RuleForm(forms.ModelForm[Rule]):
                 f"{variable.name}: {_shift_location(item, *shift)}: {NOT_RUN_YET}"
                 for item in result.unsupported
             )
+            warnings.extend(f"{variable.name}: {w}" for w in _not_run_warnings(result.not_run))
         if warnings:
             self.warnings["variables"] = warnings
         if errors:

@@ -47,7 +47,9 @@ class RuleDefinition:
     are (name, expression) in declared order; ``time_filter_ms`` 0 = no time offset
     filter; ``discard_previous_values`` = out-of-order filter; ``check_on_exit`` =
     ``leavingEvents``; ``group_filter`` the entity group an event's entity must be in
-    (§3.1 step 6); ``overrides`` the rows of the overrides table (§3.11).
+    (§3.1 step 6); ``overrides`` the rows of the overrides table (§3.11);
+    ``load_history`` = new series windows start with the stored samples they would
+    hold (``loadHistory``, §3.3).
     """
 
     name: str
@@ -70,16 +72,20 @@ class RuleDefinition:
     instant_action: bool = False  # its notifications jump the notify queue (§3.6)
     active_hours: ActiveHours | None = None  # dateFilter; None = always
     derived_command: str = ""  # the template, rendered when the "derived" action fires
+    load_history: bool = False
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
 
     def fingerprint(self) -> str:
-        """Hash of what decides window contents and status (all but the actions):
-        a change drops the rule's windows (§3.9); an actions-only change keeps them."""
+        """Hash of what decides window contents and status (all but actions, enabled,
+        instant_action, derived_command and load_history, which only fills windows yet
+        to open): a change drops the rule's windows (§3.9); an actions-only change keeps
+        them."""
         data = asdict(self)
         data.pop("actions")
         data.pop("enabled")
         data.pop("instant_action")
         data.pop("derived_command")
+        data.pop("load_history")
         raw = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]

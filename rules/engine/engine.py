@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rules.contract.triggers import (
@@ -51,8 +51,11 @@ from rules.engine.scope import (
 )
 from rules.engine.state import WindowState
 from rules.engine.status import CANCEL, OPEN, is_active
+from rules.engine.window_record import window_record
+from rules.engine.window_runtime import WindowRuntime
 from rules.engine.windows import NO_LIMITS, WindowLimits
 from rules.events import Event
+from rules.expressions.values import Record
 
 
 def _none_if_nan(x: float) -> float | None:
@@ -83,8 +86,12 @@ class Engine:
         window_limits: WindowLimits = NO_LIMITS,
         max_windows: int | None = None,
         group_member: GroupMembership = no_groups,
+        store_reads: Any = None,
     ) -> None:
         self.compiler: Compiler = compiler or default_compiler
+        # StoreReads (rules.expressions.context) for db_last, last_open, loadHistory...;
+        # None: those functions are Rule Errors and windows start empty.
+        self.store_reads = store_reads
         self.zone = zone
         self.entity_lookup = entity_lookup
         self.metric_lookup = metric_lookup
@@ -264,31 +271,49 @@ class Engine:
 
     # -- services for rules and scopes ------------------------------------------------------------
 
-    def rule_open(
+    def _other_windows(
         self, rule: str, entity: str | None, expression: str | None, current: Any
-    ) -> bool:
-        """rule_open(): another window of ``rule`` OPEN/REPEAT, matching ``entity``
-        (pattern; None or '' = any) and ``expression`` over that window's tags, last
-        message and status."""
+    ) -> Iterator[tuple[RuleRuntime, WindowRuntime]]:
+        """Windows of ``rule`` other than ``current`` matching ``entity`` (pattern; None
+        or '' = any) and ``expression`` over that window's tags, last message and status."""
         rt = self.rules.get(rule)
         if rt is None:
-            return False
+            return
         entity_matches = compile_patterns(entity) if entity else None
         probe = None
         if expression:
             probe = self._probe_cache.get(expression)
             if probe is None:
                 probe = self._probe_cache[expression] = self.compiler(expression, KIND_FILTER)
-        for wr in rt.windows.values():
-            if wr is current or not is_active(wr.state.status):
+        for wr in list(rt.windows.values()):
+            if wr is current:
                 continue
             ev = wr.state.event
             if entity_matches is not None and (ev is None or not entity_matches(ev.entity)):
                 continue
             if probe is not None and probe.evaluate(ProbeScope(wr, self.zone)) is not True:
                 continue
-            return True
-        return False
+            yield rt, wr
+
+    def rule_open(
+        self, rule: str, entity: str | None, expression: str | None, current: Any
+    ) -> bool:
+        """rule_open(): another matching window of ``rule`` is OPEN/REPEAT (see
+        ``_other_windows``)."""
+        return any(
+            is_active(wr.state.status)
+            for _, wr in self._other_windows(rule, entity, expression, current)
+        )
+
+    def rule_windows(
+        self, rule: str, entity: str | None, expression: str | None, current: Any
+    ) -> list[Record]:
+        """rule_window()/rule_windows(): the other matching windows of ``rule`` (see
+        ``_other_windows``) as objects with their fields, in the order they opened."""
+        return [
+            window_record(rt, wr, self.zone)
+            for rt, wr in self._other_windows(rule, entity, expression, current)
+        ]
 
     def record_error(
         self,

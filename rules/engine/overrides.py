@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rules.contract.triggers import WEB_ACTION_PREFIX
+from rules.contract.triggers import EMAIL_ACTION_PREFIX, WEB_ACTION_PREFIX
 from rules.engine.actions import ActionSettings
 from rules.wildcards import Matcher, any_matcher
 
@@ -251,15 +251,26 @@ def routed_actions(
     actions: Sequence[ActionSettings], override: OverrideOutcome | None
 ) -> Iterator[ActionSettings]:
     """The actions a status change runs (spec §3.7): a row that names notifications runs
-    only those web bindings; otherwise every binding runs but those used in overrides
-    only. Actions other than web notifications always run."""
+    only those bindings (web and email, by binding name); otherwise every binding runs
+    but those used in overrides only. Actions other than notifications always run."""
     named = override.notifications if override is not None else ()
     for settings in actions:
-        name = settings.name
-        if name.startswith(WEB_ACTION_PREFIX):
+        binding = _binding_name(settings.name)
+        if binding is not None:
             if named:
-                if name[len(WEB_ACTION_PREFIX) :] not in named:
+                if binding not in named:
                     continue
             elif settings.overrides_only:
                 continue
         yield settings
+
+
+def _binding_name(action: str) -> str | None:
+    """The binding name of a notification action (``web:x``, ``email:x``), else None."""
+    for prefix in _BINDING_PREFIXES:
+        if action.startswith(prefix):
+            return action[len(prefix) :]
+    return None
+
+
+_BINDING_PREFIXES = (WEB_ACTION_PREFIX, EMAIL_ACTION_PREFIX)

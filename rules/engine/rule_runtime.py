@@ -46,7 +46,7 @@ from rules.engine.scope import EntityLookup, FilterScope, MetricLookup, WindowSc
 from rules.engine.status import CANCEL
 from rules.engine.window_runtime import WindowRuntime, local_key
 from rules.engine.windows import WindowLimits, WindowSpec, parse_window_spec
-from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
+from rules.events import MESSAGE, PROPERTY, SERIES, SEVERITY_NAMES, Event
 
 
 class RuleHost(Protocol):
@@ -61,10 +61,15 @@ class RuleHost(Protocol):
     max_windows: int | None
     cancel_on_rule_change: bool
     group_member: GroupMembership
+    store_reads: Any
 
     def rule_open(
         self, rule: str, entity: str | None, expression: str | None, current: Any
     ) -> bool: ...
+
+    def rule_windows(
+        self, rule: str, entity: str | None, expression: str | None, current: Any
+    ) -> list[Any]: ...
 
     def record_error(
         self,
@@ -138,6 +143,8 @@ class RuleRuntime:
             engine.entity_lookup,
             engine.metric_lookup,
             engine.rule_open,
+            engine.store_reads,
+            engine.rule_windows,
         )
         self.filter_log = FilterLog(engine.filter_log_size) if engine.filter_log_size else None
         self.log_append = self.filter_log.entries.append if self.filter_log is not None else None
@@ -225,7 +232,10 @@ class RuleRuntime:
         first refusal is a Rule Error."""
         cap = self.engine.max_windows
         if cap is None or len(self.windows) < cap:
-            return self.new_window(key)
+            wr = self.new_window(key)
+            if self.rule.load_history and self.kind == SERIES:
+                self.load_history(wr, event, now_ms)
+            return wr
         if self.log_append is not None:
             self.log_append((event.time_ms, event.entity, event.metric, STEP_WINDOW_LIMIT))
         if not self.window_limit_reported:
@@ -237,6 +247,30 @@ class RuleRuntime:
                 self.rule.window, event, display_key(key),
             )  # fmt: skip
         return None
+
+    def load_history(self, wr: WindowRuntime, event: Event, now_ms: int) -> None:
+        """``loadHistory`` (§3.3): fill a new window with the stored samples of its series
+        older than ``event`` that it would hold (the last N, or those within the window's
+        duration), without evaluating. Reads the series history through the engine's
+        ``store_reads``; a read that fails is a Rule Error and the window starts empty."""
+        reads = self.engine.store_reads
+        if reads is None:
+            return
+        w = wr.window
+        start = now_ms - self.duration_ms if self.is_time else 0
+        try:
+            points = reads.window_points(
+                self.metric, wr.key[2], dict(wr.key[3]), start, event.time_ms - 1
+            )
+        except Exception as exc:  # a store that cannot answer must not stop the partition
+            self.record_failure(wr, now_ms, f"loadHistory: {exc}", self.rule.window)
+            return
+        if self.is_time:
+            for t, v in points:
+                w.add(t, v, now_ms)  # type: ignore[call-arg]
+        else:
+            for t, v in points[-self.spec.size :]:
+                w.add(t, v)  # type: ignore[call-arg]
 
     def find_window(self, key: WindowKey) -> WindowRuntime | None:
         """The window with this full key, if any."""

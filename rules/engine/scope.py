@@ -21,6 +21,7 @@ from rules.expressions.values import EntityValue, MetricValue
 EntityLookup = Callable[[str], EntityValue]
 MetricLookup = Callable[[str], MetricValue]
 RuleOpen = Callable[[str, str | None, str | None, Any], bool]
+RuleWindows = Callable[[str, str | None, str | None, Any], list[Any]]
 
 
 def default_entity(name: str) -> EntityValue:
@@ -144,8 +145,10 @@ class WindowScope(BaseScope):
     __slots__ = (
         "_computing",
         "_rule_open",
+        "_rule_windows",
         "_vars",
         "rule",
+        "store_reads",
         "variable_exprs",
         "window",
         "window_text",
@@ -161,8 +164,12 @@ class WindowScope(BaseScope):
         entity_lookup: EntityLookup = default_entity,
         metric_lookup: MetricLookup = default_metric,
         rule_open: RuleOpen | None = None,
+        store_reads: Any = None,
+        rule_windows: RuleWindows | None = None,
     ) -> None:
         super().__init__(zone, entity_lookup, metric_lookup)
+        self.store_reads = store_reads
+        self._rule_windows = rule_windows
         self.rule = rule
         self.window_text = window_text
         self.variable_exprs = variable_exprs
@@ -255,6 +262,8 @@ class WindowScope(BaseScope):
             return 0 if first is None or last is None else last - first
         if name == "columns":
             return self.all_variables()
+        if name == "store_reads":
+            return self.store_reads
         return None
 
     def rule_open(self, rule: str, entity: str | None, expression: str | None) -> bool:
@@ -263,6 +272,13 @@ class WindowScope(BaseScope):
         if self._rule_open is None:
             return False
         return self._rule_open(rule, entity, expression, self.wr)
+
+    def rule_windows(self, rule: str, entity: str | None, expression: str | None) -> list[Any]:
+        """rule_window()/rule_windows(): the other matching windows of ``rule`` as
+        objects, via the engine's callback; none when the scope runs outside an engine."""
+        if self._rule_windows is None:
+            return []
+        return self._rule_windows(rule, entity, expression, self.wr)
 
 
 class ProbeScope:

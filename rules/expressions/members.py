@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from rules.expressions.bounded_regex import java_regex
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.errors import EvaluationError
 from rules.expressions.semantics import (
@@ -52,14 +52,6 @@ def _int_index(index: Any) -> int:
     if isinstance(n, float) and not n.is_integer():
         raise EvaluationError(f"index must be an integer, got {n}")
     return int(n)
-
-
-def java_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a Java regex; the common subset is the same in Python."""
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise EvaluationError(f"bad regular expression {pattern!r}: {exc}") from exc
 
 
 def java_replacement(replacement: str) -> str:
@@ -111,7 +103,7 @@ def _str_methods(s: str) -> dict[str, Callable[..., Any]]:
             java_replacement(text_of(t)), s, count=1
         ),
         "replace": lambda a, b: s.replace(text_of(a), text_of(b)),
-        "matches": lambda r: java_regex(text_of(r)).fullmatch(s) is not None,
+        "matches": lambda r: java_regex(text_of(r)).fullmatch(s),
         "split": lambda sep: java_split(s, text_of(sep)),
         "substring": lambda a, b=None: s[_int_index(a) : (None if b is None else _int_index(b))],
         "indexOf": lambda p: s.find(text_of(p)),
@@ -162,7 +154,7 @@ def _number_methods(x: int | float) -> dict[str, Callable[..., Any]]:
 METHOD_NAMES: frozenset[str] = frozenset(
     set(_str_methods("")) | set(_list_methods([])) | set(_map_methods({}))
     | set(_number_methods(0)) | set(DateTime._PROPERTIES) | set(DateTime._METHODS)
-    | {"toDate"}
+    | {"toDate", "format"}  # format(): DateFormatter, NumberFormatter, IntervalFormatter
 )  # fmt: skip
 
 

@@ -1,17 +1,18 @@
-"""Where the expressions of a placeholder template are (spec §5.1, §5.6).
+"""The expressions of a placeholder template (spec §5.1, §5.6) and a plain renderer.
 
-A template holds ``${expr}``, ``@{expr}`` and the directives ``@if{cond}``,
-``@else{cond}``, ``@end{}``, ``@foreach{item : collection}``; ``$${`` is a literal
-``${``. ``template_expressions`` lists the expression texts with their offsets, for
-checks that must not render (import's fidelity report); the renderer parses the same
-syntax with ``find_closing_brace``; ``render_placeholders`` renders one-line templates
-(derived commands) in the engine.
+``${expr}``, ``@{expr}``, ``@if{cond}``, ``@else{cond}`` and ``@foreach{item :
+collection}`` hold expressions; ``$${`` is a literal ``${``. The notification renderer
+parses templates with the same opener and brace rules (notifications.rendering);
+checks at save and at import (binding forms, rules.xml) list their expressions with
+``template_expressions``; ``render_placeholders`` renders one-line templates (derived
+commands) in the engine.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from rules.expressions.compiler import compile_expression
@@ -51,9 +52,19 @@ def find_closing_brace(text: str, start: int) -> int:
     return -1
 
 
-def template_expressions(text: str) -> Iterator[tuple[str, int]]:
-    """(expression, offset in ``text``) of every placeholder and directive expression,
-    in order; unterminated ones and empty ``@end{}``/``@else{}`` are skipped."""
+@dataclass(frozen=True)
+class TemplateExpression:
+    """One expression of a template: the directive as written (``${round(x)}``), the
+    expression text and where that text starts in the template."""
+
+    source: str
+    expression: str
+    offset: int
+
+
+def template_expressions(text: str) -> Iterator[TemplateExpression]:
+    """Every expression of ``text`` in order. Structure problems (a missing ``}``, a
+    malformed ``@foreach``) are skipped here: the renderer's parser reports them."""
     i = 0
     while True:
         match = OPENER.search(text, i)
@@ -68,13 +79,14 @@ def template_expressions(text: str) -> Iterator[tuple[str, int]]:
         i = close + 1
         directive = match.group(1)
         inner, offset = text[match.end() : close], match.end()
+        if directive == "end" or (directive == "else" and not inner.strip()):
+            continue
         if directive == "foreach":
             loop = FOREACH.match(inner)
             if loop is None:
                 continue
             inner, offset = loop.group(2), offset + loop.start(2)
-        if inner.strip():
-            yield inner, offset
+        yield TemplateExpression(text[match.start() : close + 1], inner, offset)
 
 
 def render_placeholders(text: str, ctx: Any) -> tuple[str, list[str]]:

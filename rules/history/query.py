@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import cast
 
+from redis import Redis
+
 from atsd_alerts.redis import client
 from rules.history.layout import (
     FUTURE_MS,
@@ -56,10 +58,12 @@ def series_ids(
     metric: str | None = None,
     entity: str | None = None,
     tags: Mapping[str, str] | None = None,
+    redis: Redis | None = None,
 ) -> list[str]:
     """Ids of the recorded series of ``metric`` (any metric when None) that match
-    ``entity`` (exact) and ``tags`` (every given tag equal; others may exist)."""
-    redis = client()
+    ``entity`` (exact) and ``tags`` (every given tag equal; others may exist), read
+    with ``redis`` (default: the process's client)."""
+    redis = redis or client()
     key = PREFIX + "m:" + metric if metric else SERIES_SET
     stored = cast(set[bytes], redis.smembers(key))
     members = sorted(m.decode() for m in stored)
@@ -96,32 +100,57 @@ def query(
     start_ms = now - period_ms() if start_ms is None else start_ms
     redis = client()
     result = []
+    for sid in series_ids(metric, entity, tags)[:limit]:
+        m, e, t = parse_series_id(sid)
+        points, raw_from = points_of(redis, sid, start_ms, end_ms, now)
+        result.append(Series(m, e, t, points, raw_from))
+    return result
+
+
+# A minute the history keeps only as an aggregate: (minute start ms, count, sum, min,
+# max, last) of the points folded into it.
+Minute = tuple[int, int, float, float, float, float]
+
+
+def stored_of(
+    redis: Redis, sid: str, start_ms: int, end_ms: int, now: int
+) -> tuple[list[Minute], list[tuple[int, float]]]:
+    """What series ``sid`` holds: its folded minutes starting in ``[start_ms, end_ms]``
+    (in time order) and all its raw points (in the order they were written)."""
     # A series never holds aggregates over more hours than this: a wider range (the
     # portal's start=0) is cut to the hours that can hold data, not probed hour by hour.
     reach = period_ms() // HOUR_MS + FUTURE_MS // HOUR_MS + 1
-    for sid in series_ids(metric, entity, tags)[:limit]:
-        m, e, t = parse_series_id(sid)
-        raw = _raw_points(cast(bytes | None, redis.get(RAW + sid)))
-        raw_from = min(raw)[0] if raw else None
-        first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
-        if last_hour - first_hour > reach:
-            newest = max([now + FUTURE_MS, *(p[0] for p in raw)]) // HOUR_MS
-            last_hour = min(last_hour, newest)
-            first_hour = max(first_hour, last_hour - reach)
-        pipe = redis.pipeline(transaction=False)
-        for hour in range(first_hour, last_hour + 1):
-            pipe.hgetall(f"{PREFIX}a:{sid}:{hour}")
-        points: list[tuple[int, float]] = []
-        for buckets in pipe.execute():
-            for minute, text in buckets.items():
-                at = int(minute) * MINUTE_MS
-                if start_ms <= at <= end_ms:
-                    count, total = text.split(b" ", 2)[:2]
-                    points.append((at, float(total) / int(count)))
-        points.extend(p for p in raw if start_ms <= p[0] <= end_ms)
-        points.sort(key=itemgetter(0))
-        result.append(Series(m, e, t, points, raw_from))
-    return result
+    raw = _raw_points(cast(bytes | None, redis.get(RAW + sid)))
+    first_hour, last_hour = start_ms // HOUR_MS, end_ms // HOUR_MS
+    if last_hour - first_hour > reach:
+        newest = max([now + FUTURE_MS, *(p[0] for p in raw)]) // HOUR_MS
+        last_hour = min(last_hour, newest)
+        first_hour = max(first_hour, last_hour - reach)
+    pipe = redis.pipeline(transaction=False)
+    for hour in range(first_hour, last_hour + 1):
+        pipe.hgetall(f"{PREFIX}a:{sid}:{hour}")
+    minutes: list[Minute] = []
+    for buckets in pipe.execute():
+        for minute, text in buckets.items():
+            at = int(minute) * MINUTE_MS
+            if start_ms <= at <= end_ms:
+                count, total, low, high, last = text.split(b" ")
+                minutes.append((at, int(count), float(total), float(low), float(high), float(last)))
+    minutes.sort(key=itemgetter(0))
+    return minutes, raw
+
+
+def points_of(
+    redis: Redis, sid: str, start_ms: int, end_ms: int, now: int
+) -> tuple[list[tuple[int, float]], int | None]:
+    """The points of series ``sid`` in ``[start_ms, end_ms]`` as ``query`` shows them,
+    and the time of its oldest raw point (None without raw points)."""
+    minutes, raw = stored_of(redis, sid, start_ms, end_ms, now)
+    raw_from = min(raw)[0] if raw else None
+    points = [(m[0], m[2] / m[1]) for m in minutes]
+    points.extend(p for p in raw if start_ms <= p[0] <= end_ms)
+    points.sort(key=itemgetter(0))
+    return points, raw_from
 
 
 def minute_buckets(

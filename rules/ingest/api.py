@@ -44,18 +44,28 @@ def command(request: HttpRequest) -> HttpResponse:
 
     Answers ATSD's ``{"fail", "success", "total"}`` plus ``errors``: the line number
     and reason of the first ``INGEST_MAX_ERRORS_LISTED`` failed lines, and
-    ``errors_not_listed`` when there were more.
+    ``errors_not_listed`` when there were more; after ``INGEST_MAX_FAILED_LINES``
+    failed lines the rest of the body is not read and ``stopped`` names the line.
     """
     receive_ms = int(time.time() * 1000)
     try:
         chunks = body_chunks(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        result = parse_body(chunks, receive_ms, settings.INGEST_MAX_ERRORS_LISTED)
+        result = parse_body(
+            chunks,
+            receive_ms,
+            settings.INGEST_MAX_ERRORS_LISTED,
+            settings.INGEST_MAX_FAILED_LINES,
+        )
     except BodyError as exc:
         return _body_error(exc)
     outcome = _hand_off(result.events, result.success)
     if isinstance(outcome, HttpResponse):
         return outcome
     result.refuse(outcome.refused)
+    if result.stopped_at is not None:
+        log.warning(
+            "command body read up to line %d only: %d failed lines", result.stopped_at, result.fail
+        )
     return JsonResponse(result.summary())
 
 

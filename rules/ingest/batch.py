@@ -3,7 +3,9 @@
 The body is split by the same :class:`~rules.ingest.lines.LineSplitter` as a TCP
 connection, so HTTP and TCP accept exactly the same lines. The answer lists the
 first ``max_errors`` failed lines and counts the rest, so a body of bad lines costs
-bounded memory however many there are.
+bounded memory however many there are; reading stops after ``max_failed`` failed lines,
+so it costs bounded time too (the answer names the line where it stopped: nothing after
+it was read, and a client sends those lines again once it has fixed its input).
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from rules.ingest.lines import Line, LineSplitter
 
 PREVIEW_CHARS = 200
 MAX_ERRORS_LISTED = 1000
+MAX_FAILED_LINES = 10_000
+
+
+class _TooManyFailures(Exception):
+    """Raised by ``ParsedBody.reject`` at the failed-line cap: the body is read no further."""
 
 
 @dataclass
@@ -34,13 +41,17 @@ class ParsedBody:
     """The events of the good lines, with the physical line each came from, and the
     failures: counted all, listed up to ``max_errors``."""
 
-    def __init__(self, max_errors: int = MAX_ERRORS_LISTED) -> None:
+    def __init__(
+        self, max_errors: int = MAX_ERRORS_LISTED, max_failed: int = MAX_FAILED_LINES
+    ) -> None:
         self.events: list[Event] = []
         self.event_lines: list[int] = []  # the line number of each event
         self.success = 0
         self.fail = 0
         self.errors: list[LineError] = []
         self.max_errors = max_errors
+        self.max_failed = max_failed
+        self.stopped_at: int | None = None  # the line reading stopped at, if it did
 
     def accept(self, number: int, events: list[Event]) -> None:
         self.events.extend(events)
@@ -54,6 +65,9 @@ class ParsedBody:
         self.fail += 1
         if len(self.errors) < self.max_errors:
             self.errors.append(LineError(number, reason, command[:PREVIEW_CHARS]))
+        if self.stopped_at is None and self.fail >= self.max_failed:
+            self.stopped_at = number
+            raise _TooManyFailures
 
     def refuse(self, refused: Iterable[tuple[int, str]]) -> None:
         """Count as failed the lines of events the hand-off refused, given as
@@ -79,24 +93,36 @@ class ParsedBody:
         }
         if self.fail > len(self.errors):
             answer["errors_not_listed"] = self.fail - len(self.errors)
+        if self.stopped_at is not None:
+            answer["stopped"] = (
+                f"reading stopped at line {self.stopped_at} after {self.fail} failed lines; "
+                f"the lines after it were not read"
+            )
         return answer
 
 
 def parse_body(
-    chunks: Iterable[bytes] | bytes | str, receive_ms: int, max_errors: int = MAX_ERRORS_LISTED
+    chunks: Iterable[bytes] | bytes | str,
+    receive_ms: int,
+    max_errors: int = MAX_ERRORS_LISTED,
+    max_failed: int = MAX_FAILED_LINES,
 ) -> ParsedBody:
     """Parse every command of a body given whole or as chunks; line numbers are
     physical and 1-based. Lines that fail to split (over-long, not UTF-8) or to
-    parse are counted and listed with their reason."""
+    parse are counted and listed with their reason; at ``max_failed`` of them the
+    rest of the body is not read (``stopped_at``)."""
     if isinstance(chunks, str):
         chunks = chunks.encode("utf-8")
     if isinstance(chunks, bytes):
         chunks = [chunks]
-    result = ParsedBody(max_errors)
+    result = ParsedBody(max_errors, max_failed)
     splitter = LineSplitter()
-    for chunk in chunks:
-        _parse_lines(splitter.feed(chunk), receive_ms, result)
-    _parse_lines(splitter.finish(), receive_ms, result)
+    try:
+        for chunk in chunks:
+            _parse_lines(splitter.feed(chunk), receive_ms, result)
+        _parse_lines(splitter.finish(), receive_ms, result)
+    except _TooManyFailures:
+        pass
     return result
 
 

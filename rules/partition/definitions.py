@@ -6,8 +6,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from rules.contract.bindings import WebNotificationError
-from rules.contract.triggers import ALERT_HISTORY_ACTION, DERIVED_ACTION, WEB_ACTION_PREFIX
+from rules.contract.bindings import WebNotificationError, WebNotificationSpec
+from rules.contract.email_bindings import EmailNotificationError, EmailNotificationSpec
+from rules.contract.triggers import (
+    ALERT_HISTORY_ACTION,
+    DERIVED_ACTION,
+    EMAIL_ACTION_PREFIX,
+    WEB_ACTION_PREFIX,
+)
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.active_hours import ActiveHours
 from rules.engine.definition import RuleDefinition
@@ -16,6 +22,7 @@ from rules.engine.overrides import OverrideRow
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
 from rules.rulesxml.date_filter import read_date_filter
+from rules.rulesxml.email_notifications import read_email_notification
 from rules.rulesxml.overrides import read_rule_table
 from rules.rulesxml.web_notifications import read_web_notification
 
@@ -54,6 +61,24 @@ def time_filter_ms(rule: Rule) -> int:
     return rule.time_filter_count * UNIT_MS[rule.time_filter_unit.lower()]
 
 
+def _action(
+    name: str, triggers: tuple[bool, ...], spec: WebNotificationSpec | EmailNotificationSpec
+) -> ActionSettings:
+    """The action of one binding: ``triggers`` (OPEN, REPEAT, CANCEL on), its repeat
+    strategy, its delay on OPEN and whether it runs for override rows only (§3.7)."""
+    delay, repeat = spec.open_delay, spec.repeat_interval
+    on_open, on_repeat, on_cancel = triggers
+    return ActionSettings(
+        name,
+        on_open=on_open,
+        on_repeat=on_repeat,
+        on_cancel=on_cancel,
+        strategy=RepeatStrategy.parse(repeat.type, repeat.count, repeat.unit),
+        delay_ms=delay.count * UNIT_MS.get(delay.unit.lower(), 1000),
+        overrides_only=spec.use_in_threshold_only,
+    )
+
+
 def web_actions(rule: Rule) -> list[ActionSettings]:
     """Action settings of the rule's web-notification bindings (spec §2.3).
 
@@ -70,21 +95,30 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
         except WebNotificationError as exc:
             log.warning("rule %s: web notification #%d not run: %s", rule.name, index + 1, exc)
             continue
-        if not spec.enabled:
+        if spec.enabled:
+            triggers = (spec.open.enabled, spec.repeat.enabled, spec.cancel.enabled)
+            actions.append(_action(WEB_ACTION_PREFIX + spec.name, triggers, spec))
+    return actions
+
+
+def email_actions(rule: Rule) -> list[ActionSettings]:
+    """Action settings of the rule's email bindings (spec §2.4).
+
+    A trigger is on when its subject is not empty (ATSD's element has no
+    ``*-enabled``); disabled bindings and elements that cannot be read get no action,
+    bindings used in overrides only run for the rows that name them, as for web
+    notifications.
+    """
+    actions = []
+    for index, raw in enumerate(rule.email_notifications_xml or []):
+        try:
+            spec = read_email_notification(raw, index=index)
+        except EmailNotificationError as exc:
+            log.warning("rule %s: email notification #%d not run: %s", rule.name, index + 1, exc)
             continue
-        delay = spec.open_delay
-        repeat = spec.repeat_interval
-        actions.append(
-            ActionSettings(
-                WEB_ACTION_PREFIX + spec.name,
-                on_open=spec.open.enabled,
-                on_repeat=spec.repeat.enabled,
-                on_cancel=spec.cancel.enabled,
-                strategy=RepeatStrategy.parse(repeat.type, repeat.count, repeat.unit),
-                delay_ms=delay.count * UNIT_MS.get(delay.unit.lower(), 1000),
-                overrides_only=spec.use_in_threshold_only,
-            )
-        )
+        if spec.enabled:
+            triggers = tuple(spec.enabled_on(t) for t in ("open", "repeat", "cancel"))
+            actions.append(_action(EMAIL_ACTION_PREFIX + spec.name, triggers, spec))
     return actions
 
 
@@ -100,6 +134,7 @@ def active_hours_of(rule: Rule) -> ActiveHours | None:
 def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> RuleDefinition:
     actions = [a for a in (history_action(rule),) if a is not None]
     actions.extend(web_actions(rule))
+    actions.extend(email_actions(rule))
     if rule.derived_command_enabled and rule.derived_command.strip():
         actions.append(
             ActionSettings(
@@ -140,6 +175,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         instant_action=rule.instant_action,
         active_hours=active_hours_of(rule),
         derived_command=rule.derived_command if rule.derived_command_enabled else "",
+        load_history=rule.load_history,
         actions=tuple(actions),
         enabled=rule.enabled,
     )

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from rules import limits
 from rules.alerts.store import record_rule_error, store_items
+from rules.alerts.store_reads import StoreReadsService
 from rules.contract.triggers import TriggerSnapshot
 from rules.engine.engine import Engine
 from rules.partition.catalog_cache import CatalogCache
@@ -55,6 +56,7 @@ class PartitionHost:
         self.versions: dict[int, int] = {}
         self.catalog = CatalogCache()
         self.groups = GroupCache(self.catalog.entity)
+        self.store_reads = StoreReadsService()
 
     def new_engine(self) -> Engine:
         return Engine(
@@ -65,6 +67,7 @@ class PartitionHost:
             cancel_on_rule_change=settings.CANCEL_ON_RULE_CHANGE,
             window_limits=limits.window_limits(),
             max_windows=limits.max_windows(),
+            store_reads=self.store_reads,
         )
 
     def get(self, number: int) -> Partition:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from lxml import etree
 
+from rules.contract.bindings import TRIGGERS
 from rules.expressions.functions.not_run import NOT_RUN as NOT_RUN_FUNCTIONS
 from rules.models.rule import DEFAULT_ALERT_MESSAGE
 from rules.rulesxml.date_filter import read_date_filter
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import check_template
+from rules.rulesxml.web_notifications import read_web_notification
 
 NOT_RUN = "not run"
 
@@ -26,12 +28,8 @@ _RULE_TEMPLATES = (
     ("alertCancellationMessage", "alert_cancellation_message"),
     ("derivedCommand", "derived_command"),
 )
-_EMAIL_SUBJECTS = ("first-subject", "repeat-subject", "cancel-subject")
-_PARAMETER_BLOCKS = (
-    "firstWebConfigParameters",
-    "repeatWebConfigParameters",
-    "cancelWebConfigParameters",
-)
+# Series history holds series only: loadHistory has nothing to fill these windows with.
+_NO_HISTORY_METRICS = ("message", "property")
 
 
 def unknown_functions_note(where: str, functions: tuple[str, ...] | list[str]) -> str:
@@ -54,6 +52,7 @@ def fidelity_notes(
         check = check_template(text)
         if check.unsupported:
             notes.append(unknown_functions_note(where, check.unsupported))
+        notes.extend(f"{where}: {error}" for error in check.errors)
         called.update(check.not_run)
     notes.extend(f"{name}: {NOT_RUN} ({NOT_RUN_FUNCTIONS[name]})" for name in sorted(called))
     if (
@@ -62,12 +61,6 @@ def fidelity_notes(
         or rule.alert_cancellation_script_enabled
     ):
         notes.append(f"scripts: {NOT_RUN} (scripts are not executed on this server); stored")
-    for element in known.get("emailNotification", []):
-        label = _child_text(element, "name") or "(unnamed)"
-        if _email_would_send(element):
-            notes.append(f"emailNotification {label!r}: {NOT_RUN} (e-mail is not sent); stored")
-        else:
-            notes.append(f"emailNotification {label!r}: stored (disabled or no trigger on)")
     try:
         read_date_filter(rule.date_filter_xml)
     except ValueError as exc:
@@ -82,8 +75,12 @@ def fidelity_notes(
         notes.append(
             f"alertLoggerName {rule.alert_logger_name!r}: {NOT_RUN} (no file logger); stored"
         )
-    if rule.load_history:
-        notes.append(f"loadHistory: {NOT_RUN}; new windows start empty")
+    metric = rule.metric.strip().lower()
+    if rule.load_history and metric in _NO_HISTORY_METRICS:
+        notes.append(
+            f"loadHistory: {NOT_RUN} for {metric} rules (only series are kept in history);"
+            " new windows start empty"
+        )
     if rule.log_output:
         notes.append(f"logOutput: {NOT_RUN} (an undocumented legacy switch); stored")
     notes.extend(
@@ -91,14 +88,6 @@ def fidelity_notes(
         for tag in unknown_tags
     )
     return notes
-
-
-def _email_would_send(element: etree._Element) -> bool:
-    """Whether ATSD would send this e-mail: not disabled and some trigger on (spec §2.4:
-    a trigger is on when its subject is non-empty)."""
-    if _child_text(element, "disabled").lower() == "true":
-        return False
-    return any(_child_text(element, tag) for tag in _EMAIL_SUBJECTS)
 
 
 def _logging_text_notes(rule: RuleSpec) -> list[str]:
@@ -123,15 +112,20 @@ def _logging_text_notes(rule: RuleSpec) -> list[str]:
 
 
 def _templates(rule: RuleSpec, known: dict[str, list[etree._Element]]) -> list[tuple[str, str]]:
+    """(where, text) of every template the rule carries: its Logging texts and derived
+    command, its web notifications' parameters and its e-mails' subjects and bodies."""
     found = [(f"<{xml}>", getattr(rule, field)) for xml, field in _RULE_TEMPLATES]
-    for element in known.get("webNotification", []):
+    for position, element in enumerate(known.get("webNotification", [])):
+        spec = read_web_notification(element, index=position)  # read: the import checked it
+        for trigger in TRIGGERS:
+            for key, value in spec.trigger(trigger).parameters.items():
+                found.append((f"webNotification {spec.name!r} {trigger} {key}", value))
+    for element in known.get("emailNotification", []):
         label = _child_text(element, "name") or "(unnamed)"
-        for block in _PARAMETER_BLOCKS:
-            for parameter in element.iterchildren(block):
-                key = _child_text(parameter, "key")
-                value = parameter.find("value")
-                text = "".join(value.itertext()) if value is not None else ""
-                found.append((f"webNotification {label!r} {block} {key!r}", text))
+        for child in element:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag.startswith(("subject", "body")):
+                found.append((f"emailNotification {label!r} {tag}", child.text or ""))
     return [(where, text) for where, text in found if "{" in text]
 
 

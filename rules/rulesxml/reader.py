@@ -14,9 +14,11 @@ from typing import Any
 from lxml import etree
 
 from rules.contract.bindings import WebNotificationError
+from rules.contract.email_bindings import EmailNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
 from rules.rulesxml.document import parse_rules_document
+from rules.rulesxml.email_notifications import read_email_notification
 from rules.rulesxml.errors import ImportFailure, RulesImportError
 from rules.rulesxml.fidelity import fidelity_notes, unknown_functions_note
 from rules.rulesxml.overrides import read_rule_table_element
@@ -123,6 +125,11 @@ class _RuleReader:
                 read_web_notification(element, index=position)
             except WebNotificationError as exc:
                 self.fail(f"webNotification/{exc.element}", str(exc))
+        for position, element in enumerate(known.get("emailNotification", [])):
+            try:
+                read_email_notification(element, index=position)
+            except EmailNotificationError as exc:
+                self.fail(f"emailNotification/{exc.element}", str(exc))
 
         failed_elements = {failure.element for failure in self.failures}
         for spec in BY_XML.values():

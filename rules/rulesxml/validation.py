@@ -25,7 +25,7 @@ from rules.expressions.members import STATIC_FIELDS, STATIC_METHODS, is_known_me
 from rules.expressions.parser import parse
 from rules.expressions.templates import template_expressions
 
-ExpressionKind = Literal["condition", "filter", "variable"]
+ExpressionKind = Literal["condition", "filter", "variable", "template"]
 
 
 @dataclass(frozen=True)
@@ -59,22 +59,37 @@ def check_expression(text: str, kind: ExpressionKind) -> ExpressionCheck:
     return ExpressionCheck(unsupported=unsupported, not_run=not_run)
 
 
-def check_template(text: str) -> ExpressionCheck:
-    """The functions a placeholder template calls that do not run: unknown ones (with
-    the position of their placeholder in ``text``) and those registered as not run.
-    Syntax errors are the notifications editor's business (``error`` stays None)."""
+@dataclass(frozen=True)
+class TemplateCheck:
+    """Outcome of checking the placeholders of one template, each entry with its
+    position in the template text."""
+
+    unsupported: tuple[str, ...] = ()  # e.g. ("nope at line 2, column 12",)
+    not_run: tuple[str, ...] = ()  # functions registered as not run (executeSqlQuery)
+    errors: tuple[str, ...] = ()  # e.g. ("unexpected end in a placeholder at line 1, ...",)
+
+
+def check_template(text: str) -> TemplateCheck:
+    """The functions a placeholder template calls that do not run (unknown ones and
+    those registered as not run) and its placeholders' syntax errors (spec §5.1), for
+    the fidelity report. A template never fails a rule: at send time a failing
+    placeholder stays as written and is a Rule Error."""
     unsupported: list[str] = []
     not_run: set[str] = set()
-    for expression, offset in template_expressions(text):
+    errors: list[str] = []
+    for found in template_expressions(text):
         try:
-            tree = parse(expression)
-        except ExpressionError:
+            tree = parse(found.expression)
+        except ExpressionError as exc:
+            where = _where(text, found.offset + exc.position)
+            errors.append(f"{exc.message} in a placeholder at {where}")
             continue
         unsupported.extend(
-            f"{label} at {_where(text, offset + pos)}" for pos, label in sorted(_unsupported(tree))
+            f"{label} at {_where(text, found.offset + pos)}"
+            for pos, label in sorted(_unsupported(tree))
         )
         not_run.update(_not_run(tree))
-    return ExpressionCheck(unsupported=tuple(unsupported), not_run=tuple(sorted(not_run)))
+    return TemplateCheck(tuple(unsupported), tuple(sorted(not_run)), tuple(errors))
 
 
 def _not_run(tree: ast.Node) -> set[str]:

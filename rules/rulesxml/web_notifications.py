@@ -20,9 +20,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from atsd_alerts.safe_xml import make_parser
 from rules.contract.bindings import (
-    DEFAULT_DELAY_UNIT,
     DEFAULT_DETAILS_FORMAT,
     DETAILS_FORMAT_KEY,
     STRATEGY_TYPES,
@@ -34,7 +32,20 @@ from rules.contract.bindings import (
     WebNotificationSpec,
     default_name,
 )
-from rules.rulesxml.fields import normalize_newlines, parse_bool, parse_strategy_type, parse_unit
+from rules.rulesxml.elements import (
+    add,
+    add_block,
+    add_delay,
+    add_repeat_interval,
+    bool_of,
+    delay_of,
+    element_of,
+    flag,
+    raw_of,
+    read_children,
+    repeat_interval_of,
+    text_of,
+)
 
 # The XML spells the OPEN trigger "first".
 XML_PREFIX = {"open": "first", "repeat": "repeat", "cancel": "cancel"}
@@ -129,25 +140,11 @@ def read_web_notification(
     Raises ``WebNotificationError`` for XML that is not well-formed, another root
     element, a repeated single element, or a value of the wrong type.
     """
-    element = _element(raw)
-    if element.tag != "webNotification":
-        raise WebNotificationError(str(element.tag), "expected <webNotification>")
+    element = element_of(raw, WebNotificationError, "webNotification")
     reading = _Reading(index)
-    seen: set[str] = set()
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue  # comments and processing instructions carry nothing
-        tag = child.tag
-        if tag in _SINGLE:
-            if tag in seen:
-                raise WebNotificationError(tag, "appears more than once")
-            seen.add(tag)
-        try:
-            _read_child(tag, child, reading)
-        except WebNotificationError:
-            raise
-        except ValueError as exc:
-            raise WebNotificationError(tag, str(exc)) from None
+    read_children(
+        element, _SINGLE, lambda tag, child: _read_child(tag, child, reading), WebNotificationError
+    )
     return reading.spec()
 
 
@@ -156,50 +153,28 @@ def read_web_notifications(raws: Iterable[str]) -> list[WebNotificationSpec]:
     return [read_web_notification(raw, index=index) for index, raw in enumerate(raws)]
 
 
-def _element(raw: str | bytes | etree._Element) -> etree._Element:
-    if isinstance(raw, etree._Element):
-        return raw
-    data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
-    try:
-        # Raw elements live in the database, written by our own reader; the hardened
-        # parser is used all the same (no entities, no network).
-        return etree.fromstring(data, make_parser())
-    except etree.XMLSyntaxError as exc:
-        raise WebNotificationError("webNotification", f"not well-formed XML: {exc}") from None
-
-
 def _read_child(tag: str, child: etree._Element, reading: _Reading) -> None:
     if tag == "disabled":
-        reading.enabled = not _bool(child, default=False)
+        reading.enabled = not bool_of(child, default=False)
     elif tag == "rule-name":
         pass  # regenerated from the owner when written
     elif tag == "name":
-        name = _text(child).strip()
+        name = text_of(child).strip()
         if name:
             reading.name = name
     elif tag == "webNotificationConfigName":
-        reading.endpoint = _text(child).strip()
+        reading.endpoint = text_of(child).strip()
     elif tag == "first-delay":
-        parts = _block(child, {"intervalCount", "intervalUnit"})
-        reading.open_delay = Delay(
-            _count(parts.get("intervalCount", ""), 0),
-            _unit(parts.get("intervalUnit", ""), DEFAULT_DELAY_UNIT),
-        )
+        reading.open_delay = delay_of(child)
     elif tag == "repeat-interval":
-        parts = _block(child, {"type", "intervalCount", "intervalUnit"})
-        default = RepeatInterval()
-        reading.repeat_interval = RepeatInterval(
-            parse_strategy_type(parts["type"]) if parts.get("type") else default.type,
-            _count(parts.get("intervalCount", ""), default.count),
-            _unit(parts.get("intervalUnit", ""), default.unit),
-        )
+        reading.repeat_interval = repeat_interval_of(child)
     elif tag in _FLAGS:
-        setattr(reading, _FLAGS[tag], _bool(child, default=False))
+        setattr(reading, _FLAGS[tag], bool_of(child, default=False))
     elif tag in _TRIGGER_FLAGS:
         trigger, name = _TRIGGER_FLAGS[tag]
-        setattr(reading.triggers[trigger], name, _bool(child, default=False))
+        setattr(reading.triggers[trigger], name, bool_of(child, default=False))
     elif tag in _PORTALS:
-        reading.triggers[_PORTALS[tag]].portal_ids = _text(child).strip()
+        reading.triggers[_PORTALS[tag]].portal_ids = text_of(child).strip()
     elif tag in _PARAMS:
         key, value = _parameter(child)
         params = reading.triggers[_PARAMS[tag]].parameters
@@ -207,47 +182,7 @@ def _read_child(tag: str, child: etree._Element, reading: _Reading) -> None:
             raise WebNotificationError(tag, f"parameter {key!r} appears more than once")
         params[key] = value
     else:
-        reading.extra.append(_raw(child))
-
-
-def _text(element: etree._Element) -> str:
-    return normalize_newlines(element.text or "")
-
-
-def _bool(element: etree._Element, *, default: bool) -> bool:
-    text = _text(element).strip()
-    return parse_bool(text) if text else default
-
-
-def _count(text: str, default: int) -> int:
-    text = text.strip()
-    if not text:
-        return default
-    try:
-        number = int(text)
-    except ValueError:
-        raise ValueError(f"intervalCount {text!r} is not an integer") from None
-    if number < 0:
-        raise ValueError(f"intervalCount {number} is negative")
-    return number
-
-
-def _unit(text: str, default: str) -> str:
-    return parse_unit(text) if text.strip() else default
-
-
-def _block(element: etree._Element, allowed: set[str]) -> dict[str, str]:
-    parts: dict[str, str] = {}
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        if child.tag not in allowed:
-            expected = ", ".join(sorted(allowed))
-            raise ValueError(f"unexpected child <{child.tag}>; expected {expected}")
-        if child.tag in parts:
-            raise ValueError(f"<{child.tag}> appears more than once")
-        parts[child.tag] = _text(child).strip()
-    return parts
+        reading.extra.append(raw_of(child))
 
 
 def _parameter(element: etree._Element) -> tuple[str, str]:
@@ -257,23 +192,14 @@ def _parameter(element: etree._Element) -> tuple[str, str]:
         if not isinstance(child.tag, str):
             continue
         if child.tag == "key":
-            key = _text(child).strip()
+            key = text_of(child).strip()
         elif child.tag == "value":
-            value = _text(child)  # a template: spaces and newlines are the author's
+            value = text_of(child)  # a template: spaces and newlines are the author's
         else:
             raise ValueError(f"unexpected child <{child.tag}>; expected key and value")
     if not key:
         raise ValueError("a parameter without <key>")
     return key, value
-
-
-def _raw(element: etree._Element) -> str:
-    for node in element.iter():
-        if node.text:
-            node.text = normalize_newlines(node.text)
-        if node is not element and node.tail:
-            node.tail = normalize_newlines(node.tail)
-    return etree.tostring(element, encoding="unicode", with_tail=False)
 
 
 def _details_format(parameters: dict[str, dict[str, str]]) -> str:
@@ -306,47 +232,34 @@ def write_web_notification(spec: WebNotificationSpec, rule_name: str) -> str:
     root = etree.Element("webNotification")
     root.text = "\n"
     try:
-        _add(root, "disabled", _flag(not spec.enabled))
-        _add(root, "rule-name", rule_name)
-        delay = spec.open_delay
-        if delay.count or delay.unit != DEFAULT_DELAY_UNIT:
-            _add_block(
-                root,
-                "first-delay",
-                [("intervalCount", str(delay.count)), ("intervalUnit", delay.unit)],
+        add(root, "disabled", flag(not spec.enabled))
+        add(root, "rule-name", rule_name)
+        add_delay(root, spec.open_delay)
+        if spec.repeat_interval.type not in STRATEGY_TYPES:
+            raise WebNotificationError(
+                "repeat-interval", f"unknown type {spec.repeat_interval.type!r}"
             )
-        strategy = spec.repeat_interval
-        if strategy.type not in STRATEGY_TYPES:
-            raise WebNotificationError("repeat-interval", f"unknown type {strategy.type!r}")
-        _add_block(
-            root,
-            "repeat-interval",
-            [
-                ("type", strategy.type),
-                ("intervalCount", str(strategy.count)),
-                ("intervalUnit", strategy.unit),
-            ],
-        )
-        _add(root, "name", spec.name)
-        _add(root, "use-in-threshold-only", _flag(spec.use_in_threshold_only))
+        add_repeat_interval(root, spec.repeat_interval)
+        add(root, "name", spec.name)
+        add(root, "use-in-threshold-only", flag(spec.use_in_threshold_only))
         for kind in ("details", "screenshot"):
             for trigger in TRIGGERS:
                 value = getattr(spec.trigger(trigger), kind)
-                _add(root, f"{XML_PREFIX[trigger]}-{kind}", _flag(value))
+                add(root, f"{XML_PREFIX[trigger]}-{kind}", flag(value))
         for trigger in TRIGGERS:
             if spec.trigger(trigger).portal_ids:
                 portal_ids = spec.trigger(trigger).portal_ids
-                _add(root, f"{XML_PREFIX[trigger]}-portal-ids", portal_ids)
-        _add(root, "repeat-as-open", _flag(spec.repeat_as_open))
-        _add(root, "cancel-as-open", _flag(spec.cancel_as_open))
-        _add(root, "webNotificationConfigName", spec.endpoint)
+                add(root, f"{XML_PREFIX[trigger]}-portal-ids", portal_ids)
+        add(root, "repeat-as-open", flag(spec.repeat_as_open))
+        add(root, "cancel-as-open", flag(spec.cancel_as_open))
+        add(root, "webNotificationConfigName", spec.endpoint)
         for trigger in TRIGGERS:
             for key, value in params[trigger].items():
-                _add_block(root, PARAMS_TAG[trigger], [("key", key), ("value", value)])
+                add_block(root, PARAMS_TAG[trigger], [("key", key), ("value", value)])
         for trigger in TRIGGERS:
-            _add(root, f"{XML_PREFIX[trigger]}-enabled", _flag(spec.trigger(trigger).enabled))
+            add(root, f"{XML_PREFIX[trigger]}-enabled", flag(spec.trigger(trigger).enabled))
         for raw in spec.extra_elements:
-            child = _element(raw)
+            child = element_of(raw, WebNotificationError)
             child.tail = "\n"
             root.append(child)
     except ValueError as exc:
@@ -360,22 +273,3 @@ def write_web_notification(spec: WebNotificationSpec, rule_name: str) -> str:
 def write_web_notifications(specs: Iterable[WebNotificationSpec], rule_name: str) -> list[str]:
     """``write_web_notification`` of each spec, in order: a rule's ``web_notifications_xml``."""
     return [write_web_notification(spec, rule_name) for spec in specs]
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _add(parent: etree._Element, tag: str, text: str) -> None:
-    child = etree.SubElement(parent, tag)
-    if text:
-        child.text = text
-    child.tail = "\n"
-
-
-def _add_block(parent: etree._Element, tag: str, children: list[tuple[str, str]]) -> None:
-    block = etree.SubElement(parent, tag)
-    block.text = "\n"
-    block.tail = "\n"
-    for name, text in children:
-        _add(block, name, text)

@@ -32,7 +32,7 @@ def browser():
 
 @pytest.fixture
 def wait(browser):
-    return WebDriverWait(browser, 10, poll_frequency=0.05)
+    return WebDriverWait(browser, 30, poll_frequency=0.05)
 
 
 def log_in(browser, live_server, username: str, password: str) -> None:

@@ -16,10 +16,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
-from atsd_alerts.celery import app as celery_app
 from devtools.fakes.hipchat import Reply
 from notifications.models import Delivery, DeliveryAttempt, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE, sweep
@@ -36,6 +34,7 @@ from tests.unit.delivery.factories import (
     engine_run,
     hipchat_endpoint,
 )
+from tests.workers import running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -297,10 +296,7 @@ def test_a_notify_worker_killed_with_four_requests_in_flight_sends_nothing_twice
             worker.kill()
             worker.wait(10)
 
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, queues=[NOTIFY_QUEUE],
-        perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30,
-    ):  # fmt: skip
+    with running_worker([NOTIFY_QUEUE]):
 
         def taken_back() -> bool:
             sweep()  # what beat runs every 2 s

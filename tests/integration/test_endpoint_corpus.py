@@ -72,5 +72,6 @@ def test_every_endpoint_in_the_file_is_reported_by_name(path):
             assert item.reason, item
     # No public export has a HIPCHAT endpoint (spec §2.6): all are CUSTOM or cloud kinds.
     assert {i.kind for i in report.items} <= {"CUSTOM", "AWS-API", "AZURE-SB", "GCP-PS"}
-    assert report.imported == []
-    assert not Endpoint.objects.exists()
+    # CUSTOM endpoints (ATSD's ready-made templates among them) import; each is stored.
+    assert all(i.outcome == "created" for i in report.items if i.kind == "CUSTOM")
+    assert Endpoint.objects.count() == len(report.imported)

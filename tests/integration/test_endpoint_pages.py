@@ -55,13 +55,15 @@ def test_operators_get_403_on_every_editing_view(operator_client):
         assert operator_client.post(url).status_code == 403, url
 
 
-def test_choose_type_offers_hipchat_and_shows_other_kinds_disabled(admin_client):
+def test_choose_type_offers_kinds_that_send_and_shows_other_kinds_disabled(admin_client):
     html = admin_client.get(reverse("endpoint-choose-kind")).content.decode()
     assert reverse("endpoint-create", args=["HIPCHAT"]) in html
-    assert reverse("endpoint-create", args=["SLACK"]) not in html
-    assert "planned: no sender yet" in html
+    assert reverse("endpoint-create", args=["SLACK"]) in html
+    assert reverse("endpoint-create", args=["TELEGRAM"]) in html
+    assert reverse("endpoint-create", args=["AWS-SNS"]) not in html
     assert "store-only" in html
-    assert admin_client.get(reverse("endpoint-create", args=["SLACK"])).status_code == 404
+    assert admin_client.get(reverse("endpoint-create", args=["AWS-SNS"])).status_code == 404
+    assert admin_client.get(reverse("endpoint-create", args=["SLACK"])).status_code == 200
 
 
 def test_operators_can_read_the_notification_log(operator_client):
@@ -300,11 +302,13 @@ def test_import_page_lists_imported_and_unsupported_endpoints(admin_client):
     response = admin_client.post(reverse("endpoint-import"), {"file": upload})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "1 imported, 4 unsupported" in html
+    assert "3 imported, 2 unsupported" in html  # HIPCHAT, CUSTOM and SLACK import
     assert "unsupported, not imported" in html
     assert "AwsApiNotificationConfig" in html
     assert "aws-test" in html
     assert Endpoint.objects.filter(name="hc-2017").exists()
+    assert Endpoint.objects.filter(name="custom-hook", kind="CUSTOM").exists()
+    assert Endpoint.objects.filter(name="slack-ops", kind="SLACK").exists()
 
 
 def test_import_page_shows_why_a_file_was_refused(admin_client):

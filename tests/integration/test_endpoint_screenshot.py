@@ -10,6 +10,8 @@ import pytest
 from notifications.screenshots.pool import reset_pool
 from rules.events import SERIES, Event
 from rules.history import recorder
+from tests.unit.channels.slack.factories import TOKEN as SLACK_TOKEN
+from tests.unit.channels.slack.factories import form_data as slack_form_data
 from tests.unit.delivery.factories import hipchat_endpoint
 
 pytestmark = pytest.mark.integration
@@ -87,3 +89,18 @@ def test_the_form_says_next_to_send_screenshot_what_to_install(admin_client, set
     settings.WEBDRIVER_REMOTE_URL = "http://selenium:4444/wd/hub"  # a Grid needs neither
     page = admin_client.get("/notifications/new/HIPCHAT/").content.decode()
     assert 'id="screenshot-unavailable"' not in page
+
+
+def test_send_screenshot_uploads_to_every_slack_channel(admin_client, slack_fake):
+    slack_fake.add_token(SLACK_TOKEN)
+    for name in ("alerts", "ops"):
+        slack_fake.add_channel(name)
+    data = slack_form_data(base_url=slack_fake.api_url, test_portal="Default")
+    answer = admin_client.post("/notifications/new/SLACK/screenshot/", data).json()
+    assert answer["ok"] is True, answer
+    for name in ("alerts", "ops"):
+        [message] = slack_fake.messages(name)
+        assert message["files"][0]["name"] == "test_screenshot.png"
+        assert message["text"] == "Default for nurswgvml007"
+        png = slack_fake.uploaded(message["files"][0]["id"])
+        assert struct.unpack(">II", png[16:24]) == (1024, 640)

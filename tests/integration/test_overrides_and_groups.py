@@ -157,7 +157,6 @@ def test_group_import_is_all_or_nothing():
 
 def test_threshold_of_the_winning_row_renders_in_notifications():
     from notifications.delivery.render import render_info
-    from notifications.models import RuleNotification
     from notifications.rendering import render_message
     from rules.engine.definition import RuleDefinition
     from rules.engine.engine import Engine
@@ -168,7 +167,7 @@ def test_threshold_of_the_winning_row_renders_in_notifications():
     rows = (OverrideRow("max", ">", error="60"),)
     engine.install(RuleDefinition("r", "m", "false", "length(2)", overrides=rows))
     [trigger] = engine.process(Event("series", "db1", "m", {}, 1, 1, 75.0), 1)
-    info = render_info(trigger, RuleNotification(), "text")
+    info = render_info(trigger, message_format="text", details_format="", repeat_strategy=None)
     text = render_message("${severity}: ${threshold}", trigger, info, now_ms=1).text
     assert text == "critical: max() > 60"
 

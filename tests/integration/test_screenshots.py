@@ -15,9 +15,7 @@ import struct
 
 import psutil
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from atsd_alerts.celery import app as celery_app
 from notifications.models import Delivery, DeliveryAttempt
 from notifications.screenshots.pool import get_pool, reset_pool
 from notifications.tasks import NOTIFY_QUEUE
@@ -33,6 +31,7 @@ from tests.unit.delivery.factories import (
     engine_run,
     hipchat_endpoint,
 )
+from tests.workers import running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -53,10 +52,7 @@ def portal_settings(settings, live_server):
 
 @pytest.fixture
 def notify_worker(broker, transactional_db, hipchat_fake):
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, queues=[NOTIFY_QUEUE],
-        perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30,
-    ) as worker:  # fmt: skip
+    with running_worker([NOTIFY_QUEUE]) as worker:
         yield worker
 
 

@@ -1,30 +1,42 @@
-"""``python manage.py bench_notify``: notifications/s and trigger→receipt latency against a
-fake HipChat on loopback; see :mod:`devtools.bench.notify`."""
+"""``python manage.py bench_notify --kind K``: notifications/s and trigger→receipt latency
+against the fake service of each kind on loopback; see :mod:`devtools.bench.notify`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from devtools.bench import notify
 
 
 class Command(BaseCommand):
-    help = "Notifications/s and trigger→receipt latency against a fake HipChat on loopback."
+    help = "Notifications/s and trigger→receipt latency against fake services on loopback."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--burst", type=int, default=500, help="triggers in the burst")
         parser.add_argument("--samples", type=int, default=200, help="one-at-a-time triggers")
+        parser.add_argument(
+            "--kind",
+            default="hipchat",
+            help=f"comma-separated kinds, or 'all' ({', '.join(notify.TARGETS)})",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         burst, samples = int(options["burst"]), int(options["samples"])
+        raw = str(options["kind"]).lower()
+        kinds = list(notify.TARGETS) if raw == "all" else [k.strip() for k in raw.split(",")]
+        unknown = [k for k in kinds if k not in notify.TARGETS]
+        if unknown:
+            raise CommandError(
+                f"unknown kind {', '.join(unknown)}: one of {', '.join(notify.TARGETS)}"
+            )
         if not notify.in_fresh_environment():
-            done = notify.respawn(burst, samples)
+            done = notify.respawn(burst, samples, kinds)
             self.stdout.write(done.stdout.rstrip())
             if done.returncode:
                 self.stderr.write(done.stderr[-4000:])
                 raise SystemExit(done.returncode)
             return
-        for line in notify.run(burst, samples):
+        for line in notify.run_all(burst, samples, kinds):
             self.stdout.write(line)

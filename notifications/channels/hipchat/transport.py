@@ -156,6 +156,7 @@ class HipChatTransport(HttpTransport):
 
     label = "HipChat"
     text_limit = NOTIFICATION_LIMIT
+    rendered_parameters = ("room", "from")
 
     def __init__(
         self,

@@ -8,10 +8,14 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     content,
     conversion,
     dates,
+    formatters,
+    json_data,
     math,
     not_run,
+    series,
     statistics,
     text,
+    web_queries,
     window,
 )
 from rules.expressions.functions.registry import REGISTRY, Function, register

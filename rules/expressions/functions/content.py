@@ -94,12 +94,30 @@ def details_table(ctx: Any, fmt: Any = None, *sections: Any) -> str:
     )
 
 
+@register("addPortal", 1, 4)
+def add_portal(
+    ctx: Any, portal: Any, entity: Any = None, caption: Any = None, params: Any = None
+) -> str:
+    """addPortal(portal[, entity[, caption[, params]]]): attach a screenshot of the
+    portal (name or id) for ``entity`` (default: the alert's) to this notification, with
+    ``caption`` (default ``{portal} for {entity}``) and extra portal parameters (a map)."""
+    if params is not None and not isinstance(params, Mapping):
+        raise EvaluationError("addPortal(): the parameters must be a map")
+    return _services(ctx, "addPortal").add_portal(
+        text_of(portal),
+        None if entity in (None, "") else text_of(entity),
+        None if caption in (None, "") else text_of(caption),
+        {text_of(k): text_of(v) for k, v in (params or {}).items()},
+    )
+
+
 @register("addTable", 1, 3)
 def add_table(ctx: Any, data: Any, fmt: Any = "ascii", header: Any = None) -> str:
     """A table from a map (Name/Value rows), a list of lists or a list of maps.
 
     ``header`` is a list of column names or ``true`` for the default header
-    (``Name``/``Value`` for a map, the keys of the first map for a list of maps).
+    (``Name``/``Value`` for a map, the keys of the first map for a list of maps, the
+    first list of a list of lists, as ``jsonToLists`` makes it).
     """
     fmt_text = text_of(fmt) or "ascii"
     head: list[str] | None = None
@@ -119,6 +137,8 @@ def add_table(ctx: Any, data: Any, fmt: Any = "ascii", header: Any = None) -> st
             rows = [
                 [format_value(c) for c in (r if isinstance(r, list | tuple) else [r])] for r in data
             ]
+            if header is True and rows:
+                head, rows = rows[0], rows[1:]
     elif data is None:
         return ""
     else:

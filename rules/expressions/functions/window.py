@@ -1,4 +1,5 @@
-"""Window and series-line functions (spec §4.6): value(), rule_open(), samples()..."""
+"""Window and series-line functions (spec §4.6): value(), rule_open(), rule_window(),
+rule_windows(), samples()..."""
 
 from __future__ import annotations
 
@@ -22,12 +23,9 @@ def value(ctx: Any, metric: Any, default: Any = None, *_: Any) -> Any:
     raise EvaluationError(f"value('{name}'): metric not found in the command")
 
 
-@register("rule_open", 1, 3)
-def rule_open(ctx: Any, rule: Any, *rest: Any) -> bool:
-    """rule_open(rule[, entity[, expr]]): another window of ``rule`` is OPEN/REPEAT.
-
-    Entity omitted → the current entity; ``''``/null → any entity.
-    """
+def _match_args(ctx: Any, rest: tuple[Any, ...]) -> tuple[str | None, str | None]:
+    """(entity pattern, expression) of rule_open/rule_window: entity omitted → the
+    current entity, ``''``/null → any."""
     if rest:
         entity = rest[0]
         entity_arg: str | None = None if entity in (None, "") else text_of(entity)
@@ -35,7 +33,42 @@ def rule_open(ctx: Any, rule: Any, *rest: Any) -> bool:
         current = ctx.lookup("entity")
         entity_arg = None if current is None else text_of(current)
     expression = text_of(rest[1]) if len(rest) > 1 and rest[1] is not None else None
+    return entity_arg, expression
+
+
+@register("rule_open", 1, 3)
+def rule_open(ctx: Any, rule: Any, *rest: Any) -> bool:
+    """rule_open(rule[, entity[, expr]]): another window of ``rule`` is OPEN/REPEAT.
+
+    Entity omitted → the current entity; ``''``/null → any entity.
+    """
+    entity_arg, expression = _match_args(ctx, rest)
     return bool(ctx.rule_open(text_of(rule), entity_arg, expression))
+
+
+def _rule_windows(ctx: Any, fn: str, rule: Any, entity: str | None, expr: str | None) -> list[Any]:
+    find = getattr(ctx, "rule_windows", None)
+    if find is None:
+        raise EvaluationError(f"{fn}(): other windows are only visible to rule conditions")
+    return list(find(text_of(rule), entity, expr))
+
+
+@register("rule_window", 1, 3)
+def rule_window(ctx: Any, rule: Any, *rest: Any) -> Any:
+    """rule_window(rule[, entity[, expr]]): the first other window of ``rule`` matching as
+    in rule_open() (any status), as an object (``.status``, ``.value``, ``.lastText``,
+    ``.tags``, ``.open_time``...); null when none matches."""
+    entity_arg, expression = _match_args(ctx, rest)
+    found = _rule_windows(ctx, "rule_window", rule, entity_arg, expression)
+    return found[0] if found else None
+
+
+@register("rule_windows", 1, 2)
+def rule_windows(ctx: Any, rule: Any, expression: Any = None) -> list[Any]:
+    """rule_windows(rule[, expr]): every other window of ``rule`` of any entity whose
+    tags, last message and status match ``expr``, as objects (see rule_window)."""
+    expr = None if expression in (None, "") else text_of(expression)
+    return _rule_windows(ctx, "rule_windows", rule, None, expr)
 
 
 def _limit(items: list[Any], limit: Any) -> list[Any]:

@@ -24,9 +24,9 @@ CHANNEL_TESTS = Path(__file__).resolve().parent
 TEST_MODULES = ("test_transport.py", "test_form.py", "test_xml.py")
 
 
-def test_it_lists_every_kind_of_the_spec() -> None:
+def test_it_lists_every_kind_of_the_spec_and_teams() -> None:
     assert set(KINDS) == {
-        "HIPCHAT", "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
+        "HIPCHAT", "SLACK", "TELEGRAM", "DISCORD", "TEAMS", "WEBHOOK", "CUSTOM",
         "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
     }  # fmt: skip
     assert [kind for kind, _ in choices()] == list(KINDS)
@@ -37,9 +37,7 @@ def test_it_flags_store_only_and_planned_kinds() -> None:
     assert {k.kind for k in KINDS.values() if k.status == STORE_ONLY} == {
         "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
     }  # fmt: skip
-    assert {k.kind for k in KINDS.values() if k.status == PLANNED} == {
-        "SLACK", "TELEGRAM", "DISCORD", "WEBHOOK", "CUSTOM",
-    }  # fmt: skip
+    assert {k.kind for k in KINDS.values() if k.status == PLANNED} == set()
     assert [k.kind for k in SENDABLE] == [k.kind for k in KINDS.values() if k.status == SUPPORTED]
 
 
@@ -77,9 +75,9 @@ def test_kinds_that_do_not_send_have_no_transport_and_no_form_yet() -> None:
     with pytest.raises(LookupError):
         form_for("AWS-SNS")
     with pytest.raises(LookupError):
-        mapping_for("SLACK")
-    with pytest.raises(TransportError, match="Slack endpoints cannot send"):
-        Endpoint(kind="SLACK").transport()
+        mapping_for("AWS-SNS")
+    with pytest.raises(TransportError, match="AWS SNS endpoints cannot send"):
+        Endpoint(kind="AWS-SNS").transport()
 
 
 def test_hipchat_declares_its_parameters_and_secrets() -> None:
@@ -87,3 +85,26 @@ def test_hipchat_declares_its_parameters_and_secrets() -> None:
     assert hipchat.sends_files
     assert {"message", "message_format", "notify", "from", "room"} <= set(hipchat.parameters)
     assert set(hipchat.secret_parameters) == {"auth_token", "notification_token", "message_token"}
+
+
+def test_slack_declares_its_parameters_and_token() -> None:
+    slack = get_kind("slack")
+    assert slack.sends_files
+    assert set(slack.parameters) == {
+        "channels", "username", "text", "parse", "link_names", "details_table_format",
+    }  # fmt: skip
+    assert slack.secret_parameters == ("token",)
+
+
+def test_discord_keeps_its_webhook_id_and_token_secret() -> None:
+    discord = get_kind("discord")
+    assert discord.sends_files
+    assert set(discord.parameters) == {"content", "username"}
+    assert set(discord.secret_parameters) == {"webhook_id", "webhook_token"}
+
+
+def test_teams_keeps_its_signed_webhook_url_secret_and_takes_no_files() -> None:
+    teams = get_kind("teams")
+    assert teams.label == "Microsoft Teams"
+    assert not teams.sends_files
+    assert teams.secret_parameters == ("webhook_url",)

@@ -1,12 +1,17 @@
-"""A REPEAT or CANCEL after an OPEN that never reached the room says so."""
+"""A REPEAT or CANCEL after an OPEN that never reached the room says so; so does a CANCEL
+that no sample made (the window's state was lost)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
 from devtools.fakes.hipchat import Reply
 from notifications.channels.hipchat.transport import NOTIFICATION_LIMIT
-from notifications.delivery.lost_open import with_note
+from notifications.delivery.lost_open import STATE_LOST_NOTE, with_note
+from rules.contract.triggers import REASON_STATE_LOST
+from rules.events import SERIES, Event
 from tests.unit.delivery.factories import (
     RULE,
     L,
@@ -77,7 +82,19 @@ def test_no_note_after_an_open_cancelled_on_purpose(hipchat_fake):
 
 
 def test_the_note_survives_cutting_a_long_message():
-    noted = with_note("x" * 20_000, "given up", "text", NOTIFICATION_LIMIT)
+    noted = with_note("x" * 20_000, f"{NOTE} (given up).", "text", NOTIFICATION_LIMIT)
 
     assert len(noted) == NOTIFICATION_LIMIT
     assert noted.endswith(f"...\n{NOTE} (given up).")
+
+
+def test_a_cancel_of_a_lost_window_says_no_sample_cancelled_it(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "open"}, cancel_params={"message": "cancel"})
+    run = engine_run()
+    deliver(run.series(55, at(0)))
+    low = Event(SERIES, "br-1905", "temperature", {}, at(1), at(1), 20.0)
+    [cancel] = run.engine.process(low, at(1))
+    deliver(run.store([replace(cancel, reason=REASON_STATE_LOST)]))
+
+    assert texts(hipchat_fake) == ["open", f"cancel\n{STATE_LOST_NOTE}"]

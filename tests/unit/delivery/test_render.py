@@ -7,9 +7,11 @@ import pytest
 
 from notifications.delivery.journal import Journal
 from notifications.delivery.lookup import Job, lookup
-from notifications.delivery.render import Message, render
-from notifications.models import DeliveryAttempt, Endpoint
+from notifications.delivery.render import Message, binding_render_info, render
+from notifications.delivery.web_queries import EndpointQueries
+from notifications.models import DeliveryAttempt, Endpoint, RuleNotification
 from rules.models import RuleErrorRecord
+from tests.unit.channels.slack.factories import make_slack
 from tests.unit.delivery.factories import (
     RULE,
     SERVER_URL,
@@ -61,6 +63,29 @@ def test_it_renders_the_text_the_parameters_and_what_the_binding_attaches(hipcha
     assert not DeliveryAttempt.objects.exists()  # nothing left, nothing logged yet
 
 
+def test_add_portal_attaches_its_chart_without_the_screenshot_setting(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "Down ${addPortal('Entity Overview', 'db-1', 'DB')}"})
+    job, journal = job_of(engine_run().series(55, at(0)))
+
+    message = render(job, journal)
+
+    assert isinstance(message, Message)
+    assert message.text == "Down"
+    assert [(c.portal.name, c.caption) for c in message.charts] == [("Entity Overview", "DB")]
+    assert message.charts[0].params["entity"] == "db-1"
+
+
+def test_web_queries_reach_texts_only_when_enabled(hipchat_fake, settings):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_params={"message": "m"})
+    job, _ = job_of(engine_run().series(55, at(0)))
+    assert binding_render_info(job, "text").web_queries is None
+    settings.RULE_WEB_QUERIES_ENABLED = True
+    queries = binding_render_info(job, "text").web_queries
+    assert isinstance(queries, EndpointQueries)
+
+
 def test_placeholder_errors_are_the_rules_and_the_text_is_still_rendered(hipchat_fake):
     hipchat_endpoint(hipchat_fake)
     binding(open_params={"message": "a ${round(} b"})
@@ -98,3 +123,19 @@ def test_an_unknown_message_format_fails_before_anything_is_sent(hipchat_fake):
     assert not isinstance(outcome, Message)
     assert (outcome.status, outcome.error) == ("FAILED", "unknown message format 'rtf'")
     assert DeliveryAttempt.objects.get().status == "ERROR"
+
+
+def test_details_use_the_endpoints_table_format_unless_the_binding_chose_one(slack_fake):
+    slack = make_slack(base_url=slack_fake.api_url, params={"details_table_format": "markdown"})
+    binding(endpoint=slack.name, open_params={"text": "[${status}] ${rule}"}, open_details=True)
+    job, journal = job_of(engine_run().series(55, at(0)))
+    message = render(job, journal)
+    assert isinstance(message, Message)
+    assert message.details is not None
+    assert message.details.content.decode().startswith("|")  # markdown, not ascii "+-"
+
+    RuleNotification.objects.update(details_format="property")
+    job, journal = job_of(engine_run().series(56, at(1)))
+    message = render(job, journal)
+    assert isinstance(message, Message)
+    assert "=" in message.details.content.decode().splitlines()[0]  # property: name=value

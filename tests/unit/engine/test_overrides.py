@@ -87,6 +87,23 @@ def test_row_naming_a_binding_routes_to_it_and_overrides_only_bindings_wait_for_
     assert default.fired() == ["web:all", "alert-history"]
 
 
+def test_email_bindings_are_routed_by_override_rows_like_web_ones():
+    actions = (
+        ActionSettings("email:oncall", overrides_only=True),
+        ActionSettings("email:team"),
+        ActionSettings("web:all"),
+    )
+    rows = (OverrideRow("value", ">", error="50", entity="critical-*", notifications=("oncall",)),)
+    engine = Engine()
+    engine.install(
+        RuleDefinition("r", "disk_used", "value > 80", "length(1)", overrides=rows, actions=actions)
+    )
+    [routed] = engine.process(disk("critical-1", 60, 1), 1)
+    assert routed.fired() == ["email:oncall"]
+    [default] = engine.process(disk("plain", 90, 2), 2)
+    assert default.fired() == ["email:team", "web:all"]
+
+
 def test_function_error_is_a_rule_error_and_status_stays():
     engine = Engine()
     rows = (OverrideRow("percentile(200)", ">", error="1"),)

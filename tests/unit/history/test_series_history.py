@@ -6,8 +6,6 @@ import math
 import time
 
 import orjson
-import pytest
-import redis as redis_lib
 
 from rules.events import MESSAGE, SERIES, Event
 from rules.history import expiry, layout, recorder
@@ -15,19 +13,6 @@ from rules.history import query as history_query
 
 NOW = 1_800_000_000_000  # a fixed "now" (ms) so minute/hour buckets are deterministic
 MIN = 60_000
-
-
-@pytest.fixture(autouse=True)
-def clean_redis(redis_url, settings):
-    settings.REDIS_URL = redis_url
-    settings.SERIES_HISTORY_HOURS = 24
-    settings.SERIES_HISTORY_RAW_POINTS = 500
-    settings.SERIES_HISTORY_MAX_SERIES = 5000
-    client = redis_lib.Redis.from_url(redis_url.replace("redis+socket://", "unix://", 1))
-    for key in client.scan_iter(match="hist:*"):
-        client.delete(key)
-    recorder.forget_known()
-    return client
 
 
 def ev(value, t, *, metric="cpu", entity="e1", tags=None, kind=SERIES) -> Event:

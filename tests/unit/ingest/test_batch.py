@@ -49,7 +49,7 @@ def test_the_answer_lists_the_first_errors_and_counts_the_rest():
     assert summary["errors"][-1]["line"] == 1000
 
 
-def test_two_megabytes_of_bad_lines_cost_bounded_memory():
+def test_two_megabytes_of_bad_lines_cost_bounded_memory_and_time():
     body = b"x\n" * (1024 * 1024)
     tracemalloc.start()
     try:
@@ -57,9 +57,27 @@ def test_two_megabytes_of_bad_lines_cost_bounded_memory():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert result.fail == 1024 * 1024
+    assert (result.fail, result.stopped_at) == (10_000, 10_000)
     assert len(result.errors) == 1000
     assert peak < 8 * 1024 * 1024, peak
+
+
+def test_reading_stops_at_the_failed_line_cap_and_names_the_line():
+    body = [good(1), "x", good(2), "x", "x", good(3), "x", good(4)]
+    result = parse_body("\n".join(body) + "\n", RECEIVED, max_failed=3)
+    summary = result.summary()
+    assert (summary["success"], summary["fail"]) == (2, 3)
+    assert [event.value for event in result.events] == [1.0, 2.0]
+    assert result.stopped_at == 5
+    assert summary["stopped"] == (
+        "reading stopped at line 5 after 3 failed lines; the lines after it were not read"
+    )
+
+
+def test_a_body_under_the_failed_line_cap_says_nothing_of_stopping():
+    summary = parse_body("x\n" * 3 + good(1) + "\n", RECEIVED, max_failed=4).summary()
+    assert (summary["success"], summary["fail"]) == (1, 3)
+    assert "stopped" not in summary
 
 
 def test_refused_events_turn_their_lines_into_failures():

@@ -3,7 +3,7 @@
 from rules.contract.triggers import ALERT_HISTORY_ACTION
 from rules.engine.actions import COUNT, INTERVAL
 from rules.models import Rule
-from rules.partition.definitions import definition_of, web_actions
+from rules.partition.definitions import definition_of, email_actions, web_actions
 
 BINDING = """<webNotification>
 <disabled>{disabled}</disabled>
@@ -94,4 +94,45 @@ def test_an_unreadable_binding_gets_no_action_and_the_others_run():
     broken = binding("a").replace("<first-enabled>true", "<first-enabled>maybe")
     assert [a.name for a in web_actions(rule(web_notifications_xml=[broken, binding()]))] == [
         "web:b1"
+    ]
+
+
+EMAIL = """<emailNotification>
+<disabled>{disabled}</disabled>
+<repeat-interval><type>{repeat}</type><intervalCount>1</intervalCount><intervalUnit>HOUR</intervalUnit></repeat-interval>
+<name>{name}</name>
+<recipients>ops@example.org</recipients>
+<first-subject>[${{status}}] ${{rule}}</first-subject>
+<repeat-subject>[${{status}}] ${{rule}}</repeat-subject>
+<cancel-subject></cancel-subject>
+</emailNotification>"""
+
+
+def email(name="Email Notification id=1", disabled="false", repeat="INTERVAL") -> str:
+    return EMAIL.format(name=name, disabled=disabled, repeat=repeat)
+
+
+def test_each_email_binding_is_an_action_whose_triggers_are_its_non_empty_subjects():
+    (action,) = email_actions(rule(email_notifications_xml=[email()]))
+    assert action.name == "email:Email Notification id=1"
+    assert (action.on_open, action.on_repeat, action.on_cancel) == (True, True, False)
+    assert action.strategy.type == INTERVAL
+    assert action.strategy.interval_ms == 3_600_000
+
+
+def test_disabled_email_bindings_get_no_action_and_both_kinds_run_side_by_side():
+    xml = [email("off", disabled="true"), email("on", repeat="NONE")]
+    definition = definition_of(rule(email_notifications_xml=xml, web_notifications_xml=[binding()]))
+    names = [a.name for a in definition.actions]
+    assert names == [ALERT_HISTORY_ACTION, "web:b1", "email:on"]
+
+
+def test_email_bindings_used_in_overrides_only_are_marked_as_web_ones_are():
+    threshold_only = email("rows").replace(
+        "<name>rows</name>", "<name>rows</name><use-in-threshold-only>true</use-in-threshold-only>"
+    )
+    actions = email_actions(rule(email_notifications_xml=[threshold_only, email("all")]))
+    assert [(a.name, a.overrides_only) for a in actions] == [
+        ("email:rows", True),
+        ("email:all", False),
     ]

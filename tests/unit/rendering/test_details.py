@@ -173,3 +173,14 @@ def test_statistics_match_the_section_4_5_check_values() -> None:
     assert math.isclose(stats["wtavg"], 22.10622632443797, rel_tol=1e-12)
     rows = {r.name: r.value for r in details_rows(trig, settings, ["statistics"])}
     assert rows["slope"] == "1.2502e-4"
+
+
+@pytest.mark.parametrize("fmt", ["ascii", "markdown", "html"])
+def test_legacy_details_placeholders_render_their_tables(fmt: str) -> None:
+    trig, settings = _jvm()
+    scope = TriggerScope(trig, settings, now_ms=trig.now_ms)
+    legacy = render(f"${{{fmt}DetailsTable}}", scope, html_escape=fmt == "html")
+    modern = render(f"${{detailsTable('{fmt}')}}", scope, html_escape=fmt == "html")
+    assert legacy.errors == []
+    assert legacy.text == modern.text
+    assert legacy.text.startswith({"ascii": "+-", "markdown": "| **Name**", "html": "<table"}[fmt])

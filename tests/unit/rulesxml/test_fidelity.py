@@ -46,7 +46,7 @@ def test_unknown_functions_in_templates_are_listed_by_place():
     (spec,) = read_rules(_rule(extra=web + log))
     assert spec.fidelity == [
         "<alertOpenMessage>: not run: unknown functions other_fn at line 1, column 5",
-        "webNotification 'ops' firstWebConfigParameters 'message': not run: "
+        "webNotification 'ops' open message: not run: "
         "unknown functions nosuch_fn at line 1, column 3",
     ]
 
@@ -78,21 +78,19 @@ def test_a_plain_rule_has_an_empty_report():
     ],
 )
 def test_template_expressions(template, expressions):
-    assert [text.strip() for text, _ in template_expressions(template)] == expressions
+    assert [found.expression.strip() for found in template_expressions(template)] == expressions
 
 
-def test_email_and_file_logger_are_not_run_only_when_they_would_act():
-    quiet_email = "<emailNotification><name>e</name><disabled>true</disabled></emailNotification>"
+def test_emails_are_sent_and_the_file_logger_is_not_run_only_when_logging_is_on():
     logger = "<alertLoggerName>atsd.alert.default</alertLoggerName>"
-    (quiet,) = read_rules(_rule(extra=quiet_email + logger))
-    assert quiet.fidelity == ["emailNotification 'e': stored (disabled or no trigger on)"]
+    (quiet,) = read_rules(_rule(extra=logger))
+    assert quiet.fidelity == []
     live_email = (
         "<emailNotification><name>e</name><first-subject>Hi</first-subject></emailNotification>"
     )
     on = "<alertOpenMessageEnabled>true</alertOpenMessageEnabled>"
     (live,) = read_rules(_rule(extra=live_email + logger + on))
     assert live.fidelity == [
-        "emailNotification 'e': not run (e-mail is not sent); stored",
         "alertLoggerName 'atsd.alert.default': not run (no file logger); stored",
     ]
 

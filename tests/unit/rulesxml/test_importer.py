@@ -124,14 +124,25 @@ def test_unknown_function_is_imported_and_reported_as_unsupported():
     assert Rule.objects.get(name="u").expression.startswith("db_message_count(")
 
 
-def test_unsupported_functions_in_variables_are_listed_with_positions(fixture_bytes):
-    report = import_rules(fixture_bytes("user_expressions_rule.xml"), auto_enable=False)
+def test_unsupported_functions_in_variables_are_listed_with_positions():
+    variables = (
+        "<userExpressions>"
+        "<expression><![CDATA[nosuch_fn('SELECT 1') AS total]]></expression>"
+        "</userExpressions>"
+    )
+    report = import_rules(_doc(_rule("v", "true", variables)), auto_enable=False)
     assert report.saved
     (result,) = report.rules
     assert result.fidelity == [
-        "<userExpressions>: variable 'total': not run: unknown functions db_last "
+        "<userExpressions>: variable 'total': not run: unknown functions nosuch_fn "
         "at line 1, column 1"
     ]
+
+
+def test_series_reads_in_variables_are_supported(fixture_bytes):
+    report = import_rules(fixture_bytes("user_expressions_rule.xml"), auto_enable=False)
+    (result,) = report.rules
+    assert result.fidelity == []
 
 
 def test_fidelity_report_lists_store_only_elements(fixture_bytes):

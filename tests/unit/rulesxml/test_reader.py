@@ -99,7 +99,10 @@ def test_property_rule(fixture_bytes):
     assert spec.instant_action is True
     assert spec.log_to_alert_history is False  # explicit false differs from absent
     assert spec.alert_strategy == {"type": "INTERVAL", "count": 30, "unit": "SECOND"}
-    assert "loadHistory: not run; new windows start empty" in spec.fidelity
+    assert (
+        "loadHistory: not run for property rules (only series are kept in history);"
+        " new windows start empty"
+    ) in spec.fidelity
 
 
 def test_old_style_rules_take_the_decided_defaults(fixture_bytes):
@@ -383,9 +386,8 @@ def test_store_only_elements_are_noted(fixture_bytes):
     assert spec.date_filter_xml.startswith("<dateFilter>")
     assert spec.rule_table_xml.startswith("<ruleTable>\n<row>")
     assert "&#13;" not in spec.email_notifications_xml[0]  # CRLF → LF in raw blocks too
-    assert spec.fidelity == [
+    assert spec.fidelity == [  # email bindings are sent: no note for them
         "scripts: not run (scripts are not executed on this server); stored",
-        "emailNotification 'Email Notification id=12': not run (e-mail is not sent); stored",
     ]
 
 

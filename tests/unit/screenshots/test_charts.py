@@ -51,3 +51,10 @@ def test_the_links_message_names_the_rule_and_the_portal():
     html = chart("Default for e").links_text("disk_low", "html")
     assert html.startswith(f'Rule: <a href="{RULE_LINK}">disk_low</a> Portal: <a href=')
     assert html.endswith(">Default for e</a>")
+
+
+def test_the_links_message_uses_the_formats_own_links():
+    markdown = chart("Default for e").links_text("disk_low", "markdown")
+    assert markdown.startswith(f"Rule: [disk_low]({RULE_LINK}) Portal: [Default for e](")
+    pipe = chart("Default for e").links_text("disk_low", "pipe")
+    assert pipe.startswith(f"Rule: <{RULE_LINK}|disk_low> Portal: <")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from notifications.models import Endpoint
+from tests.unit.channels.factories import make_endpoint
 
 HIPCHAT_PARAMETERS: list[tuple[str, str, bool]] = [
     ("room", "Ops Alerts", True),
@@ -21,14 +22,7 @@ HIPCHAT_PARAMETERS: list[tuple[str, str, bool]] = [
 
 def make_hipchat(name: str = "hc", *, save: bool = True, **overrides: Any) -> Endpoint:
     """A HIPCHAT endpoint; ``params`` overrides parameter values by key."""
-    params = dict(overrides.pop("params", {}))
-    endpoint = Endpoint(name=name, kind="HIPCHAT", **overrides)
-    endpoint.set_parameters((k, params.pop(k, v), e) for k, v, e in HIPCHAT_PARAMETERS)
-    assert not params, f"unknown HIPCHAT parameters {params}"
-    if save:
-        endpoint.full_clean()
-        endpoint.save()
-    return endpoint
+    return make_endpoint("HIPCHAT", HIPCHAT_PARAMETERS, name, save=save, **overrides)
 
 
 def form_data(**overrides: Any) -> dict[str, str]:

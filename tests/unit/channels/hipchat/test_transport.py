@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import struct
-import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,23 +23,10 @@ from notifications.channels.hipchat.transport import (
     color_for,
 )
 from notifications.channels.http import HttpSettings
+from tests.unit.channels.factories import tiny_png
 
 TOKEN = "notif-0123456789abcdef"
 MESSAGE_TOKEN = "msg-fedcba9876543210"
-
-
-def tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-        + chunk(b"IEND", b"")
-    )
 
 
 def chart_file() -> Attachment:

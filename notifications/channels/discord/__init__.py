@@ -1,0 +1,1 @@
+"""DISCORD endpoints: ``transport`` (webhooks), ``form``, ``xml``."""

@@ -1,0 +1,1 @@
+"""SLACK endpoints: ``transport`` (Web API), ``form``, ``xml``."""

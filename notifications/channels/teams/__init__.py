@@ -1,0 +1,2 @@
+"""Microsoft TEAMS endpoints: ``transport`` (Workflows webhook, Adaptive Cards), ``form``,
+``xml``."""

@@ -1,0 +1,1 @@
+"""TELEGRAM endpoints: a bot posting into a chat through the Telegram Bot API."""
