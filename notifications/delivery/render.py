@@ -107,6 +107,7 @@ def render_info(
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
         repeat_interval=repeat_interval_text(repeat_strategy),
+        threshold=trigger.threshold,
         store_reads=store_reads(),
         web_queries=EndpointQueries() if settings.RULE_WEB_QUERIES_ENABLED else None,
     )

@@ -11,6 +11,7 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     formatters,
     json_data,
     math,
+    not_run,
     series,
     statistics,
     text,
