@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,7 @@ def respawn(burst: int, samples: int, kinds: list[str]) -> subprocess.CompletedP
         return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     finally:
         redis.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 #: Makes rule ``bench``'s binding to the target, sending the given message template;
