@@ -31,10 +31,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from xml.sax.saxutils import escape
 
-from devtools.fakes.loopback import LoopbackService, Received, Scripted, replied
+from devtools.fakes.service import FRONT_END_MAX_BODY, Answer, FakeService, Recorded, Refusal, Reply
 from devtools.fakes.sigv4 import expected_signature
 
 ACCOUNT = "123456789012"
@@ -48,20 +47,23 @@ XMLNS = {
 }
 XML = {"Content-Type": "text/xml"}
 
-Answer = tuple[int, Any, dict[str, str]]
 
-
-def error_reply(status: int, code: str, message: str = "") -> Scripted:
+def error_answer(status: int, code: str, message: str = "") -> Answer:
     """An AWS error answer: HTTP ``status`` with ``ErrorResponse`` ``code`` and ``message``."""
     kind = "Sender" if status < 500 else "Receiver"
     body = (
         f"<ErrorResponse><Error><Type>{kind}</Type><Code>{escape(code)}</Code>"
         f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
     )
-    return Scripted(status, body.encode(), dict(XML), error=code)
+    return Answer(status, body.encode(), dict(XML), accepted=False, error=code)
 
 
-def throttled(service: str) -> Scripted:
+def error_reply(status: int, code: str, message: str = "") -> Reply:
+    """:func:`error_answer` scripted for the next request."""
+    return Reply(error_answer(status, code, message))
+
+
+def throttled(service: str) -> Reply:
     """The rate-limit answer of ``service`` (``sns`` or ``sqs``)."""
     return error_reply(
         400, "Throttling" if service == "sns" else "RequestThrottled", "Rate exceeded"
@@ -77,10 +79,9 @@ class Arrival:
     subject: str = ""
 
 
-class _Refused(Exception):
+class _Refused(Refusal):
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.reply = error_reply(status, code, message)
+        super().__init__(error_answer(status, code, message))
 
 
 def _scope(authorization: str) -> tuple[str, str, str, list[str], str]:
@@ -98,11 +99,14 @@ def _scope(authorization: str) -> tuple[str, str, str, list[str], str]:
         ) from None
 
 
-class AwsFake(LoopbackService):
+class AwsFake(FakeService):
     """SNS and SQS on ``127.0.0.1``; point an endpoint's URL at :attr:`url`."""
 
+    name = "aws"
+    max_body = FRONT_END_MAX_BODY
+
     def __init__(self, port: int = 0) -> None:
-        super().__init__(port)
+        super().__init__(port=port)
         self.keys: dict[str, str] = {}
         self.destinations: dict[str, list[Arrival]] = {}
 
@@ -131,20 +135,17 @@ class AwsFake(LoopbackService):
 
     # ------------------------------------------------------------- serving
 
-    def unauthorized(self, record: Received) -> Answer | None:
+    def unauthorized(self, record: Recorded) -> Answer | None:
         try:
             record.signer = self._verify(record)
         except _Refused as refused:
-            return replied(record, refused.reply)
+            return refused.answer
         return None
 
-    def answer(self, record: Received) -> Answer:
-        try:
-            return 200, self._act(record).encode(), dict(XML)
-        except _Refused as refused:
-            return replied(record, refused.reply)
+    def handle(self, record: Recorded) -> Answer:
+        return Answer(200, self._act(record).encode(), dict(XML))
 
-    def _verify(self, record: Received) -> str:
+    def _verify(self, record: Recorded) -> str:
         authorization = record.header("Authorization")
         if not authorization:
             raise _Refused(
@@ -189,7 +190,7 @@ class AwsFake(LoopbackService):
             )
         return key_id
 
-    def _act(self, record: Received) -> str:
+    def _act(self, record: Recorded) -> str:
         form = {k: str(v) for k, v in record.fields.items()}
         action = form.get("Action", "")
         if action == "Publish":

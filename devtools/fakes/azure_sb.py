@@ -24,42 +24,42 @@ import base64
 import hashlib
 import hmac
 import time
-from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
-from devtools.fakes.loopback import LoopbackService, Received, Scripted, replied
+from devtools.fakes.service import FRONT_END_MAX_BODY, Answer, FakeService, Recorded, Refusal, Reply
 
 MAX_MESSAGE_BYTES = 256 * 1024
 TEXT = {"Content-Type": "text/plain"}
 
-Answer = tuple[int, Any, dict[str, str]]
 
-
-def refusal(status: int, reason: str, headers: dict[str, str] | None = None) -> Scripted:
+def error_answer(status: int, reason: str, headers: dict[str, str] | None = None) -> Answer:
     """A Service Bus error answer: ``status`` with ``reason`` as its text."""
-    return Scripted(status, reason.encode(), {**TEXT, **(headers or {})}, error=reason)
+    headers = {**TEXT, **(headers or {})}
+    return Answer(status, reason.encode(), headers, accepted=False, error=reason)
 
 
-def busy(retry_after_s: int | None = None) -> Scripted:
+def busy(retry_after_s: int | None = None) -> Reply:
     """Service Bus's throttling answer: 503 Server Busy, or 429 with ``Retry-After``."""
     if retry_after_s is None:
-        return refusal(503, "Server Busy")
-    return refusal(429, "Too Many Requests", {"Retry-After": str(retry_after_s)})
+        return Reply(error_answer(503, "Server Busy"))
+    return Reply(error_answer(429, "Too Many Requests", {"Retry-After": str(retry_after_s)}))
 
 
-class _Refused(Exception):
+class _Refused(Refusal):
     def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.reply = refusal(status, reason)
+        super().__init__(error_answer(status, reason))
 
 
-class AzureServiceBusFake(LoopbackService):
+class AzureServiceBusFake(FakeService):
     """One Service Bus namespace on ``127.0.0.1``; point an endpoint's URL at :attr:`url`."""
 
+    name = "azure-service-bus"
+    max_body = FRONT_END_MAX_BODY
+
     def __init__(self, port: int = 0) -> None:
-        super().__init__(port)
+        super().__init__(port=port)
         self.keys: dict[str, str] = {}
-        self.entities: dict[str, list[Received]] = {}
+        self.entities: dict[str, list[Recorded]] = {}
 
     def add_key(self, key_name: str, key: str) -> None:
         """A shared access policy of the namespace."""
@@ -69,25 +69,25 @@ class AzureServiceBusFake(LoopbackService):
         """A queue, topic or event hub."""
         self.entities.setdefault(name, [])
 
-    def messages(self, entity: str) -> list[Received]:
+    def messages(self, entity: str) -> list[Recorded]:
         with self._lock:
             return list(self.entities[entity])
 
     # ------------------------------------------------------------- serving
 
-    def unauthorized(self, record: Received) -> Answer | None:
+    def unauthorized(self, record: Recorded) -> Answer | None:
         try:
             self._authorize(record, self._entity(record.path))
         except _Refused as refused:
-            return replied(record, refused.reply)
+            return refused.answer
         return None
 
-    def answer(self, record: Received) -> Answer:
+    def handle(self, record: Recorded) -> Answer:
         if len(record.body) > MAX_MESSAGE_BYTES:
-            return replied(record, refusal(413, "The message is larger than 256 KB."))
+            return error_answer(413, "The message is larger than 256 KB.")
         with self._lock:
             self.entities[self._entity(record.path)].append(record)
-        return 201, None, {}
+        return Answer(201, None)
 
     def _entity(self, path: str) -> str:
         name, _, action = path.strip("/").rpartition("/")
@@ -97,7 +97,7 @@ class AzureServiceBusFake(LoopbackService):
             raise _Refused(404, f"The messaging entity '{name}' could not be found.")
         return name
 
-    def _authorize(self, record: Received, entity: str) -> None:
+    def _authorize(self, record: Recorded, entity: str) -> None:
         scheme, _, raw = record.header("Authorization").partition(" ")
         if scheme != "SharedAccessSignature":
             raise _Refused(401, "MissingToken: the authorization header was not found.")

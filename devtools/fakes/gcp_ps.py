@@ -33,7 +33,7 @@ from typing import Any
 
 from google.auth import jwt
 
-from devtools.fakes.loopback import LoopbackService, Received, Scripted, replied
+from devtools.fakes.service import FRONT_END_MAX_BODY, Answer, FakeService, Recorded, Refusal, Reply
 
 AUDIENCE = "https://pubsub.googleapis.com/"
 MAX_REQUEST_BYTES = 10 * 1000 * 1000
@@ -41,16 +41,19 @@ MAX_MESSAGES = 1000
 MAX_ATTRIBUTES, MAX_KEY_BYTES, MAX_VALUE_BYTES = 100, 256, 1024
 _PUBLISH = re.compile(r"^/v1/projects/([^/]+)/topics/([^/:]+):publish$")
 
-Answer = tuple[int, Any, dict[str, str]]
 
-
-def error_reply(status: int, name: str, message: str = "") -> Scripted:
+def error_answer(status: int, name: str, message: str = "") -> Answer:
     """A Google API error answer: HTTP ``status`` with the error ``status`` ``name``."""
     body = {"error": {"code": status, "message": message, "status": name}}
-    return Scripted(status, body, error=name)
+    return Answer(status, body, accepted=False, error=name)
 
 
-def exhausted() -> Scripted:
+def error_reply(status: int, name: str, message: str = "") -> Reply:
+    """:func:`error_answer` scripted for the next request."""
+    return Reply(error_answer(status, name, message))
+
+
+def exhausted() -> Reply:
     """Pub/Sub's rate-limit answer: 429 ``RESOURCE_EXHAUSTED``."""
     return error_reply(429, "RESOURCE_EXHAUSTED", "Quota exceeded")
 
@@ -64,17 +67,19 @@ class Published:
     attributes: dict[str, str]
 
 
-class _Refused(Exception):
+class _Refused(Refusal):
     def __init__(self, status: int, name: str, message: str) -> None:
-        super().__init__(message)
-        self.reply = error_reply(status, name, message)
+        super().__init__(error_answer(status, name, message))
 
 
-class PubSubFake(LoopbackService):
+class PubSubFake(FakeService):
     """Pub/Sub on ``127.0.0.1``; point an endpoint's URL at :attr:`url`."""
 
+    name = "pubsub"
+    max_body = FRONT_END_MAX_BODY
+
     def __init__(self, port: int = 0) -> None:
-        super().__init__(port)
+        super().__init__(port=port)
         #: key id → (account e-mail, public key PEM)
         self.keys: dict[str, tuple[str, str]] = {}
         self.topics: dict[str, list[Published]] = {}
@@ -92,30 +97,27 @@ class PubSubFake(LoopbackService):
 
     # ------------------------------------------------------------- serving
 
-    def unauthorized(self, record: Received) -> Answer | None:
+    def unauthorized(self, record: Recorded) -> Answer | None:
         try:
             if record.method != "POST" or _PUBLISH.match(record.path) is None:
                 raise _Refused(404, "NOT_FOUND", "Only topics.publish is served here.")
             record.signer = self._authenticate(record)
         except _Refused as refused:
-            return replied(record, refused.reply)
+            return refused.answer
         return None
 
-    def answer(self, record: Received) -> Answer:
+    def handle(self, record: Recorded) -> Answer:
         match = _PUBLISH.match(record.path)
         assert match is not None  # unauthorized() refused any other path
         topic = f"projects/{match.group(1)}/topics/{match.group(2)}"
-        try:
-            if topic not in self.topics:
-                raise _Refused(404, "NOT_FOUND", f"Resource not found (resource={match.group(2)}).")
-            published = [self._message(m) for m in self._messages(record.body)]
-        except _Refused as refused:
-            return replied(record, refused.reply)
+        if topic not in self.topics:
+            raise _Refused(404, "NOT_FOUND", f"Resource not found (resource={match.group(2)}).")
+        published = [self._message(m) for m in self._messages(record.body)]
         with self._lock:
             self.topics[topic].extend(published)
-        return 200, {"messageIds": [p.message_id for p in published]}, {}
+        return Answer(200, {"messageIds": [p.message_id for p in published]})
 
-    def _authenticate(self, record: Received) -> str:
+    def _authenticate(self, record: Recorded) -> str:
         scheme, _, token = record.header("Authorization").partition(" ")
         if scheme != "Bearer" or not token:
             raise _Refused(

@@ -9,11 +9,11 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from devtools.fakes.loopback import Received
+from devtools.fakes.service import Recorded
 
 
 def expected_signature(
-    record: Received,
+    record: Recorded,
     *,
     key_id: str,
     secret: str,
