@@ -22,6 +22,7 @@ urlpatterns = [
     # Data menu
     path("entities/", catalog_pages.entity_list, name="entity-list"),
     path("metrics/", catalog_pages.metric_list, name="metric-list"),
+    path("entity-groups/", include("rules.editor.group_urls")),
     path("portals/", include("notifications.portals.urls")),
     path("", include("rules.stores.urls")),  # Replacement Tables, Named Collections
     # APIs

@@ -31,6 +31,6 @@ def dispatch_triggers(event_ids: Sequence[str]) -> None:
             # Enqueue only what is committed: a task must find its rows (conventions).
             def enqueue_keys() -> None:
                 for key in sorted(keys):
-                    enqueue(key)
+                    enqueue(key, instant=keys[key])
 
             transaction.on_commit(enqueue_keys)

@@ -17,6 +17,10 @@ from notifications.delivery.monitoring import NOTIFICATIONS_PER_MINUTE, previous
 from rules.contract.series import record_self_metric
 
 NOTIFY_QUEUE = "notify"
+# Message priorities on the notify queue (the Redis transport serves 0 first): the
+# notifications of instantAction rules go ahead of every other queued send (§3.6).
+INSTANT_PRIORITY = 0
+NORMAL_PRIORITY = 6
 
 
 @shared_task(
@@ -39,11 +43,17 @@ def notify(order_key: str) -> None:
         enqueue(order_key, countdown=delay)
 
 
-def enqueue(order_key: str, countdown: float = 0.0) -> None:
-    """Schedule :func:`notify` for ``order_key`` after ``countdown`` seconds."""
+def enqueue(order_key: str, countdown: float = 0.0, *, instant: bool = False) -> None:
+    """Schedule :func:`notify` for ``order_key`` after ``countdown`` seconds; ``instant``
+    puts it ahead of the other queued sends."""
     # A little late rather than early: an early wake-up finds the row not yet due.
     countdown = countdown + 0.05 if countdown > 0 else 0
-    notify.apply_async((order_key,), countdown=countdown or None, queue=NOTIFY_QUEUE)
+    notify.apply_async(
+        (order_key,),
+        countdown=countdown or None,
+        queue=NOTIFY_QUEUE,
+        priority=INSTANT_PRIORITY if instant else NORMAL_PRIORITY,
+    )
 
 
 @shared_task(name="notifications.sweep", queue=NOTIFY_QUEUE, ignore_result=True, expires=2)

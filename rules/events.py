@@ -51,6 +51,8 @@ class Event:
     severity: int | None = None
     keys: dict[str, str] = field(default_factory=dict)
     persist: bool = True
+    # How many derived-command hops made this event (0: received from outside).
+    derived_depth: int = 0
 
     def to_wire(self) -> list[Any]:
         """A compact JSON-safe list; NaN travels as None.
@@ -70,7 +72,7 @@ class Event:
         else:
             lv = {}
         extras = [self.text, lv, self.type, self.source, self.severity, self.keys or None,
-                  None if self.persist else False]  # fmt: skip
+                  None if self.persist else False, self.derived_depth or None]  # fmt: skip
         while extras and extras[-1] is None:
             extras.pop()
         row.extend(extras)
@@ -85,8 +87,8 @@ class Event:
             return cls(kind, entity, metric, tags, time_ms, receive_ms, value, None,
                        {metric: value} if kind == SERIES else {})  # fmt: skip
         kind, entity, metric, tags, time_ms, receive_ms, value = row[:7]
-        extras = row[7:] + [None] * (14 - len(row))
-        text, lv, type_, source, severity, keys, persist = extras
+        extras = row[7:] + [None] * (15 - len(row))
+        text, lv, type_, source, severity, keys, persist, depth = extras
         value = math.nan if value is None else value
         if lv is None:
             line_values = {metric: value} if kind == SERIES else {}
@@ -107,4 +109,5 @@ class Event:
             severity=severity,
             keys=keys or {},
             persist=persist is not False,
+            derived_depth=depth or 0,
         )

@@ -1,27 +1,32 @@
 """The notification bench (``python manage.py bench_notify --kind K``): trigger (dispatch
-call) → receipt by the fake service of kind K (HipChat, Slack, Discord, Teams; several
-in one run, comma-separated, each with a fresh endpoint, to compare their figures).
+call) → receipt by the fake service of kind K: every endpoint kind that sends, and email
+(SMTP); several in one run, comma-separated or ``all``, each with a fresh endpoint, to
+compare their figures.
 
 The command re-runs itself in a child process with a fresh data directory (its
 own SQLite database, migrated, and a private Redis), so the bench never writes
 into the configured database. Inside, everything is real except the service:
 
-* the kind's fake server (:mod:`devtools.fakes`) runs in-process on loopback, HipChat's
-  with its rate limits raised out of the way;
+* the kind's fake server (:mod:`devtools.fakes`; aiosmtpd for email) runs in-process
+  on loopback, HipChat's with its rate limits raised out of the way;
 * one real Celery notify worker (solo pool, queue ``notify``) runs in-process
   in a thread against that Redis, as ``celery worker -Q notify`` would;
 * triggers are made by the real engine in-process and stored as TriggerRecord
   rows; the clock starts at the ``dispatch_triggers`` call and stops at the
-  fake's receipt time of the request.
+  fake's receipt time of the request (for email: when the waiting bench thread is
+  woken by the SMTP server's acceptance of the message).
 
 Figures: notifications/s for a burst of N triggers in distinct windows, and
 p50/p99 latency over triggers sent one at a time (a burst measures its own
-queue, not the path).
+queue, not the path); when HipChat ran too, each kind's p99 as a multiple of
+HipChat's (the target is that none is over 2).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,21 +37,33 @@ from pathlib import Path
 from typing import Any
 
 from celery.contrib.testing.worker import start_worker
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from atsd_alerts.celery import app
+from devtools.fakes.aws import AwsFake
+from devtools.fakes.azure_sb import AzureServiceBusFake
+from devtools.fakes.custom import CustomApi
 from devtools.fakes.discord import DiscordFake
+from devtools.fakes.gcp_ps import PubSubFake
 from devtools.fakes.hipchat import HipChatFake
 from devtools.fakes.slack import SlackFake
+from devtools.fakes.smtp import SmtpServer
 from devtools.fakes.teams import TeamsFake
+from devtools.fakes.telegram import TelegramFake
+from devtools.fakes.webhook import WebhookReceiver
 from notifications.dispatch import dispatch_triggers
-from notifications.models import Endpoint, RuleNotification
+from notifications.models import Endpoint, MailClient, MailSecurity, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE
-from rules.contract.triggers import encode_trigger
+from rules.contract.email_bindings import EmailNotificationSpec, EmailTriggerSettings
+from rules.contract.triggers import WEB_ACTION_PREFIX, encode_trigger
 from rules.engine.actions import ActionSettings
 from rules.engine.definition import RuleDefinition
 from rules.engine.engine import Engine
 from rules.events import SERIES, Event
-from rules.models import TriggerRecord
+from rules.models import Rule, TriggerRecord
+from rules.partition.definitions import email_actions
+from rules.rulesxml.email_notifications import write_email_notifications
 
 ROOT = Path(__file__).resolve().parents[2]
 INNER = "BENCH_NOTIFY_INNER"
@@ -81,20 +98,41 @@ def respawn(burst: int, samples: int, kinds: list[str]) -> subprocess.CompletedP
         return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     finally:
         redis.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+#: Makes rule ``bench``'s binding to the target, sending the given message template;
+#: returns the engine action that runs it.
+Bind = Callable[[str], ActionSettings]
 
 
 @dataclass
 class BenchTarget:
-    """One kind's fake service with an endpoint named ``bench`` sending to it.
+    """One kind's fake service with what sends to it (an endpoint named ``bench``, or the
+    mail client) and ``bind``, which makes rule ``bench``'s binding.
 
     ``received`` counts what the service accepted; ``fake`` has ``wait_for`` (its log,
     whose entries carry ``received_at`` and ``accepted``) and ``stop``.
     """
 
     kind: str
-    text_key: str
     fake: Any
     received: Callable[[], int]
+    bind: Bind
+
+
+def web_binding(text_key: str) -> Bind:
+    """Binds rule ``bench`` to endpoint ``bench`` on OPEN, the message under ``text_key``
+    (none when empty: the kind sends the window's fields)."""
+
+    def bind(text: str) -> ActionSettings:
+        RuleNotification.objects.create(
+            rule_name="bench", name="b", endpoint_name="bench", open_enabled=True,
+            open_params={text_key: text} if text_key else {},
+        )  # fmt: skip
+        return ActionSettings(WEB_ACTION_PREFIX + "b", on_repeat=False, on_cancel=False)
+
+    return bind
 
 
 def _endpoint(kind: str, base_url: str, parameters: list[tuple[str, str, bool]]) -> None:
@@ -111,7 +149,9 @@ def hipchat_target() -> BenchTarget:
         "HIPCHAT", fake.url,
         [("auth_token", token, False), ("room", str(room.id), True), ("message", "", True)],
     )  # fmt: skip
-    return BenchTarget("HIPCHAT", "message", fake, lambda: len(fake.room_messages(room)))
+    return BenchTarget(
+        "HIPCHAT", fake, lambda: len(fake.room_messages(room)), web_binding("message")
+    )
 
 
 def slack_target() -> BenchTarget:
@@ -122,7 +162,7 @@ def slack_target() -> BenchTarget:
         "SLACK", fake.api_url,
         [("token", token, False), ("channels", "bench", True), ("text", "", True)],
     )  # fmt: skip
-    return BenchTarget("SLACK", "text", fake, lambda: len(fake.messages("bench")))
+    return BenchTarget("SLACK", fake, lambda: len(fake.messages("bench")), web_binding("text"))
 
 
 def discord_target() -> BenchTarget:
@@ -133,14 +173,185 @@ def discord_target() -> BenchTarget:
         [("webhook_id", hook.id, False), ("webhook_token", hook.token, False),
          ("content", "", True)],
     )  # fmt: skip
-    return BenchTarget("DISCORD", "content", fake, lambda: len(fake.messages(hook)))
+    return BenchTarget("DISCORD", fake, lambda: len(fake.messages(hook)), web_binding("content"))
 
 
 def teams_target() -> BenchTarget:
     fake = TeamsFake().start()
     url = fake.add_workflow("bench")
     _endpoint("TEAMS", "", [("webhook_url", url, False), ("text", "", True)])
-    return BenchTarget("TEAMS", "text", fake, lambda: len(fake.cards("bench")))
+    return BenchTarget("TEAMS", fake, lambda: len(fake.cards("bench")), web_binding("text"))
+
+
+def telegram_target() -> BenchTarget:
+    fake = TelegramFake().start()
+    token = fake.add_bot("123456789:AAbench-token-0123456789abcdefghij")
+    fake.add_chat(-1001000000001, type="channel", username="bench")
+    _endpoint(
+        "TELEGRAM", fake.url,
+        [("bot_id", token, False), ("chat_id", "@bench", True), ("text", "", True),
+         ("parse_mode", "Markdown", False)],
+    )  # fmt: skip
+    return BenchTarget("TELEGRAM", fake, lambda: len(fake.messages()), web_binding("text"))
+
+
+#: The bench's own secret between the WEBHOOK endpoint and the fake that checks it.
+HOOK_SECRET = "bench-hook-secret"  # noqa: S105 - a throwaway loopback secret
+
+
+def webhook_target() -> BenchTarget:
+    fake = WebhookReceiver(secret=HOOK_SECRET).start()
+    _endpoint(
+        "WEBHOOK", fake.hook_url,
+        [("content_type", "application/json", False), ("secret", HOOK_SECRET, False)],
+    )  # fmt: skip
+    # Its payload is every window field: the binding has no message.
+    return BenchTarget("WEBHOOK", fake, lambda: len(fake.received()), web_binding(""))
+
+
+def custom_target() -> BenchTarget:
+    fake = CustomApi(headers={"Authorization": "Token token=bench"}).start()
+    _endpoint(
+        "CUSTOM", "",
+        [("method", "POST", False), ("content_type", "application/json", False),
+         ("url", f"{fake.url}/incidents", False),
+         ("headers", "Authorization: Token token=bench", False),
+         ("body", '{"incident": {"title": "${text}"}}', False), ("auth_type", "NONE", False),
+         ("text", "", True)],
+    )  # fmt: skip
+    return BenchTarget("CUSTOM", fake, lambda: len(fake.received()), web_binding("text"))
+
+
+AWS_KEY_ID, AWS_SECRET = "AKIDBENCH", "bench-aws-secret"
+
+
+def _aws_target(kind: str) -> BenchTarget:
+    """AWS-SNS (a topic) or AWS-SQS (a queue) on one fake, signed with the bench's key."""
+    fake = AwsFake().start()
+    fake.add_key(AWS_KEY_ID, AWS_SECRET)
+    if kind == "AWS-SNS":
+        destination = fake.add_topic("bench")
+        where = [("topicArn", destination, True), ("subject", "ATSD", False)]
+    else:
+        destination = fake.add_queue("bench")
+        where = [("queueUrl", destination, True)]
+    _endpoint(
+        kind, fake.url,
+        [("region", "us-east-1", False), *where, ("message", "", True),
+         ("accessKeyId", AWS_KEY_ID, False), ("secretAccessKey", AWS_SECRET, False)],
+    )  # fmt: skip
+    return BenchTarget(kind, fake, lambda: len(fake.messages(destination)), web_binding("message"))
+
+
+def aws_sns_target() -> BenchTarget:
+    return _aws_target("AWS-SNS")
+
+
+def aws_sqs_target() -> BenchTarget:
+    return _aws_target("AWS-SQS")
+
+
+def azure_sb_target() -> BenchTarget:
+    fake = AzureServiceBusFake().start()
+    fake.add_key("RootManageSharedAccessKey", "bench-azure-key")
+    fake.add_entity("bench")
+    _endpoint(
+        "AZURE-SB", f"{fake.url}/bench/messages",
+        [("servicebusNamespace", "bench", False), ("destination", "bench", True),
+         ("pathParameters", "timeout=60", False),
+         ("keyName", "RootManageSharedAccessKey", False),
+         ("primaryKey", "bench-azure-key", False), ("headers", "", False),
+         ("message", "", True)],
+    )  # fmt: skip
+    return BenchTarget(
+        "AZURE-SB", fake, lambda: len(fake.messages("bench")), web_binding("message")
+    )
+
+
+def _service_account_key(email: str, key_id: str) -> tuple[str, str]:
+    """A fresh RSA service-account key file (JSON, as Google hands it out) and its
+    public key in PEM."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    key_file = {"type": "service_account", "project_id": "bench", "private_key_id": key_id,
+                "private_key": pem, "client_email": email, "client_id": "1",
+                "token_uri": "https://oauth2.googleapis.com/token"}  # fmt: skip
+    return json.dumps(key_file), public.decode()
+
+
+def gcp_ps_target() -> BenchTarget:
+    fake = PubSubFake().start()
+    email = "bench@bench.iam.gserviceaccount.com"
+    key_file, public_pem = _service_account_key(email, "bench-key")
+    fake.add_service_account(email, "bench-key", public_pem)
+    fake.add_topic("bench", "bench")
+    _endpoint(
+        "GCP-PS", f"{fake.url}/v1/projects/bench/topics/bench:publish",
+        [("projectId", "bench", False), ("topic", "bench", True),
+         ("serviceAccount", email, False), ("privateKeyAlias", "", False),
+         ("serviceAccountKey", key_file, False), ("message", "", True)],
+    )  # fmt: skip
+    return BenchTarget(
+        "GCP-PS", fake, lambda: len(fake.messages("bench", "bench")), web_binding("message")
+    )
+
+
+@dataclass
+class _Arrival:
+    received_at: float
+    accepted: bool = True
+
+
+class SmtpArrivals:
+    """The bench's view of an SMTP server (:class:`devtools.fakes.smtp.SmtpServer`): a log
+    of accepted messages stamped when a waiter sees them arrive (the server wakes its
+    waiters on each message), with ``wait_for`` and ``stop`` as the HTTP fakes have."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+        self.log: list[_Arrival] = []
+
+    def _seen(self, predicate: Callable[[list[_Arrival]], bool]) -> bool:
+        now = time.time()
+        self.log += [_Arrival(now) for _ in range(len(self.server.received) - len(self.log))]
+        return predicate(self.log)
+
+    def wait_for(
+        self, predicate: Callable[[list[_Arrival]], bool], timeout: float = 5.0
+    ) -> list[_Arrival]:
+        self.server.wait_until(lambda server: self._seen(predicate), timeout)
+        return list(self.log)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def email_target() -> BenchTarget:
+    server = SmtpServer().start()
+    MailClient(
+        enabled=True, host=server.host, port=server.port, security=MailSecurity.NONE,
+        sender="alerts@example.org",
+    ).save()  # fmt: skip
+
+    def bind(text: str) -> ActionSettings:
+        """Rule ``bench`` with one ``<emailNotification>`` sending ``text`` on OPEN."""
+        spec = EmailNotificationSpec(
+            "bench", recipients="ops@example.org",
+            open=EmailTriggerSettings(subject=text, body=f"<p>{text}</p>"),
+        )  # fmt: skip
+        rule = Rule.objects.create(
+            name="bench", metric="m", expression="value > 0", window="length(1)",
+            email_notifications_xml=write_email_notifications([spec], "bench"),
+        )  # fmt: skip
+        [action] = email_actions(rule)
+        return action
+
+    return BenchTarget("EMAIL", SmtpArrivals(server), lambda: len(server.received), bind)
 
 
 #: The kinds the bench can send to, each with its fake service.
@@ -149,32 +360,48 @@ TARGETS: dict[str, Callable[[], BenchTarget]] = {
     "slack": slack_target,
     "discord": discord_target,
     "teams": teams_target,
+    "telegram": telegram_target,
+    "webhook": webhook_target,
+    "custom": custom_target,
+    "aws-sns": aws_sns_target,
+    "aws-sqs": aws_sqs_target,
+    "azure-sb": azure_sb_target,
+    "gcp-ps": gcp_ps_target,
+    "email": email_target,
 }
 
 
 def run_all(burst: int, samples: int, kinds: list[str]) -> list[str]:
-    """Each of ``kinds`` in turn (a fresh endpoint, binding and rule each); their lines."""
+    """Each of ``kinds`` in turn (a fresh endpoint, binding and rule each); their lines,
+    then, when HipChat ran too, each kind's p99 as a multiple of HipChat's."""
     lines: list[str] = []
+    p99s: dict[str, float] = {}
     for kind in kinds:
         Endpoint.objects.all().delete()
         RuleNotification.objects.all().delete()
+        Rule.objects.all().delete()
+        MailClient.objects.all().delete()
         lines.append(f"kind: {kind}")
-        lines += run(burst, samples, TARGETS[kind]())
+        latencies = run(burst, samples, TARGETS[kind](), lines)
+        p99s[kind] = percentile(latencies, 99)
+    if "hipchat" in p99s:
+        lines += [
+            f"{kind} ratio to hipchat p99: {p99 / p99s['hipchat']:.1f}"
+            for kind, p99 in p99s.items()
+        ]
     return lines
 
 
-def run(burst: int, samples: int, target: BenchTarget) -> list[str]:
-    """Run the bench in this (fresh) environment; return the ``label: value unit`` lines."""
+def run(burst: int, samples: int, target: BenchTarget, lines: list[str]) -> list[float]:
+    """Run the bench in this (fresh) environment: append its ``label: value unit`` lines
+    to ``lines``; return the one-at-a-time latencies (ms)."""
     fake, received = target.fake, target.received
-    RuleNotification.objects.create(
-        rule_name="bench", name="b", endpoint_name="bench", open_enabled=True,
-        open_params={target.text_key: "[${status}] ${rule} for ${entity} ${tags}. ${ruleLink}"},
-    )  # fmt: skip
+    action = target.bind("[${status}] ${rule} for ${entity} ${tags}. ${ruleLink}")
     engine = Engine(zone="UTC")
     engine.install(
         RuleDefinition(
             name="bench", metric="m", expression="value > 0", window="length(1)",
-            actions=(ActionSettings("web:b", on_repeat=False, on_cancel=False),),
+            actions=(action,),
         )
     )  # fmt: skip
     counter = iter(range(10**9))
@@ -201,7 +428,6 @@ def run(burst: int, samples: int, target: BenchTarget) -> list[str]:
         TriggerRecord.objects.bulk_create(rows)
         return [r.event_id for r in rows]
 
-    lines: list[str] = []
     with start_worker(
         app, pool="solo", concurrency=1, queues=[NOTIFY_QUEUE], perform_ping_check=False,
         loglevel="ERROR", shutdown_timeout=30,
@@ -237,4 +463,4 @@ def run(burst: int, samples: int, target: BenchTarget) -> list[str]:
     lines.append(f"throughput: {rate:,.0f} notifications/s")
     lines.append(f"p50: {percentile(latencies, 50):.1f} ms")
     lines.append(f"p99: {percentile(latencies, 99):.1f} ms")
-    return lines
+    return latencies

@@ -26,13 +26,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
-from devtools.fakes.loopback import LoopbackService, Received, Scripted
+from devtools.fakes.service import FRONT_END_MAX_BODY, Answer, FakeService, Recorded, Reply
+from devtools.fakes.sigv4 import expected_signature
 
 _SIGV4 = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
@@ -51,8 +47,11 @@ class AwsKey:
     service: str = "sqs"
 
 
-class CustomApi(LoopbackService):
+class CustomApi(FakeService):
     """The fake API; see the module docstring for what it checks."""
+
+    name = "custom"
+    max_body = FRONT_END_MAX_BODY
 
     def __init__(
         self,
@@ -63,26 +62,26 @@ class CustomApi(LoopbackService):
         aws: AwsKey | None = None,
         max_bytes: int = 1 << 20,
     ) -> None:
-        super().__init__(port)
+        super().__init__(port=port)
         self.basic = basic
         self.required_headers = dict(headers or {})
         self.aws = aws
         self.max_bytes = max_bytes
 
     @staticmethod
-    def rate_limited(retry_after: int = 1) -> Scripted:
-        return Scripted(429, {"error": "rate limited"}, {"Retry-After": str(retry_after)})
+    def rate_limited(retry_after: int = 1) -> Reply:
+        return Reply.rate_limited(retry_after, {"error": "rate limited"})
 
-    def received(self) -> list[Received]:
+    def received(self) -> list[Recorded]:
         return [r for r in self.log if r.accepted]
 
-    def answer(self, record: Received) -> tuple[int, Any, dict[str, str]]:
+    def handle(self, record: Recorded) -> Answer:
         problem = self._auth_problem(record) or self._body_problem(record)
         if problem:
-            return problem[0], {"error": problem[1]}, {}
-        return (201 if record.method == "POST" else 200), {"ok": True}, {}
+            return Answer(problem[0], {"error": problem[1]})
+        return Answer(201 if record.method == "POST" else 200, {"ok": True})
 
-    def _body_problem(self, record: Received) -> tuple[int, str] | None:
+    def _body_problem(self, record: Recorded) -> tuple[int, str] | None:
         if len(record.body) > self.max_bytes:
             return 413, "body too large"
         if record.method in ("GET", "HEAD", "DELETE"):
@@ -103,7 +102,7 @@ class CustomApi(LoopbackService):
             return None
         return 415, f"unsupported content type {content_type!r}"
 
-    def _auth_problem(self, record: Received) -> tuple[int, str] | None:
+    def _auth_problem(self, record: Recorded) -> tuple[int, str] | None:
         for name, value in self.required_headers.items():
             if not hmac.compare_digest(record.header(name), value):
                 return 401, f"{name} is missing or wrong"
@@ -115,7 +114,7 @@ class CustomApi(LoopbackService):
             return self._sigv4_problem(record, self.aws)
         return None
 
-    def _sigv4_problem(self, record: Received, key: AwsKey) -> tuple[int, str] | None:
+    def _sigv4_problem(self, record: Recorded, key: AwsKey) -> tuple[int, str] | None:
         match = _SIGV4.fullmatch(record.header("Authorization").strip())
         amz_date = record.header("X-Amz-Date")
         if match is None or not amz_date:
@@ -124,20 +123,15 @@ class CustomApi(LoopbackService):
             return 403, "InvalidClientTokenId: unknown access key"
         if (match["region"], match["service"]) != (key.region, key.service):
             return 403, "SignatureDoesNotMatch: wrong credential scope"
-        signed = match["signed"].split(";")
-        query = f"?{urlencode(record.query)}" if record.query else ""
-        request = AWSRequest(
-            method=record.method,
-            url=f"http://{record.header('Host')}{record.path}{query}",
-            data=record.body,
-            headers={name: record.header(name) for name in signed},
+        expected = expected_signature(
+            record,
+            key_id=key.access_key_id,
+            secret=key.secret_access_key,
+            region=key.region,
+            service=key.service,
+            signed_headers=match["signed"].split(";"),
+            amz_date=amz_date,
         )
-        request.context["timestamp"] = amz_date
-        signer = SigV4Auth(
-            Credentials(key.access_key_id, key.secret_access_key), key.service, key.region
-        )
-        canonical = signer.canonical_request(request)
-        expected = signer.signature(signer.string_to_sign(request, canonical), request)
         if not hmac.compare_digest(expected, match["sig"]):
             return 403, "SignatureDoesNotMatch: the signature does not match the request"
         return None

@@ -1,10 +1,14 @@
-"""What every fake chat service shares: a loopback HTTP server, a log, scripted answers.
+"""What every fake outside service shares: a loopback HTTP server, a log, scripted answers.
 
 A fake service (:class:`FakeService` subclass) implements :meth:`FakeService.handle`,
-which turns one :class:`Recorded` request into an :class:`Answer` or raises
-:class:`Refusal`. The base records every request with what it answered, lets a test
-script answers ahead (``fake.script(Reply.rate_limited(1), times=3)``) and wait for
-the log to reach a state (``fake.wait_for(...)``) without sleeping.
+which judges one :class:`Recorded` request by the service's documented contract and
+returns an :class:`Answer` or raises :class:`Refusal`. The base records every request
+with what it answered, lets a test script answers ahead
+(``fake.script(Reply.rate_limited(1), times=3)``) and wait for the log to reach a
+state (``fake.wait_for(...)``) without sleeping. A service that checks credentials
+before its rate limit (AWS, Azure, Google) is faked by also implementing
+:meth:`FakeService.unauthorized`: its refusal comes before any scripted reply, and
+what the request proved (``signer``) is logged with it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+#: The body limit of a real service's front end: larger bodies are refused unread (413).
+FRONT_END_MAX_BODY = 60 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class FormFile:
@@ -41,7 +48,10 @@ class Recorded:
 
     ``headers`` keys are lower case; ``query`` and ``form`` hold the last value of
     each name; ``status`` 0 = not answered yet. ``accepted``: the service acted on it
-    (set by the fake: a 2xx is not always acceptance, e.g. Slack's ``ok: false``).
+    (a 2xx the fake did not mark otherwise: a 2xx is not always acceptance, e.g.
+    Slack's ``ok: false``). ``signer``: who the request's credentials proved it came
+    from (an access key id, a service account), where the fake checks them;
+    ``error``: the service's error code or reason in the answer, if any.
     """
 
     method: str
@@ -55,6 +65,12 @@ class Recorded:
     answer_headers: dict[str, str] = field(default_factory=dict)
     accepted: bool = False
     scripted: bool = False
+    signer: str = ""
+    error: str = ""
+
+    def header(self, name: str) -> str:
+        """The value of header ``name`` (any case), or ``""``."""
+        return self.headers.get(name.lower(), "")
 
     @property
     def content_type(self) -> str:
@@ -80,6 +96,19 @@ class Recorded:
                 if part.get_filename() is None
             }
         return {}
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The request's parameters: its query, then its form fields or JSON object."""
+        found: dict[str, Any] = dict(self.query)
+        found.update(self.form)
+        if self.content_type == "application/json" and isinstance(self.json, dict):
+            found.update(self.json)
+        return found
+
+    def file(self, name: str) -> FormFile | None:
+        """The multipart file part named ``name``, if any."""
+        return next((part for part in self.files if part.name == name), None)
 
     @property
     def files(self) -> list[FormFile]:
@@ -112,12 +141,14 @@ def _text(part: EmailMessage) -> str:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the fake sends back: a status, a JSON-able body (bytes/str sent as is)."""
+    """What the fake sends back: a status, a JSON-able body (bytes/str sent as is) and
+    the service's ``error`` code or reason it stands for (logged, not sent)."""
 
     status: int = 200
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     accepted: bool = True
+    error: str = ""
 
 
 class Refusal(Exception):
@@ -167,13 +198,19 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave as two writes: without this, delayed ACKs add ~40 ms
+        # to every answer on a kept-alive connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
         self.server.fake.serve(self)
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
 
 
 class _Server(ThreadingHTTPServer):
@@ -185,12 +222,16 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeService:
-    """A fake HTTP service on ``127.0.0.1`` (a free port); use as a context manager."""
+    """A fake HTTP service on ``127.0.0.1`` (a free port unless given); use as a
+    context manager."""
 
     #: The path prefix of the service's API on this server.
     name = "service"
+    #: Larger bodies are refused unread with 413; None: no limit before :meth:`handle`.
+    max_body: int | None = None
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, port: int = 0, clock: Callable[[], float] = time.time) -> None:
+        self.port = port
         self.clock = clock
         self._lock = threading.Condition()
         self._log: list[Recorded] = []
@@ -201,11 +242,12 @@ class FakeService:
     # ------------------------------------------------------------ life cycle
 
     def start(self) -> Self:
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", self.port), _Handler)
         server.fake = self
         self._server = server
+        # A short poll interval: stop() waits for it, and tests start many fakes.
         self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name=f"fake-{self.name}", daemon=True
+            target=server.serve_forever, args=(0.02,), name=f"fake-{self.name}", daemon=True
         )
         self._thread.start()
         return self
@@ -256,29 +298,32 @@ class FakeService:
         """The service's answer to ``request``; raise :class:`Refusal` to refuse it."""
         raise NotImplementedError
 
+    def unauthorized(self, request: Recorded) -> Answer | None:
+        """The answer refusing ``request``'s credentials, checked before any scripted
+        reply; None when they hold (noting ``request.signer``). By default: no check."""
+        return None
+
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
         split = urlsplit(handler.path)
         record = Recorded(
             method=handler.command,
             path=split.path,
             query=dict(parse_qsl(split.query, keep_blank_values=True)),
             headers={k.lower(): v for k, v in handler.headers.items()},
-            body=body,
+            body=b"",
             received_at=self.clock(),
         )
-        reply = self._take_script(record)
-        if reply is not None and reply.answer is not None:
-            record.scripted = True
-            answer = reply.answer
+        reply = None
+        if self.max_body is not None and length > self.max_body:
+            answer = Answer(413, {"error": "Request Entity Too Large"}, accepted=False)
+            handler.close_connection = True
         else:
-            try:
-                answer = self.handle(record)
-            except Refusal as refusal:
-                answer = refusal.answer
-        record.status, record.answer = answer.status, answer.body
-        record.answer_headers, record.accepted = dict(answer.headers), answer.accepted
+            record.body = handler.rfile.read(length) if length else b""
+            answer, reply = self._answer(record)
+        record.status, record.answer, record.error = answer.status, answer.body, answer.error
+        record.answer_headers = dict(answer.headers)
+        record.accepted = answer.accepted and 200 <= answer.status < 300
         with self._lock:
             self._log.append(record)
             self._lock.notify_all()
@@ -287,6 +332,20 @@ class FakeService:
             reset_connection(handler)
             return
         _respond(handler, answer)
+
+    def _answer(self, record: Recorded) -> tuple[Answer, Reply | None]:
+        """:meth:`unauthorized`'s refusal, else the scripted reply, else :meth:`handle`'s."""
+        unauthorized = self.unauthorized(record)
+        if unauthorized is not None:
+            return unauthorized, None
+        reply = self._take_script(record)
+        if reply is not None and reply.answer is not None:
+            record.scripted = True
+            return reply.answer, reply
+        try:
+            return self.handle(record), reply
+        except Refusal as refusal:
+            return refusal.answer, reply
 
     def _take_script(self, record: Recorded) -> Reply | None:
         with self._lock:

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.fakes.loopback import LoopbackService, Received, Scripted
+from devtools.fakes.service import FRONT_END_MAX_BODY, Answer, FakeService, Recorded, Reply
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -180,14 +180,17 @@ class Posted:
     no_preview: bool
     file_name: str = ""
     file: bytes = b""
-    request: Received | None = None
+    request: Recorded | None = None
 
 
-class TelegramFake(LoopbackService):
+class TelegramFake(FakeService):
     """The fake Bot API. ``per_chat_limit``: messages per chat per second before 429."""
 
+    name = "telegram"
+    max_body = FRONT_END_MAX_BODY
+
     def __init__(self, port: int = 0, *, per_chat_limit: int | None = None) -> None:
-        super().__init__(port)
+        super().__init__(port=port)
         self.per_chat_limit = per_chat_limit
         self._bots: dict[str, str] = {}
         self._chats: dict[int, Chat] = {}
@@ -207,14 +210,12 @@ class TelegramFake(LoopbackService):
         return chat
 
     @staticmethod
-    def flood(retry_after: int = 1) -> Scripted:
+    def flood(retry_after: int = 1) -> Reply:
         """A flood-control answer as Telegram gives it."""
-        return Scripted(
-            429,
-            error_body(
-                429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
-            ),
+        body = error_body(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
         )
+        return Reply.status(429, body)
 
     def messages(self, chat_id: int | None = None) -> list[Posted]:
         """Accepted messages in the order they arrived (one chat's when given)."""
@@ -223,14 +224,14 @@ class TelegramFake(LoopbackService):
 
     # ------------------------------------------------------------- serving
 
-    def answer(self, record: Received) -> tuple[int, Any, dict[str, str]]:
+    def handle(self, record: Recorded) -> Answer:
         if record.method not in ("GET", "POST"):
-            return 405, error_body(405, "Method Not Allowed"), {}
+            return Answer(405, error_body(405, "Method Not Allowed"))
         match = METHOD_PATH.fullmatch(record.path)
         if match is None:
-            return 404, error_body(404, "Not Found"), {}
+            return Answer(404, error_body(404, "Not Found"))
         if match["token"] not in self._bots:
-            return 401, error_body(401, "Unauthorized"), {}
+            return Answer(401, error_body(401, "Unauthorized"))
         method = match["method"].lower()
         handler = {
             "getme": self._get_me,
@@ -239,22 +240,19 @@ class TelegramFake(LoopbackService):
             "senddocument": self._send_document,
         }.get(method)
         if handler is None:
-            return 404, error_body(404, "Not Found"), {}
+            return Answer(404, error_body(404, "Not Found"))
         try:
             result = handler(record, match["token"])
         except _Refused as refused:
-            return (
-                refused.code,
-                error_body(refused.code, refused.description, **refused.parameters),
-                {},
-            )
-        return 200, {"ok": True, "result": result}, {}
+            body = error_body(refused.code, refused.description, **refused.parameters)
+            return Answer(refused.code, body)
+        return Answer(200, {"ok": True, "result": result})
 
-    def _get_me(self, record: Received, token: str) -> dict[str, Any]:
+    def _get_me(self, record: Recorded, token: str) -> dict[str, Any]:
         return {"id": int(token.split(":")[0]) if token[0].isdigit() else 1, "is_bot": True,
                 "username": self._bots[token]}  # fmt: skip
 
-    def _chat(self, record: Received) -> Chat:
+    def _chat(self, record: Recorded) -> Chat:
         raw = str(record.fields.get("chat_id", "")).strip()
         if not raw:
             raise _Refused(400, "Bad Request: chat_id is empty")
@@ -289,7 +287,7 @@ class TelegramFake(LoopbackService):
             chat.sent_at.append(now)
 
     def _post(
-        self, record: Received, chat: Chat, method: str, text: str, **extra: Any
+        self, record: Recorded, chat: Chat, method: str, text: str, **extra: Any
     ) -> dict[str, Any]:
         fields = record.fields
         posted = Posted(
@@ -314,7 +312,7 @@ class TelegramFake(LoopbackService):
             result["chat"]["username"] = chat.username
         return result
 
-    def _send_message(self, record: Received, token: str) -> dict[str, Any]:
+    def _send_message(self, record: Recorded, token: str) -> dict[str, Any]:
         chat = self._chat(record)
         text = str(record.fields.get("text", ""))
         shown = shown_text(text, str(record.fields.get("parse_mode", "")))
@@ -327,11 +325,12 @@ class TelegramFake(LoopbackService):
         result["text"] = shown
         return result
 
-    def _send_file(self, record: Received, part: str, limit: int) -> dict[str, Any]:
+    def _send_file(self, record: Recorded, part: str, limit: int) -> dict[str, Any]:
         chat = self._chat(record)
-        if part not in record.files:
+        upload = record.file(part)
+        if upload is None:
             raise _Refused(400, f"Bad Request: there is no {part} in the request")
-        name, _content_type, content = record.files[part]
+        name, content = upload.filename, upload.data
         if len(content) > limit:
             raise _Refused(413, "Request Entity Too Large")
         caption = shown_text(
@@ -346,17 +345,18 @@ class TelegramFake(LoopbackService):
             result["caption"] = caption
         return result
 
-    def _send_photo(self, record: Received, token: str) -> dict[str, Any]:
-        photo = record.files.get("photo")
-        if photo is not None and not photo[2].startswith(IMAGE_SIGNATURES):
+    def _send_photo(self, record: Recorded, token: str) -> dict[str, Any]:
+        photo = record.file("photo")
+        if photo is not None and not photo.data.startswith(IMAGE_SIGNATURES):
             raise _Refused(400, "Bad Request: IMAGE_PROCESS_FAILED")
         result = self._send_file(record, "photo", PHOTO_MAX_BYTES)
         result["photo"] = [{"file_id": f"photo-{result['message_id']}", "width": 1, "height": 1}]
         return result
 
-    def _send_document(self, record: Received, token: str) -> dict[str, Any]:
+    def _send_document(self, record: Recorded, token: str) -> dict[str, Any]:
         result = self._send_file(record, "document", DOCUMENT_MAX_BYTES)
-        name = record.files["document"][0]
+        document = record.file("document")
+        name = document.filename if document is not None else ""
         result["document"] = {"file_id": f"doc-{result['message_id']}", "file_name": name}
         return result
 

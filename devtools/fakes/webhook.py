@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from devtools.fakes.loopback import LoopbackService, Received, Scripted
+from devtools.fakes.service import FRONT_END_MAX_BODY, Answer, FakeService, Recorded, Reply
 
 DEFAULT_PATH = "/hooks/atsd"
 JSON = "application/json"
@@ -31,13 +31,16 @@ def _signed(secret: str, body: bytes, algorithm: str) -> str:
     return f"{algorithm}=" + hmac.new(secret.encode(), body, algorithm).hexdigest()
 
 
-class WebhookReceiver(LoopbackService):
+class WebhookReceiver(FakeService):
     """A receiver at ``path`` checking signatures made with ``secret`` (when set)."""
+
+    name = "webhook"
+    max_body = FRONT_END_MAX_BODY
 
     def __init__(
         self, port: int = 0, *, secret: str = "", path: str = DEFAULT_PATH, max_bytes: int = 1 << 20
     ) -> None:
-        super().__init__(port)
+        super().__init__(port=port)
         self.secret = secret
         self.path = path
         self.max_bytes = max_bytes
@@ -47,32 +50,32 @@ class WebhookReceiver(LoopbackService):
         return self.url + self.path
 
     @staticmethod
-    def rate_limited(retry_after: int = 1) -> Scripted:
-        return Scripted(429, {"error": "slow down"}, {"Retry-After": str(retry_after)})
+    def rate_limited(retry_after: int = 1) -> Reply:
+        return Reply.rate_limited(retry_after, {"error": "slow down"})
 
-    def received(self) -> list[Received]:
+    def received(self) -> list[Recorded]:
         """Accepted requests, oldest first."""
         return [r for r in self.log if r.accepted]
 
-    def answer(self, record: Received) -> tuple[int, Any, dict[str, str]]:
+    def handle(self, record: Recorded) -> Answer:
         if record.path != self.path:
-            return 404, {"error": "no such hook"}, {}
+            return Answer(404, {"error": "no such hook"})
         if record.method != "POST":
-            return 405, {"error": "POST only"}, {"Allow": "POST"}
+            return Answer(405, {"error": "POST only"}, {"Allow": "POST"})
         if len(record.body) > self.max_bytes:
-            return 413, {"error": "body too large"}, {}
+            return Answer(413, {"error": "body too large"})
         content_type = record.header("Content-Type").split(";")[0].strip().lower()
         if content_type not in (JSON, FORM):
-            return 415, {"error": f"unsupported content type {content_type!r}"}, {}
+            return Answer(415, {"error": f"unsupported content type {content_type!r}"})
         if content_type == JSON and not isinstance(record.json, dict):
-            return 400, {"error": "the body is not a JSON object"}, {}
+            return Answer(400, {"error": "the body is not a JSON object"})
         if self.secret:
             problem = self._signature_problem(record)
             if problem:
-                return 401, {"error": problem}, {}
-        return 200, {"ok": True}, {}
+                return Answer(401, {"error": problem})
+        return Answer(200, {"ok": True})
 
-    def _signature_problem(self, record: Received) -> str:
+    def _signature_problem(self, record: Recorded) -> str:
         sha1 = record.header("x-axi-signature")
         if not sha1:
             return "x-axi-signature is missing"

@@ -16,4 +16,7 @@
 * ``discord/`` — Discord webhooks: ``transport``, ``form``, ``xml``.
 * ``teams/`` — Microsoft Teams (Workflows webhooks, Adaptive Cards): ``transport``, ``form``,
   ``xml``.
+* ``aws/`` — AWS SNS and SQS: ``transport``, ``form``, ``xml``; AWS API: ``form``, ``xml``.
+* ``azure_sb/`` — Azure Service Bus and Event Hubs: ``transport``, ``form``, ``xml``.
+* ``gcp_ps/`` — Google Cloud Pub/Sub: ``transport``, ``form``, ``xml``.
 """

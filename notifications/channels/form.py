@@ -23,11 +23,13 @@ from django.utils.module_loading import import_string
 from notifications.channels import registry
 from notifications.models import Endpoint
 from notifications.portals.catalog import all_portals
+from notifications.screenshots import series_choice
 
 PARAM_PREFIX = "param_"
 EDITABLE_PREFIX = "editable_"
 CLEAR_PREFIX = "clear_"
 PROXY_PASSWORD = "proxy_password"  # noqa: S105 - a field name, not a password
+TEST_SERIES = "test_series"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ class EndpointForm(forms.ModelForm[Endpoint]):
     kind: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
     parameter_specs: ClassVar[tuple[ParameterSpec, ...]] = ()
+    #: The parameters (``base_url`` for the URL) that say where the endpoint sends,
+    #: shown in the endpoint list.
+    target_keys: ClassVar[tuple[str, ...]] = ("room",)
     #: Fields of the kind that are not parameters (typed in, turned into parameters by
     #: :meth:`clean`, never stored as such), shown before the parameters.
     entry_fields: ClassVar[tuple[str, ...]] = ()
@@ -133,6 +138,8 @@ class EndpointForm(forms.ModelForm[Endpoint]):
         super().__init__(*args, **kwargs)
         self.warnings: list[str] = []
         self.fields["test_portal"] = _test_portal(self.instance.test_portal)
+        if self.kind and registry.get_kind(self.kind).sends_files:
+            self.fields[TEST_SERIES] = _test_series()
         self.resolved: dict[str, str] = {}
         stored = self.instance.parameter_values() if self.instance.pk else {}
         stored_editable = set(self.instance.editable_keys()) if self.instance.pk else set()
@@ -177,6 +184,12 @@ class EndpointForm(forms.ModelForm[Endpoint]):
     def secret_keys(cls) -> tuple[str, ...]:
         """Secret parameter keys of this kind (the registry decides)."""
         return registry.get_kind(cls.kind).secret_parameters
+
+    @classmethod
+    def target(cls, endpoint: Endpoint) -> str:
+        """Where ``endpoint`` sends, for the list: its :attr:`target_keys` values."""
+        values = {**endpoint.parameter_values(), "base_url": endpoint.base_url}
+        return " · ".join(v for v in (values.get(k, "") for k in cls.target_keys) if v)
 
     @classmethod
     def parameter_keys(cls) -> tuple[str, ...]:
@@ -275,6 +288,25 @@ def _test_portal(current: str) -> forms.Field:
     )
 
 
+class SeriesChoiceField(forms.ChoiceField):
+    """A recorded series to chart; a posted one that has since left the listed most
+    recent series is still accepted (the chart shows whatever history it has)."""
+
+    def valid_value(self, value: str) -> bool:
+        return super().valid_value(value) or series_choice.parse(value) is not None
+
+
+def _test_series() -> forms.Field:
+    """Test Series: the series Send Screenshot charts (not stored: a choice per test)."""
+    return SeriesChoiceField(
+        label="Test Series",
+        choices=series_choice.choices(),
+        required=False,
+        help_text="Series that Send Screenshot charts in the Test Portal; by default the "
+        "most recently active series of your data, never this server's own metrics.",
+    )
+
+
 def token_field(label: str, help_text: str) -> Callable[[], forms.Field]:
     """A :class:`ParameterSpec` maker of a write-only token input."""
     return lambda: PasswordField(label=label, max_length=200, help_text=help_text)
@@ -301,3 +333,35 @@ class BoolStringField(forms.BooleanField):
 
     def clean(self, value: Any) -> str:
         return "true" if super().clean(value) else "false"
+
+
+def text_field(
+    label: str, help_text: str = "", *, max_length: int = 500, required: bool = False
+) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of a one-line text input."""
+    return lambda: forms.CharField(
+        label=label, max_length=max_length, required=required, help_text=help_text
+    )
+
+
+def area_field(label: str, help_text: str = "", *, rows: int = 4) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of a multi-line text input (message bodies, headers)."""
+    return lambda: forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+def choice_field(
+    label: str, options: tuple[str, ...], help_text: str = ""
+) -> Callable[[], forms.Field]:
+    """A :class:`ParameterSpec` maker of a drop-down over ``options`` ("" shows as Default)."""
+    return lambda: forms.ChoiceField(
+        label=label,
+        choices=[(o, o or "Default") for o in options],
+        required=False,
+        help_text=help_text,
+    )

@@ -12,9 +12,10 @@ read this table; the paths are resolved where they are used
 them: the model imports this table, and the forms import the model.
 
 A kind that sends (``supported``) has all three and a folder of its own under
-``notifications/channels/``. ``store-only`` kinds are imported, exported and edited but
-never sent (§7.3 step 1); ``planned`` kinds are known from ATSD exports and have no
-sender yet. Both become folders when they get a form.
+``notifications/channels/``. ``store-only`` kinds have a form and an XML mapping in a
+folder of their own, so they are imported, exported and edited, but no transport: they
+are stored, not sent (§7.3 step 1). ``planned`` kinds are known from ATSD exports and
+have neither yet; they become folders when they get a form.
 """
 
 from __future__ import annotations
@@ -165,30 +166,72 @@ KINDS: dict[str, ChannelKind] = {
                 "username",
                 "aws_region",
                 "aws_service",
+                "link_type",
             ),
             secret_parameters=("password",),
             form="notifications.channels.custom.form.CustomEndpointForm",
             transport="notifications.channels.custom.transport.CustomTransport",
             xml="notifications.channels.custom.xml.MAPPING",
         ),
+        # Stored, not sent: a form and an XML mapping, no transport yet.
         ChannelKind(
-            "AWS-API", "AWS API", STORE_ONLY, xml_class=XML_PACKAGE + "AwsApiNotificationConfig"
+            "AWS-API",
+            "AWS API",
+            STORE_ONLY,
+            parameters=("action", "accessKeyId", "method", "contentType", "headers", "body"),
+            secret_parameters=("secretAccessKey",),
+            xml_class=XML_PACKAGE + "AwsApiNotificationConfig",
+            form="notifications.channels.aws.form.AwsApiEndpointForm",
+            xml="notifications.channels.aws.xml.API_MAPPING",
         ),
-        ChannelKind("AWS-SNS", "AWS SNS", STORE_ONLY, parameters=("message",)),
-        ChannelKind("AWS-SQS", "AWS SQS", STORE_ONLY, parameters=("MessageBody",)),
+        ChannelKind(
+            "AWS-SNS",
+            "AWS SNS",
+            SUPPORTED,
+            parameters=("region", "topicArn", "subject", "message", "accessKeyId"),
+            secret_parameters=("secretAccessKey",),
+            form="notifications.channels.aws.form.AwsSnsEndpointForm",
+            transport="notifications.channels.aws.transport.SnsTransport",
+            xml="notifications.channels.aws.xml.SNS_MAPPING",
+        ),
+        ChannelKind(
+            "AWS-SQS",
+            "AWS SQS",
+            SUPPORTED,
+            parameters=("region", "queueUrl", "message", "accessKeyId"),
+            secret_parameters=("secretAccessKey",),
+            form="notifications.channels.aws.form.AwsSqsEndpointForm",
+            transport="notifications.channels.aws.transport.SqsTransport",
+            xml="notifications.channels.aws.xml.SQS_MAPPING",
+        ),
         ChannelKind(
             "AZURE-SB",
             "Azure Service Bus",
-            STORE_ONLY,
-            parameters=("message",),
+            SUPPORTED,
+            parameters=(
+                "servicebusNamespace",
+                "destination",
+                "pathParameters",
+                "keyName",
+                "headers",
+                "message",
+            ),
+            secret_parameters=("primaryKey",),
             xml_class=XML_PACKAGE + "AzureServiceBusWebNotificationConfig",
+            form="notifications.channels.azure_sb.form.AzureServiceBusEndpointForm",
+            transport="notifications.channels.azure_sb.transport.ServiceBusTransport",
+            xml="notifications.channels.azure_sb.xml.MAPPING",
         ),
         ChannelKind(
             "GCP-PS",
             "Google Cloud Pub/Sub",
-            STORE_ONLY,
-            parameters=("message",),
+            SUPPORTED,
+            parameters=("projectId", "topic", "serviceAccount", "privateKeyAlias", "message"),
+            secret_parameters=("serviceAccountKey",),
             xml_class=XML_PACKAGE + "GcpPubSubWebNotificationConfig",
+            form="notifications.channels.gcp_ps.form.GcpPubSubEndpointForm",
+            transport="notifications.channels.gcp_ps.transport.PubSubTransport",
+            xml="notifications.channels.gcp_ps.xml.MAPPING",
         ),
     )
 }

@@ -71,9 +71,10 @@ def email_deliveries(fired: list[tuple[TriggerRecord, TriggerSnapshot]]) -> list
     ]
 
 
-def create_deliveries(event_ids: Sequence[str]) -> set[str]:
+def create_deliveries(event_ids: Sequence[str]) -> dict[str, bool]:
     """Write one PENDING delivery per (trigger, fired web or email binding) and return
-    their order keys.
+    their order keys, each with whether a trigger of an instantAction rule is among its
+    rows.
 
     Idempotent: a (event id, channel, binding) already written is skipped by the unique
     constraint, so a replayed dispatch creates nothing twice. A fired action whose
@@ -119,7 +120,12 @@ def create_deliveries(event_ids: Sequence[str]) -> set[str]:
                 )
             )
     if not rows:
-        return set()
+        return {}
     with transaction.atomic():
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    return {row.order_key for row in rows}
+    instant = {record.event_id for record, trigger in fired if trigger.instant}
+    keys = dict.fromkeys((row.order_key for row in rows), False)
+    for row in rows:
+        if row.event_id in instant:
+            keys[row.order_key] = True
+    return keys

@@ -111,6 +111,7 @@ def render_info(
         repeat_interval=repeat_interval_text(repeat_strategy),
         properties=_command_properties(trigger),
         stores=shared_stores(),
+        threshold=trigger.threshold,
         store_reads=store_reads(),
         web_queries=EndpointQueries() if settings.RULE_WEB_QUERIES_ENABLED else None,
     )

@@ -17,7 +17,8 @@ from notifications.channels.http import redact
 from notifications.models import Endpoint
 from notifications.portals import catalog
 from notifications.screenshots.capture import ScreenshotError, take
-from notifications.screenshots.charts import newest_series_chart
+from notifications.screenshots.charts import trial_chart
+from rules.contract.series import SeriesName
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +58,14 @@ def send_test(endpoint: Endpoint) -> TrialOutcome:
     return TrialOutcome(True, sent.status, f"HTTP {sent.status}: test message sent{target}.")
 
 
-def send_test_screenshot(endpoint: Endpoint) -> TrialOutcome:
-    """Capture ``endpoint.test_portal`` showing the newest series and share it as
-    ``test_screenshot.png`` with each of the endpoint's destinations."""
+def send_test_screenshot(endpoint: Endpoint, series: SeriesName | None = None) -> TrialOutcome:
+    """Capture ``endpoint.test_portal`` showing ``series`` (by default the most recently
+    active series of the users' data) and share it as ``test_screenshot.png`` with each
+    of the endpoint's destinations."""
     portal = catalog.lookup(endpoint.test_portal or "")
     if portal is None:
         return TrialOutcome(False, None, "choose a Test Portal first")
-    chart = newest_series_chart(portal)
+    chart = trial_chart(portal, series)
     try:
         png = take(portal, chart.params)
     except ScreenshotError as exc:

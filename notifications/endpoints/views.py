@@ -20,7 +20,13 @@ from django.views.decorators.http import require_POST
 
 from atsd_alerts.accounts import administrator_required, is_administrator, viewer_required
 from notifications.channels import registry
-from notifications.channels.form import PROXY_PASSWORD, EndpointForm, form_for, has_form
+from notifications.channels.form import (
+    PROXY_PASSWORD,
+    TEST_SERIES,
+    EndpointForm,
+    form_for,
+    has_form,
+)
 from notifications.endpoints.trial import TrialOutcome, send_test, send_test_screenshot
 from notifications.endpoints.xml import (
     EndpointImportError,
@@ -29,6 +35,7 @@ from notifications.endpoints.xml import (
     max_bytes,
 )
 from notifications.models import Endpoint
+from notifications.screenshots import series_choice
 from notifications.screenshots.availability import missing_browser
 
 logger = logging.getLogger(__name__)
@@ -36,18 +43,19 @@ logger = logging.getLogger(__name__)
 STATUS_NOTES = {
     registry.SUPPORTED: "",
     registry.PLANNED: "planned: no sender yet",
-    registry.STORE_ONLY: "store-only: kept from ATSD exports, never sent",
+    registry.STORE_ONLY: "stored, not sent",
 }
 
 
 @viewer_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
-    """All endpoints with type, status, room and description."""
+    """All endpoints with type, status, where they send and description."""
     endpoints = [
         {
             "endpoint": e,
             "label": dict(registry.choices()).get(e.kind, e.kind),
-            "room": e.parameter("room"),
+            "target": form_for(e.kind).target(e) if has_form(e.kind) else "",
+            "note": _status_note(e.kind),
             "editable": has_form(e.kind),
         }
         for e in Endpoint.objects.all()
@@ -64,11 +72,19 @@ def endpoint_choose_kind(request: HttpRequest) -> HttpResponse:
             "kind": k.kind,
             "label": k.label,
             "available": has_form(k.kind),
-            "note": STATUS_NOTES.get(k.status, k.status) if not has_form(k.kind) else "",
+            "note": STATUS_NOTES.get(k.status, k.status),
         }
         for k in registry.KINDS.values()
     ]
     return render(request, "notifications/endpoint_choose_kind.html", {"kinds": kinds})
+
+
+def _status_note(kind: str) -> str:
+    """ "stored, not sent" for a kind that cannot send; "" for one that sends."""
+    try:
+        return STATUS_NOTES.get(registry.get_kind(kind).status, "")
+    except KeyError:
+        return "unknown type"
 
 
 def _form_class(kind: str) -> type[EndpointForm]:
@@ -141,7 +157,11 @@ def form_sections(form: EndpointForm, endpoint: Endpoint | None) -> list[dict[st
         )
     )
     network += [_row(form, n, endpoint) for n in ("ignore_ssl_errors", "ca_bundle")]
-    other = [_row(form, n, endpoint) for n in ("log_response", "test_portal")]
+    other = [
+        _row(form, n, endpoint)
+        for n in ("log_response", "test_portal", TEST_SERIES)
+        if n in form.fields
+    ]
     return [
         {"title": "Endpoint", "rows": general},
         {"title": "Parameters", "rows": parameters},
@@ -262,8 +282,9 @@ def endpoint_screenshot(
 ) -> JsonResponse:
     """**Send Screenshot**: capture the form's Test Portal and send it to the room.
 
-    Uses the posted form values like Test; the portal shows the most recently
-    recorded series (``Default``) or its entity (other portals). JSON
+    Uses the posted form values like Test; the portal shows the form's Test Series (by
+    default the most recently active series of the users' data: ``Default``) or its
+    entity (other portals). JSON
     ``{"ok", "status", "message"}`` with the HipChat error or the capture error.
     """
     endpoint = get_object_or_404(Endpoint, pk=pk) if pk is not None else None
@@ -281,7 +302,8 @@ def endpoint_screenshot(
             }
         )
     form.instance.name = form.instance.name or "(unsaved)"
-    return JsonResponse(send_test_screenshot(form.instance).as_json())
+    series = series_choice.parse(form.cleaned_data.get(TEST_SERIES, ""))
+    return JsonResponse(send_test_screenshot(form.instance, series).as_json())
 
 
 @administrator_required

@@ -6,8 +6,8 @@ mapping (:mod:`notifications.channels.xml`); secrets are empty unless
 
 Import reads such files with the project's hardened parser. Elements whose kind has
 a form and an XML mapping here are created or updated (matched by name) and checked
-by the kind's form rules; everything else, including every public ATSD export (CUSTOM,
-AWS, Azure, GCP), is reported as unsupported and not imported. One transaction: one
+by the kind's form rules (those of a kind that cannot send are reported "stored, not
+sent"); everything else is reported as unsupported and not imported. One transaction: one
 invalid supported element rejects the whole file.
 """
 
@@ -41,6 +41,8 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 IMPORTED_CREATED = "created"
 IMPORTED_UPDATED = "updated"
 UNSUPPORTED = "unsupported"
+#: What the report says of an imported endpoint whose kind has no sender.
+STORED_NOT_SENT = "stored, not sent"
 
 
 def max_bytes() -> int:
@@ -74,7 +76,8 @@ class EndpointImportError(Exception):
 
 @dataclass(frozen=True)
 class ImportItem:
-    """The outcome of one element: ``created``, ``updated`` or ``unsupported``."""
+    """The outcome of one element: ``created``, ``updated`` or ``unsupported``; ``reason``
+    says why one is unsupported, or that an imported one is stored, not sent."""
 
     name: str
     class_name: str
@@ -125,7 +128,10 @@ def _unsupported_reason(parsed: EndpointElement) -> str:
 def _apply(parsed: EndpointElement, endpoint: Endpoint) -> list[str]:
     """Copy ``parsed`` onto ``endpoint``; return validation errors (empty = valid)."""
     form_class = form_for(parsed.kind)
-    mapping_for(parsed.kind).apply(parsed, endpoint, form_class.parameter_keys())
+    try:
+        mapping_for(parsed.kind).apply(parsed, endpoint, form_class.parameter_keys())
+    except ValueError as exc:
+        return [str(exc)]
     errors = [
         f"{key}: {message}"
         for key, message in form_class.validate_parameters(
@@ -189,7 +195,13 @@ def import_endpoints(data: bytes) -> ImportReport:
                 continue
             endpoint.save()
             report.items.append(
-                ImportItem(parsed.name, _short(parsed.class_name), parsed.kind, outcome)
+                ImportItem(
+                    parsed.name,
+                    _short(parsed.class_name),
+                    parsed.kind,
+                    outcome,
+                    "" if endpoint.kind_info.sendable else STORED_NOT_SENT,
+                )
             )
         if errors:
             transaction.set_rollback(True)

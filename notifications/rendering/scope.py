@@ -11,7 +11,6 @@ and ``${getRuleLink()}`` work in templates.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,7 +31,7 @@ from notifications.rendering.links import (
 from notifications.rendering.times import format_server_time, format_utc_datetime
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.errors import EvaluationError
-from rules.expressions.formatting import format_duration, format_duration_interval
+from rules.expressions.formatting import command_tags, format_duration, format_duration_interval
 from rules.expressions.points_window import PointsWindow
 from rules.expressions.values import EntityValue, MetricValue
 
@@ -51,24 +50,6 @@ class PortalRequest:
     entity: str
     caption: str
     params: dict[str, str]
-
-
-# -- command tags in network syntax ------------------------------------------------------
-
-_NEEDS_QUOTES = re.compile(r'[\s"=]|[\x00-\x1f\x7f]')
-
-
-def network_quote(text: str) -> str:
-    """A tag name or value as a network command writes it: quoted (``""`` for ``"``)
-    when empty or holding whitespace, quotes, ``=`` or control characters (spec §1.2)."""
-    if text and not _NEEDS_QUOTES.search(text):
-        return text
-    return '"' + text.replace('"', '""') + '"'
-
-
-def command_tags(tags: Mapping[str, str]) -> str:
-    """``t:mount_point=/ t:file_system=sda``: the tags in command order, network syntax."""
-    return " ".join(f"t:{network_quote(k)}={network_quote(str(v))}" for k, v in tags.items())
 
 
 # -- durations ------------------------------------------------------------------------

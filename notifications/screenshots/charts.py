@@ -8,8 +8,9 @@ name}``) and the link people follow. The image is captured when the chart is sen
 that skips what already arrived never captures again. When no image can be made the
 notification says so with the chart's link instead (:meth:`Chart.unavailable_text`).
 
-Send Screenshot on the endpoint form attaches :func:`newest_series_chart`: the Test
-Portal showing the newest recorded series.
+Send Screenshot on the endpoint form attaches :func:`trial_chart`: the Test Portal
+showing the series the form chose, by default the most recently active series of the
+users' data (never this server's own metrics unless chosen).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from notifications.portals.views import threshold_of
 from notifications.rendering import MESSAGE_FORMAT_LINK_STYLES, PortalRequest
 from notifications.rendering.links import LinkValue, chart_url, rule_url
 from notifications.rendering.names import image_file_name
-from rules.contract.series import last_recorded_series
+from rules.contract.series import SeriesName, default_chart_series
 
 if TYPE_CHECKING:
     from rules.contract.triggers import TriggerSnapshot
@@ -167,21 +168,21 @@ def requested_charts(
     return charts
 
 
-def _newest_series_params(portal: Portal) -> tuple[dict[str, str], str]:
-    """Parameters showing the newest recorded series, and the entity they show."""
-    found = last_recorded_series()
+def _series_params(portal: Portal, series: SeriesName | None) -> tuple[dict[str, str], str]:
+    """Parameters showing ``series`` (the default chart series when None), and its entity."""
+    found = series or default_chart_series()
     if found is None:
         return {}, ""
-    metric, entity, tags = found
     if portal.url_name != "portal-series":
-        return {"entity": entity}, entity
-    params = {"metric": metric, "entity": entity}
-    params.update({f"tags.{k}": v for k, v in tags.items()})
-    return params, entity
+        return {"entity": found.entity}, found.entity
+    params = {"metric": found.metric, "entity": found.entity}
+    params.update({f"tags.{k}": v for k, v in found.tags.items()})
+    return params, found.entity
 
 
-def newest_series_chart(portal: Portal) -> Chart:
-    """What Send Screenshot attaches: ``portal`` showing the newest recorded series."""
-    params, entity = _newest_series_params(portal)
+def trial_chart(portal: Portal, series: SeriesName | None = None) -> Chart:
+    """What Send Screenshot attaches: ``portal`` showing ``series``, by default the most
+    recently active series of the users' data."""
+    params, entity = _series_params(portal, series)
     caption = f"{portal.name} for {entity}" if entity else portal.name
     return Chart(portal, params, TEST_FILENAME, caption, public_url(portal, params))

@@ -16,8 +16,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, overload
 
+from celery import current_app
 from django.db import models, transaction
 
 from rules.columns import key_too_long, utf8_len
@@ -30,6 +32,7 @@ from rules.contract.triggers import (
     decode_trigger,
     encode_trigger,
 )
+from rules.engine.derived import INGEST_DERIVED_TASK
 from rules.engine.status import CANCEL, OPEN
 from rules.expressions.formatting import format_value, round_significant
 from rules.faults import describe, is_transient
@@ -275,9 +278,22 @@ def _store_together(partition: int, items: list[_Item]) -> list[str]:
             # commit would otherwise leave them without deliveries, and the outbox,
             # stored again, skips the records it finds.
             publish_triggers(new_ids)
+            derived = [
+                (t.snapshot.rule, t.snapshot.derived_commands, t.snapshot.derived_depth)
+                for t in fresh
+                if t.snapshot.derived_commands
+            ]
+            if derived:
+                transaction.on_commit(partial(send_derived_commands, derived))
         if errors:
             _store_errors(errors)
     return new_ids
+
+
+def send_derived_commands(derived: list[tuple[str, list[str], int]]) -> None:
+    """Hand the derived commands of stored triggers to ingest (a task per trigger)."""
+    for rule, lines, depth in derived:
+        current_app.send_task(INGEST_DERIVED_TASK, args=[rule, lines, depth], ignore_result=True)
 
 
 def _apply_alert(trigger: _Trigger, partition: int) -> None:

@@ -11,7 +11,7 @@ existed and has the layout of version 1; any other version is refused with
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +31,7 @@ REASON_STATE_LOST = "state_lost"  # a restarted partition did not get the window
 # binding (``web:<binding name>``) and one per email binding (``email:<binding name>``).
 ALERT_HISTORY_ACTION = "alert-history"
 WEB_ACTION_PREFIX = "web:"
+DERIVED_ACTION = "derived"  # derivedCommand: commands fed back into ingest
 EMAIL_ACTION_PREFIX = "email:"
 
 
@@ -115,6 +116,13 @@ class TriggerSnapshot:
     values: list[float]
     variables: dict[str, Any]
     actions: tuple[ActionOutcome, ...]
+    # The winning override check (``max() > 20``, spec §3.11), "" without one.
+    threshold: str = ""
+    # The rule's instantAction: its notifications are sent ahead of queued ones (§3.6).
+    instant: bool = False
+    # Derived commands to ingest (command lines) and the derived depth they carry.
+    derived_commands: list[str] = field(default_factory=list)
+    derived_depth: int = 0
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -126,6 +134,8 @@ class TriggerSnapshot:
 
 
 _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
+# Fields data of the same version may lack (added with a default): their default then.
+_OPTIONAL = frozenset({"threshold", "instant", "derived_commands", "derived_depth"})
 
 
 def _finite(x: Any) -> Any:
@@ -177,10 +187,10 @@ def decode_trigger(data: dict[str, Any]) -> TriggerSnapshot:
         raise TriggerFormatError(
             f"trigger format version {version!r} is unknown; this build reads {FORMAT_VERSION}"
         )
-    missing = [name for name in _FIELDS if name not in data]
+    missing = [name for name in _FIELDS if name not in data and name not in _OPTIONAL]
     if missing:
         raise TriggerFormatError(f"trigger data lacks {', '.join(missing)}")
-    kw = {name: data[name] for name in _FIELDS}
+    kw = {name: data[name] for name in _FIELDS if name in data}
     kw["actions"] = tuple(ActionOutcome(**a) for a in data["actions"])
     for name in ("value", "open_value"):
         if kw[name] is None:

@@ -19,7 +19,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from rules.editor.overrides_text import HEADER, rows_to_text, text_to_rows
 from rules.engine.windows import WindowSpecError, parse_window_spec
+from rules.expressions.functions.not_run import NOT_RUN as NOT_RUN_FUNCTIONS
 from rules.models.rule import Rule, Severity, TagsGroupingStrategy
 from rules.rulesxml import ImportReport, import_rules
 from rules.rulesxml.document import max_bytes
@@ -30,6 +32,7 @@ from rules.rulesxml.fields import (
     normalize_window,
     parse_tags,
 )
+from rules.rulesxml.overrides import read_rule_table, write_rule_table
 from rules.rulesxml.validation import ExpressionKind, check_expression
 
 # Characters XML 1.0 cannot carry (spec §2.1 exports every rule as XML): C0
@@ -41,6 +44,12 @@ _VARIABLE_LINE_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*")
 _ANY_NAME_RE = re.compile(r"^(?P<name>\S+?)\s*=(?!=)")
 
 NOT_RUN_YET = "not run by the engine yet"
+
+
+def _not_run_warnings(functions: tuple[str, ...]) -> list[str]:
+    """A warning per function registered as not run (each call is a Rule Error)."""
+    return [f"{name}: not run ({NOT_RUN_FUNCTIONS[name]})" for name in functions]
+
 
 GROUPING_LABELS = {
     TagsGroupingStrategy.ALL_TAGS: "All tags",
@@ -60,6 +69,15 @@ def display_window(window: str) -> str:
     except WindowSpecError:
         return window
     return spec.display if spec.kind == "count" else window.strip()
+
+
+def stored_overrides_text(xml: str) -> str:
+    """The editor text of a stored overrides table; a table the editor cannot read
+    (stored outside import and the editor) shows as its XML, to be corrected."""
+    try:
+        return rows_to_text(read_rule_table(xml))
+    except ValueError:
+        return xml
 
 
 def variables_to_text(variables: list[dict[str, str]]) -> str:
@@ -181,6 +199,17 @@ class RuleForm(forms.ModelForm[Rule]):
             "may use the ones above them; the condition may use all of them."
         ),
     )
+    overrides = forms.CharField(
+        required=False,
+        label="Overrides",
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=(
+            f"One row per line: {HEADER}. The first row matching a window's entity, "
+            "group and tags replaces the condition: the error check opens a CRITICAL "
+            "alert, the warning check a WARNING one; a row naming notifications sends "
+            "only to them."
+        ),
+    )
     time_filter_count = forms.IntegerField(
         min_value=0, max_value=2**31 - 1, label="Time offset", required=True
     )
@@ -196,6 +225,7 @@ class RuleForm(forms.ModelForm[Rule]):
             "metric",
             "window",
             "entity_filter",
+            "group_filter",
             "filter",
             "tags_grouping_strategy",
             "leaving_events",
@@ -208,6 +238,7 @@ class RuleForm(forms.ModelForm[Rule]):
         ]
         labels = {
             "entity_filter": "Entity filter",
+            "group_filter": "Entity group",
             "filter": "Filter expression",
             "tags_grouping_strategy": "Tag grouping",
             "leaving_events": "Check On Exit",
@@ -217,12 +248,14 @@ class RuleForm(forms.ModelForm[Rule]):
         help_texts = {
             "metric": "Metric name, or 'message' / 'property' for those events.",
             "entity_filter": "Entity names or patterns (* and ?), separated by spaces.",
+            "group_filter": "Only entities of this entity group (empty: any entity).",
             "filter": "Applied before the window; statistical functions are not allowed.",
             "leaving_events": "Time windows: evaluate again when a sample expires.",
             "discard_previous_values": "Drop samples older than the newest one in the window.",
         }
         widgets = {
             "entity_filter": forms.TextInput(),
+            "group_filter": forms.TextInput(),
             "filter": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
             "expression": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -246,6 +279,7 @@ class RuleForm(forms.ModelForm[Rule]):
                 group_by_entity=not rule.disable_entity_grouping,
                 grouping_tags=", ".join(rule.tags),
                 variables=variables_to_text(rule.user_expressions),
+                overrides=stored_overrides_text(rule.rule_table_xml),
             )
             # Name is the rule's identity in rules.xml (spec §2.2): renaming is a new rule.
             self.fields["name"].disabled = True
@@ -261,6 +295,7 @@ class RuleForm(forms.ModelForm[Rule]):
             (
                 "metric",
                 "entity_filter",
+                "group_filter",
                 "filter",
                 "time_filter_count",
                 "time_filter_unit",
@@ -277,7 +312,7 @@ class RuleForm(forms.ModelForm[Rule]):
                 "leaving_events",
             ),
         ),
-        ("Condition", ("variables", "expression", "severity")),
+        ("Condition", ("variables", "expression", "severity", "overrides")),
     )
 
     def sections(self) -> list[tuple[str, list[tuple[forms.BoundField, list[str]]]]]:
@@ -330,8 +365,10 @@ class RuleForm(forms.ModelForm[Rule]):
     def _expression(self, field: str, kind: ExpressionKind) -> str:
         text = self._text(field)
         result = check_expression(text, kind)
-        if result.unsupported:
-            self.warnings[field] = [f"{item}: {NOT_RUN_YET}" for item in result.unsupported]
+        warnings = [f"{item}: {NOT_RUN_YET}" for item in result.unsupported]
+        warnings.extend(_not_run_warnings(result.not_run))
+        if warnings:
+            self.warnings[field] = warnings
         if result.error:
             raise ValidationError(result.error)
         return text
@@ -348,11 +385,27 @@ class RuleForm(forms.ModelForm[Rule]):
                 f"{variable.name}: {_shift_location(item, *shift)}: {NOT_RUN_YET}"
                 for item in result.unsupported
             )
+            warnings.extend(f"{variable.name}: {w}" for w in _not_run_warnings(result.not_run))
         if warnings:
             self.warnings["variables"] = warnings
         if errors:
             raise ValidationError(errors)
         return [{"name": v.name, "expression": v.expression} for v in variables]
+
+    def clean_group_filter(self) -> str:
+        return self._text("group_filter").strip()
+
+    def clean_overrides(self) -> str:
+        """The ``<ruleTable>`` XML to store; unchanged text keeps the stored table as
+        it is (with its e-mail routing, which the editor does not show)."""
+        text = self._text("overrides")
+        stored = self.instance.rule_table_xml
+        if text.strip() == stored_overrides_text(stored).strip():
+            return stored
+        rows, errors = text_to_rows(text)
+        if errors:
+            raise ValidationError(errors)
+        return write_rule_table(rows)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -370,6 +423,7 @@ class RuleForm(forms.ModelForm[Rule]):
         rule.disable_entity_grouping = not self.cleaned_data["group_by_entity"]
         rule.tags = self.cleaned_data["grouping_tags"]
         rule.user_expressions = self.cleaned_data["variables"]
+        rule.rule_table_xml = self.cleaned_data["overrides"]
         rule.last_updated = int(time.time() * 1000)
         return super().save(commit=commit)
 

@@ -50,7 +50,11 @@ class RepeatStrategy:
 
 @dataclass(frozen=True, slots=True)
 class ActionSettings:
-    """One action of a rule: which statuses trigger it, its repeat strategy, its delay."""
+    """One action of a rule: which statuses trigger it, its repeat strategy, its delay.
+
+    ``overrides_only``: the action runs only for status changes of an override row that
+    names it ("Use in Overrides Only", spec §3.7).
+    """
 
     name: str
     on_open: bool = True
@@ -58,6 +62,7 @@ class ActionSettings:
     on_cancel: bool = True
     strategy: RepeatStrategy = RepeatStrategy()
     delay_ms: int = 0
+    overrides_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from rules.engine import actions as act
+from rules.engine.active_hours import ActiveHours
 from rules.engine.grouping import Grouping
+from rules.engine.overrides import OverrideRow
 from rules.expressions.compiler import compile_expression
 
 # Kinds passed to the compiler, one per place an expression appears.
@@ -44,8 +46,10 @@ class RuleDefinition:
     ``window`` is the window text (``length(3)``, ``time(15 minute)``); ``variables``
     are (name, expression) in declared order; ``time_filter_ms`` 0 = no time offset
     filter; ``discard_previous_values`` = out-of-order filter; ``check_on_exit`` =
-    ``leavingEvents``; ``load_history`` = new series windows start with the stored
-    samples they would hold (``loadHistory``, §3.3).
+    ``leavingEvents``; ``group_filter`` the entity group an event's entity must be in
+    (§3.1 step 6); ``overrides`` the rows of the overrides table (§3.11);
+    ``load_history`` = new series windows start with the stored samples they would
+    hold (``loadHistory``, §3.3).
     """
 
     name: str
@@ -55,6 +59,7 @@ class RuleDefinition:
     type: str | None = None
     source: str | None = None
     entity_filter: str = ""
+    group_filter: str = ""
     filter: str = ""
     grouping: Grouping = field(default_factory=Grouping)
     variables: tuple[tuple[str, str], ...] = ()
@@ -62,17 +67,25 @@ class RuleDefinition:
     time_filter_ms: int = 0
     discard_previous_values: bool = False
     check_on_exit: bool = False
+    overrides: tuple[OverrideRow, ...] = ()
+    overrides_error: str = ""  # why the stored table could not be read: not installed
+    instant_action: bool = False  # its notifications jump the notify queue (§3.6)
+    active_hours: ActiveHours | None = None  # dateFilter; None = always
+    derived_command: str = ""  # the template, rendered when the "derived" action fires
     load_history: bool = False
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
 
     def fingerprint(self) -> str:
-        """Hash of what decides window contents and status (all but actions, enabled and
-        load_history, which only fills windows yet to open): a change drops the rule's
-        windows (§3.9); an actions-only change keeps them."""
+        """Hash of what decides window contents and status (all but actions, enabled,
+        instant_action, derived_command and load_history, which only fills windows yet
+        to open): a change drops the rule's windows (§3.9); an actions-only change keeps
+        them."""
         data = asdict(self)
         data.pop("actions")
         data.pop("enabled")
+        data.pop("instant_action")
+        data.pop("derived_command")
         data.pop("load_history")
         raw = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]

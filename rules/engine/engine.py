@@ -38,6 +38,7 @@ from rules.engine.definition import (
     default_compiler,
 )
 from rules.engine.grouping import key_from_json
+from rules.engine.overrides import GroupMembership, no_groups
 from rules.engine.rule_errors import RuleError
 from rules.engine.rule_filter import compile_patterns
 from rules.engine.rule_runtime import RuleRuntime
@@ -70,7 +71,8 @@ class Engine:
     objects expressions see (labels, tags), fed by the running engine from its cache.
     ``stores`` is what store-reading functions (``property()``, ``lookup()``...) read.
     ``window_limits`` and ``max_windows`` bound what a rule may hold (none by default;
-    the running engine takes them from settings, see ``rules.limits``).
+    the running engine takes them from settings, see ``rules.limits``). ``group_member``
+    answers entity group membership for ``groupFilter`` and override rows.
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class Engine:
         window_limits: WindowLimits = NO_LIMITS,
         max_windows: int | None = None,
         stores: DataStores = NO_STORES,
+        group_member: GroupMembership = no_groups,
         store_reads: Any = None,
     ) -> None:
         self.compiler: Compiler = compiler or default_compiler
@@ -96,6 +99,7 @@ class Engine:
         self.entity_lookup = entity_lookup
         self.metric_lookup = metric_lookup
         self.stores = stores
+        self.group_member = group_member
         self.filter_log_size = filter_log_size
         self.cancel_on_rule_change = cancel_on_rule_change
         # Input bounds (design invariant 8): rules whose window is over ``window_limits``

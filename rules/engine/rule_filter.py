@@ -2,7 +2,9 @@
 
 ``RuleFilter.check`` runs the steps that come before grouping (data type and metric,
 message type/source or property type, entityFilter, filter expression, time offset) and
-returns None when the event passes or the name of the step that dropped it. The
+returns None when the event passes or the name of the step that dropped it. Group
+membership is asked of the engine's group store each time (groups change while rules
+run; the store caches). The
 out-of-order step needs the window and lives in the engine (``STEP_OUT_OF_ORDER``).
 Decisions that depend only on (rule, entity) are cached so the hot path pays a dict
 lookup, not a pattern match.
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rules.engine.active_hours import ActiveHours
 from rules.events import MESSAGE, PROPERTY, SERIES, Event
 from rules.wildcards import Matcher, any_matcher
 
@@ -23,6 +26,8 @@ STEP_METRIC = "metric"
 STEP_TYPE = "type"
 STEP_SOURCE = "source"
 STEP_ENTITY = "entity_filter"
+STEP_GROUP = "group_filter"
+STEP_DATE = "date_filter"  # outside the rule's active hours (dateFilter)
 STEP_FILTER = "filter"
 STEP_FILTER_ERROR = "filter_error"
 STEP_TIME_OFFSET = "time_offset"
@@ -99,14 +104,18 @@ class RuleFilter:
     __slots__ = (
         "_entity_cache",
         "_entity_match",
+        "active_hours",
         "filter_ctx",
         "filter_expr",
         "grace_ms",
+        "group",
+        "group_member",
         "kind",
         "last_error",
         "metric",
         "source",
         "type",
+        "zone",
     )
 
     def __init__(
@@ -119,6 +128,10 @@ class RuleFilter:
         filter_expr: Any = None,
         filter_ctx: Callable[[Event, int], Any] | None = None,
         grace_ms: int = 0,
+        group_filter: str = "",
+        group_member: Callable[[str, str], bool] | None = None,
+        active_hours: ActiveHours | None = None,
+        zone: str = "UTC",
     ) -> None:
         self.kind, self.metric = data_type_of(rule_metric)
         self.type = type_.strip().lower() if type_ and type_.strip() else None
@@ -128,6 +141,10 @@ class RuleFilter:
         self.filter_expr = filter_expr
         self.filter_ctx = filter_ctx
         self.grace_ms = grace_ms
+        self.group = group_filter.strip() or None
+        self.group_member = group_member
+        self.active_hours = active_hours
+        self.zone = zone
         self.last_error: FilterError | None = None
 
     def entity_ok(self, entity: str) -> bool:
@@ -156,12 +173,20 @@ class RuleFilter:
 
     def check_after_metric(self, event: Event, now_ms: int) -> str | None:
         """``check`` without steps 3 (the engine's rule index already selected the rule)."""
+        hours = self.active_hours
+        if hours is not None and not hours.active(now_ms, self.zone):
+            return STEP_DATE
         if self.type is not None and (event.type or "").lower() != self.type:
             return STEP_TYPE
         if self.source is not None and (event.source or "").lower() != self.source:
             return STEP_SOURCE
         if self._entity_match is not None and not self.entity_ok(event.entity):
             return STEP_ENTITY
+        group = self.group
+        if group is not None and (
+            self.group_member is None or not self.group_member(group, event.entity)
+        ):
+            return STEP_GROUP
         if self.filter_expr is not None:
             ctx = self.filter_ctx(event, now_ms) if self.filter_ctx is not None else None
             try:

@@ -23,7 +23,15 @@ from rules.engine.definition import (
     Evaluable,
     RuleDefinition,
 )
+from rules.engine.derived import derived_commands
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
+from rules.engine.overrides import (
+    GroupMembership,
+    OverrideError,
+    OverrideTable,
+    routed_actions,
+    with_overrides,
+)
 from rules.engine.rule_filter import (
     STEP_EXPIRED,
     STEP_FILTER_ERROR,
@@ -54,6 +62,7 @@ class RuleHost(Protocol):
     window_limits: WindowLimits
     max_windows: int | None
     cancel_on_rule_change: bool
+    group_member: GroupMembership
     store_reads: Any
 
     def rule_open(
@@ -104,6 +113,10 @@ class RuleRuntime:
             filter_expr=filter_expr,
             filter_ctx=self.filter_scope.bind,
             grace_ms=rule.time_filter_ms,
+            group_filter=rule.group_filter,
+            group_member=engine.group_member,
+            active_hours=rule.active_hours,
+            zone=engine.zone,
         )
         # Precomputed: a rule with no filter steps beyond its (kind, metric) index entry
         # skips the filter chain entirely on the hot path.
@@ -113,6 +126,8 @@ class RuleRuntime:
             and compile_patterns(rule.entity_filter) is None
             and filter_expr is None
             and not rule.time_filter_ms
+            and self.filter.group is None
+            and rule.active_hours is None
         )
         self.grouping = rule.grouping
         self.is_time = self.spec.kind == "time"
@@ -180,6 +195,20 @@ class RuleRuntime:
         self.window_check: Callable[[Any], bool] | None = (
             plan_evaluator(plan) if plan is not None else None
         )
+        # An overrides table replaces the condition for the windows its rows match.
+        self.overrides: OverrideTable | None = None
+        self.overrides_only_actions = any(a.overrides_only for a in rule.actions)
+        if rule.overrides_error:
+            raise OverrideError(rule.overrides_error)
+        if rule.overrides:
+            self.overrides = OverrideTable(
+                rule.overrides, lambda text: compile_(text, KIND_VARIABLE), engine.group_member
+            )
+            self.condition_eval = with_overrides(
+                self.overrides, self.condition_eval, self.condition_error, event_tags
+            )
+            self.condition_error = _same_error
+            self.window_check = None
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
@@ -515,7 +544,22 @@ class RuleRuntime:
                 return
         status = st.apply(result, now_ms)
         if status is not None:
-            out.append(self.trigger(wr, status, now_ms, reason, variables))
+            snapshot = self.trigger(wr, status, now_ms, reason, variables)
+            if self.rule.derived_command:
+                self.derive(wr, snapshot, scope, now_ms)
+            out.append(snapshot)
+
+    def derive(
+        self, wr: WindowRuntime, snapshot: TriggerSnapshot, scope: WindowScope, now_ms: int
+    ) -> None:
+        """Attach the rendered derived commands to ``snapshot``; problems are rule errors."""
+        event = wr.state.event
+        depth = event.derived_depth if event is not None else 0
+        lines, errors = derived_commands(snapshot, self.rule.derived_command, scope, depth)
+        snapshot.derived_commands = lines
+        snapshot.derived_depth = depth + 1
+        for error in errors:
+            self.record_failure(wr, now_ms, error, self.rule.derived_command)
 
     def _condition_failed(self, wr: WindowRuntime, now_ms: int, exc: Exception) -> None:
         err = self.condition_error(exc)
@@ -541,10 +585,14 @@ class RuleRuntime:
         st = wr.state
         w = wr.window
         ev = st.event
+        override = wr.override
         if outcomes is None:
             outcomes = []
             if decide_actions:
-                for settings in self.rule.actions:
+                actions = self.rule.actions
+                if override is not None or self.overrides_only_actions:
+                    actions = tuple(routed_actions(actions, override))
+                for settings in actions:
                     prev = st.actions.get(settings.name, act.INITIAL)
                     o = act.decide(settings, prev, status, st.repeat_count, now_ms, st.episode)
                     st.actions[settings.name] = o.state
@@ -560,7 +608,7 @@ class RuleRuntime:
             before_status=st.before_status,
             repeat_count=st.repeat_count,
             episode=st.episode,
-            severity=self.severity_for(ev),
+            severity=override.severity if override is not None else self.severity_for(ev),
             now_ms=now_ms,
             open_time=st.open_time,
             repeat_time=st.repeat_time,
@@ -607,4 +655,6 @@ class RuleRuntime:
             values=w.values(),
             variables=variables,
             actions=tuple(outcomes),
+            threshold=override.threshold if override is not None else "",
+            instant=rule.instant_action,
         )

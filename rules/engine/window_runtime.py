@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rules.engine.grouping import WindowKey, display_key, key_to_json
 from rules.engine.state import WindowState
 from rules.engine.windows import CountWindow, TimeWindow
 
+if TYPE_CHECKING:
+    from rules.engine.overrides import OverrideOutcome
+
 
 class WindowRuntime:
     """One window of one rule: its key, samples and state."""
 
-    __slots__ = ("_display", "_key_json", "key", "state", "window")
+    __slots__ = ("_display", "_key_json", "key", "override", "state", "window")
 
     def __init__(self, key: WindowKey, window: CountWindow | TimeWindow) -> None:
         self.key = key
@@ -22,6 +25,9 @@ class WindowRuntime:
         # carries them, but most windows never trigger (creation is on the hot path).
         self._display: str | None = None
         self._key_json: list[Any] | None = None
+        # The override row's outcome of the last evaluation (rules with an overrides
+        # table): its severity, threshold and routing go into the triggers.
+        self.override: OverrideOutcome | None = None
 
     @property
     def display(self) -> str:

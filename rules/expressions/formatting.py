@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -119,3 +120,21 @@ def format_duration_interval(seconds: int | float) -> str:
     while len(parts) > 1 and parts[0][0] == 0:
         parts.pop(0)
     return ":".join(f"{n}{unit}" for n, unit in parts)
+
+
+# -- command tags in network syntax (``${commandTags}``) ---------------------------------
+
+_NEEDS_QUOTES = re.compile(r'[\s"=]|[\x00-\x1f\x7f]')
+
+
+def network_quote(text: str) -> str:
+    """A tag name or value as a network command writes it: quoted (``""`` for ``"``)
+    when empty or holding whitespace, quotes, ``=`` or control characters (spec §1.2)."""
+    if text and not _NEEDS_QUOTES.search(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def command_tags(tags: Mapping[str, str]) -> str:
+    """``t:mount_point=/ t:file_system=sda``: the tags in command order, network syntax."""
+    return " ".join(f"t:{network_quote(k)}={network_quote(str(v))}" for k, v in tags.items())

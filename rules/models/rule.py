@@ -134,6 +134,8 @@ class Rule(models.Model):
     email_notifications_xml = models.JSONField(default=list, blank=True)
     web_notifications_xml = models.JSONField(default=list, blank=True)
     raw_extra = models.JSONField(default=list, blank=True)  # unknown elements, in order
+    # Text elements the file had empty (<owner/>): written back empty, not left out.
+    empty_elements = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

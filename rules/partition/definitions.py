@@ -8,13 +8,22 @@ from typing import Any
 
 from rules.contract.bindings import WebNotificationError, WebNotificationSpec
 from rules.contract.email_bindings import EmailNotificationError, EmailNotificationSpec
-from rules.contract.triggers import ALERT_HISTORY_ACTION, EMAIL_ACTION_PREFIX, WEB_ACTION_PREFIX
+from rules.contract.triggers import (
+    ALERT_HISTORY_ACTION,
+    DERIVED_ACTION,
+    EMAIL_ACTION_PREFIX,
+    WEB_ACTION_PREFIX,
+)
 from rules.engine.actions import ActionSettings, RepeatStrategy
+from rules.engine.active_hours import ActiveHours
 from rules.engine.definition import RuleDefinition
 from rules.engine.grouping import Grouping
+from rules.engine.overrides import OverrideRow
 from rules.engine.windows import UNIT_MS
 from rules.models import Rule
+from rules.rulesxml.date_filter import read_date_filter
 from rules.rulesxml.email_notifications import read_email_notification
+from rules.rulesxml.overrides import read_rule_table
 from rules.rulesxml.web_notifications import read_web_notification
 
 log = logging.getLogger(__name__)
@@ -56,7 +65,7 @@ def _action(
     name: str, triggers: tuple[bool, ...], spec: WebNotificationSpec | EmailNotificationSpec
 ) -> ActionSettings:
     """The action of one binding: ``triggers`` (OPEN, REPEAT, CANCEL on), its repeat
-    strategy and its delay on OPEN."""
+    strategy, its delay on OPEN and whether it runs for override rows only (§3.7)."""
     delay, repeat = spec.open_delay, spec.repeat_interval
     on_open, on_repeat, on_cancel = triggers
     return ActionSettings(
@@ -66,6 +75,7 @@ def _action(
         on_cancel=on_cancel,
         strategy=RepeatStrategy.parse(repeat.type, repeat.count, repeat.unit),
         delay_ms=delay.count * UNIT_MS.get(delay.unit.lower(), 1000),
+        overrides_only=spec.use_in_threshold_only,
     )
 
 
@@ -74,9 +84,9 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
 
     Read from the ``<webNotification>`` elements the rule keeps (the notifications app
     keeps them in step with its bindings), so the engine needs nothing from that app.
-    Disabled bindings and bindings used in overrides only (no overrides run yet,
-    spec §3.7) get no action; an element that cannot be read gets none either (the
-    rule save that stored it reported it).
+    Disabled bindings get no action; bindings used in overrides only run only for the
+    override rows that name them (spec §3.7); an element that cannot be read gets no
+    action either (the rule save that stored it reported it).
     """
     actions = []
     for index, raw in enumerate(rule.web_notifications_xml):
@@ -85,7 +95,7 @@ def web_actions(rule: Rule) -> list[ActionSettings]:
         except WebNotificationError as exc:
             log.warning("rule %s: web notification #%d not run: %s", rule.name, index + 1, exc)
             continue
-        if spec.enabled and not spec.use_in_threshold_only:
+        if spec.enabled:
             triggers = (spec.open.enabled, spec.repeat.enabled, spec.cancel.enabled)
             actions.append(_action(WEB_ACTION_PREFIX + spec.name, triggers, spec))
     return actions
@@ -95,8 +105,9 @@ def email_actions(rule: Rule) -> list[ActionSettings]:
     """Action settings of the rule's email bindings (spec §2.4).
 
     A trigger is on when its subject is not empty (ATSD's element has no
-    ``*-enabled``); disabled bindings, bindings used in overrides only and elements
-    that cannot be read get no action, as for web notifications.
+    ``*-enabled``); disabled bindings and elements that cannot be read get no action,
+    bindings used in overrides only run for the rows that name them, as for web
+    notifications.
     """
     actions = []
     for index, raw in enumerate(rule.email_notifications_xml or []):
@@ -105,17 +116,42 @@ def email_actions(rule: Rule) -> list[ActionSettings]:
         except EmailNotificationError as exc:
             log.warning("rule %s: email notification #%d not run: %s", rule.name, index + 1, exc)
             continue
-        if spec.enabled and not spec.use_in_threshold_only:
+        if spec.enabled:
             triggers = tuple(spec.enabled_on(t) for t in ("open", "repeat", "cancel"))
             actions.append(_action(EMAIL_ACTION_PREFIX + spec.name, triggers, spec))
     return actions
+
+
+def active_hours_of(rule: Rule) -> ActiveHours | None:
+    """The rule's dateFilter schedule; one that cannot be read (the import noted it)
+    leaves the rule active at all times."""
+    try:
+        return read_date_filter(rule.date_filter_xml)
+    except ValueError:
+        return None
 
 
 def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> RuleDefinition:
     actions = [a for a in (history_action(rule),) if a is not None]
     actions.extend(web_actions(rule))
     actions.extend(email_actions(rule))
+    if rule.derived_command_enabled and rule.derived_command.strip():
+        actions.append(
+            ActionSettings(
+                DERIVED_ACTION,
+                on_open=True,
+                on_repeat=True,
+                on_cancel=False,
+                strategy=strategy_of(rule.derived_command_strategy),
+            )
+        )
     actions.extend(extra_actions)
+    overrides: tuple[OverrideRow, ...] = ()
+    overrides_error = ""
+    try:
+        overrides = read_rule_table(rule.rule_table_xml)
+    except ValueError as exc:  # stored outside import and the editor, which check it
+        overrides_error = f"overrides table: {exc}"
     return RuleDefinition(
         name=rule.name,
         metric=rule.metric,
@@ -124,6 +160,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         type=rule.type or None,
         source=rule.source or None,
         entity_filter=rule.entity_filter,
+        group_filter=rule.group_filter,
         filter=rule.filter,
         grouping=Grouping(
             rule.tags_grouping_strategy, tuple(rule.tags), rule.disable_entity_grouping
@@ -133,6 +170,11 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         time_filter_ms=time_filter_ms(rule),
         discard_previous_values=rule.discard_previous_values,
         check_on_exit=rule.leaving_events,
+        overrides=overrides,
+        overrides_error=overrides_error,
+        instant_action=rule.instant_action,
+        active_hours=active_hours_of(rule),
+        derived_command=rule.derived_command if rule.derived_command_enabled else "",
         load_history=rule.load_history,
         actions=tuple(actions),
         enabled=rule.enabled,

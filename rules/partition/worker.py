@@ -18,6 +18,7 @@ from rules.contract.triggers import TriggerSnapshot
 from rules.engine.engine import Engine
 from rules.partition.catalog_cache import CatalogCache
 from rules.partition.definitions import load_definitions
+from rules.partition.group_cache import GroupCache
 from rules.partition.journal import Partition
 from rules.partition.lost_windows import close_vanished_alerts
 from rules.partition.versions import current_version
@@ -56,6 +57,7 @@ class PartitionHost:
         self.versions: dict[int, int] = {}
         self.catalog = CatalogCache()
         self.stores = DatabaseStores()
+        self.groups = GroupCache(self.catalog.entity)
         self.store_reads = StoreReadsService()
 
     def new_engine(self) -> Engine:
@@ -64,6 +66,7 @@ class PartitionHost:
             entity_lookup=self.catalog.entity,
             metric_lookup=self.catalog.metric,
             stores=self.stores,
+            group_member=self.groups.member,
             cancel_on_rule_change=settings.CANCEL_ON_RULE_CHANGE,
             window_limits=limits.window_limits(),
             max_windows=limits.max_windows(),

@@ -9,8 +9,10 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from rules.models import EntityGroup
 from rules.models.rule import Rule
 from rules.rulesxml.errors import ImportFailure, RulesImportError
+from rules.rulesxml.overrides import read_rule_table
 from rules.rulesxml.reader import read_rules
 from rules.rulesxml.schema import XML_BY_FIELD
 from rules.rulesxml.spec import RuleSpec
@@ -99,7 +101,7 @@ def import_rules(data: bytes, *, auto_enable: bool, user: Any = None) -> ImportR
                 RuleResult(
                     spec.name,
                     "failed" if rule_failures else outcome,
-                    fidelity=list(spec.fidelity),
+                    fidelity=list(spec.fidelity) + _missing_group_notes(spec),
                     failures=rule_failures,
                 )
             )
@@ -127,6 +129,24 @@ def import_rules(data: bytes, *, auto_enable: bool, user: Any = None) -> ImportR
         sum(r.outcome == "replaced" for r in results),
     )
     return ImportReport(saved=True, rules=results, notes=notes)
+
+
+def _missing_group_notes(spec: RuleSpec) -> list[str]:
+    """Entity groups the rule names that do not exist (yet): they match no entity."""
+    named = [("groupFilter", spec.group_filter)] if spec.group_filter else []
+    named += [
+        (f"ruleTable row {number}", row.entity_group)
+        for number, row in enumerate(read_rule_table(spec.rule_table_xml), 1)
+        if row.entity_group
+    ]
+    if not named:
+        return []
+    known = {name.lower() for name in EntityGroup.objects.values_list("name", flat=True)}
+    return [
+        f"{where}: entity group {group!r} does not exist; it matches no entity until created"
+        for where, group in named
+        if group.lower() not in known
+    ]
 
 
 def _validate(rule: Rule, name: str) -> list[ImportFailure]:

@@ -13,20 +13,19 @@ from typing import Any
 
 from lxml import etree
 
-from atsd_alerts.safe_xml import make_parser
-from rules.contract.bindings import TRIGGERS, WebNotificationError
+from rules.contract.bindings import WebNotificationError
 from rules.contract.email_bindings import EmailNotificationError
 from rules.models.rule import default_strategy
 from rules.rulesxml import fields as f
 from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.email_notifications import read_email_notification
 from rules.rulesxml.errors import ImportFailure, RulesImportError
-from rules.rulesxml.schema import BY_XML, Element, Kind
+from rules.rulesxml.fidelity import fidelity_notes, unknown_functions_note
+from rules.rulesxml.overrides import read_rule_table_element
+from rules.rulesxml.schema import BY_XML, ELEMENTS, Element, Kind
 from rules.rulesxml.spec import RuleSpec
-from rules.rulesxml.validation import ExpressionKind, check_expression, check_template
+from rules.rulesxml.validation import ExpressionKind, check_expression
 from rules.rulesxml.web_notifications import read_web_notification
-
-WEB_NOTIFICATION_NOTE = "stored; notifications arrive with the Web notifications work"
 
 
 def read_rules(data: bytes, *, check_expressions: bool = True) -> list[RuleSpec]:
@@ -88,6 +87,7 @@ class _RuleReader:
         self.label = f"#{index}"
         self.values: dict[str, Any] = {}
         self.notes: list[str] = []
+        self.not_run: set[str] = set()  # functions registered as not run that it calls
 
     def fail(self, element: str | None, reason: str) -> None:
         self.failures.append(ImportFailure(self.label, element, reason))
@@ -143,14 +143,22 @@ class _RuleReader:
         if self.failures:
             return None
         self.values["raw_extra"] = raw_extra
+        # In export order, so that a re-import gives the same list.
+        self.values["empty_elements"] = [
+            e.xml
+            for e in ELEMENTS
+            if e.xml in known
+            and e.kind in (Kind.TEXT, Kind.LONG)
+            and not e.always
+            and not "".join(known[e.xml][0].itertext()).strip()
+        ]
         self._apply_grouping_default("tagsGroupingStrategy" in known)
         rule = RuleSpec(**self.values)
         if self.check_expressions:
             self._check_expressions(rule)
-            self._check_templates(rule, known)
         if self.failures:
             return None
-        rule.fidelity = self.notes + _store_only_notes(rule, known, unknown_tags)
+        rule.fidelity = self.notes + fidelity_notes(rule, known, unknown_tags, self.not_run)
         return rule
 
     # --- elements -------------------------------------------------------------
@@ -170,6 +178,8 @@ class _RuleReader:
             return
         if kind is Kind.RULE_TABLE:
             empty = len(element) == 0 and not (element.text or "").strip()
+            if not empty:
+                read_rule_table_element(element)  # ValueError names the bad row
             self.values[spec.field] = "" if empty else _raw(element)
             return
         if kind is Kind.TIME_FILTER:
@@ -246,31 +256,11 @@ class _RuleReader:
                 self.fail(element, f"{prefix}{result.error}")
             if result.unsupported:
                 self.notes.append(
-                    f"<{element}>: {prefix}unsupported functions: {', '.join(result.unsupported)}"
+                    unknown_functions_note(
+                        f"<{element}>: {prefix}".rstrip(": "), result.unsupported
+                    )
                 )
-
-    def _check_templates(self, rule: RuleSpec, known: dict[str, list[etree._Element]]) -> None:
-        """Fidelity notes for the placeholders of the rule's texts: logging messages,
-        web and email notification templates (the functions they call, their syntax)."""
-        texts: list[tuple[str, str]] = [
-            ("<alertOpenMessage>", rule.alert_open_message),
-            ("<alertMessage>", rule.alert_message),
-            ("<alertCancellationMessage>", rule.alert_cancellation_message),
-        ]
-        for position, element in enumerate(known.get("webNotification", [])):
-            spec = read_web_notification(element, index=position)
-            for trigger in TRIGGERS:
-                for key, value in spec.trigger(trigger).parameters.items():
-                    texts.append((f"webNotification {spec.name!r} {trigger} {key}", value))
-        for element in known.get("emailNotification", []):
-            label = _child_text(element, "name") or "(unnamed)"
-            for child in element:
-                tag = child.tag if isinstance(child.tag, str) else ""
-                if tag.startswith(("subject", "body")):
-                    texts.append((f"emailNotification {label!r} {tag}", child.text or ""))
-        for where, text in texts:
-            problems = check_template(text) if "{" in text else []
-            self.notes.extend(f"{where}: {problem}" for problem in problems)
+            self.not_run.update(result.not_run)
 
 
 def _grouping(text: str) -> str:
@@ -329,39 +319,3 @@ def _raw(element: etree._Element) -> str:
 
 def _display_tag(element: etree._Element) -> str:
     return etree.QName(element).localname if element.tag.startswith("{") else element.tag
-
-
-def _child_text(element: etree._Element, tag: str) -> str:
-    found = element.find(tag)
-    return (found.text or "").strip() if found is not None else ""
-
-
-def _store_only_notes(
-    rule: RuleSpec, known: dict[str, list[etree._Element]], unknown_tags: list[str]
-) -> list[str]:
-    """What this rule carries that is stored and re-exported but has no behaviour (yet)."""
-    notes: list[str] = []
-    for element in known.get("webNotification", []):
-        label = _child_text(element, "name") or "(unnamed)"
-        endpoint = _child_text(element, "webNotificationConfigName")
-        target = f" to endpoint {endpoint!r}" if endpoint else ""
-        notes.append(f"webNotification {label!r}{target}: {WEB_NOTIFICATION_NOTE}")
-    if (
-        rule.alert_open_script_enabled
-        or rule.script_enabled
-        or rule.alert_cancellation_script_enabled
-    ):
-        notes.append("scripts: enabled in the file; stored, scripts are not run")
-    if rule.derived_command_enabled:
-        notes.append("derivedCommand: enabled in the file; stored, derived commands are not sent")
-    if rule.date_filter_xml:
-        notes.append("dateFilter: stored and re-exported; the rule is active at all times")
-    if rule.rule_table_xml:
-        rows = len(etree.fromstring(rule.rule_table_xml, make_parser()).findall("row"))
-        notes.append(f"ruleTable: {rows} override row(s) stored; overrides are not evaluated")
-    if rule.load_history and rule.metric.strip().lower() in ("message", "property"):
-        notes.append("loadHistory: only series are kept in history; new windows start empty")
-    if rule.alert_logger_name:
-        notes.append(f"alertLoggerName {rule.alert_logger_name!r}: stored; no file logger")
-    notes.extend(f"unknown element <{tag}>: kept and re-exported unchanged" for tag in unknown_tags)
-    return notes

@@ -105,4 +105,5 @@ BY_XML: dict[str, Element] = {e.xml: e for e in ELEMENTS}
 XML_BY_FIELD: dict[str, str] = {e.field: e.xml for e in ELEMENTS} | {
     "time_filter_unit": "timeFilter",
     "raw_extra": "rule",
+    "empty_elements": "rule",
 }

@@ -71,6 +71,7 @@ class RuleSpec:
     email_notifications_xml: list[str] = field(default_factory=list)
     web_notifications_xml: list[str] = field(default_factory=list)
     raw_extra: list[str] = field(default_factory=list)
+    empty_elements: list[str] = field(default_factory=list)
     fidelity: list[str] = field(default_factory=list, compare=False)
 
     @classmethod

@@ -20,6 +20,7 @@ from rules.expressions import ast
 from rules.expressions.compiler import compile_expression
 from rules.expressions.errors import ExpressionError
 from rules.expressions.functions import REGISTRY
+from rules.expressions.functions.not_run import NOT_RUN
 from rules.expressions.members import STATIC_FIELDS, STATIC_METHODS, is_known_method
 from rules.expressions.parser import parse
 from rules.expressions.templates import template_expressions
@@ -33,6 +34,7 @@ class ExpressionCheck:
 
     error: str | None = None  # e.g. "unexpected ')' at line 1, column 7"
     unsupported: tuple[str, ...] = ()  # e.g. ("db_message_count at line 1, column 5",)
+    not_run: tuple[str, ...] = ()  # functions registered as not run (executeSqlQuery)
 
 
 def check_expression(text: str, kind: ExpressionKind) -> ExpressionCheck:
@@ -44,23 +46,37 @@ def check_expression(text: str, kind: ExpressionKind) -> ExpressionCheck:
 
     unknown = sorted(_unsupported(tree))
     unsupported = tuple(f"{label} at {_where(text, pos)}" for pos, label in unknown)
+    not_run = tuple(sorted(_not_run(tree)))
     try:
         compile_expression(text, kind)
     except ExpressionError as exc:
         # The compiler stops at the first problem; when that is an unsupported
         # function already listed, the rule stays importable.
         if exc.position not in {pos for pos, _label in unknown}:
-            return ExpressionCheck(error=_located(exc, text), unsupported=unsupported)
-    return ExpressionCheck(unsupported=unsupported)
+            return ExpressionCheck(
+                error=_located(exc, text), unsupported=unsupported, not_run=not_run
+            )
+    return ExpressionCheck(unsupported=unsupported, not_run=not_run)
 
 
-def check_template(text: str) -> list[str]:
-    """Problems of the expressions in a placeholder template (spec §5.1), for the
-    fidelity report, each with its position in ``text``: one entry listing the
-    unsupported functions, one per syntax error. A template never fails a rule: at
-    send time a failing placeholder stays as written and is a Rule Error."""
+@dataclass(frozen=True)
+class TemplateCheck:
+    """Outcome of checking the placeholders of one template, each entry with its
+    position in the template text."""
+
+    unsupported: tuple[str, ...] = ()  # e.g. ("nope at line 2, column 12",)
+    not_run: tuple[str, ...] = ()  # functions registered as not run (executeSqlQuery)
+    errors: tuple[str, ...] = ()  # e.g. ("unexpected end in a placeholder at line 1, ...",)
+
+
+def check_template(text: str) -> TemplateCheck:
+    """The functions a placeholder template calls that do not run (unknown ones and
+    those registered as not run) and its placeholders' syntax errors (spec §5.1), for
+    the fidelity report. A template never fails a rule: at send time a failing
+    placeholder stays as written and is a Rule Error."""
+    unsupported: list[str] = []
+    not_run: set[str] = set()
     errors: list[str] = []
-    unknown: list[str] = []
     for found in template_expressions(text):
         try:
             tree = parse(found.expression)
@@ -68,11 +84,18 @@ def check_template(text: str) -> list[str]:
             where = _where(text, found.offset + exc.position)
             errors.append(f"{exc.message} in a placeholder at {where}")
             continue
-        unknown.extend(
+        unsupported.extend(
             f"{label} at {_where(text, found.offset + pos)}"
             for pos, label in sorted(_unsupported(tree))
         )
-    return ([f"unsupported functions: {', '.join(unknown)}"] if unknown else []) + errors
+        not_run.update(_not_run(tree))
+    return TemplateCheck(tuple(unsupported), tuple(sorted(not_run)), tuple(errors))
+
+
+def _not_run(tree: ast.Node) -> set[str]:
+    return {
+        node.name for node in _walk(tree) if isinstance(node, ast.Call) and node.name in NOT_RUN
+    }
 
 
 def _unsupported(tree: ast.Node) -> Iterator[tuple[int, str]]:

@@ -114,7 +114,7 @@ def _children_for(element: Element, spec: RuleSpec) -> list[etree._Element]:
     if kind is Kind.TAGS:
         return [_leaf(element.xml, ", ".join(value))] if value else []
     text = str(value)
-    if not text and not element.always and not element.required:
+    if not text and not (element.always or element.required or element.xml in spec.empty_elements):
         return []
     return [_leaf(element.xml, text, cdata=element.cdata)]
 

@@ -55,15 +55,17 @@ def test_operators_get_403_on_every_editing_view(operator_client):
         assert operator_client.post(url).status_code == 403, url
 
 
-def test_choose_type_offers_kinds_that_send_and_shows_other_kinds_disabled(admin_client):
+def test_choose_type_offers_every_kind_and_says_aws_api_is_stored_not_sent(admin_client):
     html = admin_client.get(reverse("endpoint-choose-kind")).content.decode()
     assert reverse("endpoint-create", args=["HIPCHAT"]) in html
-    assert reverse("endpoint-create", args=["SLACK"]) in html
-    assert reverse("endpoint-create", args=["TELEGRAM"]) in html
-    assert reverse("endpoint-create", args=["AWS-SNS"]) not in html
-    assert "store-only" in html
-    assert admin_client.get(reverse("endpoint-create", args=["AWS-SNS"])).status_code == 404
+    for kind in ("SLACK", "TELEGRAM", "CUSTOM", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS"):
+        assert reverse("endpoint-create", args=[kind]) in html, kind
+    # AWS-API has a form (import, edit, export) but no sender.
+    assert reverse("endpoint-create", args=["AWS-API"]) in html
+    assert 'AWS API <span class="help">(stored, not sent)</span>' in html
+    assert "planned" not in html
     assert admin_client.get(reverse("endpoint-create", args=["SLACK"])).status_code == 200
+    assert admin_client.get(reverse("endpoint-create", args=["AWS-SNS"])).status_code == 200
 
 
 def test_operators_can_read_the_notification_log(operator_client):
@@ -302,13 +304,22 @@ def test_import_page_lists_imported_and_unsupported_endpoints(admin_client):
     response = admin_client.post(reverse("endpoint-import"), {"file": upload})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "3 imported, 2 unsupported" in html  # HIPCHAT, CUSTOM and SLACK import
+    # HIPCHAT, CUSTOM, SLACK and AWS-API (stored, not sent) import; PagerConfig does not.
+    assert "4 imported, 1 unsupported" in html
     assert "unsupported, not imported" in html
+    assert "stored, not sent" in html
     assert "AwsApiNotificationConfig" in html
     assert "aws-test" in html
     assert Endpoint.objects.filter(name="hc-2017").exists()
     assert Endpoint.objects.filter(name="custom-hook", kind="CUSTOM").exists()
     assert Endpoint.objects.filter(name="slack-ops", kind="SLACK").exists()
+
+
+def test_the_list_shows_where_a_slack_endpoint_sends(admin_client):
+    upload = SimpleUploadedFile("slack.xml", (FIXTURES / "slack-notification.xml").read_bytes())
+    assert admin_client.post(reverse("endpoint-import"), {"file": upload}).status_code == 200
+    html = admin_client.get(reverse("endpoint-list")).content.decode()
+    assert "<td>alerts,ops</td>" in html
 
 
 def test_import_page_shows_why_a_file_was_refused(admin_client):

@@ -300,14 +300,15 @@ def test_unknown_functions_warn_but_save(admin_client):
         reverse("rule-create"),
         _form(
             expression="db_baseline('avg', '1 hour', 7) > 0",
-            variables="t = executeSqlQuery('m')",
+            variables="t = nosuch_fn('m')\nq = executeSqlQuery('m')",
         ),
         follow=True,
     )
     page = response.content.decode()
     assert Rule.objects.filter(name="disk_low").exists()
     assert "db_baseline at line 1, column 1: not run by the engine yet" in page
-    assert "t: executeSqlQuery at line 1, column 5: not run by the engine yet" in page
+    assert "t: nosuch_fn at line 1, column 5: not run by the engine yet" in page
+    assert "q: executeSqlQuery: not run (SQL queries are not executed on this server)" in page
 
 
 def test_a_duplicate_name_is_refused(admin_client):
@@ -378,7 +379,7 @@ def test_walkthrough_import_with_auto_enable_creates_an_enabled_rule(admin_clien
     row = _row(page, WALKTHROUGH)
     assert ">created<" in row
     assert ">enabled<" in row
-    assert "Web Service Notification id=1" in row  # its fidelity note
+    assert "imported as in the file" in row  # its web notification runs: nothing to note
     assert "Imported: 1 created, 0 replaced" in page
     rule = Rule.objects.get(name=WALKTHROUGH)
     assert rule.enabled is True

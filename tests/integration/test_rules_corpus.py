@@ -111,3 +111,69 @@ def test_missing_corpus_skips_locally_and_fails_in_ci(monkeypatch, tmp_path):
     monkeypatch.setenv("CI", "1")
     with pytest.raises(pytest.fail.Exception, match="required when CI is set"):
         _require_corpus()
+
+
+# --- issue 15 "done when": every corpus rule imports, installs and runs ----------------
+
+# Not run on purpose, one line per rule in the report: executed SQL and scripts.
+ALLOWED_NOT_RUN = ("executeSqlQuery:", "scripts:")
+# What the corpus still needs that no part of issue 15 delivers; the test fails on
+# anything else and xfails naming these.
+PENDING = {
+    "no part of issue 15 (the file logger, Logging-tab texts in alert history, loadHistory"
+    " of message and property rules: only series are kept in history)": {
+        "alertLoggerName", "alertOpenMessage", "alertMessage", "alertCancellationMessage",
+        "loadHistory",
+    },
+}  # fmt: skip
+_OWNER = {name: owner for owner, names in PENDING.items() for name in names}
+_UNKNOWN = re.compile(r"unknown functions (.*)$")
+_PENDING_FUNCTION = re.compile(r"unknown function '(\w+)'")
+_FUNCTION = re.compile(r"([A-Za-z_][\w.]*) at line \d+, column \d+")
+
+
+def _not_run_items(note: str) -> list[str]:
+    """The functions or features a "not run" note names."""
+    found = _UNKNOWN.search(note)
+    if found:
+        return _FUNCTION.findall(found.group(1))
+    return [note.split(":")[0].split(" ")[0]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", _corpus_params())
+def test_every_corpus_rule_installs_and_runs_all_but_sql_and_scripts(path: Path | None):
+    from rules.engine.engine import Engine
+    from rules.partition.definitions import definition_of
+    from rules.rulesxml.fidelity import NOT_RUN
+
+    _require_corpus()
+    assert path is not None
+    data = path.read_bytes()
+    if path.name in KNOWN_DEFECTS:
+        data = data[len(KNOWN_DEFECTS[path.name][0]) :]
+    report = import_rules(data, auto_enable=True)
+    assert report.saved, [str(f) for f in report.failures]
+
+    missing: set[str] = set()
+    for result in report.rules:
+        for note in result.fidelity:
+            if NOT_RUN in note and not note.startswith(ALLOWED_NOT_RUN):
+                missing.update(_not_run_items(note))
+    not_installed = []
+    engine = Engine()
+    for rule in Rule.objects.all():
+        try:
+            engine.install(definition_of(rule))
+        except Exception as exc:  # what sync_rules reports as "rule not installed"
+            pending = _PENDING_FUNCTION.search(str(exc))
+            if pending is None or pending.group(1) not in _OWNER:
+                not_installed.append(f"{rule.name}: {exc}")
+    assert not not_installed, f"rule not installed: {not_installed}"
+    unexpected = sorted(item for item in missing if item not in _OWNER)
+    assert not unexpected, f"not run and owned by nobody: {unexpected}"
+    if missing:
+        waiting: dict[str, list[str]] = {}
+        for item in sorted(missing):
+            waiting.setdefault(_OWNER[item], []).append(item)
+        pytest.xfail("; ".join(f"{owner}: {', '.join(items)}" for owner, items in waiting.items()))

@@ -28,6 +28,7 @@ HEADERS_HELP = "One 'Name: value' per line (API tokens go here)."
 BODY_TEXT_HELP = "JSON (placeholder values JSON-escaped) or name=value&… form fields."
 PASSWORD_HELP = "BASIC password, or the AWS secret access key."  # noqa: S105 - help text
 AWS_HELP = "For AWS_SIGNATURE_V4; blank = from the <service>.<region>.amazonaws.com host."
+LINK_TYPE_HELP = "ATSD's linkType (NONE in its exports): kept for export, not used in sending."
 
 
 def _choice(label: str, choices: tuple[str, ...], help_text: str = "") -> Any:
@@ -69,6 +70,7 @@ class CustomEndpointForm(EndpointForm):
         ParameterSpec("password", token_field("Password", PASSWORD_HELP)),
         ParameterSpec("aws_region", _text("AWS Region", AWS_HELP)),
         ParameterSpec("aws_service", _text("AWS Service", AWS_HELP)),
+        ParameterSpec("link_type", _text("Link Type", LINK_TYPE_HELP)),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -30,7 +30,7 @@ AUTH_TYPES = ("NONE", "BASIC", "AWS_SIGNATURE_V4")
 #: The endpoint's own settings, in form order; every other parameter is a rule key.
 SETTINGS = (
     "method", "content_type", "url", "headers", "body", "auth_type", "username", "password",
-    "aws_region", "aws_service",
+    "aws_region", "aws_service", "link_type",
 )  # fmt: skip
 LEGACY_TABLES = {
     "asciiDetailsTable": "detailsTable('ascii')",

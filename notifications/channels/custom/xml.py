@@ -2,10 +2,11 @@
 
 A ``WebNotificationConfig`` without ``<type>``: the common fields, then ``method``,
 ``contentType``, ``url``, ``headers`` (``Name: value`` lines), ``body``, ``authType``,
-``username``, ``password`` (empty unless secrets are asked for) and
+``username``, ``password`` (empty unless secrets are asked for),
 ``exposedTableModelParams``, which lists the form-body fields rules may set
-(placeholders are rule keys anyway). Our additions (proxy, CA bundle, test portal, AWS
-region and service) are written only when set, so ATSD's files re-export as they came.
+(placeholders are rule keys anyway), and ``linkType`` when the element had one. Our
+additions (proxy, CA bundle, test portal, AWS region and service) are written only when
+set, so ATSD's files re-export as they came.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class CustomXml(EndpointXml):
         fields = form_field_names(values.get("body", ""), values.get("content_type") or JSON)
         for key in sorted((k for k in endpoint.editable_keys() if k in fields), key=str.lower):
             _sub(exposed, "string", key)
+        if values.get("link_type"):
+            _sub(element, "linkType", values["link_type"])
         return element
 
     def apply(self, read: EndpointElement, endpoint: Endpoint, order: tuple[str, ...]) -> None:
@@ -87,6 +90,7 @@ class CustomXml(EndpointXml):
             *REQUEST_FIELDS,
             ("awsRegion", "aws_region"),
             ("awsService", "aws_service"),
+            ("linkType", "link_type"),
         ):
             value = fields.get(tag, "") or DEFAULTS.get(key, "")
             if key == "password":

@@ -68,6 +68,7 @@ class SlackEndpointForm(EndpointForm):
     """A Slack app's bot token and the channels it posts alerts to."""
 
     kind = "SLACK"
+    target_keys = ("channels",)
     default_base_url = DEFAULT_BASE_URL
     parameter_specs = (
         ParameterSpec(

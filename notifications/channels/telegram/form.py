@@ -66,6 +66,7 @@ class TelegramEndpointForm(EndpointForm):
     """A Telegram bot and the chat it posts into."""
 
     kind = "TELEGRAM"
+    target_keys = ("chat_id",)
     default_base_url = DEFAULT_BASE_URL
     parameter_specs = (
         ParameterSpec("bot_id", token_field("Bot API Token", "The token @BotFather gave the bot.")),

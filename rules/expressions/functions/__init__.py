@@ -13,6 +13,7 @@ from rules.expressions.functions import (  # noqa: F401 - imported for registrat
     json_data,
     math,
     messages,
+    not_run,
     properties,
     series,
     statistics,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from notifications.channels.base import Transport, TransportError
-from notifications.channels.form import EndpointForm, form_for, has_form
+from notifications.channels.form import EndpointForm, form_for
 from notifications.channels.registry import (
     KINDS,
     PLANNED,
@@ -15,7 +15,7 @@ from notifications.channels.registry import (
     choices,
     get_kind,
 )
-from notifications.channels.xml import EndpointXml, has_mapping, mapping_for
+from notifications.channels.xml import EndpointXml, mapping_for
 from notifications.models import Endpoint
 
 SENDABLE = [kind for kind in KINDS.values() if kind.sendable]
@@ -33,9 +33,9 @@ def test_it_lists_every_kind_of_the_spec_and_teams() -> None:
     assert Endpoint._meta.get_field("kind").choices == choices()
 
 
-def test_it_flags_store_only_and_planned_kinds() -> None:
+def test_only_aws_api_is_store_only_and_nothing_is_planned() -> None:
     assert {k.kind for k in KINDS.values() if k.status == STORE_ONLY} == {
-        "AWS-API", "AWS-SNS", "AWS-SQS", "AZURE-SB", "GCP-PS",
+        "AWS-API",
     }  # fmt: skip
     assert {k.kind for k in KINDS.values() if k.status == PLANNED} == set()
     assert [k.kind for k in SENDABLE] == [k.kind for k in KINDS.values() if k.status == SUPPORTED]
@@ -65,19 +65,17 @@ def test_every_sendable_kind_has_tests_of_its_own(kind) -> None:
     assert set(TEST_MODULES) <= {p.name for p in folder.glob("test_*.py")}
 
 
-def test_kinds_that_do_not_send_have_no_transport_and_no_form_yet() -> None:
-    for kind in KINDS.values():
-        if kind.sendable:
-            continue
-        assert (kind.transport, kind.form, kind.xml) == ("", "", "")
-        assert not has_form(kind.kind)
-        assert not has_mapping(kind.kind)
-    with pytest.raises(LookupError):
-        form_for("AWS-SNS")
-    with pytest.raises(LookupError):
-        mapping_for("AWS-SNS")
-    with pytest.raises(TransportError, match="AWS SNS endpoints cannot send"):
-        Endpoint(kind="AWS-SNS").transport()
+@pytest.mark.parametrize(
+    "kind", [k for k in KINDS.values() if k.status == STORE_ONLY], ids=lambda k: k.kind
+)
+def test_store_only_kinds_have_a_form_and_an_xml_mapping_but_no_transport(kind) -> None:
+    form = form_for(kind.kind)
+    assert form.kind == kind.kind
+    assert set(form.parameter_keys()) == set(kind.parameters) | set(kind.secret_parameters)
+    assert mapping_for(kind.kind).kind == kind.kind
+    assert kind.transport == ""
+    with pytest.raises(TransportError, match=r"cannot send \(store-only\)"):
+        Endpoint(kind=kind.kind).transport()
 
 
 def test_hipchat_declares_its_parameters_and_secrets() -> None:

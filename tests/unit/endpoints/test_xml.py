@@ -17,19 +17,20 @@ def _read(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def test_unsupported_classes_and_kinds_are_reported_by_name_and_not_imported():
+def test_unsupported_classes_are_reported_by_name_and_not_imported():
     report = import_endpoints(_read("mixed-notification.xml"))
     outcomes = [(i.name, i.class_name, i.kind, i.outcome) for i in report.items]
     assert outcomes == [
         ("hc-2017", "WebNotificationConfig", "HIPCHAT", "created"),
         ("custom-hook", "WebNotificationConfig", "CUSTOM", "created"),
         ("slack-ops", "WebNotificationConfig", "SLACK", "created"),
-        ("aws-test", "AwsApiNotificationConfig", "AWS-API", "unsupported"),
+        ("aws-test", "AwsApiNotificationConfig", "AWS-API", "created"),
         ("pager", "PagerConfig", "", "unsupported"),
     ]
     assert "unknown class PagerConfig" in report.items[-1].reason
+    assert report.items[3].reason == "stored, not sent"
     assert list(Endpoint.objects.order_by("id").values_list("name", flat=True)) == [
-        "hc-2017", "custom-hook", "slack-ops",
+        "hc-2017", "custom-hook", "slack-ops", "aws-test",
     ]  # fmt: skip
     imported = Endpoint.objects.get(name="hc-2017")
     assert imported.enabled is False

@@ -35,9 +35,29 @@ def test_each_enabled_binding_is_an_action_with_its_triggers_delay_and_strategy(
     assert action.strategy.count == 6
 
 
-def test_disabled_and_overrides_only_bindings_get_no_action():
+def test_disabled_bindings_get_no_action_and_overrides_only_ones_are_marked():
     xml = [binding("a", disabled="true"), binding("b", threshold_only="true"), binding("c")]
-    assert [a.name for a in web_actions(rule(web_notifications_xml=xml))] == ["web:c"]
+    actions = web_actions(rule(web_notifications_xml=xml))
+    assert [(a.name, a.overrides_only) for a in actions] == [("web:b", True), ("web:c", False)]
+
+
+def test_enabled_derived_command_is_an_action_on_open_and_repeat():
+    definition = definition_of(
+        rule(
+            log_to_alert_history=False,
+            derived_command="series e:${entity} m:x=1",
+            derived_command_enabled=True,
+            derived_command_strategy={"type": "COUNT", "count": 3, "unit": "MINUTE"},
+        )
+    )
+    (derived,) = definition.actions
+    assert (derived.name, derived.on_open, derived.on_repeat, derived.on_cancel) == (
+        "derived", True, True, False,
+    )  # fmt: skip
+    assert (derived.strategy.type, derived.strategy.count) == ("COUNT", 3)
+    assert definition.derived_command == "series e:${entity} m:x=1"
+    disabled = definition_of(rule(derived_command="series e:a m:x=1"))
+    assert disabled.derived_command == ""
 
 
 def test_legacy_rules_log_open_and_cancel_always():
@@ -105,3 +125,14 @@ def test_disabled_email_bindings_get_no_action_and_both_kinds_run_side_by_side()
     definition = definition_of(rule(email_notifications_xml=xml, web_notifications_xml=[binding()]))
     names = [a.name for a in definition.actions]
     assert names == [ALERT_HISTORY_ACTION, "web:b1", "email:on"]
+
+
+def test_email_bindings_used_in_overrides_only_are_marked_as_web_ones_are():
+    threshold_only = email("rows").replace(
+        "<name>rows</name>", "<name>rows</name><use-in-threshold-only>true</use-in-threshold-only>"
+    )
+    actions = email_actions(rule(email_notifications_xml=[threshold_only, email("all")]))
+    assert [(a.name, a.overrides_only) for a in actions] == [
+        ("email:rows", True),
+        ("email:all", False),
+    ]

@@ -4,7 +4,6 @@ import pytest
 
 from rules.models import Rule
 from rules.rulesxml import import_rules
-from rules.rulesxml.reader import WEB_NOTIFICATION_NOTE
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +119,7 @@ def test_unknown_function_is_imported_and_reported_as_unsupported():
     assert report.saved is True
     (result,) = report.rules
     assert result.fidelity == [
-        "<expression>: unsupported functions: db_baseline at line 1, column 1"
+        "<expression>: not run: unknown functions db_baseline at line 1, column 1"
     ]
     assert Rule.objects.get(name="u").expression.startswith("db_baseline(")
 
@@ -128,14 +127,14 @@ def test_unknown_function_is_imported_and_reported_as_unsupported():
 def test_unsupported_functions_in_variables_are_listed_with_positions():
     variables = (
         "<userExpressions>"
-        "<expression><![CDATA[executeSqlQuery('SELECT 1') AS total]]></expression>"
+        "<expression><![CDATA[nosuch_fn('SELECT 1') AS total]]></expression>"
         "</userExpressions>"
     )
     report = import_rules(_doc(_rule("v", "true", variables)), auto_enable=False)
     assert report.saved
     (result,) = report.rules
     assert result.fidelity == [
-        "<userExpressions>: variable 'total': unsupported functions: executeSqlQuery "
+        "<userExpressions>: variable 'total': not run: unknown functions nosuch_fn "
         "at line 1, column 1"
     ]
 
@@ -151,9 +150,7 @@ def test_fidelity_report_lists_store_only_elements(fixture_bytes):
     (result,) = report.rules
     assert result.outcome == "created"
     assert result.fidelity == [
-        "webNotification 'Web Service Notification id=3' to endpoint 'hc': "
-        + WEB_NOTIFICATION_NOTE,
-        "alertLoggerName 'atsd.alert.default': stored; no file logger",
+        "alertLoggerName 'atsd.alert.default': not run (no file logger); stored",
     ]
 
 

@@ -160,3 +160,18 @@ def test_export_one_several_or_all(fixture_bytes):
 
 def test_empty_export_is_an_empty_rules_document():
     assert write_rules([]) == b'<?xml version="1.0" encoding="UTF-8"?><rules>\n</rules>\n'
+
+
+def test_empty_text_elements_survive_the_round_trip():
+    data = (
+        b"<rules><rule><name>r</name><owner/><description></description><metric>m</metric>"
+        b"<window>length(1)</window><expression>true</expression></rule></rules>"
+    )
+    (spec,) = read_rules(data)
+    assert spec.empty_elements == ["description", "owner"]
+    written = write_rules([spec])
+    assert b"<description/>" in written
+    assert b"<owner/>" in written
+    assert b"<type/>" not in written  # absent in the file: still left out
+    (again,) = read_rules(written)
+    assert again == spec

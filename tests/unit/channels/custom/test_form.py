@@ -16,7 +16,7 @@ def form_data(**overrides: str) -> dict[str, str]:
         "method": "POST", "content_type": "application/json",
         "url": "https://api.example.org/services/${service_id}/incidents",
         "headers": "Authorization: Token token=1", "body": BODY, "auth_type": "NONE",
-        "username": "", "password": "", "aws_region": "", "aws_service": "",
+        "username": "", "password": "", "aws_region": "", "aws_service": "", "link_type": "",
     }  # fmt: skip
     return post_data("pd", parameters, **overrides)
 

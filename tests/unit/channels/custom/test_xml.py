@@ -74,3 +74,22 @@ def test_pagerduty_placeholders_are_rule_keys_though_the_file_exposes_none():
     assert "\r" not in endpoint.parameter("body")
     [element] = etree.fromstring(export_endpoints([endpoint]))
     assert element.find("exposedTableModelParams").findall("string") == []
+
+
+def test_link_type_is_kept_when_the_element_has_one_and_not_added_when_it_has_none():
+    element = (
+        "<list><com.axibase.tsd.model.notifications.WebNotificationConfig>"
+        "<enabled>true</enabled><name>{name}</name><method>POST</method>"
+        "<contentType>application/json</contentType><url>https://api.example.org/x</url>"
+        "<body>{{}}</body><authType>NONE</authType>{link}"
+        "</com.axibase.tsd.model.notifications.WebNotificationConfig></list>"
+    )
+    with_link = element.format(name="linked", link="<linkType>NONE</linkType>")
+    without = element.format(name="plain", link="")
+    import_endpoints(with_link.encode())
+    import_endpoints(without.encode())
+    assert Endpoint.objects.get(name="linked").parameter("link_type") == "NONE"
+    exported = etree.fromstring(export_endpoints(Endpoint.objects.order_by("name")))
+    linked, plain = exported
+    assert linked.findtext("linkType") == "NONE"
+    assert plain.find("linkType") is None

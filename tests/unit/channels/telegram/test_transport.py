@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from devtools.fakes.loopback import Scripted
+from devtools.fakes.service import Reply
 from devtools.fakes.telegram import TelegramFake, running_telegram
 from notifications.channels.base import Attachment, Footprint, HistoryUnavailable, TransportError
 from notifications.channels.http import HttpSettings
@@ -138,7 +138,7 @@ def test_a_migrated_group_names_its_new_chat_id(fake):
 
 
 def test_a_5xx_is_transient(fake):
-    fake.script(Scripted(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}))
+    fake.script(Reply.status(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}))
     with pytest.raises(TransportError) as caught:
         transport(fake).send_text("hi")
     assert not caught.value.permanent

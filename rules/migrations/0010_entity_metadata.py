@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rules', '0007_message_records'),
+        ('rules', '0009_message_records'),
     ]
 
     operations = [

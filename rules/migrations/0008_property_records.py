@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rules', '0005_drop_received_batch'),
+        ('rules', '0007_rule_empty_elements'),
     ]
 
     operations = [

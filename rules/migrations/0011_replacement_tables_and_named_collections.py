@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rules', '0008_entity_metadata'),
+        ('rules', '0010_entity_metadata'),
     ]
 
     operations = [

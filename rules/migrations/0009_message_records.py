@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rules', '0006_property_records'),
+        ('rules', '0008_property_records'),
     ]
 
     operations = [

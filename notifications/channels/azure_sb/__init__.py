@@ -1,0 +1,2 @@
+"""Azure Service Bus endpoints (a queue or topic, or an Event Hub): REST with a Shared
+Access Signature."""
