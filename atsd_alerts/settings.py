@@ -290,6 +290,22 @@ CELERY_BEAT_SCHEDULE |= {
     "expire-series-history": {"task": "rules.expire_series_history", "schedule": 300.0},
 }
 
+# --- Stores the rule language reads (property, message, lookup ... functions) ---------
+# Property records kept at most (latest per entity, type and keys; least recently
+# updated dropped first). Store reads are cached for STORE_CACHE_TTL seconds in at most
+# STORE_CACHE_ENTRIES answers per process.
+PROPERTY_STORE_MAX_RECORDS = env_int("PROPERTY_STORE_MAX_RECORDS", 100_000)
+# Messages kept (db_message_count, db_message_last, db_messages): hours by receive time,
+# and at most this many (oldest dropped first).
+MESSAGE_RETENTION_HOURS = env_int("MESSAGE_RETENTION_HOURS", 24)
+MESSAGE_STORE_MAX_RECORDS = env_int("MESSAGE_STORE_MAX_RECORDS", 100_000)
+STORE_CACHE_TTL = env_int("STORE_CACHE_TTL", 5)
+STORE_CACHE_ENTRIES = env_int("STORE_CACHE_ENTRIES", 10_000)
+CELERY_IMPORTS += ["rules.stores.tasks"]
+CELERY_BEAT_SCHEDULE |= {
+    "expire-stores": {"task": "rules.expire_stores", "schedule": 3600.0},
+}
+
 # --- Access, throttling and production security -------------------------------------
 # Password checks are throttled by django-axes: LOGIN_FAILURE_LIMIT failures from one
 # address, or against one username, lock that address or name out (HTTP 429, even with

@@ -24,6 +24,7 @@ urlpatterns = [
     path("metrics/", catalog_pages.metric_list, name="metric-list"),
     path("entity-groups/", include("rules.editor.group_urls")),
     path("portals/", include("notifications.portals.urls")),
+    path("", include("rules.stores.urls")),  # Replacement Tables, Named Collections
     # APIs
     path("api/v1/command", ingest_api.command, name="api-command"),
     path("api/v1/series/insert", ingest_api.series_insert, name="api-series-insert"),

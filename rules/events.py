@@ -14,6 +14,10 @@ from typing import Any
 SERIES = "series"
 MESSAGE = "message"
 PROPERTY = "property"
+# An ``entity`` command: applied to the entity registry at ingest, never routed to rules.
+# ``text`` is the label (None: unchanged, "": removed), ``tags`` the tags ("" removes
+# one), ``keys`` the other fields given: ``enabled``, ``interpolate``, ``time_zone``.
+ENTITY = "entity"
 
 # Message severities by code (spec §1.3); names accepted case-insensitively.
 SEVERITY_NAMES = (

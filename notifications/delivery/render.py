@@ -32,6 +32,7 @@ from notifications.rendering import (
     RenderResult,
     details_file_name,
     details_table,
+    history_alert_text,
     render_message,
 )
 from notifications.rendering.scope import TriggerScope
@@ -41,8 +42,9 @@ from notifications.rendering.window_fields import window_fields
 from notifications.screenshots.charts import Chart, requested_charts, trigger_charts
 from rules.contract.bindings import DEFAULT_DETAILS_FORMAT, DETAILS_FORMAT_KEY
 from rules.contract.store_reads import store_reads
+from rules.contract.stores import command_tags, shared_stores
 from rules.contract.triggers import TriggerSnapshot
-from rules.models import Entity, Metric
+from rules.models import Entity, Metric, Rule
 
 PREVIEW_CHARS = 500
 TEXT_REQUEST = "notification"  # the log name of a send's text request
@@ -93,10 +95,10 @@ def render_info(
     details_format: str,
     repeat_strategy: Mapping[str, Any] | None,
 ) -> RenderInfo:
-    """Server settings, registry labels and the binding's settings for rendering."""
+    """Server settings, registry labels, stored data and the binding's settings."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None
     metric = Metric.objects.filter(name=trigger.metric).first()
-    return RenderInfo(
+    info = RenderInfo(
         server_url=settings.SERVER_URL,
         zone=settings.TIME_ZONE,
         link_style="html" if message_format == "html" else "none",
@@ -107,10 +109,36 @@ def render_info(
         metric_tags=dict(metric.tags or {}) if metric else {},
         metric_fields=dict(metric.fields or {}) if metric else {},
         repeat_interval=repeat_interval_text(repeat_strategy),
+        properties=_command_properties(trigger),
+        stores=shared_stores(),
         threshold=trigger.threshold,
         store_reads=store_reads(),
         web_queries=EndpointQueries() if settings.RULE_WEB_QUERIES_ENABLED else None,
     )
+    return replace(info, alert_message=_alert_message(trigger, info))
+
+
+def _alert_message(trigger: TriggerSnapshot, info: RenderInfo) -> str:
+    """``${alert_message}``: the rule's Logging-tab text for the trigger's status,
+    rendered as alert history renders it (the default text when the rule has none)."""
+    rule = Rule.objects.filter(name=trigger.rule).first()
+    template = ""
+    if rule is not None:
+        if trigger.status == "OPEN":
+            template = rule.alert_open_message
+        elif trigger.status == "REPEAT":
+            template = rule.alert_open_message if rule.alert_message_as_open else rule.alert_message
+        else:
+            as_open = rule.alert_cancellation_message_as_open
+            template = rule.alert_open_message if as_open else rule.alert_cancellation_message
+    return history_alert_text(trigger, info, template, now_ms=trigger.now_ms).text
+
+
+def _command_properties(trigger: TriggerSnapshot) -> dict[str, str]:
+    """``${properties}`` of a property rule: the tags of its command, from the store."""
+    if trigger.data_type != "property" or not trigger.entity or not trigger.message_type:
+        return {}
+    return command_tags(trigger.entity, trigger.message_type, trigger.keys, trigger.command_time)
 
 
 def binding_render_info(job: Job, message_format: str) -> RenderInfo:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notifications.rendering.links import LINK_STYLES
+from rules.expressions.stores import DataStores
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class RenderInfo:
     ``properties``: property values of a property rule's command (the snapshot
     keeps only its keys). ``repeat_interval``: the binding's REPEAT interval text,
     ``''`` for ALL. ``threshold``: the winning override check, ``''`` without one.
+    ``stores``: what store functions in templates read (``lookup()``, ``property()``);
+    None: nothing stored.
     ``store_reads``: the stored series and alert history functions such as
     ``db_statistic`` read (``StoreReads``); None: they are placeholder errors.
     ``web_queries``: what ``queryConfig``/``queryGet``/``queryPost`` send with
@@ -43,6 +46,7 @@ class RenderInfo:
     repeat_interval: str = ""
     threshold: str = ""
     alert_message: str | None = None
+    stores: DataStores | None = None
     store_reads: Any = None
     web_queries: Any = None
 

@@ -106,6 +106,7 @@ class TriggerScope:
         self.info = info or RenderInfo()
         self.now_ms = int(now_ms)
         self.zone = self.info.zone
+        self.stores = self.info.stores
         self.window = PointsWindow.of(trigger.times, trigger.values)
         self._rule_open = rule_open
         if content_services is None:

@@ -210,6 +210,7 @@ class OverlayScope:
         self.window = parent.window
         self.link_style = getattr(parent, "link_style", "none")
         self.map_format = getattr(parent, "map_format", "legacy")
+        self.stores = getattr(parent, "stores", None)  # what store functions read
 
     def lookup(self, name: str) -> Any:
         return self.values[name] if name in self.values else self.parent.lookup(name)

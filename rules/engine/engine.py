@@ -55,6 +55,7 @@ from rules.engine.window_record import window_record
 from rules.engine.window_runtime import WindowRuntime
 from rules.engine.windows import NO_LIMITS, WindowLimits
 from rules.events import Event
+from rules.expressions.stores import NO_STORES, DataStores
 from rules.expressions.values import Record
 
 
@@ -68,6 +69,7 @@ class Engine:
     ``compiler(text, kind)`` compiles expression texts (default: the project's
     expression package). ``entity_lookup``/``metric_lookup`` give the entity/metric
     objects expressions see (labels, tags), fed by the running engine from its cache.
+    ``stores`` is what store-reading functions (``property()``, ``lookup()``...) read.
     ``window_limits`` and ``max_windows`` bound what a rule may hold (none by default;
     the running engine takes them from settings, see ``rules.limits``). ``group_member``
     answers entity group membership for ``groupFilter`` and override rows.
@@ -85,6 +87,7 @@ class Engine:
         cancel_on_rule_change: bool = False,
         window_limits: WindowLimits = NO_LIMITS,
         max_windows: int | None = None,
+        stores: DataStores = NO_STORES,
         group_member: GroupMembership = no_groups,
         store_reads: Any = None,
     ) -> None:
@@ -95,6 +98,7 @@ class Engine:
         self.zone = zone
         self.entity_lookup = entity_lookup
         self.metric_lookup = metric_lookup
+        self.stores = stores
         self.group_member = group_member
         self.filter_log_size = filter_log_size
         self.cancel_on_rule_change = cancel_on_rule_change

@@ -47,6 +47,7 @@ from rules.engine.status import CANCEL
 from rules.engine.window_runtime import WindowRuntime, local_key
 from rules.engine.windows import WindowLimits, WindowSpec, parse_window_spec
 from rules.events import MESSAGE, PROPERTY, SERIES, SEVERITY_NAMES, Event
+from rules.expressions.stores import DataStores
 
 
 class RuleHost(Protocol):
@@ -56,6 +57,7 @@ class RuleHost(Protocol):
     zone: str
     entity_lookup: EntityLookup
     metric_lookup: MetricLookup
+    stores: DataStores
     filter_log_size: int
     window_limits: WindowLimits
     max_windows: int | None
@@ -102,6 +104,7 @@ class RuleRuntime:
         }
         filter_expr = compile_(rule.filter, KIND_FILTER) if rule.filter.strip() else None
         self.filter_scope = FilterScope(engine.zone, engine.entity_lookup, engine.metric_lookup)
+        self.filter_scope.stores = engine.stores
         self.filter = RuleFilter(
             rule.metric,
             type_=rule.type if self.kind != "series" else None,
@@ -146,6 +149,7 @@ class RuleRuntime:
             engine.store_reads,
             engine.rule_windows,
         )
+        self.scope.stores = engine.stores
         self.filter_log = FilterLog(engine.filter_log_size) if engine.filter_log_size else None
         self.log_append = self.filter_log.entries.append if self.filter_log is not None else None
         self.discard_previous = rule.discard_previous_values

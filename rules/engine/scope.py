@@ -16,6 +16,7 @@ from rules.engine.state import WINDOW_DATE_FIELDS
 from rules.engine.window_runtime import WindowRuntime
 from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 from rules.expressions.datetime_value import DateTime
+from rules.expressions.stores import NO_STORES, DataStores
 from rules.expressions.values import EntityValue, MetricValue
 
 EntityLookup = Callable[[str], EntityValue]
@@ -54,7 +55,7 @@ class _VariableCycleError(Exception):
 class BaseScope:
     """Fields of the triggering command: shared by filter and window scopes."""
 
-    __slots__ = ("entity_lookup", "event", "metric_lookup", "now_ms", "zone")
+    __slots__ = ("entity_lookup", "event", "metric_lookup", "now_ms", "stores", "zone")
 
     window: Any = None
 
@@ -69,6 +70,8 @@ class BaseScope:
         self.metric_lookup = metric_lookup
         self.event: Event | None = None
         self.now_ms = 0
+        # Properties, messages, tables (rules.expressions.stores); set by the rule runtime.
+        self.stores: DataStores = NO_STORES
 
     def _event_field(self, name: str) -> Any:
         ev = self.event

@@ -30,7 +30,15 @@ from rules.columns import (
     tag_key_bytes,
     utf8_len,
 )
-from rules.events import MESSAGE, PROPERTY, SERIES, SEVERITY_ALIASES, SEVERITY_NAMES, Event
+from rules.events import (
+    ENTITY,
+    MESSAGE,
+    PROPERTY,
+    SERIES,
+    SEVERITY_ALIASES,
+    SEVERITY_NAMES,
+    Event,
+)
 
 MAX_LINE_BYTES = 128 * 1024
 MAX_TAGS = 1024
@@ -182,6 +190,7 @@ _SHAPES: dict[str, dict[str, bool]] = {
     SERIES: {"e": _PLAIN, "m": _PAIR, "x": _PAIR, "t": _PAIR, "a": _PLAIN} | _TIME_PREFIXES,
     MESSAGE: {"e": _PLAIN, "t": _PAIR, "m": _PLAIN, "p": _PLAIN} | _TIME_PREFIXES,
     PROPERTY: {"e": _PLAIN, "t": _PLAIN, "k": _PAIR, "v": _PAIR, "p": _PLAIN} | _TIME_PREFIXES,
+    ENTITY: {"e": _PLAIN, "l": _PLAIN, "b": _PLAIN, "i": _PLAIN, "z": _PLAIN, "t": _PAIR},
 }
 # C0 and C1 control characters; allowed only inside quotes (spec §1.2 rules 3 and 5).
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -538,7 +547,38 @@ def _build_property(fields: list[Field], receive_ms: int) -> list[Event]:
     ]
 
 
-_BUILDERS = {SERIES: _build_series, MESSAGE: _build_message, PROPERTY: _build_property}
+def _build_entity(fields: list[Field], receive_ms: int) -> list[Event]:
+    common = _Common(ENTITY, receive_ms)
+    label: str | None = None
+    tags: dict[str, str] = {}  # "" removes the tag
+    other: dict[str, str] = {}
+    for field in fields:
+        prefix = field.prefix
+        if prefix == "t":
+            tags[_name_of(ENTITY, field, "tag")] = field.value
+        elif prefix == "l":
+            label = field.value
+        elif prefix == "b":
+            other["enabled"] = "true" if _parse_bool_field(ENTITY, field) else "false"
+        elif prefix == "i":
+            if field.value.lower() not in ("", "linear", "previous"):
+                raise _field_error(ENTITY, field, 'expected linear, previous or ""')
+            other["interpolate"] = field.value.lower()
+        elif prefix == "z":
+            other["time_zone"] = field.value
+        else:
+            common.take(field)
+    entity = common.require_entity()
+    _check_tag_count(len(tags))
+    return [Event(ENTITY, entity, ENTITY, tags, receive_ms, receive_ms, text=label, keys=other)]
+
+
+_BUILDERS = {
+    SERIES: _build_series,
+    MESSAGE: _build_message,
+    PROPERTY: _build_property,
+    ENTITY: _build_entity,
+}
 
 
 def _parse_general(line: str, receive_ms: int) -> list[Event]:
@@ -626,14 +666,14 @@ def _series_fast(tokens: list[str], receive_ms: int, check_sizes: bool) -> list[
 
 
 def parse_command(line: str, receive_ms: int) -> list[Event]:
-    """Parse one ``series``, ``message`` or ``property`` command line.
+    """Parse one ``series``, ``message``, ``property`` or ``entity`` command line.
 
     ``line`` is one command as split by :mod:`rules.ingest.lines` (no
     terminating LF; quoted values may hold LF). ``receive_ms`` is the server
     receive time, used as the event time when the line names none.
 
     Returns one event per metric for ``series`` (in written order) and one
-    event for ``message`` and ``property``. Raises :class:`CommandError` with
+    event for ``message``, ``property`` and ``entity``. Raises :class:`CommandError` with
     a human reason when any rule of spec §1.1-1.3 rejects the line or a name
     or key is more than the database can store (:mod:`rules.columns`);
     a rejected line yields no events at all.

@@ -1,5 +1,7 @@
 """The entity and metric names seen from ingestion: created on first sight, disabled skipped.
 
+Which entity sent which metric is kept too (``EntityMetric``), written the same way.
+
 Each ingesting process keeps the names it has written in memory, so a batch of known
 names costs one set difference; new names are created in bulk, last-insert times are
 written once per ``TOUCH_INTERVAL_S`` round per name seen, and the disabled sets are
@@ -14,8 +16,8 @@ from typing import TypeVar
 
 from django.db import transaction
 
-from rules.events import MESSAGE, PROPERTY, Event
-from rules.models import Entity, Metric
+from rules.events import MESSAGE, PROPERTY, SERIES, Event
+from rules.models import Entity, EntityMetric, Metric
 
 TOUCH_INTERVAL_S = 60.0
 _Named = TypeVar("_Named", Entity, Metric)  # last-insert times are kept to the minute
@@ -31,6 +33,7 @@ class Names:
         # round is written once per round (last-insert times are kept to the minute).
         self._touched_entities: set[str] = set()
         self._touched_metrics: set[str] = set()
+        self._touched_pairs: set[tuple[str, str]] = set()
         self._round_started = -TOUCH_INTERVAL_S
         self._disabled_entities: frozenset[str] = frozenset()
         self._disabled_metrics: frozenset[str] = frozenset()
@@ -43,26 +46,32 @@ class Names:
         now = time.monotonic()
         entities = {event.entity for event in events}
         metrics = {event.metric for event in events if event.kind not in (MESSAGE, PROPERTY)}
+        pairs = {(event.entity, event.metric) for event in events if event.kind == SERIES}
         with self._lock:
             if now - self._round_started >= TOUCH_INTERVAL_S:
                 self._round_started = now
                 self._touched_entities = set()
                 self._touched_metrics = set()
+                self._touched_pairs = set()
             due_entities = list(entities - self._touched_entities)
             due_metrics = list(metrics - self._touched_metrics)
+            due_pairs = list(pairs - self._touched_pairs)
             self._touched_entities.update(due_entities)
             self._touched_metrics.update(due_metrics)
+            self._touched_pairs.update(due_pairs)
             refresh = now - self._disabled_read_at >= TOUCH_INTERVAL_S
             if refresh:
                 self._disabled_read_at = now
-        if due_entities or due_metrics:
+        if due_entities or due_metrics or due_pairs:
             try:
                 self._touch(Entity, due_entities)
                 self._touch(Metric, due_metrics)
+                self._touch_pairs(due_pairs)
             except Exception:
                 with self._lock:  # not written: the retried hand-off must write them
                     self._touched_entities.difference_update(due_entities)
                     self._touched_metrics.difference_update(due_metrics)
+                    self._touched_pairs.difference_update(due_pairs)
                 raise
         if refresh:
             self._read_disabled()
@@ -76,6 +85,7 @@ class Names:
         with self._lock:
             self._touched_entities = set()
             self._touched_metrics = set()
+            self._touched_pairs = set()
             self._disabled_read_at = 0.0
 
     @staticmethod
@@ -88,6 +98,19 @@ class Names:
                 [model(name=name, last_insert=stamp) for name in names], ignore_conflicts=True
             )
             model.objects.filter(name__in=names).update(last_insert=stamp)
+
+    @staticmethod
+    def _touch_pairs(pairs: list[tuple[str, str]]) -> None:
+        """Which entity sent which metric, and when last (``getEntityCount()``)."""
+        if not pairs:
+            return
+        stamp = datetime.now(tz=UTC)
+        EntityMetric.objects.bulk_create(
+            [EntityMetric(entity=e, metric=m, last_insert=stamp) for e, m in pairs],
+            update_conflicts=True,
+            unique_fields=["entity", "metric"],
+            update_fields=["last_insert"],
+        )
 
     def _read_disabled(self) -> None:
         self._disabled_entities = frozenset(

@@ -23,6 +23,7 @@ from rules.history.recorder import record as record_history
 from rules.ingest.names import names
 from rules.partition.monitoring import count_commands
 from rules.routing.handoff import submit
+from rules.stores import entities, messages, properties
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,10 @@ def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
 
 
 def _deliver(events: list[Event]) -> int:
-    accepted = names.observe(events)
+    accepted = names.observe(entities.apply(events))
+    # Stored before the engine sees them, so functions read what came with the event.
+    properties.record(accepted)
+    messages.record(accepted)
     sent = submit(accepted)
     record_history(accepted)
     return sent

@@ -9,6 +9,7 @@ class Entity(models.Model):
     enabled = models.BooleanField(default=True)
     tags = models.JSONField(default=dict, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
+    interpolate = models.CharField(max_length=16, blank=True)  # "", linear, previous
     created = models.DateTimeField(auto_now_add=True)
     last_insert = models.DateTimeField(null=True, blank=True)
 
@@ -36,3 +37,21 @@ class Metric(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EntityMetric(models.Model):
+    """An entity that sent series of a metric, and when it last did (to the minute):
+    what ``getEntityCount()`` and ``getEntities()`` select by."""
+
+    entity = models.CharField(max_length=512)
+    metric = models.CharField(max_length=512)
+    last_insert = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "metric"], name="one_row_per_entity_metric")
+        ]
+        indexes = [models.Index(fields=["metric", "last_insert"], name="entity_metric_last")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.metric}"

@@ -11,6 +11,7 @@ import time
 
 from rules.expressions.values import EntityValue, MetricValue
 from rules.models import Entity, Metric
+from rules.stores.entities import entity_value
 
 REFRESH_S = 30.0
 
@@ -31,12 +32,8 @@ class CatalogCache:
                 return
             self._loaded = now
             self._entities = {
-                e.name: EntityValue(
-                    e.name, label=e.label or None, tags=dict(e.tags), enabled=e.enabled,
-                    timeZone=e.time_zone or None,
-                )
-                for e in Entity.objects.exclude(label="", tags={})
-            }  # fmt: skip
+                e.name: entity_value(e) for e in Entity.objects.exclude(label="", tags={})
+            }
             self._metrics = {
                 m.name: MetricValue(
                     m.name, label=m.label or None, tags=dict(m.tags), enabled=m.enabled,

@@ -22,6 +22,7 @@ from rules.partition.group_cache import GroupCache
 from rules.partition.journal import Partition
 from rules.partition.lost_windows import close_vanished_alerts
 from rules.partition.versions import current_version
+from rules.stores.service import DatabaseStores
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class PartitionHost:
         self.partitions: dict[int, Partition] = {}
         self.versions: dict[int, int] = {}
         self.catalog = CatalogCache()
+        self.stores = DatabaseStores()
         self.groups = GroupCache(self.catalog.entity)
         self.store_reads = StoreReadsService()
 
@@ -63,6 +65,7 @@ class PartitionHost:
             zone=settings.TIME_ZONE,
             entity_lookup=self.catalog.entity,
             metric_lookup=self.catalog.metric,
+            stores=self.stores,
             group_member=self.groups.member,
             cancel_on_rule_change=settings.CANCEL_ON_RULE_CHANGE,
             window_limits=limits.window_limits(),

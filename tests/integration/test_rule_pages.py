@@ -299,14 +299,14 @@ def test_unknown_functions_warn_but_save(admin_client):
     response = admin_client.post(
         reverse("rule-create"),
         _form(
-            expression="db_message_count('1 hour', 'x', 'y') > 0",
+            expression="db_baseline('avg', '1 hour', 7) > 0",
             variables="t = nosuch_fn('m')\nq = executeSqlQuery('m')",
         ),
         follow=True,
     )
     page = response.content.decode()
     assert Rule.objects.filter(name="disk_low").exists()
-    assert "db_message_count at line 1, column 1: not run by the engine yet" in page
+    assert "db_baseline at line 1, column 1: not run by the engine yet" in page
     assert "t: nosuch_fn at line 1, column 5: not run by the engine yet" in page
     assert "q: executeSqlQuery: not run (SQL queries are not executed on this server)" in page
 

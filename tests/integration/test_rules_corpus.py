@@ -117,14 +117,9 @@ def test_missing_corpus_skips_locally_and_fails_in_ci(monkeypatch, tmp_path):
 
 # Not run on purpose, one line per rule in the report: executed SQL and scripts.
 ALLOWED_NOT_RUN = ("executeSqlQuery:", "scripts:")
-# What the corpus still needs that L1 of issue 15 delivers (merged separately), and what
-# no part of it delivers; the test fails on anything else and xfails naming these.
+# What the corpus still needs that no part of issue 15 delivers; the test fails on
+# anything else and xfails naming these.
 PENDING = {
-    "L1 (stores: properties, messages, entities, lookup)": {
-        "property", "property_values", "property_map", "property_compare_except",
-        "db_message_count", "db_message_last", "db_messages", "entity_tag", "entity_tags",
-        "entity_label", "getEntity", "getEntityCount", "lookup", "collection",
-    },
     "no part of issue 15 (the file logger, Logging-tab texts in alert history, loadHistory"
     " of message and property rules: only series are kept in history)": {
         "alertLoggerName", "alertOpenMessage", "alertMessage", "alertCancellationMessage",

@@ -11,6 +11,7 @@ RULES_TASKS = {
     "rules.emit_self_metrics",
     "rules.expire_records",
     "rules.expire_series_history",
+    "rules.expire_stores",
 }
 
 

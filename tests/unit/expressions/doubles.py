@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rules.expressions.functions.statistics import percentile_r6
+from rules.expressions.stores import EntityActivity, StoreUnavailable
 
 
 class ListWindow:
@@ -84,6 +85,7 @@ class DictContext:
         zone: str = "UTC",
         lines: Mapping[str, float] | None = None,
         open_rules: Callable[[str, str | None, str | None], bool] | set[str] | None = None,
+        stores: Any = None,
     ) -> None:
         self.names = dict(names or {})
         self.window = window
@@ -91,6 +93,7 @@ class DictContext:
         self.zone = zone
         self.lines = dict(lines or {})
         self.open_rules = open_rules
+        self.stores = stores
 
     def lookup(self, name: str) -> Any:
         return self.names.get(name)
@@ -104,3 +107,65 @@ class DictContext:
         if callable(self.open_rules):
             return bool(self.open_rules(rule, entity, expression))
         return rule in self.open_rules
+
+
+class MemoryStores:
+    """A ``DataStores`` over lists in memory; ``failing`` makes every read unavailable."""
+
+    def __init__(
+        self,
+        properties: Iterable[tuple[str, Any]] = (),
+        messages: Iterable[Any] = (),
+        entities: Iterable[tuple[Any, int]] = (),
+        tables: Mapping[str, Mapping[str, str]] | None = None,
+        collections: Mapping[str, Sequence[str]] | None = None,
+        failing: bool = False,
+    ) -> None:
+        self._tables = dict(tables or {})
+        self._collections = dict(collections or {})
+        self._properties = list(properties)  # (entity, PropertyItem)
+        self._messages = list(messages)  # MessageItem
+        self._entities = list(entities)  # (EntityValue, last insert ms of metric "m")
+        self.failing = failing
+
+    def _check(self) -> None:
+        if self.failing:
+            raise StoreUnavailable("database is down")
+
+    def properties(self, entity: str, type: str) -> Sequence[Any]:
+        self._check()
+        found = [p for e, p in self._properties if e == entity and p.type == type]
+        return sorted(found, key=lambda p: -p.time_ms)
+
+    def messages(self, entity: str | None, type: str | None, source: str | None) -> Sequence[Any]:
+        self._check()
+        found = [
+            m
+            for m in self._messages
+            if (entity is None or m.entity == entity)
+            and (type is None or m.type.lower() == type.lower())
+            and (source is None or m.source.lower() == source.lower())
+        ]
+        return sorted(found, key=lambda m: -m.time_ms)
+
+    def entity(self, name: str) -> Any:
+        self._check()
+        return next((e for e, _ in self._entities if e.name == name), None)
+
+    def entity_by_label(self, label: str) -> Any:
+        self._check()
+        return next(
+            (e for e, _ in self._entities if (e.label or "").lower() == label.lower()), None
+        )
+
+    def metric_entities(self, metric: str) -> Sequence[Any]:
+        self._check()
+        return [EntityActivity(e, t) for e, t in self._entities] if metric == "m" else []
+
+    def replacement_table(self, name: str) -> Mapping[str, str] | None:
+        self._check()
+        return self._tables.get(name)
+
+    def collection(self, name: str) -> Sequence[str] | None:
+        self._check()
+        return self._collections.get(name)

@@ -113,15 +113,15 @@ def test_filter_and_variable_errors_name_their_element():
 
 def test_unknown_function_is_imported_and_reported_as_unsupported():
     report = import_rules(
-        _doc(_rule("u", "db_message_count('1 hour', 'a', 'b') > 0 && value > 1")),
+        _doc(_rule("u", "db_baseline('avg', '1 hour', 7) > 0 && value > 1")),
         auto_enable=False,
     )
     assert report.saved is True
     (result,) = report.rules
     assert result.fidelity == [
-        "<expression>: not run: unknown functions db_message_count at line 1, column 1"
+        "<expression>: not run: unknown functions db_baseline at line 1, column 1"
     ]
-    assert Rule.objects.get(name="u").expression.startswith("db_message_count(")
+    assert Rule.objects.get(name="u").expression.startswith("db_baseline(")
 
 
 def test_unsupported_functions_in_variables_are_listed_with_positions():
