@@ -48,8 +48,8 @@ class RuleDefinition:
     filter; ``discard_previous_values`` = out-of-order filter; ``check_on_exit`` =
     ``leavingEvents``; ``group_filter`` the entity group an event's entity must be in
     (§3.1 step 6); ``overrides`` the rows of the overrides table (§3.11);
-    ``load_history`` = new series windows start with the stored samples they would
-    hold (``loadHistory``, §3.3).
+    ``load_history`` = new windows start with the stored samples, messages or property
+    records they would hold (``loadHistory``, §3.3).
     """
 
     name: str

@@ -44,6 +44,7 @@ from rules.engine.rule_filter import (
 )
 from rules.engine.scope import EntityLookup, FilterScope, MetricLookup, WindowScope, event_tags
 from rules.engine.status import CANCEL
+from rules.engine.stored_history import stored_commands
 from rules.engine.window_runtime import WindowRuntime, local_key
 from rules.engine.windows import WindowLimits, WindowSpec, parse_window_spec
 from rules.events import MESSAGE, PROPERTY, SERIES, SEVERITY_NAMES, Event
@@ -237,7 +238,7 @@ class RuleRuntime:
         cap = self.engine.max_windows
         if cap is None or len(self.windows) < cap:
             wr = self.new_window(key)
-            if self.rule.load_history and self.kind == SERIES:
+            if self.rule.load_history:
                 self.load_history(wr, event, now_ms)
             return wr
         if self.log_append is not None:
@@ -253,19 +254,30 @@ class RuleRuntime:
         return None
 
     def load_history(self, wr: WindowRuntime, event: Event, now_ms: int) -> None:
-        """``loadHistory`` (§3.3): fill a new window with the stored samples of its series
-        older than ``event`` that it would hold (the last N, or those within the window's
-        duration), without evaluating. Reads the series history through the engine's
-        ``store_reads``; a read that fails is a Rule Error and the window starts empty."""
-        reads = self.engine.store_reads
-        if reads is None:
-            return
+        """``loadHistory`` (§3.3): fill a new window with the stored commands older than
+        ``event`` that it would hold (the last N, or those within the window's duration),
+        without evaluating. Series come from the series history (the engine's
+        ``store_reads``), messages and properties from its ``stores``
+        (rules.engine.stored_history); a read that fails is a Rule Error and the window
+        starts empty."""
         w = wr.window
         start = now_ms - self.duration_ms if self.is_time else 0
+        limit = None if self.is_time else self.spec.size
         try:
-            points = reads.window_points(
-                self.metric, wr.key[2], dict(wr.key[3]), start, event.time_ms - 1
-            )
+            if self.kind == SERIES:
+                reads = self.engine.store_reads
+                if reads is None:
+                    return
+                points = reads.window_points(
+                    self.metric, wr.key[2], dict(wr.key[3]), start, event.time_ms - 1
+                )
+                if limit is not None:
+                    points = points[-limit:]
+            else:
+                points = stored_commands(
+                    self.engine.stores, self.filter, not self.trivial_filter, self.grouping,
+                    wr.key, event, start, limit,
+                )  # fmt: skip
         except Exception as exc:  # a store that cannot answer must not stop the partition
             self.record_failure(wr, now_ms, f"loadHistory: {exc}", self.rule.window)
             return
@@ -273,7 +285,7 @@ class RuleRuntime:
             for t, v in points:
                 w.add(t, v, now_ms)  # type: ignore[call-arg]
         else:
-            for t, v in points[-self.spec.size :]:
+            for t, v in points:
                 w.add(t, v)  # type: ignore[call-arg]
 
     def find_window(self, key: WindowKey) -> WindowRuntime | None:

@@ -28,8 +28,6 @@ _RULE_TEMPLATES = (
     ("alertCancellationMessage", "alert_cancellation_message"),
     ("derivedCommand", "derived_command"),
 )
-# Series history holds series only: loadHistory has nothing to fill these windows with.
-_NO_HISTORY_METRICS = ("message", "property")
 
 
 def unknown_functions_note(where: str, functions: tuple[str, ...] | list[str]) -> str:
@@ -74,12 +72,6 @@ def fidelity_notes(
     if rule.alert_logger_name and logging_on:  # the logger writes only what triggers
         notes.append(
             f"alertLoggerName {rule.alert_logger_name!r}: {NOT_RUN} (no file logger); stored"
-        )
-    metric = rule.metric.strip().lower()
-    if rule.load_history and metric in _NO_HISTORY_METRICS:
-        notes.append(
-            f"loadHistory: {NOT_RUN} for {metric} rules (only series are kept in history);"
-            " new windows start empty"
         )
     if rule.log_output:
         notes.append(f"logOutput: {NOT_RUN} (an undocumented legacy switch); stored")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+
 from rules.events import MESSAGE, Event
 from rules.expressions.stores import MessageItem
 from rules.models import MessageRecord
@@ -59,7 +61,9 @@ def _item(row: MessageRecord) -> MessageItem:
 
 class MessageReader:
     """The newest messages of an (entity, type, source) selection through a TTL cache;
-    None in a part means any. Type and source compare case-insensitively."""
+    None in a part means any. Type and source compare case-insensitively. Messages
+    received over ``MESSAGE_RETENTION_HOURS`` ago are not read, whether or not
+    ``expire`` has deleted them yet."""
 
     def __init__(self, cache: TtlCache[tuple[MessageItem, ...]]) -> None:
         self.cache = cache
@@ -68,7 +72,8 @@ class MessageReader:
         self, entity: str | None, type_: str | None, source: str | None
     ) -> tuple[MessageItem, ...]:
         def load() -> tuple[MessageItem, ...]:
-            rows = MessageRecord.objects.all()
+            kept = datetime.now(tz=UTC) - timedelta(hours=settings.MESSAGE_RETENTION_HOURS)
+            rows = MessageRecord.objects.filter(received__gte=kept)
             if entity is not None:
                 rows = rows.filter(entity=entity)
             if type_ is not None:

@@ -120,10 +120,8 @@ ALLOWED_NOT_RUN = ("executeSqlQuery:", "scripts:")
 # What the corpus still needs that no part of issue 15 delivers; the test fails on
 # anything else and xfails naming these.
 PENDING = {
-    "no part of issue 15 (the file logger, Logging-tab texts in alert history, loadHistory"
-    " of message and property rules: only series are kept in history)": {
+    "no part of issue 15 (the file logger, Logging-tab texts in alert history)": {
         "alertLoggerName", "alertOpenMessage", "alertMessage", "alertCancellationMessage",
-        "loadHistory",
     },
 }  # fmt: skip
 _OWNER = {name: owner for owner, names in PENDING.items() for name in names}
