@@ -121,7 +121,7 @@ def _history(event_id: str, trigger: TriggerSnapshot) -> AlertHistory:
         tags=_tags_text(trigger.tags),
         type=status,
         value=_num(trigger.value),
-        alert=history_text(trigger),
+        alert=trigger.alert_text or history_text(trigger),
         severity="UNDEFINED" if status == CANCEL else trigger.severity,
         rule=trigger.rule,
         rule_expression=trigger.expression,

@@ -123,6 +123,9 @@ class TriggerSnapshot:
     # Derived commands to ingest (command lines) and the derived depth they carry.
     derived_commands: list[str] = field(default_factory=list)
     derived_depth: int = 0
+    # The rule's Logging-tab text rendered for this trigger (alert history, file log);
+    # "" when none rendered: readers then use the default text.
+    alert_text: str = ""
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -135,7 +138,7 @@ class TriggerSnapshot:
 
 _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
 # Fields data of the same version may lack (added with a default): their default then.
-_OPTIONAL = frozenset({"threshold", "instant", "derived_commands", "derived_depth"})
+_OPTIONAL = frozenset({"threshold", "instant", "derived_commands", "derived_depth", "alert_text"})
 
 
 def _finite(x: Any) -> Any:

@@ -55,6 +55,16 @@ def history_action(rule: Rule) -> ActionSettings | None:
     )
 
 
+def alert_texts_of(rule: Rule) -> tuple[str, str, str]:
+    """The Logging-tab templates for (OPEN, REPEAT, CANCEL), "Same as On Open" applied."""
+    opened = rule.alert_open_message
+    return (
+        opened,
+        opened if rule.alert_message_as_open else rule.alert_message,
+        opened if rule.alert_cancellation_message_as_open else rule.alert_cancellation_message,
+    )
+
+
 def time_filter_ms(rule: Rule) -> int:
     if rule.time_filter_count <= 0:
         return 0
@@ -175,6 +185,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         instant_action=rule.instant_action,
         active_hours=active_hours_of(rule),
         derived_command=rule.derived_command if rule.derived_command_enabled else "",
+        alert_texts=alert_texts_of(rule) if rule.log_to_alert_history else ("", "", ""),
         load_history=rule.load_history,
         actions=tuple(actions),
         enabled=rule.enabled,

@@ -125,11 +125,8 @@ PENDING = {
         "db_message_count", "db_message_last", "db_messages", "entity_tag", "entity_tags",
         "entity_label", "getEntity", "getEntityCount", "lookup", "collection",
     },
-    "no part of issue 15 (the file logger, Logging-tab texts in alert history, loadHistory"
-    " of message and property rules: only series are kept in history)": {
-        "alertLoggerName", "alertOpenMessage", "alertMessage", "alertCancellationMessage",
-        "loadHistory",
-    },
+    "no part of issue 15 (the file logger, loadHistory of message and property rules:"
+    " only series are kept in history)": {"alertLoggerName", "loadHistory"},
 }  # fmt: skip
 _OWNER = {name: owner for owner, names in PENDING.items() for name in names}
 _UNKNOWN = re.compile(r"unknown functions (.*)$")

@@ -92,3 +92,26 @@ def test_a_worker_killed_between_a_trigger_and_its_deliveries_loses_no_notificat
 
     assert TriggerRecord.objects.filter(event_id="0:killed:0").count() == 1
     assert Delivery.objects.filter(event_id="0:killed:0", trigger="OPEN").count() == 1
+
+
+def test_alert_history_stores_the_logging_text_or_else_the_default_text():
+    from rules.contract.triggers import ALERT_HISTORY_ACTION
+    from rules.engine.actions import ActionSettings
+    from rules.models import AlertHistory
+
+    engine = Engine(zone="UTC")
+    history = (ActionSettings(ALERT_HISTORY_ACTION),)
+    texts = ("${entity} is at ${value}", "", "${1 / nosuch_fn()}")
+    engine.install(
+        RuleDefinition("hot", "cpu", "value > 5", "length(1)", actions=history, alert_texts=texts),
+        T0,
+    )
+    items = []
+    for n, value in enumerate((9.0, 1.0)):
+        event = Event(SERIES, "db1", "cpu", {}, T0 + n, T0 + n, value)
+        items.extend(
+            {"id": f"0:log{n}:0", "trigger": encode_trigger(t)} for t in engine.process(event, T0)
+        )
+    store_items(0, items)
+    rows = list(AlertHistory.objects.order_by("id").values_list("type", "alert"))
+    assert rows == [("OPEN", "db1 is at 9"), ("CANCEL", "Cancel alert for db1, cpu, {}")]

@@ -136,3 +136,15 @@ def test_email_bindings_used_in_overrides_only_are_marked_as_web_ones_are():
         ("email:rows", True),
         ("email:all", False),
     ]
+
+
+def test_logging_texts_follow_same_as_on_open_and_need_alert_history():
+    texts = {"alert_open_message": "o", "alert_message": "r", "alert_cancellation_message": "c"}
+    logged = definition_of(rule(log_to_alert_history=True, **texts))
+    assert logged.alert_texts == ("o", "r", "c")
+    as_open = rule(
+        log_to_alert_history=True, alert_message_as_open=True,
+        alert_cancellation_message_as_open=True, **texts,
+    )  # fmt: skip
+    assert definition_of(as_open).alert_texts == ("o", "o", "o")
+    assert definition_of(rule(log_to_alert_history=False, **texts)).alert_texts == ("", "", "")

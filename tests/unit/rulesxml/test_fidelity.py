@@ -95,12 +95,10 @@ def test_emails_are_sent_and_the_file_logger_is_not_run_only_when_logging_is_on(
     ]
 
 
-def test_custom_logging_text_is_not_run_in_alert_history():
+def test_custom_logging_text_runs_in_alert_history_without_a_note():
     extra = (
         "<logToAlertHistory>true</logToAlertHistory><alertOpenMessageEnabled>true"
         "</alertOpenMessageEnabled><alertOpenMessage>${entity} is hot</alertOpenMessage>"
     )
     (spec,) = read_rules(_rule(extra=extra))
-    assert spec.fidelity == [
-        "alertOpenMessage: not run (alert history keeps its default text); stored"
-    ]
+    assert spec.fidelity == []
