@@ -12,7 +12,13 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from rules.contract.triggers import REASON_EVALUATION, REASON_EXIT, ActionOutcome, TriggerSnapshot
+from rules.contract.triggers import (
+    ALERT_LOG_ACTION,
+    REASON_EVALUATION,
+    REASON_EXIT,
+    ActionOutcome,
+    TriggerSnapshot,
+)
 from rules.engine import actions as act
 from rules.engine.aggregates import plan_evaluator
 from rules.engine.definition import (
@@ -546,6 +552,8 @@ class RuleRuntime:
                 self.derive(wr, snapshot, scope, now_ms)
             if any(self.rule.alert_texts):
                 self.log_text(wr, snapshot, scope, now_ms)
+            if self.rule.alert_logger and ALERT_LOG_ACTION in snapshot.fired():
+                snapshot.alert_logger = self.rule.alert_logger
             out.append(snapshot)
 
     def log_text(

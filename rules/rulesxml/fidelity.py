@@ -64,15 +64,6 @@ def fidelity_notes(
         read_date_filter(rule.date_filter_xml)
     except ValueError as exc:
         notes.append(f"dateFilter: {NOT_RUN} ({exc}); the rule is active at all times")
-    logging_on = (
-        rule.alert_open_message_enabled
-        or rule.alert_message_enabled
-        or rule.alert_cancellation_message_enabled
-    )
-    if rule.alert_logger_name and logging_on:  # the logger writes only what triggers
-        notes.append(
-            f"alertLoggerName {rule.alert_logger_name!r}: {NOT_RUN} (no file logger); stored"
-        )
     metric = rule.metric.strip().lower()
     if rule.load_history and metric in _NO_HISTORY_METRICS:
         notes.append(

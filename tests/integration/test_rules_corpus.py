@@ -125,8 +125,8 @@ PENDING = {
         "db_message_count", "db_message_last", "db_messages", "entity_tag", "entity_tags",
         "entity_label", "getEntity", "getEntityCount", "lookup", "collection",
     },
-    "no part of issue 15 (the file logger, loadHistory of message and property rules:"
-    " only series are kept in history)": {"alertLoggerName", "loadHistory"},
+    "no part of issue 15 (loadHistory of message and property rules: only series are"
+    " kept in history)": {"loadHistory"},
 }  # fmt: skip
 _OWNER = {name: owner for owner, names in PENDING.items() for name in names}
 _UNKNOWN = re.compile(r"unknown functions (.*)$")
