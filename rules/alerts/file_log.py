@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 
 ALERT_LOGGER_PREFIX = "atsd_alerts.alert_log."
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_NAME = 200
 _lock = threading.Lock()
@@ -61,7 +62,13 @@ def alert_logger(name: str) -> logging.Logger:
 
 
 def write_alert_lines(lines: Iterable[tuple[str, str]]) -> None:
-    """Append each (logger name, text) as one line: line breaks in a text are escaped."""
+    """Append each (logger name, text) as one line: line breaks in a text are escaped.
+    A folder that cannot be made is logged, never raised: the alerts are stored."""
     for name, text in lines:
         one_line = text.replace("\r", "\\r").replace("\n", "\\n")
-        alert_logger(name).info(one_line)
+        try:
+            logger = alert_logger(name)
+        except OSError as exc:
+            log.warning("alert file log %.200r not written: %s", name, exc)
+            continue
+        logger.info(one_line)

@@ -69,3 +69,10 @@ def test_stored_triggers_write_their_logging_text_to_the_rules_file_log(log_dir)
     lines = (log_dir / "ops.alerts.log").read_text().splitlines()
     assert lines == ["db1 open 9", "Cancel alert for db1, cpu, {}"]
     assert not AlertHistory.objects.exists()  # the file log does not need alert history
+
+
+def test_a_folder_that_cannot_be_made_is_a_warning_not_a_failure(tmp_path, settings, caplog):
+    (tmp_path / "taken").write_text("a file where the folder should be")
+    settings.ALERT_LOG_DIR = tmp_path / "taken" / "logs"
+    write_alert_lines([("ops", "line")])
+    assert "alert file log 'ops' not written" in caplog.text
