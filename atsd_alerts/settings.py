@@ -375,6 +375,13 @@ RULE_WEB_QUERIES_ENABLED = env_bool("RULE_WEB_QUERIES_ENABLED", False)
 RULE_WEB_QUERY_TIMEOUT = env_int("RULE_WEB_QUERY_TIMEOUT", 5)
 RULE_WEB_QUERY_MAX_BYTES = env_int("RULE_WEB_QUERY_MAX_BYTES", 1_000_000)
 
+# --- Alert file logs (a rule's alertLoggerName) ---------------------------------------
+# Each logger appends its rules' Logging-tab texts to DATA_DIR/logs/<name>.log, rotated
+# at ALERT_LOG_MAX_BYTES with ALERT_LOG_BACKUP_COUNT older files kept.
+ALERT_LOG_DIR = DATA_DIR / "logs"
+ALERT_LOG_MAX_BYTES = env_int("ALERT_LOG_MAX_BYTES", 10_000_000)
+ALERT_LOG_BACKUP_COUNT = env_int("ALERT_LOG_BACKUP_COUNT", 5)
+
 # --- Developer tools ---------------------------------------------------------------
 # Not product: the fake HipChat server and the benchmarks, installed for their
 # management commands (fake_hipchat, bench_*); it has no models and nothing imports it.

@@ -22,10 +22,12 @@ from typing import Any, overload
 from celery import current_app
 from django.db import models, transaction
 
+from rules.alerts.file_log import write_alert_lines
 from rules.columns import key_too_long, utf8_len
 from rules.contract.consumers import publish_triggers
 from rules.contract.triggers import (
     ALERT_HISTORY_ACTION,
+    ALERT_LOG_ACTION,
     REASON_STATE_LOST,
     TriggerFormatError,
     TriggerSnapshot,
@@ -121,7 +123,7 @@ def _history(event_id: str, trigger: TriggerSnapshot) -> AlertHistory:
         tags=_tags_text(trigger.tags),
         type=status,
         value=_num(trigger.value),
-        alert=history_text(trigger),
+        alert=trigger.alert_text or history_text(trigger),
         severity="UNDEFINED" if status == CANCEL else trigger.severity,
         rule=trigger.rule,
         rule_expression=trigger.expression,
@@ -274,6 +276,13 @@ def _store_together(partition: int, items: list[_Item]) -> list[str]:
                 if ALERT_HISTORY_ACTION in t.snapshot.fired():
                     history.append(_history(t.event_id, t.snapshot))
             AlertHistory.objects.bulk_create(history)
+            logged = [
+                (t.snapshot.alert_logger, t.snapshot.alert_text or history_text(t.snapshot))
+                for t in fresh
+                if t.snapshot.alert_logger and ALERT_LOG_ACTION in t.snapshot.fired()
+            ]
+            if logged:
+                transaction.on_commit(partial(write_alert_lines, logged))
             # In the same transaction: a worker killed after the trigger records
             # commit would otherwise leave them without deliveries, and the outbox,
             # stored again, skips the records it finds.

@@ -30,6 +30,7 @@ REASON_STATE_LOST = "state_lost"  # a restarted partition did not get the window
 # Action names the engine gives: alert history logging, one per web-notification
 # binding (``web:<binding name>``) and one per email binding (``email:<binding name>``).
 ALERT_HISTORY_ACTION = "alert-history"
+ALERT_LOG_ACTION = "alert-log"  # the rule's file log (alertLoggerName)
 WEB_ACTION_PREFIX = "web:"
 DERIVED_ACTION = "derived"  # derivedCommand: commands fed back into ingest
 EMAIL_ACTION_PREFIX = "email:"
@@ -123,6 +124,11 @@ class TriggerSnapshot:
     # Derived commands to ingest (command lines) and the derived depth they carry.
     derived_commands: list[str] = field(default_factory=list)
     derived_depth: int = 0
+    # The rule's Logging-tab text rendered for this trigger (alert history, file log);
+    # "" when none rendered: readers then use the default text.
+    alert_text: str = ""
+    # The alertLoggerName whose file log gets this trigger's text; "" for none.
+    alert_logger: str = ""
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -135,7 +141,9 @@ class TriggerSnapshot:
 
 _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
 # Fields data of the same version may lack (added with a default): their default then.
-_OPTIONAL = frozenset({"threshold", "instant", "derived_commands", "derived_depth"})
+_OPTIONAL = frozenset(
+    {"threshold", "instant", "derived_commands", "derived_depth", "alert_text", "alert_logger"}
+)
 
 
 def _finite(x: Any) -> Any:

@@ -72,13 +72,17 @@ class RuleDefinition:
     instant_action: bool = False  # its notifications jump the notify queue (§3.6)
     active_hours: ActiveHours | None = None  # dateFilter; None = always
     derived_command: str = ""  # the template, rendered when the "derived" action fires
+    # Logging-tab templates for OPEN, REPEAT, CANCEL, rendered when alert history fires.
+    alert_texts: tuple[str, str, str] = ("", "", "")
+    alert_logger: str = ""  # alertLoggerName: the file log the "alert-log" action writes
     load_history: bool = False
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
 
     def fingerprint(self) -> str:
         """Hash of what decides window contents and status (all but actions, enabled,
-        instant_action, derived_command and load_history, which only fills windows yet
+        instant_action, derived_command, alert_texts, alert_logger and
+        load_history, which only fills windows yet
         to open): a change drops the rule's windows (§3.9); an actions-only change keeps
         them."""
         data = asdict(self)
@@ -86,6 +90,8 @@ class RuleDefinition:
         data.pop("enabled")
         data.pop("instant_action")
         data.pop("derived_command")
+        data.pop("alert_texts")
+        data.pop("alert_logger")
         data.pop("load_history")
         raw = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]

@@ -17,6 +17,7 @@ from typing import Any
 
 from rules.contract.triggers import DERIVED_ACTION, TriggerSnapshot
 from rules.expressions.formatting import command_tags
+from rules.expressions.legacy_times import format_server_time, format_utc_datetime
 from rules.expressions.templates import render_placeholders
 
 DERIVED_DEPTH_LIMIT = 4
@@ -41,7 +42,15 @@ def derived_commands(
     return lines, errors
 
 
-# Placeholder-only fields (spec §4.4: not in conditions) a derived template may use.
+# The legacy time placeholders (spec §5.2) and the trigger time each shows.
+_LEGACY_TIMES: dict[str, Callable[[TriggerSnapshot], int | None]] = {
+    "received": lambda t: t.received_time,
+    "event": lambda t: t.command_time,
+    "alert_open": lambda t: t.open_time,
+    "window_first": lambda t: t.command_first_time,
+}
+
+# Placeholder-only fields (spec §4.4: not in conditions) a rule-side template may use.
 _TRIGGER_FIELDS: dict[str, Callable[[TriggerSnapshot], Any]] = {
     "status": lambda t: t.status,
     "alert_type": lambda t: t.status,
@@ -55,11 +64,13 @@ _TRIGGER_FIELDS: dict[str, Callable[[TriggerSnapshot], Any]] = {
     "rule_filter": lambda t: t.rule_filter,
     "window": lambda t: t.window,
     "commandTags": lambda t: command_tags(t.tags),
+    "timestamp": lambda t: t.command_time,
 }
 
 
 class TriggerFields:
-    """The window's scope plus the trigger's own fields, for rendering a derived command."""
+    """The window's scope plus the trigger's own fields, for rendering a derived command
+    or a Logging-tab text."""
 
     def __init__(self, snapshot: TriggerSnapshot, scope: Any) -> None:
         self.snapshot = snapshot
@@ -70,7 +81,15 @@ class TriggerFields:
 
     def lookup(self, name: str) -> Any:
         field = _TRIGGER_FIELDS.get(name)
-        return field(self.snapshot) if field is not None else self.scope.lookup(name)
+        if field is not None:
+            return field(self.snapshot)
+        stem, _, form = name.rpartition("_")
+        at = _LEGACY_TIMES.get(stem)
+        if at is not None and form == "time":
+            return format_server_time(at(self.snapshot), self.zone)
+        if at is not None and form == "datetime":
+            return format_utc_datetime(at(self.snapshot))
+        return self.scope.lookup(name)
 
     def line_value(self, metric: str) -> float | None:
         return self.scope.line_value(metric)

@@ -12,7 +12,13 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from rules.contract.triggers import REASON_EVALUATION, REASON_EXIT, ActionOutcome, TriggerSnapshot
+from rules.contract.triggers import (
+    ALERT_LOG_ACTION,
+    REASON_EVALUATION,
+    REASON_EXIT,
+    ActionOutcome,
+    TriggerSnapshot,
+)
 from rules.engine import actions as act
 from rules.engine.aggregates import plan_evaluator
 from rules.engine.definition import (
@@ -25,6 +31,7 @@ from rules.engine.definition import (
 )
 from rules.engine.derived import derived_commands
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
+from rules.engine.logging_text import alert_text, template_for
 from rules.engine.overrides import (
     GroupMembership,
     OverrideError,
@@ -559,7 +566,21 @@ class RuleRuntime:
             snapshot = self.trigger(wr, status, now_ms, reason, variables)
             if self.rule.derived_command:
                 self.derive(wr, snapshot, scope, now_ms)
+            if any(self.rule.alert_texts):
+                self.log_text(wr, snapshot, scope, now_ms)
+            if self.rule.alert_logger and ALERT_LOG_ACTION in snapshot.fired():
+                snapshot.alert_logger = self.rule.alert_logger
             out.append(snapshot)
+
+    def log_text(
+        self, wr: WindowRuntime, snapshot: TriggerSnapshot, scope: WindowScope, now_ms: int
+    ) -> None:
+        """Attach the rendered Logging-tab text to ``snapshot``; a failure is a rule error."""
+        text, errors = alert_text(snapshot, self.rule.alert_texts, scope)
+        snapshot.alert_text = text
+        template = template_for(snapshot.status, self.rule.alert_texts)
+        for error in errors:
+            self.record_failure(wr, now_ms, f"logging text not rendered: {error}", template)
 
     def derive(
         self, wr: WindowRuntime, snapshot: TriggerSnapshot, scope: WindowScope, now_ms: int

@@ -10,6 +10,7 @@ from rules.contract.bindings import WebNotificationError, WebNotificationSpec
 from rules.contract.email_bindings import EmailNotificationError, EmailNotificationSpec
 from rules.contract.triggers import (
     ALERT_HISTORY_ACTION,
+    ALERT_LOG_ACTION,
     DERIVED_ACTION,
     EMAIL_ACTION_PREFIX,
     WEB_ACTION_PREFIX,
@@ -44,14 +45,33 @@ def history_action(rule: Rule) -> ActionSettings | None:
     """
     if rule.log_to_alert_history is None:
         return ActionSettings(ALERT_HISTORY_ACTION, on_open=True, on_repeat=False, on_cancel=True)
-    if not rule.log_to_alert_history:
-        return None
+    return _logging_action(ALERT_HISTORY_ACTION, rule) if rule.log_to_alert_history else None
+
+
+def file_log_action(rule: Rule) -> ActionSettings | None:
+    """The file log of ``alertLoggerName``: the statuses whose logging trigger is on, at
+    the logging strategy (the same triggers as alert history, without its switch)."""
+    return _logging_action(ALERT_LOG_ACTION, rule) if rule.alert_logger_name.strip() else None
+
+
+def _logging_action(name: str, rule: Rule) -> ActionSettings:
+    """Action ``name`` on the rule's logging triggers, at its logging strategy."""
     return ActionSettings(
-        ALERT_HISTORY_ACTION,
+        name,
         on_open=rule.alert_open_message_enabled,
         on_repeat=rule.alert_message_enabled,
         on_cancel=rule.alert_cancellation_message_enabled,
         strategy=strategy_of(rule.alert_strategy),
+    )
+
+
+def alert_texts_of(rule: Rule) -> tuple[str, str, str]:
+    """The Logging-tab templates for (OPEN, REPEAT, CANCEL), "Same as On Open" applied."""
+    opened = rule.alert_open_message
+    return (
+        opened,
+        opened if rule.alert_message_as_open else rule.alert_message,
+        opened if rule.alert_cancellation_message_as_open else rule.alert_cancellation_message,
     )
 
 
@@ -132,7 +152,7 @@ def active_hours_of(rule: Rule) -> ActiveHours | None:
 
 
 def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> RuleDefinition:
-    actions = [a for a in (history_action(rule),) if a is not None]
+    actions = [a for a in (history_action(rule), file_log_action(rule)) if a is not None]
     actions.extend(web_actions(rule))
     actions.extend(email_actions(rule))
     if rule.derived_command_enabled and rule.derived_command.strip():
@@ -152,6 +172,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         overrides = read_rule_table(rule.rule_table_xml)
     except ValueError as exc:  # stored outside import and the editor, which check it
         overrides_error = f"overrides table: {exc}"
+    logs_text = rule.log_to_alert_history or bool(rule.alert_logger_name.strip())
     return RuleDefinition(
         name=rule.name,
         metric=rule.metric,
@@ -175,6 +196,8 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         instant_action=rule.instant_action,
         active_hours=active_hours_of(rule),
         derived_command=rule.derived_command if rule.derived_command_enabled else "",
+        alert_texts=alert_texts_of(rule) if logs_text else ("", "", ""),
+        alert_logger=rule.alert_logger_name.strip(),
         load_history=rule.load_history,
         actions=tuple(actions),
         enabled=rule.enabled,

@@ -13,7 +13,6 @@ from lxml import etree
 
 from rules.contract.bindings import TRIGGERS
 from rules.expressions.functions.not_run import NOT_RUN as NOT_RUN_FUNCTIONS
-from rules.models.rule import DEFAULT_ALERT_MESSAGE
 from rules.rulesxml.date_filter import read_date_filter
 from rules.rulesxml.spec import RuleSpec
 from rules.rulesxml.validation import check_template
@@ -63,16 +62,6 @@ def fidelity_notes(
         read_date_filter(rule.date_filter_xml)
     except ValueError as exc:
         notes.append(f"dateFilter: {NOT_RUN} ({exc}); the rule is active at all times")
-    notes.extend(_logging_text_notes(rule))
-    logging_on = (
-        rule.alert_open_message_enabled
-        or rule.alert_message_enabled
-        or rule.alert_cancellation_message_enabled
-    )
-    if rule.alert_logger_name and logging_on:  # the logger writes only what triggers
-        notes.append(
-            f"alertLoggerName {rule.alert_logger_name!r}: {NOT_RUN} (no file logger); stored"
-        )
     if rule.log_output:
         notes.append(f"logOutput: {NOT_RUN} (an undocumented legacy switch); stored")
     notes.extend(
@@ -80,27 +69,6 @@ def fidelity_notes(
         for tag in unknown_tags
     )
     return notes
-
-
-def _logging_text_notes(rule: RuleSpec) -> list[str]:
-    """Logging-tab texts that alert history would show in ATSD: the history here keeps
-    its default text (``Open alert for …``)."""
-    if not rule.log_to_alert_history:
-        return []
-    texts = (
-        ("alertOpenMessage", rule.alert_open_message_enabled, rule.alert_open_message),
-        ("alertMessage", rule.alert_message_enabled, rule.alert_message),
-        (
-            "alertCancellationMessage",
-            rule.alert_cancellation_message_enabled,
-            rule.alert_cancellation_message,
-        ),
-    )
-    return [
-        f"{xml}: {NOT_RUN} (alert history keeps its default text); stored"
-        for xml, enabled, text in texts
-        if enabled and text.strip() and text != DEFAULT_ALERT_MESSAGE
-    ]
 
 
 def _templates(rule: RuleSpec, known: dict[str, list[etree._Element]]) -> list[tuple[str, str]]:

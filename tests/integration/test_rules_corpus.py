@@ -117,13 +117,9 @@ def test_missing_corpus_skips_locally_and_fails_in_ci(monkeypatch, tmp_path):
 
 # Not run on purpose, one line per rule in the report: executed SQL and scripts.
 ALLOWED_NOT_RUN = ("executeSqlQuery:", "scripts:")
-# What the corpus still needs that no part of issue 15 delivers; the test fails on
-# anything else and xfails naming these.
-PENDING = {
-    "no part of issue 15 (the file logger, Logging-tab texts in alert history)": {
-        "alertLoggerName", "alertOpenMessage", "alertMessage", "alertCancellationMessage",
-    },
-}  # fmt: skip
+# What the corpus would still need that nothing delivers, by owner: the test fails on
+# anything else not run and xfails naming these. Nothing is pending.
+PENDING: dict[str, set[str]] = {}
 _OWNER = {name: owner for owner, names in PENDING.items() for name in names}
 _UNKNOWN = re.compile(r"unknown functions (.*)$")
 _PENDING_FUNCTION = re.compile(r"unknown function '(\w+)'")

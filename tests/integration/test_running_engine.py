@@ -1,5 +1,6 @@
 """The engine on Celery: real worker, real Redis, real database, commands over TCP."""
 
+import re
 import socket
 from pathlib import Path
 
@@ -70,7 +71,13 @@ def test_walkthrough_rule_opens_repeats_and_cancels(tcp):
     poll(cancelled, timeout=15, what="CANCEL once the high samples left the window")
     history = list(AlertHistory.objects.filter(rule="atsd.jvm.low_memory").order_by("id"))
     assert [h.type for h in history] == ["OPEN", "CANCEL"]  # REPEAT logging is off
-    assert history[0].alert.startswith("Open alert for atsd, jvm_memory_used_percent")
+    # The rule's Logging text (ATSD's default template), rendered for the trigger.
+    received, *fields = history[0].alert.split("\t")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", received)
+    assert fields == [
+        "OPEN", "warning", "atsd.jvm.low_memory", "jvm_memory_used_percent", "atsd",
+        "{host=AXIBASE}", "22.7",
+    ]  # fmt: skip
     assert history[1].severity == "UNDEFINED"
     assert history[1].alert_duration > 0
     assert not Alert.objects.filter(entity="other").exists()

@@ -92,3 +92,29 @@ def test_a_worker_killed_between_a_trigger_and_its_deliveries_loses_no_notificat
 
     assert TriggerRecord.objects.filter(event_id="0:killed:0").count() == 1
     assert Delivery.objects.filter(event_id="0:killed:0", trigger="OPEN").count() == 1
+
+
+def stored_logging(actions: tuple, **logging: object) -> None:
+    """Store the OPEN and CANCEL a real engine makes for db1's cpu 9 then 1, with the
+    logging actions and settings (``alert_texts``, ``alert_logger``) given."""
+    engine = Engine(zone="UTC")
+    rule = RuleDefinition("hot", "cpu", "value > 5", "length(1)", actions=actions, **logging)
+    engine.install(rule, T0)
+    items = []
+    for n, value in enumerate((9.0, 1.0)):
+        event = Event(SERIES, "db1", "cpu", {}, T0 + n, T0 + n, value)
+        items.extend(
+            {"id": f"0:log{n}:0", "trigger": encode_trigger(t)} for t in engine.process(event, T0)
+        )
+    store_items(0, items)
+
+
+def test_alert_history_stores_the_logging_text_or_else_the_default_text():
+    from rules.contract.triggers import ALERT_HISTORY_ACTION
+    from rules.engine.actions import ActionSettings
+    from rules.models import AlertHistory
+
+    texts = ("${entity} is at ${value}", "", "${1 / nosuch_fn()}")
+    stored_logging((ActionSettings(ALERT_HISTORY_ACTION),), alert_texts=texts)
+    rows = list(AlertHistory.objects.order_by("id").values_list("type", "alert"))
+    assert rows == [("OPEN", "db1 is at 9"), ("CANCEL", "Cancel alert for db1, cpu, {}")]

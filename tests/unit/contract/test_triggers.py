@@ -101,3 +101,11 @@ def test_only_firing_actions_are_fired():
         )
     )
     assert trigger.fired() == ["web:a"]
+
+
+def test_data_without_the_logging_text_reads_with_an_empty_one():
+    data = encode_trigger(opened())
+    del data["alert_text"]
+    assert decode_trigger(data).alert_text == ""
+    text = replace(opened(), alert_text="hot\tOPEN")
+    assert decode_trigger(json.loads(json.dumps(encode_trigger(text)))).alert_text == "hot\tOPEN"

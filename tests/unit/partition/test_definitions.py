@@ -136,3 +136,29 @@ def test_email_bindings_used_in_overrides_only_are_marked_as_web_ones_are():
         ("email:rows", True),
         ("email:all", False),
     ]
+
+
+def test_logging_texts_follow_same_as_on_open_and_need_alert_history():
+    texts = {"alert_open_message": "o", "alert_message": "r", "alert_cancellation_message": "c"}
+    logged = definition_of(rule(log_to_alert_history=True, **texts))
+    assert logged.alert_texts == ("o", "r", "c")
+    as_open = rule(
+        log_to_alert_history=True, alert_message_as_open=True,
+        alert_cancellation_message_as_open=True, **texts,
+    )  # fmt: skip
+    assert definition_of(as_open).alert_texts == ("o", "o", "o")
+    assert definition_of(rule(log_to_alert_history=False, **texts)).alert_texts == ("", "", "")
+
+
+def test_a_logger_name_is_a_file_log_action_on_the_logging_triggers():
+    logged = definition_of(
+        rule(
+            alert_logger_name=" ops.alerts ", alert_open_message="o",
+            alert_open_message_enabled=True, alert_cancellation_message_enabled=True,
+        )
+    )  # fmt: skip
+    (action,) = [a for a in logged.actions if a.name == "alert-log"]
+    assert (action.on_open, action.on_repeat, action.on_cancel) == (True, False, True)
+    assert logged.alert_logger == "ops.alerts"
+    assert logged.alert_texts[0] == "o"  # rendered for the file log without alert history
+    assert not [a for a in definition_of(rule()).actions if a.name == "alert-log"]
