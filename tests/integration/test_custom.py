@@ -10,6 +10,7 @@ import pytest
 from devtools.fakes.custom import CustomApi, running_custom_api
 from notifications.endpoints.xml import import_endpoints
 from notifications.models import Delivery, Endpoint
+from tests.corpus import corpus_file
 from tests.engine_helpers import poll
 from tests.unit.channels.custom.helpers import CORPUS
 from tests.unit.delivery.factories import RULE, SERVER_URL, at, binding, engine_run
@@ -27,8 +28,7 @@ def server_settings(settings):
 
 
 def test_the_pagerduty_template_sends_open_repeat_cancel_in_order(notify_worker):
-    if not TEMPLATE.exists():
-        pytest.skip(f"corpus file {TEMPLATE} not found")
+    corpus_file(TEMPLATE)
     with running_custom_api(headers={"Authorization": "Token token=1111111"}) as api:
         import_endpoints(TEMPLATE.read_bytes())
         endpoint = Endpoint.objects.get(name="custom-pagerduty")

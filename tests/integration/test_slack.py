@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import itertools
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -23,6 +21,7 @@ from notifications.models import Delivery, DeliveryAttempt, RuleNotification
 from notifications.screenshots.pool import reset_pool
 from rules.models.rule import Rule
 from rules.rulesxml import import_rules
+from tests.corpus import CORPUS, corpus_file
 from tests.engine_helpers import poll
 from tests.integration.channel_sends import (
     PNG_SIGNATURE,
@@ -181,17 +180,13 @@ def test_a_post_whose_answer_was_lost_is_found_in_the_history_and_not_sent_again
 # ----------------------------------------------- a corpus rule's Slack binding, live
 
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 PUSH_RULE = CORPUS / "atsd-use-cases" / "github-github-push.xml"
 
 
 def test_the_corpus_github_push_rule_posts_its_pipe_links_to_slack(
     slack_fake, engine_worker, notify_worker, client, collector
 ):
-    if not PUSH_RULE.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus file {PUSH_RULE} not found (required when CI is set)")
-        pytest.skip(f"corpus file {PUSH_RULE} not found")
+    corpus_file(PUSH_RULE)
     slack_fake.add_token(TOKEN)
     slack_fake.add_channel("devops")
     # The endpoint the corpus binding names ("Slack"), as an administrator would set it up.

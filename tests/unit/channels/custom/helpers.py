@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 
 from lxml import etree
 
 from notifications.rendering.scope import TriggerScope
 from notifications.rendering.template import OverlayScope, render
+from tests.corpus import CORPUS as ATSD_CORPUS
 from tests.unit.rendering.fixtures import info, trigger
 
 SERVER = "https://atsd.example.org:8443"
-CORPUS = Path(__file__).resolve().parents[5] / "shared" / "fixtures" / "atsd"
+CORPUS = ATSD_CORPUS / "atsd"
 TEMPLATES = ("aws", "circleci", "github", "ifttt", "jenkins", "pagerduty", "zendesk")
 
 

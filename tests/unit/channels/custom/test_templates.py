@@ -11,6 +11,7 @@ from notifications.channels.custom.transport import CustomTransport
 from notifications.channels.http import HttpSettings
 from notifications.endpoints.xml import import_endpoints
 from notifications.models import Endpoint
+from tests.corpus import corpus_file
 from tests.unit.channels.custom.helpers import CORPUS, TEMPLATES, corpus_rule_parameters, renderer
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +21,7 @@ AWS_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_a_ready_made_template_fills_and_sends(template):
-    path = CORPUS / f"custom-{template}-notification.xml"
-    if not path.exists():
-        pytest.skip(f"corpus file {path} not found")
+    path = corpus_file(CORPUS / f"custom-{template}-notification.xml")
     import_endpoints(path.read_bytes())
     endpoint = Endpoint.objects.get()
     values = endpoint.parameter_values()

@@ -8,6 +8,7 @@ from lxml import etree
 
 from notifications.endpoints.xml import export_endpoints, import_endpoints
 from notifications.models import Endpoint
+from tests.corpus import corpus_file
 from tests.unit.channels.custom.helpers import CORPUS, TEMPLATES
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +25,7 @@ FIELDS = (
 
 
 def _corpus(template: str) -> Path:
-    path = CORPUS / f"custom-{template}-notification.xml"
-    if not path.exists():
-        pytest.skip(f"corpus file {path} not found")
-    return path
+    return corpus_file(CORPUS / f"custom-{template}-notification.xml")
 
 
 def _snapshot(endpoint: Endpoint) -> dict:
