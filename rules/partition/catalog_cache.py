@@ -6,11 +6,9 @@ the cache is refreshed wholesale every ``REFRESH_S`` seconds.
 
 from __future__ import annotations
 
-import threading
-import time
-
 from rules.expressions.values import EntityValue, MetricValue
 from rules.models import Entity, Metric
+from rules.partition.reloads import PeriodicReload
 from rules.stores.entities import entity_value
 
 REFRESH_S = 30.0
@@ -20,27 +18,21 @@ class CatalogCache:
     def __init__(self) -> None:
         self._entities: dict[str, EntityValue] = {}
         self._metrics: dict[str, MetricValue] = {}
-        self._loaded = 0.0
-        self._lock = threading.Lock()
+        self._reload = PeriodicReload(self._load, REFRESH_S, REFRESH_S)
+        self._refresh = self._reload.refresh
 
-    def _refresh(self) -> None:
-        now = time.monotonic()
-        if now - self._loaded < REFRESH_S:
-            return
-        with self._lock:
-            if now - self._loaded < REFRESH_S:
-                return
-            self._loaded = now
-            self._entities = {
-                e.name: entity_value(e) for e in Entity.objects.exclude(label="", tags={})
-            }
-            self._metrics = {
-                m.name: MetricValue(
-                    m.name, label=m.label or None, tags=dict(m.tags), enabled=m.enabled,
-                    dataType=m.data_type, **m.fields,
-                )
-                for m in Metric.objects.exclude(label="", tags={}, fields={})
-            }  # fmt: skip
+    def _load(self) -> bool:
+        self._entities = {
+            e.name: entity_value(e) for e in Entity.objects.exclude(label="", tags={})
+        }
+        self._metrics = {
+            m.name: MetricValue(
+                m.name, label=m.label or None, tags=dict(m.tags), enabled=m.enabled,
+                dataType=m.data_type, **m.fields,
+            )
+            for m in Metric.objects.exclude(label="", tags={}, fields={})
+        }  # fmt: skip
+        return True
 
     def entity(self, name: str) -> EntityValue:
         self._refresh()

@@ -11,8 +11,6 @@ by it.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 
 from django.db import DatabaseError
@@ -21,6 +19,7 @@ from rules.engine.groups import EntityGroupRule, compile_group_expression
 from rules.expressions.errors import ExpressionError
 from rules.expressions.values import EntityValue
 from rules.models import EntityGroup
+from rules.partition.reloads import PeriodicReload
 
 log = logging.getLogger(__name__)
 
@@ -37,35 +36,28 @@ class GroupCache:
         self._entities = entities
         self._groups: dict[str, EntityGroupRule] = {}
         self._answers: dict[tuple[str, str], bool] = {}
-        self._loaded = -REFRESH_S
-        self._lock = threading.Lock()
+        self._reload = PeriodicReload(self._load, REFRESH_S, RETRY_S)
+        self._refresh = self._reload.refresh
 
-    def _refresh(self) -> None:
-        now = time.monotonic()
-        if now - self._loaded < REFRESH_S:
-            return
-        with self._lock:
-            if now - self._loaded < REFRESH_S:
-                return
-            try:
-                rows = list(EntityGroup.objects.all())
-            except DatabaseError as exc:
-                # Keep answering from the groups read last; ask again after RETRY_S.
-                log.warning("entity groups not reloaded: %s", exc)
-                self._loaded = now - REFRESH_S + RETRY_S
-                return
-            groups: dict[str, EntityGroupRule] = {}
-            for row in rows:
-                expression = None
-                if row.expression.strip():
-                    try:
-                        expression = compile_group_expression(row.expression)
-                    except ExpressionError as exc:
-                        log.warning("entity group %s: expression not run: %s", row.name, exc)
-                groups[row.name.lower()] = EntityGroupRule(row.members or (), expression)
-            self._groups = groups
-            self._answers = {}
-            self._loaded = now
+    def _load(self) -> bool:
+        try:
+            rows = list(EntityGroup.objects.all())
+        except DatabaseError as exc:
+            # Keep answering from the groups read last; ask again after RETRY_S.
+            log.warning("entity groups not reloaded: %s", exc)
+            return False
+        groups: dict[str, EntityGroupRule] = {}
+        for row in rows:
+            expression = None
+            if row.expression.strip():
+                try:
+                    expression = compile_group_expression(row.expression)
+                except ExpressionError as exc:
+                    log.warning("entity group %s: expression not run: %s", row.name, exc)
+            groups[row.name.lower()] = EntityGroupRule(row.members or (), expression)
+        self._groups = groups
+        self._answers = {}
+        return True
 
     def member(self, group: str, entity: str) -> bool:
         """Whether ``entity`` is in ``group`` (group names compared ignoring case)."""
@@ -82,4 +74,4 @@ class GroupCache:
 
     def reload(self) -> None:
         """Read the groups again on the next question (after an edit, in tests)."""
-        self._loaded = -REFRESH_S
+        self._reload.expire()
