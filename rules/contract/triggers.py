@@ -129,6 +129,11 @@ class TriggerSnapshot:
     alert_text: str = ""
     # The alertLoggerName whose file log gets this trigger's text; "" for none.
     alert_logger: str = ""
+    # Stage times (Unix ms) after ``received_time``: the sample's batch appended to its
+    # partition inbox (the inbox entry's id), and the engine done with that batch (or
+    # with the tick that made the trigger; None for triggers made outside both).
+    routed_time: int | None = None
+    evaluated_time: int | None = None
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -143,6 +148,7 @@ _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
 # Fields data of the same version may lack (added with a default): their default then.
 _OPTIONAL = frozenset(
     {"threshold", "instant", "derived_commands", "derived_depth", "alert_text", "alert_logger"}
+    | {"routed_time", "evaluated_time"}
 )
 
 

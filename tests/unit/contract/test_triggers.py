@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,26 @@ def test_data_without_the_logging_text_reads_with_an_empty_one():
     assert decode_trigger(data).alert_text == ""
     text = replace(opened(), alert_text="hot\tOPEN")
     assert decode_trigger(json.loads(json.dumps(encode_trigger(text)))).alert_text == "hot\tOPEN"
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "triggers"
+
+
+def test_a_trigger_encoded_before_the_stage_times_still_decodes():
+    # Written by encode_trigger of the build before routed/evaluated times existed.
+    data = json.loads((FIXTURES / "open_before_stage_times.json").read_text())
+    assert "routed_time" not in data
+    old = decode_trigger(data)
+    assert (old.status, old.value, old.received_time) == ("OPEN", 90.0, T0 + 1)
+    assert (old.routed_time, old.evaluated_time) == (None, None)
+    assert encode_trigger(old) == {**data, "routed_time": None, "evaluated_time": None}
+
+
+def test_stage_times_travel_through_the_codec():
+    trigger = replace(opened(), routed_time=T0 + 5, evaluated_time=T0 + 7)
+    again = decode_trigger(json.loads(json.dumps(encode_trigger(trigger))))
+    assert (again.received_time, again.routed_time, again.evaluated_time) == (
+        T0 + 1,
+        T0 + 5,
+        T0 + 7,
+    )
