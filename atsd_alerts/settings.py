@@ -388,6 +388,11 @@ ALERT_LOG_DIR = DATA_DIR / "logs"
 ALERT_LOG_MAX_BYTES = env_int("ALERT_LOG_MAX_BYTES", 10_000_000)
 ALERT_LOG_BACKUP_COUNT = env_int("ALERT_LOG_BACKUP_COUNT", 5)
 
+# --- Prometheus metrics (/metrics) ------------------------------------------------------
+# Bearer token a Prometheus scraper sends (Authorization: Bearer <token>); empty: only
+# signed-in administrators and operators read /metrics.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
 # --- Developer tools ---------------------------------------------------------------
 # Not product: the fake HipChat server and the benchmarks, installed for their
 # management commands (fake_hipchat, bench_*); it has no models and nothing imports it.

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from atsd_alerts import views as site
+from atsd_alerts.metrics import views as metrics_views
 from rules.ingest import api as ingest_api
 from rules.ingest import pages as catalog_pages
 
@@ -28,5 +29,7 @@ urlpatterns = [
     # APIs
     path("api/v1/command", ingest_api.command, name="api-command"),
     path("api/v1/series/insert", ingest_api.series_insert, name="api-series-insert"),
+    # Prometheus' default metrics_path; the Metrics page (ATSD's) is metrics/, with a slash.
+    path("metrics", metrics_views.metrics, name="prometheus-metrics"),
     path("admin/", admin.site.urls),
 ]

@@ -11,11 +11,15 @@ class NotificationsConfig(AppConfig):
         from notifications.bindings.sync import connect_signals
         from notifications.channels.registry import KINDS
         from notifications.dispatch import dispatch_triggers
+        from notifications.log.sent import delivered_times
         from rules.contract.bindings import declare_secret_parameters
         from rules.contract.consumers import register_trigger_consumer
+        from rules.contract.sent_times import register_sent_times
 
         connect_signals()
         # The alert store publishes the event ids of the triggers it stored.
         register_trigger_consumer(dispatch_triggers)
+        # The alert details page shows when each notification of a trigger was sent.
+        register_sent_times(delivered_times)
         # rules.xml exports leave these parameters empty unless secrets are asked for.
         declare_secret_parameters(k for kind in KINDS.values() for k in kind.secret_parameters)

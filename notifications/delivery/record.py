@@ -12,10 +12,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from atsd_alerts.metrics.tally import DELIVERIES_FINISHED, DELIVERY_LATENCY, STAGE_LATENCY, Tally
 from notifications.delivery import policy
 from notifications.delivery.outcome import RETRY, SendOutcome
-from notifications.models import AttemptStatus, Delivery, DeliveryAttempt, DeliveryStatus
+from notifications.models import (
+    AttemptStatus,
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Endpoint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +36,9 @@ GIVEN_UP_UNANSWERED = "no answer recorded; the notification was given up: it may
 def finish(
     delivery: Delivery, status: str, error: str, now: datetime, worker: str, **extra: object
 ) -> None:
-    """A final ``status`` on the delivery ``worker`` holds."""
-    Delivery.objects.filter(
+    """A final ``status`` on the delivery ``worker`` holds. ``now`` is taken after the
+    answer, so ``finished`` of a DELIVERED row is when its message was sent."""
+    updated = Delivery.objects.filter(
         pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=worker
     ).update(
         status=status,
@@ -39,6 +49,29 @@ def finish(
         last_error=error[:4000],
         **extra,
     )
+    if updated:
+        _count_finished(delivery, status, now)
+
+
+@lru_cache(maxsize=1024)
+def _endpoint_kind(name: str) -> str:
+    kind = Endpoint.objects.filter(name=name).values_list("kind", flat=True).first()
+    return (kind or "unknown").lower()
+
+
+def _count_finished(delivery: Delivery, status: str, now: datetime) -> None:
+    """Into /metrics: the delivery by channel kind and outcome; a sent one's latency
+    from its row written (with the trigger record: the ``stored`` stage) to sent."""
+    if delivery.channel == Channel.EMAIL:
+        channel = "email"
+    else:
+        channel = _endpoint_kind(delivery.endpoint_name)
+    tally = Tally().count(DELIVERIES_FINISHED, channel=channel, status=status.lower())
+    if status == DeliveryStatus.DELIVERED:
+        ms = (now - delivery.created).total_seconds() * 1000
+        tally.observe_ms(DELIVERY_LATENCY, ms, channel=channel)
+        tally.observe_ms(STAGE_LATENCY, ms, stage="sent")
+    tally.write()
 
 
 def release(pk: int, worker: str, **fields: object) -> bool:

@@ -29,6 +29,7 @@ from atsd_alerts.accounts import (
     viewer_required,
 )
 from rules.alerts.filters import QueryError, name_q, parse_date, pattern_arg
+from rules.alerts.stages import alert_stage_tables
 from rules.events import SEVERITY_NAMES
 from rules.expressions.formatting import format_duration_interval, round_significant
 from rules.models import Alert, AlertHistory, Entity, Rule, RuleErrorRecord
@@ -266,7 +267,8 @@ def snapshot_sections(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 @viewer_required
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One open alert: the window-view fields of spec §8, then its snapshot."""
+    """One open alert: the window-view fields of spec §8, the stages of its triggers
+    (received → routed → evaluated → stored → sent), then its snapshot."""
     alert = get_object_or_404(Alert, pk=pk)
     snapshot = alert.snapshot if isinstance(alert.snapshot, dict) else {}
     received = snapshot.get("received_time")
@@ -280,6 +282,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "duration": format_duration_interval(duration_s),
         "received": _snapshot_value("received_time", received) if received else "",
         "snapshot": snapshot_sections(snapshot),
+        "stages": alert_stage_tables(alert),
         "can_acknowledge": can_acknowledge(request.user),
         "is_administrator": is_administrator(request.user),
         "next_url": request.get_full_path(),

@@ -22,7 +22,9 @@ from typing import Any, overload
 from celery import current_app
 from django.db import models, transaction
 
+from atsd_alerts.metrics.tally import Tally
 from rules.alerts.file_log import write_alert_lines
+from rules.alerts.stages import count_stored
 from rules.columns import key_too_long, utf8_len
 from rules.contract.consumers import publish_triggers
 from rules.contract.triggers import (
@@ -259,16 +261,19 @@ def _store_together(partition: int, items: list[_Item]) -> list[str]:
                 TriggerRecord.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
             )
             fresh = [t for t in triggers if t.event_id not in known]
-            TriggerRecord.objects.bulk_create(
-                [
-                    TriggerRecord(
-                        event_id=t.event_id, rule=t.snapshot.rule,
-                        window_key=t.snapshot.window_key, status=t.snapshot.status,
-                        reason=t.snapshot.reason, data=t.data,
-                    )
-                    for t in fresh
-                ]
-            )  # fmt: skip
+            records = [
+                TriggerRecord(
+                    event_id=t.event_id, rule=t.snapshot.rule,
+                    window_key=t.snapshot.window_key, status=t.snapshot.status,
+                    reason=t.snapshot.reason, data=t.data,
+                )
+                for t in fresh
+            ]  # fmt: skip
+            TriggerRecord.objects.bulk_create(records)
+            tally = Tally()
+            for t, record in zip(fresh, records, strict=True):
+                count_stored(tally, t.snapshot, record.created)
+            transaction.on_commit(tally.write)
             new_ids = [t.event_id for t in fresh]
             history = []
             for t in fresh:

@@ -11,5 +11,6 @@ does not bring in the others:
 * :mod:`rules.contract.bindings` — ``WebNotificationSpec``, one ``<webNotification>``;
 * :mod:`rules.contract.rule_bindings` — a rule's bindings as specs, read and saved;
 * :mod:`rules.contract.series` — the series history's read side and self-metrics;
-* :mod:`rules.contract.stores` — the stores templates read (properties, tables...).
+* :mod:`rules.contract.stores` — the stores templates read (properties, tables...);
+* :mod:`rules.contract.sent_times` — when stored triggers' notifications were sent.
 """

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from redis.exceptions import ResponseError
 
+from atsd_alerts.metrics.tally import INBOX_APPENDED, Tally
 from atsd_alerts.redis import client, key
 
 READ_COUNT = 20
@@ -23,15 +24,22 @@ def inbox_key(partition: int) -> str:
     return key("engine", partition, "inbox")
 
 
-def append(batches: Iterable[tuple[int, bytes | str]]) -> list[int]:
+def append(batches: Iterable[tuple[int, bytes | str]], tally: Tally | None = None) -> list[int]:
     """Append (partition, rows JSON) batches in one round trip and one transaction (all
-    or none, so a retried hand-off never repeats part of itself); returns the partitions."""
+    or none, so a retried hand-off never repeats part of itself); returns the partitions.
+
+    The appended entries are counted per partition (the inbox depth is what was
+    appended less what was applied), with ``tally`` if given, in the same transaction.
+    """
     pipe = client().pipeline(transaction=True)
+    tally = tally or Tally()
     partitions = []
     for partition, payload in batches:
         pipe.xadd(inbox_key(partition), {"rows": payload})
+        tally.count(INBOX_APPENDED, partition=partition)
         partitions.append(partition)
     if partitions:
+        tally.add_to(pipe)
         pipe.execute()
     return partitions
 

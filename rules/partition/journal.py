@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from atsd_alerts.metrics.tally import INBOX_APPLIED, TRIGGERS_EVALUATED, Tally
 from atsd_alerts.redis import client, key
 from rules.alerts.published_windows import publish_windows
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
@@ -49,6 +50,18 @@ SUMMARY_LIMIT = 5000
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def routed_ms(entry_id: str) -> int:
+    """When an inbox entry was appended: Redis names stream entries ``<ms>-<seq>``."""
+    return int(entry_id.partition("-")[0])
+
+
+def stamp_stages(triggers: list[TriggerSnapshot], routed: int | None, evaluated: int) -> None:
+    """Record on each trigger when its batch was routed and when the engine was done."""
+    for trigger in triggers:
+        trigger.routed_time = routed
+        trigger.evaluated_time = evaluated
 
 
 @dataclass(order=True)
@@ -223,6 +236,8 @@ class Partition:
                 run, run_names = [], names
             run.append(Event.from_wire(wire))
         self._apply_run(run, run_names, current, triggers)
+        if triggers:
+            stamp_stages(triggers, routed_ms(entry_id), now_ms())
         return self._finish(entry_id, triggers, current)
 
     def _apply_run(
@@ -251,6 +266,7 @@ class Partition:
             trigger = engine.delayed_open(item.rule, item.key, item.action, item.episode, current)
             if trigger is not None:
                 triggers.append(trigger)
+        stamp_stages(triggers, None, current)
         return self._finish(f"t{current}", triggers, current)
 
     def _finish(self, entry_id: str, triggers: list[TriggerSnapshot], current: int) -> Applied:
@@ -273,6 +289,11 @@ class Partition:
     def _write(self, journal_line: str | None, applied: Applied, entry_id: str | None) -> None:
         items = [orjson.dumps({"id": i, "trigger": encode_trigger(t)}) for i, t in applied.triggers]
         items += [orjson.dumps({"error": e.to_dict()}) for e in applied.errors]
+        tally = Tally()
+        if entry_id is not None:
+            tally.count(INBOX_APPLIED, partition=self.number)
+        for _, trigger in applied.triggers:
+            tally.count(TRIGGERS_EVALUATED, status=trigger.status)
         while True:
             try:
                 pipe = self.redis.pipeline(transaction=True)
@@ -282,6 +303,7 @@ class Partition:
                     pipe.rpush(self.keys.outbox, *items)
                 if entry_id is not None:
                     pipe.set(self.keys.applied, entry_id)
+                tally.add_to(pipe)  # in the same transaction: counted once, with the entry
                 pipe.execute()
                 break
             except Exception:

@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from atsd_alerts.metrics.tally import COMMANDS_RECEIVED, Tally
 from atsd_alerts.redis import client, key
 from rules.models import Alert
 
@@ -30,6 +31,7 @@ def count_commands(n: int) -> None:
     pipe = client().pipeline(transaction=False)
     pipe.incrby(name, n)
     pipe.expire(name, 600)
+    Tally().count(COMMANDS_RECEIVED, n).add_to(pipe)
     try:
         pipe.execute()
     except RedisError as exc:  # monitoring never costs an accepted command

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import orjson
 from django.conf import settings
 
+from atsd_alerts.metrics.tally import SAMPLES_ROUTED, Tally
 from rules.events import Event
 from rules.faults import describe
 from rules.partition import inbox
@@ -43,11 +44,13 @@ def submit(events: Iterable[Event]) -> int:
     transaction: when it fails, none of them is in Redis."""
     batch_size = settings.INGEST_BATCH_SIZE
     batches = []
+    tally = Tally()
     for partition, rows in sorted(route_table().route(events).items()):
+        tally.count(SAMPLES_ROUTED, len(rows), partition=partition)
         for start in range(0, len(rows), batch_size):
             payload = orjson.dumps(rows[start : start + batch_size])
             batches.append((partition, payload))
-    for partition in sorted(set(inbox.append(batches))):
+    for partition in sorted(set(inbox.append(batches, tally))):
         try:
             wake_partition.apply_async(args=[partition], queue=engine_queue(partition))
         except Exception as exc:

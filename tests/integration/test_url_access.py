@@ -42,7 +42,8 @@ PUBLIC = {"login/", "logout/"}
 
 
 def _is_api(route: str) -> bool:
-    return route.startswith("api/")
+    # /metrics answers a Prometheus scraper: 401 like the APIs, never a login redirect.
+    return route.startswith("api/") or route == "metrics"
 
 
 GUARDED = [(r, p) for r, p in ROUTES if r not in PUBLIC]
