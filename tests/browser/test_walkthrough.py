@@ -380,3 +380,16 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     # The second OPEN and its chart reach the room before the workers stop.
     second_open = w.wait_statuses(_has("OPEN", times=2))[-1]
     w.fake.wait_for(lambda _log: w.pngs_after(second_open), timeout=DELIVERY_TIMEOUT_S)
+
+    # 6. The alert's page: each trigger's stages, from the sample received to the room.
+    def sent_shown(b) -> bool:
+        b.get(f"{live_server.url}/alerts/{alert.pk}/")
+        return "sent (web: " in b.find_element(By.ID, "alert-stages").text
+
+    w.soon.until(sent_shown)
+    [*stages, sent] = [
+        row.text for row in browser.find_elements(By.CSS_SELECTOR, "#alert-stages-1 tbody th")
+    ]
+    assert stages == ["received", "routed", "evaluated", "stored"]
+    assert sent.startswith("sent (web: ")
+    w.shot("07-alert-stages", browser.find_element(By.XPATH, "//h2[text()='Stages']"))
