@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from atsd_alerts.metrics.tally import DELIVERIES_FINISHED, DELIVERY_LATENCY, STAGE_LATENCY, Tally
 from notifications.delivery import policy
@@ -53,7 +52,6 @@ def finish(
         _count_finished(delivery, status, now)
 
 
-@lru_cache(maxsize=1024)
 def _endpoint_kind(name: str) -> str:
     kind = Endpoint.objects.filter(name=name).values_list("kind", flat=True).first()
     return (kind or "unknown").lower()

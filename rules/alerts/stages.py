@@ -87,22 +87,18 @@ def _time_text(ms: int) -> str:
 
 
 def _rows(stages: Stages) -> list[StageRow]:
+    """Display rows; "since the stage before" only where that stage's time is known
+    (a trigger made by a tick has no routed time), every send measured from stored."""
     received = stages[0][1]
-    rows, previous = [], None
+    rows: list[StageRow] = []
+    previous: int | None = None
     for stage, at in stages:
-        if at is None:
-            rows.append(StageRow(stage, "", None, None))
-            continue
-        rows.append(
-            StageRow(
-                stage,
-                _time_text(at),
-                None if received is None else at - received,
-                None if previous is None else at - previous,
-            )
-        )
+        since_received = None if at is None or received is None else at - received
+        since_previous = None if at is None or previous is None else at - previous
+        rows.append(StageRow(stage, "" if at is None else _time_text(at), since_received,
+                             since_previous))  # fmt: skip
         if not stage.startswith(SENT):
-            previous = at  # every send is measured from ``stored``
+            previous = at
     return rows
 
 
