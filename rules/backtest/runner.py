@@ -44,8 +44,8 @@ class WindowSummary:
 class Replay:
     """What a replay did: ``triggers`` (the first ``max_triggers``, in order;
     ``triggers_total`` counts them all), the windows at the end, the rule errors, the
-    samples applied, and ``stopped``: why the replay ended before ``end_ms`` ("" when
-    it did not)."""
+    samples applied, ``stopped``: why the replay ended before ``end_ms`` ("" when it did
+    not), and ``reads``: the sandbox's stores (its locks), for rendering messages."""
 
     rule: str
     start_ms: int
@@ -57,6 +57,7 @@ class Replay:
     errors: list[RuleError] = field(default_factory=list)
     samples: int = 0
     stopped: str = ""
+    reads: SandboxStoreReads = field(default_factory=SandboxStoreReads)
 
 
 @dataclass(order=True)
@@ -128,11 +129,11 @@ def replay(
 ) -> Replay:
     """Run ``definition`` (enabled or not) over ``events`` (time order) up to ``end_ms``
     in a sandbox engine. Raises what ``Engine.install`` raises for a broken rule."""
-    reads = SandboxStoreReads()
-    engine = sandbox_engine(limits.max_windows, reads)
-    engine.install(replace(definition, enabled=True))
     first = events[0].time_ms if events else end_ms
     out = Replay(definition.name, first if start_ms is None else start_ms, end_ms)
+    reads = out.reads
+    engine = sandbox_engine(limits.max_windows, reads)
+    engine.install(replace(definition, enabled=True))
     clock = _Clock(engine, reads, out, limits.max_triggers)
     clock.move(out.start_ms)
     deadline = time.monotonic() + limits.time_limit_s
@@ -174,14 +175,17 @@ def _windows(engine: Engine, rule: str, triggers: list[TriggerSnapshot]) -> list
 def run_backtest(definition: RuleDefinition, hours: int, limits: BacktestLimits) -> Replay:
     """Replay ``definition`` over the last ``hours`` of the series history.
 
-    Raises ``BacktestLimitError`` for hours out of ``1..max_hours``, a rule that does not
-    read series (messages and properties are not in the series history), or a span
-    over the limits; what ``Engine.install`` raises for a broken rule.
+    Raises ``BacktestLimitError`` for hours out of ``1..max_hours``, a rule the engine
+    cannot install, a rule that does not read series (messages and properties are not
+    in the series history), or a span over the limits.
     """
     if not 1 <= hours <= limits.max_hours:
         raise BacktestLimitError("hours", f"hours must be from 1 to {limits.max_hours}")
     probe = sandbox_engine(limits.max_windows, SandboxStoreReads())
-    probe.install(replace(definition, enabled=True))
+    try:
+        probe.install(replace(definition, enabled=True))
+    except Exception as exc:  # what the partitions would report as "rule not installed"
+        raise BacktestLimitError("rule", f"the rule cannot run: {exc}") from exc
     if probe.rules[definition.name].kind != SERIES:
         raise BacktestLimitError(
             "metric", "only series rules can be replayed: the history keeps numeric series"
