@@ -50,8 +50,9 @@ def read_series(
     """The series of ``metric`` whose entity passes ``entity_filter`` (the rule's
     patterns; empty: any) with their points in ``[start_ms, end_ms]``.
 
-    Raises ``BacktestLimitError`` (field ``hours``) past ``max_series`` series or
-    ``max_samples`` points: a shorter span is what to ask for.
+    Raises ``BacktestLimitError`` past ``max_series`` series (field
+    ``rule.entity_filter``: a narrower rule) or ``max_samples`` points (field ``hours``:
+    a shorter span).
     """
     matches = compile_patterns(entity_filter) if entity_filter.strip() else None
     redis = client()
@@ -64,7 +65,9 @@ def read_series(
             continue
         if len(found) == max_series:
             raise BacktestLimitError(
-                "hours", f"more than {max_series} series of {metric!r} to replay (the limit)"
+                "rule.entity_filter",
+                f"more than {max_series} series of {metric!r} to replay (the limit): "
+                "narrow the rule's entity filter",
             )
         points, raw_from = points_of(redis, sid, start_ms, end_ms, now)
         total += len(points)

@@ -11,8 +11,14 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from rules.backtest.inputs import _form_values
+from rules.backtest.limits import BacktestLimits
+from rules.backtest.runner import run_backtest
 from rules.editor.forms import RuleForm
-from rules.models import Rule
+from rules.history import recorder
+from rules.ingest.pipeline import hand_off
+from rules.models import Rule, TriggerRecord
+from rules.partition.definitions import definition_of
+from tests.engine_helpers import make_rule, poll
 from tests.factories import bindings_xml
 from tests.unit.backtest.history import MIN, database_state, feed, now_ms, redis_state, sample
 from tests.unit.delivery.factories import binding, hipchat_endpoint
@@ -176,3 +182,41 @@ def test_backtest_rule_command_prints_the_sequence_and_the_messages(history, bou
         call_command("backtest_rule", "cpu-high", "--hours", "0", stdout=io.StringIO())
     with pytest.raises(CommandError, match="no rule named"):
         call_command("backtest_rule", "missing", stdout=io.StringIO())
+
+
+@pytest.mark.integration
+def test_the_backtest_gives_the_running_engines_statuses_for_the_same_samples(
+    engine_worker,
+    clean_redis,  # noqa: F811
+):
+    """The samples go through ingest to the real engine worker, which stores its
+    triggers; the backtest over the history those samples left gives the same ones."""
+    rule = make_rule("live-or-not", "load", "avg() > 50", "count(3)", enabled=True)
+    t0 = now_ms() - 40 * MIN
+    values = {"a": [10, 60, 70, 90, 20, 10, 10, 95, 96, 97, 10, 10, 10], "b": [90, 90, 90, 10, 10]}
+    events = [
+        sample(float(v), t0 + i * MIN, entity=entity, metric="load")
+        for entity, series in values.items()
+        for i, v in enumerate(series)
+    ]
+    hand_off(sorted(events, key=lambda e: e.time_ms))
+    records = TriggerRecord.objects.filter(rule=rule.name)
+    poll(lambda: records.count() == 12, what="the running engine's 12 triggers")
+    recorder.recorder.flush()
+
+    def by_window(triggers) -> dict[str, list[tuple[str, float, int]]]:
+        out: dict[str, list[tuple[str, float, int]]] = {}
+        for t in triggers:
+            out.setdefault(t.window_key, []).append((t.status, t.value, t.repeat_count))
+        return out
+
+    live = by_window(r.snapshot() for r in records.order_by("id"))
+    backtest = run_backtest(definition_of(rule), 1, BacktestLimits())
+    assert by_window(backtest.triggers) == live
+    assert [s for s, _, _ in live["series-load-b"]] == [
+        "OPEN",
+        "REPEAT",
+        "REPEAT",
+        "REPEAT",
+        "CANCEL",
+    ]
