@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rules.backtest.limits import BacktestLimits
-from rules.backtest.source import BacktestLimitError
+from rules.backtest.source import BacktestError
 from rules.editor.forms import RuleForm
 from rules.engine.definition import RuleDefinition
 from rules.models import Rule
@@ -26,7 +26,7 @@ BODY_KEYS = ("name", "hours", "rule")
 DEFAULT_HOURS = 1
 
 
-class BacktestInputError(BacktestLimitError):
+class BacktestInputError(BacktestError):
     """An input that cannot be run; ``field`` names it (``rule.<form field>`` for a
     field of the rule)."""
 

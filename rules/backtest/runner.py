@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 
 from rules.backtest.limits import BacktestLimits
 from rules.backtest.sandbox import SandboxStoreReads, sandbox_engine
-from rules.backtest.source import BacktestLimitError, Replayed, events_of, read_series
+from rules.backtest.source import BacktestError, Replayed, events_of, read_series
 from rules.contract.triggers import Decision, TriggerSnapshot
 from rules.engine.definition import RuleDefinition
 from rules.engine.engine import Engine
 from rules.engine.rule_errors import RuleError
+from rules.engine.rule_filter import data_type_of
 from rules.events import SERIES, Event
 
 HOUR_MS = 3_600_000
@@ -128,12 +129,16 @@ def replay(
     start_ms: int | None = None,
 ) -> Replay:
     """Run ``definition`` (enabled or not) over ``events`` (time order) up to ``end_ms``
-    in a sandbox engine. Raises what ``Engine.install`` raises for a broken rule."""
+    in a sandbox engine. Raises ``BacktestError`` (field ``rule``) for a rule the
+    engine cannot install."""
     first = events[0].time_ms if events else end_ms
     out = Replay(definition.name, first if start_ms is None else start_ms, end_ms)
     reads = out.reads
     engine = sandbox_engine(limits.max_windows, reads)
-    engine.install(replace(definition, enabled=True))
+    try:
+        engine.install(replace(definition, enabled=True))
+    except Exception as exc:  # what the partitions would report as "rule not installed"
+        raise BacktestError("rule", f"the rule cannot run: {exc}") from exc
     clock = _Clock(engine, reads, out, limits.max_triggers)
     clock.move(out.start_ms)
     deadline = time.monotonic() + limits.time_limit_s
@@ -175,25 +180,21 @@ def _windows(engine: Engine, rule: str, triggers: list[TriggerSnapshot]) -> list
 def run_backtest(definition: RuleDefinition, hours: int, limits: BacktestLimits) -> Replay:
     """Replay ``definition`` over the last ``hours`` of the series history.
 
-    Raises ``BacktestLimitError`` for hours out of ``1..max_hours``, a rule the engine
+    Raises ``BacktestError`` for hours out of ``1..max_hours``, a rule the engine
     cannot install, a rule that does not read series (messages and properties are not
     in the series history), or a span over the limits.
     """
     if not 1 <= hours <= limits.max_hours:
-        raise BacktestLimitError("hours", f"hours must be from 1 to {limits.max_hours}")
-    probe = sandbox_engine(limits.max_windows, SandboxStoreReads())
-    try:
-        probe.install(replace(definition, enabled=True))
-    except Exception as exc:  # what the partitions would report as "rule not installed"
-        raise BacktestLimitError("rule", f"the rule cannot run: {exc}") from exc
-    if probe.rules[definition.name].kind != SERIES:
-        raise BacktestLimitError(
+        raise BacktestError("hours", f"hours must be from 1 to {limits.max_hours}")
+    kind, metric = data_type_of(definition.metric)
+    if kind != SERIES:
+        raise BacktestError(
             "metric", "only series rules can be replayed: the history keeps numeric series"
         )
     end_ms = int(time.time() * 1000)
     start_ms = end_ms - hours * HOUR_MS
     series = read_series(
-        definition.metric, definition.entity_filter, start_ms, end_ms,
+        metric, definition.entity_filter, start_ms, end_ms,
         max_series=limits.max_series, max_samples=limits.max_samples,
     )  # fmt: skip
     out = replay(definition, events_of(series), end_ms, limits, start_ms=start_ms)

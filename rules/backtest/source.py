@@ -17,8 +17,9 @@ from rules.events import SERIES, Event
 from rules.history.query import parse_series_id, points_of, series_ids
 
 
-class BacktestLimitError(ValueError):
-    """A bound of the backtest was reached; ``field`` is the input to change."""
+class BacktestError(ValueError):
+    """A backtest that cannot run as asked (a bound reached, a rule the engine refuses);
+    ``field`` is the input to change."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
@@ -47,10 +48,11 @@ def read_series(
     max_series: int,
     max_samples: int,
 ) -> list[Replayed]:
-    """The series of ``metric`` whose entity passes ``entity_filter`` (the rule's
-    patterns; empty: any) with their points in ``[start_ms, end_ms]``.
+    """The series of ``metric`` (lower case, as ingest stores it) whose entity passes
+    ``entity_filter`` (the rule's patterns; empty: any) with their points in
+    ``[start_ms, end_ms]``.
 
-    Raises ``BacktestLimitError`` past ``max_series`` series (field
+    Raises ``BacktestError`` past ``max_series`` series (field
     ``rule.entity_filter``: a narrower rule) or ``max_samples`` points (field ``hours``:
     a shorter span).
     """
@@ -59,12 +61,12 @@ def read_series(
     now = int(time.time() * 1000)
     found: list[Replayed] = []
     total = 0
-    for sid in series_ids(metric.lower(), redis=redis):
+    for sid in series_ids(metric, redis=redis):
         name, entity, tags = parse_series_id(sid)
         if matches is not None and not matches(entity):
             continue
         if len(found) == max_series:
-            raise BacktestLimitError(
+            raise BacktestError(
                 "rule.entity_filter",
                 f"more than {max_series} series of {metric!r} to replay (the limit): "
                 "narrow the rule's entity filter",
@@ -72,7 +74,7 @@ def read_series(
         points, raw_from = points_of(redis, sid, start_ms, end_ms, now)
         total += len(points)
         if total > max_samples:
-            raise BacktestLimitError(
+            raise BacktestError(
                 "hours",
                 f"the span holds more than {max_samples} samples of {metric!r} (the limit): "
                 "ask for fewer hours",

@@ -22,7 +22,7 @@ from rules.backtest.inputs import (
 from rules.backtest.limits import BacktestLimits, configured
 from rules.backtest.report import build_report
 from rules.backtest.runner import run_backtest
-from rules.backtest.source import BacktestLimitError
+from rules.backtest.source import BacktestError
 from rules.models import Rule
 
 HOURS_FIELD = "backtest_hours"  # the editor's hours input, posted with the rule's fields
@@ -33,7 +33,7 @@ def _answer(parse: Callable[[BacktestLimits], BacktestRequest]) -> JsonResponse:
     try:
         asked = parse(limits)
         replay = run_backtest(asked.definition, asked.hours, limits)
-    except BacktestLimitError as exc:
+    except BacktestError as exc:
         return JsonResponse({"error": str(exc), "field": exc.field}, status=400)
     return JsonResponse(build_report(replay, limits))
 

@@ -15,7 +15,7 @@ from rules.backtest.inputs import parse_hours
 from rules.backtest.limits import configured
 from rules.backtest.report import build_report
 from rules.backtest.runner import run_backtest
-from rules.backtest.source import BacktestLimitError
+from rules.backtest.source import BacktestError
 from rules.models import Rule
 from rules.partition.definitions import definition_of
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         try:
             hours = parse_hours(options["hours"], limits)
             report = build_report(run_backtest(definition_of(rule), hours, limits), limits)
-        except BacktestLimitError as exc:
+        except BacktestError as exc:
             raise CommandError(f"{exc.field}: {exc}") from exc
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=1))

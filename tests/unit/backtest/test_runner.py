@@ -6,7 +6,7 @@ import pytest
 
 from rules.backtest.limits import BacktestLimits
 from rules.backtest.runner import replay, run_backtest
-from rules.backtest.source import BacktestLimitError, events_of, read_series
+from rules.backtest.source import BacktestError, events_of, read_series
 from rules.engine.actions import ActionSettings
 from rules.engine.definition import RuleDefinition
 from rules.models import Rule
@@ -120,7 +120,7 @@ def test_the_replay_touches_no_redis_key_and_no_database_row():
 def test_hours_outside_the_limit_are_refused_naming_hours():
     rule = RuleDefinition("r", "cpu", "value > 1", "count(1)")
     for hours in (0, 25):
-        with pytest.raises(BacktestLimitError) as caught:
+        with pytest.raises(BacktestError) as caught:
             run_backtest(rule, hours, BacktestLimits(max_hours=24))
         assert caught.value.field == "hours"
 
@@ -128,7 +128,7 @@ def test_hours_outside_the_limit_are_refused_naming_hours():
 def test_more_samples_than_the_limit_asks_for_fewer_hours():
     t0 = now_ms() - 30 * MIN
     feed(sample(1.0, t0 + i * 1000) for i in range(20))
-    with pytest.raises(BacktestLimitError, match="more than 10 samples") as caught:
+    with pytest.raises(BacktestError, match="more than 10 samples") as caught:
         read_series("cpu", "", t0, now_ms(), max_series=10, max_samples=10)
     assert caught.value.field == "hours"
 
@@ -136,7 +136,7 @@ def test_more_samples_than_the_limit_asks_for_fewer_hours():
 def test_more_series_than_the_limit_is_refused():
     t0 = now_ms() - 30 * MIN
     feed(sample(1.0, t0, entity=f"e{i}") for i in range(3))
-    with pytest.raises(BacktestLimitError, match="more than 2 series"):
+    with pytest.raises(BacktestError, match="more than 2 series"):
         read_series("cpu", "", t0, now_ms(), max_series=2, max_samples=100)
 
 
@@ -158,7 +158,7 @@ def test_triggers_past_the_limit_are_counted_not_kept():
 
 
 def test_message_rules_are_refused_naming_metric():
-    with pytest.raises(BacktestLimitError) as caught:
+    with pytest.raises(BacktestError) as caught:
         run_backtest(RuleDefinition("m", "message", "true", "count(1)"), 1, LIMITS)
     assert caught.value.field == "metric"
 
@@ -168,3 +168,9 @@ def test_events_keep_series_order_within_one_time():
     feed([sample(1.0, t0, entity="b"), sample(2.0, t0, entity="a"), sample(3.0, t0 - 1000)])
     events = events_of(read_series("cpu", "", t0 - MIN, now_ms(), max_series=5, max_samples=9))
     assert [(e.entity, e.time_ms) for e in events] == [("e1", t0 - 1000), ("a", t0), ("b", t0)]
+
+
+def test_a_rule_the_engine_refuses_is_refused_naming_rule():
+    with pytest.raises(BacktestError, match="the rule cannot run") as caught:
+        replay(RuleDefinition("r", "cpu", "value > 1", "count(0)"), [], now_ms(), LIMITS)
+    assert caught.value.field == "rule"
