@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from atsd_alerts.redis import client
 from rules.engine.rule_filter import compile_patterns
 from rules.events import SERIES, Event
 from rules.history.query import parse_series_id, points_of, series_ids
+from rules.history.reads import reads_client
 
 
 class BacktestError(ValueError):
@@ -54,10 +54,10 @@ def read_series(
 
     Raises ``BacktestError`` past ``max_series`` series (field
     ``rule.entity_filter``: a narrower rule) or ``max_samples`` points (field ``hours``:
-    a shorter span).
+    a shorter span); ``redis.RedisError`` when the history cannot be read.
     """
     matches = compile_patterns(entity_filter) if entity_filter.strip() else None
-    redis = client()
+    redis = reads_client()  # socket timeouts: a stalled Redis is an error, not a hung page
     now = int(time.time() * 1000)
     found: list[Replayed] = []
     total = 0

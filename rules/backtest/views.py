@@ -1,7 +1,8 @@
 """The editor's Test on history (``/rules/<id>/backtest/``, ``/rules/backtest/`` for a
 new rule: the form's fields as posted) and ``POST /api/v1/rules/backtest`` (JSON, see
 ``rules.backtest.inputs``), both administrators only, as editing rules is. Both answer
-the report of ``rules.backtest.report``, or ``400 {"error", "field"}``."""
+the report of ``rules.backtest.report``, ``400 {"error", "field"}`` for a backtest that
+cannot run as asked, or ``503 {"error"}`` when the series history cannot be read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
+from redis import RedisError
 
 from atsd_alerts.accounts import administrator_required
 from atsd_alerts.api_auth import ADMINISTER, api_view
@@ -35,6 +37,8 @@ def _answer(parse: Callable[[BacktestLimits], BacktestRequest]) -> JsonResponse:
         replay = run_backtest(asked.definition, asked.hours, limits)
     except BacktestError as exc:
         return JsonResponse({"error": str(exc), "field": exc.field}, status=400)
+    except RedisError as exc:
+        return JsonResponse({"error": f"series history unavailable: {exc}"}, status=503)
     return JsonResponse(build_report(replay, limits))
 
 

@@ -220,3 +220,10 @@ def test_the_backtest_gives_the_running_engines_statuses_for_the_same_samples(
         "REPEAT",
         "CANCEL",
     ]
+
+
+def test_an_unreachable_history_is_a_503(admin_client, rule, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    response = post(admin_client, {"name": "cpu-high"})
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("series history unavailable")

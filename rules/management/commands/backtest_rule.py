@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from redis import RedisError
 
 from rules.backtest.inputs import parse_hours
 from rules.backtest.limits import configured
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             report = build_report(run_backtest(definition_of(rule), hours, limits), limits)
         except BacktestError as exc:
             raise CommandError(f"{exc.field}: {exc}") from exc
+        except RedisError as exc:
+            raise CommandError(f"series history unavailable: {exc}") from exc
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=1))
             return
