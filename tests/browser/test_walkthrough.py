@@ -392,4 +392,4 @@ def test_the_seed_walkthrough_as_administrator_then_operator(
     ]
     assert stages == ["received", "routed", "evaluated", "stored"]
     assert sent.startswith("sent (web: ")
-    w.shot("07-alert-stages", browser.find_element(By.XPATH, "//h2[text()='Stages']"))
+    w.shot("08-alert-stages", browser.find_element(By.XPATH, "//h2[text()='Stages']"))
