@@ -87,25 +87,31 @@ end
 return '0'
 """
 
-# KEYS[1]: the scope's key; ARGV: now, limit, remaining, reset, period. An answer from
-# an older window changes nothing; one from the same window can only raise the count
-# (requests in flight are counted here before the service has seen them).
+# KEYS: the scopes' keys; ARGV: now, then limit, remaining, reset, period of each. An
+# answer from an older window changes nothing; one from the same window can only raise
+# the count (requests in flight are counted here before the service has seen them).
 _OBSERVE = """
-local now, limit, remaining = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local reset, period = tonumber(ARGV[4]), tonumber(ARGV[5])
-local s = redis.call('HMGET', KEYS[1], 'reset', 'used')
-local known, used = tonumber(s[1]), tonumber(s[2]) or 0
-local counted = math.max(0, limit - remaining)
-if known then
-  if reset + period <= known then
-    return 0
+local now = tonumber(ARGV[1])
+for i, k in ipairs(KEYS) do
+  local at = 4 * (i - 1) + 1
+  local limit, remaining = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local reset, period = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  local s = redis.call('HMGET', k, 'reset', 'used')
+  local known, used = tonumber(s[1]), tonumber(s[2]) or 0
+  local counted = math.max(0, limit - remaining)
+  local stale = false
+  if known then
+    if reset + period <= known then
+      stale = true
+    elseif reset < known + period then
+      counted = math.max(counted, used)
+    end
   end
-  if reset < known + period then
-    counted = math.max(counted, used)
+  if not stale then
+    redis.call('HSET', k, 'limit', limit, 'reset', tostring(reset), 'used', counted)
+    redis.call('EXPIRE', k, math.max(1, math.ceil(reset - now + period)))
   end
 end
-redis.call('HSET', KEYS[1], 'limit', limit, 'reset', tostring(reset), 'used', counted)
-redis.call('EXPIRE', KEYS[1], math.max(1, math.ceil(reset - now + period)))
 return 1
 """
 
@@ -142,14 +148,14 @@ def take(scopes: Sequence[Scope], now: float | None = None) -> float:
 
 
 def observe(observed: Sequence[Observed], now: float | None = None) -> None:
-    """Adopt the limits an answer announced."""
+    """Adopt the limits an answer announced (one round trip for all its scopes)."""
+    if not observed:
+        return
     now = time.time() if now is None else now
+    args: list[str | int] = [repr(now)]
+    for o in observed:
+        args += [o.limit, o.remaining, repr(o.reset), repr(o.scope.period_s)]
     try:
-        script = _script(_OBSERVE)
-        for o in observed:
-            script(
-                keys=[_key(o.scope)],
-                args=[repr(now), o.limit, o.remaining, repr(o.reset), repr(o.scope.period_s)],
-            )
+        _script(_OBSERVE)(keys=[_key(o.scope) for o in observed], args=args)
     except RedisError as exc:
         log.warning("rate budget unavailable, an answer's limits are not kept: %s", exc)
