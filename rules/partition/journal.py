@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from atsd_alerts import stage_timing
 from atsd_alerts.redis import client, key
 from rules.alerts.published_windows import publish_windows
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
@@ -148,7 +149,7 @@ class Partition:
                     found.gap = entry_id
                     self.applied_id = batches[-1]
                     break
-                self._apply_rows(entry_id, orjson.loads(rows), current)
+                self._apply_rows(entry_id, rows, current)
                 self.applied_id = entry_id
             else:
                 self._apply_tick(int(parts[0]))
@@ -171,16 +172,22 @@ class Partition:
         """Apply every inbox entry after the last applied one; returns triggers made."""
         made = 0
         while True:
+            started = stage_timing.start()
             entries = inbox.read_after(self.number, self.applied_id)
+            stage_timing.stop("inbox read", started, len(entries))
             if not entries:
                 break
             for entry_id, rows in entries:
                 current = now_ms()
-                applied = self._apply_rows(entry_id, orjson.loads(rows), current)
+                applied = self._apply_rows(entry_id, rows, current)
+                started = stage_timing.start()
                 self._write(f"b {entry_id} {current}", applied, entry_id)
+                stage_timing.stop("journal write", started, 1)
                 self.applied_id = entry_id
                 made += len(applied.triggers)
+            started = stage_timing.start()
             self.drain()
+            stage_timing.stop("alert store", started)
         self.maybe_checkpoint()
         return made
 
@@ -213,16 +220,22 @@ class Partition:
 
     # -- internals -------------------------------------------------------------------
 
-    def _apply_rows(self, entry_id: str, rows: list[list[Any]], current: int) -> Applied:
+    def _apply_rows(self, entry_id: str, payload: bytes, current: int) -> Applied:
+        started = stage_timing.start()
+        rows: list[list[Any]] = orjson.loads(payload)
+        decoded = [(Event.from_wire(wire), names) for wire, names in rows]
+        stage_timing.stop("decode", started, len(rows))
+        started = stage_timing.start()
         triggers: list[TriggerSnapshot] = []
         run: list[Event] = []
         run_names: list[str] | None = None
-        for wire, names in rows:
+        for event, names in decoded:
             if names != run_names:
                 self._apply_run(run, run_names, current, triggers)
                 run, run_names = [], names
-            run.append(Event.from_wire(wire))
+            run.append(event)
         self._apply_run(run, run_names, current, triggers)
+        stage_timing.stop("engine", started, len(rows))
         return self._finish(entry_id, triggers, current)
 
     def _apply_run(
@@ -308,9 +321,13 @@ class Partition:
         if self.journal_entries >= SNAPSHOT_EVERY_ENTRIES or (
             self.journal_entries and elapsed >= SNAPSHOT_EVERY_S
         ):
+            started = stage_timing.start()
             self.checkpoint()
+            stage_timing.stop("snapshot", started)
         if time.monotonic() - self.summaries_at >= SUMMARIES_EVERY_S:
+            started = stage_timing.start()
             self.publish_summaries()
+            stage_timing.stop("window summaries", started)
 
     def checkpoint(self) -> None:
         data = {
