@@ -60,13 +60,12 @@ class Command(BaseCommand):
             write(f"p99: {paced['p99_ms']:.0f} ms")
         write(f"lost markers: {lost}")
         if "stages" in result:
-            self.write_profile(flat["samples"], result["stages"], result["cpu"])
+            self.write_profile(flat["samples"], result["stages"])
+        self.write_cpu(flat["samples"], result["cpu"])
 
-    def write_profile(
-        self, samples: int, stages: dict[str, dict[str, int]], cpu: dict[str, float]
-    ) -> None:
+    def write_profile(self, samples: int, stages: dict[str, dict[str, int]]) -> None:
         """Per stage: time per 1,000 samples, share of all stage time, and the samples/s
-        the stage alone could carry on one core; then CPU seconds per process role."""
+        the stage alone could carry on one core."""
         write = self.stdout.write
         total_ns = sum(values["ns"] for values in stages.values()) or 1
         ordered = [s for s in STAGES if s in stages] + sorted(set(stages) - set(STAGES))
@@ -78,8 +77,13 @@ class Command(BaseCommand):
                 write(f"stage {stage} alone: {samples / (ns / 1e9):,.0f} samples/s")
             write(f"stage {stage} calls: {stages[stage]['calls']:,} calls")
         write(f"stages total: {total_ns / 1e6 / samples * 1000:.3f} ms per 1,000 samples")
+
+    def write_cpu(self, samples: int, cpu: dict[str, float]) -> None:
+        """CPU seconds of each process role in the flat-out run, and in all per sample."""
+        write = self.stdout.write
         cpu_total = sum(cpu.values()) or 1.0
         for role, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
             write(f"cpu {role}: {seconds:.2f} s")
             write(f"cpu {role} share: {100 * seconds / cpu_total:.1f} %")
         write(f"cpu total: {cpu_total:.2f} s")
+        write(f"cpu per 1,000 samples: {cpu_total * 1000 / samples * 1000:.2f} ms")

@@ -41,7 +41,8 @@ def test_the_profile_prints_each_stage_as_labelled_figures(capsys):
         "listener parse": {"ns": 1_000_000_000, "calls": 5, "items": 300_000},
     }
     command = Command()
-    command.write_profile(300_000, stages, {"engine.0": 2.5, "listener": 1.5})
+    command.write_profile(300_000, stages)
+    command.write_cpu(300_000, {"engine.0": 2.5, "listener": 1.5})
     out = capsys.readouterr().out.splitlines()
     assert out[:4] == [
         "stage listener parse: 3.333 ms per 1,000 samples",
@@ -51,4 +52,4 @@ def test_the_profile_prints_each_stage_as_labelled_figures(capsys):
     ]
     assert "stage engine alone: 100,000 samples/s" in out
     assert "cpu engine.0 share: 62.5 %" in out
-    assert out[-1] == "cpu total: 4.00 s"
+    assert out[-2:] == ["cpu total: 4.00 s", "cpu per 1,000 samples: 13.33 ms"]
