@@ -177,6 +177,7 @@ class Partition:
         of them committed, and the replay applies them all again.
         """
         made = 0
+        inbox.clear_wake_flag(self.number)
         while True:
             started = stage_timing.start()
             entries = inbox.read_after(self.number, self.applied_id)
