@@ -24,6 +24,7 @@ own work included) are reported always.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -202,6 +203,7 @@ def run(samples: int = 500_000, series: int = 10_000, connections: int = 4,
     stack = subprocess.Popen([sys.executable, "scripts/run_stack.py"], cwd=ROOT, env=env,
                              stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     finals = FINAL_MARKERS_PER_PARTITION * partitions
+    finished = False
     try:
         wait_until(lambda: port_open("127.0.0.1", web), 120, "the stack")
         rules = data / "bench_rules.xml"
@@ -229,6 +231,7 @@ def run(samples: int = 500_000, series: int = 10_000, connections: int = 4,
         if rate > 0:
             result["latency"] = _phase(tcp, db, samples // 2, series, connections, rate, "l",
                                        finals)  # fmt: skip
+        finished = True
         return result
     finally:
         stack.send_signal(2)
@@ -236,4 +239,7 @@ def run(samples: int = 500_000, series: int = 10_000, connections: int = 4,
             stack.wait(60)
         except subprocess.TimeoutExpired:
             stack.kill()
+            stack.wait()
         log.close()
+        if finished:  # a failed run keeps its directory: stack.log says why
+            shutil.rmtree(data, ignore_errors=True)
