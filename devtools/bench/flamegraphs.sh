@@ -31,7 +31,7 @@ engine="" listener=""
 for _ in $(seq 240); do
     sleep 0.5
     for pid in $(descendants "$bench"); do
-        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+        cmd=$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null || true)  # gone: ""
         case "$cmd" in
             *"-Q engine.0 "*) engine=$pid ;;
             *listen_tcp*) listener=$pid ;;
