@@ -414,3 +414,8 @@ INSTALLED_APPS += ["devtools"]
 # ModelAdmin[ApiToken], ModelForm[Rule], TextField[str, str]: the type arguments mypy's
 # disallow_any_generics asks for must also subscript at run time.
 django_stubs_ext.monkeypatch()
+
+# --- Pipeline stage profile (bench_pipeline --profile) ----------------------------------
+# Each process sums the time it spends in each pipeline stage and publishes the sums to
+# Redis (atsd_alerts.stage_timing); off by default, and then free.
+PIPELINE_PROFILE = env_bool("PIPELINE_PROFILE", False)
