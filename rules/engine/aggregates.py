@@ -12,9 +12,10 @@ possible:
   A late (middle) insert breaks the monotonic-deque invariant, so the sequence then
   switches to a ``SortedList`` and min/max become O(log n) until it empties. Windows of
   rules that never ask for min()/max() keep no deque for it (see ``RunningStats``).
-* percentile/median: O(log n) per update from a ``SortedList`` that is built on the
-  first percentile request and maintained from then on (windows whose condition never
-  asks for a percentile never pay for it).
+* percentile/median: O(log n) per update from ordered storage (see ``SortedValues``)
+  kept from the window's creation for rules that read order statistics
+  (``keep_order``), or built on the first percentile request otherwise; windows of
+  rules that never ask for one never pay for it.
 
 Out-of-order inserts themselves cost O(n) (a deque insert in the middle); they are the
 rare path by construction (ATSD collectors send in time order).
@@ -23,15 +24,38 @@ rare path by construction (ATSD collectors send in time order).
 from __future__ import annotations
 
 import math
+import operator
 from array import array
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, TypeAlias
 
 from sortedcontainers import SortedList
 
 NAN = math.nan
+
+# Ordered storage of a window's non-NaN values (min/max after a late sample, and order
+# statistics) is the sorted-containers pattern: a plain sorted list while it is small,
+# where one C-level ``insort``/``bisect`` plus a memmove of at most a few kilobytes beats
+# any Python-level walk, and a ``SortedList`` (sorted blocks with a positional index,
+# O(log n) per update and per rank lookup) once it holds more than ``SMALL_ORDER_MAX``
+# values, back to a list below ``SMALL_ORDER_MIN`` (the gap keeps a window at the border
+# from switching on every sample). Both are indexed by rank, which is all that
+# ``percentile_r6`` and min/max need.
+SMALL_ORDER_MAX = 2048
+SMALL_ORDER_MIN = 512
+# The functions that read a window's order statistics (without a selector): windows of
+# rules that call them keep ordered storage from their first sample.
+ORDER_STATISTIC_FUNCTIONS = frozenset({"percentile", "median"})
+SortedValues: TypeAlias = "list[float] | SortedList"
+
+
+def sorted_values(values: Iterable[float]) -> SortedValues:
+    """Ordered storage holding ``values`` (non-NaN), in the form its size calls for."""
+    ordered = sorted(values)
+    return ordered if len(ordered) <= SMALL_ORDER_MAX else SortedList(ordered)
 
 
 def percentile_r6(ordered: Sequence[float], p: float) -> float:
@@ -63,6 +87,7 @@ class RunningStats:
     ``track_min``/``track_max`` False skip the monotonic deque of that aggregate: the
     engine turns them off for rules whose expressions never call min()/max(), and a
     call then scans the values, O(n) (trigger snapshots and window summaries only).
+    ``keep_order`` switches to ordered storage for good (rules that read percentiles).
     """
 
     __slots__ = (
@@ -103,8 +128,8 @@ class RunningStats:
         self._minq: array[float] | None = array("d") if track_min else None
         self._maxh = 0
         self._minh = 0
-        self._sorted: SortedList | None = None
-        self._want_sorted = False  # a percentile was asked for: keep the SortedList
+        self._sorted: SortedValues | None = None
+        self._want_sorted = False  # order statistics are read: keep ordered storage
 
     # -- updates -------------------------------------------------------------------
 
@@ -127,8 +152,12 @@ class RunningStats:
         b = t - s
         self._comp += (s - (t - b)) + (v - b)
         self._sum = t
-        if self._sorted is not None:
-            self._sorted.add(v)
+        so = self._sorted
+        if so is not None:
+            if type(so) is list and len(so) < SMALL_ORDER_MAX:
+                insort(so, v)
+            else:
+                self._order_add(v)
             return
         q = self._maxq
         if q is not None:
@@ -175,7 +204,7 @@ class RunningStats:
         if self._nn is not None:
             self._nn.insert(nn_index, v)
         self._add_sum(v)
-        self._sorted.add(v)  # type: ignore[union-attr]
+        self._order_add(v)
 
     def popleft(self) -> float:
         """Remove and return the oldest value (NaN included). IndexError when empty."""
@@ -193,8 +222,12 @@ class RunningStats:
             b = t - s
             self._comp += (s - (t - b)) - (v + b)  # TwoSum of s + (-v)
             self._sum = t
-            if self._sorted is not None:
-                self._sorted.remove(v)
+            so = self._sorted
+            if so is not None:
+                if type(so) is list:
+                    del so[bisect_left(so, v)]
+                else:
+                    self._order_remove(v)
             else:
                 q = self._maxq
                 if q is not None and q[self._maxh] == v:
@@ -219,7 +252,7 @@ class RunningStats:
         self._sum = 0.0
         self._comp = 0.0
         if self._want_sorted:
-            self._sorted = SortedList()
+            self._sorted = []
             self._maxq = self._minq = None
         else:
             self._sorted = None
@@ -235,8 +268,35 @@ class RunningStats:
         self._sum = t
 
     def _build_sorted(self) -> None:
-        self._sorted = SortedList(self._all if self._nn is None else self._nn)
+        self._sorted = sorted_values(self._all if self._nn is None else self._nn)
         self._maxq = self._minq = None
+
+    def _order_add(self, v: float) -> None:
+        so = self._sorted
+        if isinstance(so, SortedList):
+            so.add(v)
+        elif so is not None:
+            insort(so, v)
+            if len(so) > SMALL_ORDER_MAX:
+                self._sorted = SortedList(so)
+
+    def _order_remove(self, v: float) -> None:
+        so = self._sorted
+        if isinstance(so, SortedList):
+            so.remove(v)
+            if len(so) < SMALL_ORDER_MIN:
+                self._sorted = list(so)
+        elif so is not None:
+            # The value is held (it left the sequence): the leftmost equal one goes.
+            del so[bisect_left(so, v)]
+
+    def keep_order(self) -> None:
+        """Keep ordered storage from now on: percentiles and medians are O(log n) per
+        update from the first sample (min/max then read it too, and the monotonic
+        queues are dropped)."""
+        self._want_sorted = True
+        if self._sorted is None:
+            self._build_sorted()
 
     # -- reads ---------------------------------------------------------------------
 
@@ -295,10 +355,10 @@ class RunningStats:
         return nn[-1] if nn else NAN
 
     def percentile(self, p: float) -> float:
-        """NIST R6 percentile of the non-NaN values; O(log n) once the SortedList exists."""
+        """NIST R6 percentile of the non-NaN values; O(log n) once ordered storage exists
+        (the first call builds it and ``keep_order`` keeps it)."""
         if self._sorted is None:
-            self._build_sorted()
-        self._want_sorted = True
+            self.keep_order()
         return percentile_r6(self._sorted, p)  # type: ignore[arg-type]
 
     def median(self) -> float:
@@ -439,15 +499,9 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
             return w.min() < c
 
         return min_lt
-    read: Callable[[RunningStats], float]
     if isinstance(aggregate, tuple):
-        p = aggregate[1]
-
-        def read(w: RunningStats) -> float:
-            return w.percentile(p)
-
-    else:
-        read = _READERS[aggregate]
+        return _percentile_comparison(aggregate[1], _OPERATORS[op], c)
+    read = _READERS[aggregate]
     if op == ">":
         return lambda w: read(w) > c
     if op == ">=":
@@ -459,3 +513,39 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
     if op == "==":
         return lambda w: read(w) == c
     return lambda w: read(w) != c
+
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _percentile_comparison(
+    p: float, compare: Callable[[float, float], bool], c: float
+) -> WindowCheck:
+    """``percentile(p) op c``: ``percentile_r6`` read in place from a small ordered list
+    (one Python call per evaluation, the comparison a C function)."""
+    fraction = p / 100.0  # percentile_r6's r = p / 100.0 * (n + 1), the same float
+
+    def percentile_compare(w: RunningStats) -> bool:
+        so = w._sorted
+        if type(so) is not list:  # not built yet, or a SortedList
+            return compare(w.percentile(p), c)
+        n = len(so)
+        if not n:
+            return compare(NAN, c)
+        r = fraction * (n + 1)
+        if r <= 1:
+            return compare(so[0], c)
+        if r >= n:
+            return compare(so[n - 1], c)
+        k = int(r)
+        lo = so[k - 1]
+        return compare(lo + (r - k) * (so[k] - lo), c)
+
+    return percentile_compare

@@ -20,7 +20,7 @@ from rules.contract.triggers import (
     TriggerSnapshot,
 )
 from rules.engine import actions as act
-from rules.engine.aggregates import plan_evaluator
+from rules.engine.aggregates import ORDER_STATISTIC_FUNCTIONS, plan_evaluator
 from rules.engine.definition import (
     KIND_CONDITION,
     KIND_FILTER,
@@ -189,6 +189,9 @@ class RuleRuntime:
             used.update(names)  # type: ignore[union-attr]
         self.track_min = used is None or "min" in used
         self.track_max = used is None or "max" in used
+        # Ordered storage from the first sample for rules that read percentiles; others
+        # build it only if something asks (RunningStats.percentile).
+        self.track_order = used is not None and not used.isdisjoint(ORDER_STATISTIC_FUNCTIONS)
         # The compiled closure itself when the compiler offers it (one call less per
         # sample); its exceptions then go through error_for, as evaluate() would raise.
         self.condition_eval: Callable[[Any], Any] = getattr(
@@ -232,9 +235,10 @@ class RuleRuntime:
         return sev
 
     def new_window(self, key: WindowKey) -> WindowRuntime:
-        wr = WindowRuntime(
-            key, self.spec.new_window(track_min=self.track_min, track_max=self.track_max)
-        )
+        window = self.spec.new_window(track_min=self.track_min, track_max=self.track_max)
+        if self.track_order:
+            window.keep_order()
+        wr = WindowRuntime(key, window)
         self.windows[local_key(key[2], key[3])] = wr
         return wr
 
@@ -331,6 +335,7 @@ class RuleRuntime:
         windows = self.windows
         is_time = self.is_time
         cutoff = now_ms - self.duration_ms
+        capacity = self.spec.size
         check = self.window_check
         log = self.log_append
         for event in events:
@@ -390,7 +395,22 @@ class RuleRuntime:
                         self._process_general(event, now_ms, out)  # logs the expired event
                         continue
             else:
-                removed = w.add(t, v)  # type: ignore[call-arg]
+                ts = w._t
+                if ts and t >= ts[-1]:
+                    # CountWindow.add for an in-order sample, inlined up to the values'
+                    # own bookkeeping (RunningStats.append/popleft). Keep in step with
+                    # CountWindow.add; the fast-path tests compare the two.
+                    w.max_time = t
+                    ts.append(t)
+                    w.append(v)
+                    if len(ts) > capacity:
+                        ts.popleft()
+                        w.popleft()
+                        removed = 1
+                    else:
+                        removed = 0
+                else:
+                    removed = w.add(t, v)  # type: ignore[call-arg]
             st = wr.state
             if removed:
                 st.remove_time = now_ms

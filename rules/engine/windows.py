@@ -280,7 +280,7 @@ class TimeWindow(_Window):
         self._comp += (s - (x - b)) + (v - b)
         self._sum = x
         if self._sorted is not None:
-            self._sorted.add(v)
+            self._order_add(v)
             return removed
         q = self._maxq
         if q is not None:
