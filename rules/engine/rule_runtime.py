@@ -17,6 +17,7 @@ from rules.contract.triggers import (
     REASON_EVALUATION,
     REASON_EXIT,
     ActionOutcome,
+    Decision,
     TriggerSnapshot,
 )
 from rules.engine import actions as act
@@ -92,6 +93,11 @@ class RuleHost(Protocol):
     ) -> None: ...
 
 
+# Decision members as the plain strings ActionOutcome carries (one dict lookup rather
+# than the enum's ``value`` descriptor, on every trigger).
+_DECISION_TEXT = {d: d.value for d in Decision}
+
+
 def _same_error(exc: Exception) -> Exception:
     return exc
 
@@ -102,6 +108,8 @@ class RuleRuntime:
     def __init__(self, rule: RuleDefinition, engine: RuleHost) -> None:
         self.rule = rule
         self.engine = engine
+        sev = rule.severity.upper()
+        self.severity = {"INFO": "NORMAL", "WARN": "WARNING", "ERROR": "CRITICAL"}.get(sev, sev)
         self.fingerprint = rule.fingerprint()
         self.spec: WindowSpec = parse_window_spec(rule.window, engine.window_limits)
         self.kind, self.metric = data_type_of(rule.metric)
@@ -223,8 +231,7 @@ class RuleRuntime:
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
-        sev = self.rule.severity.upper()
-        sev = {"INFO": "NORMAL", "WARN": "WARNING", "ERROR": "CRITICAL"}.get(sev, sev)
+        sev = self.severity
         if (
             sev in ("UNKNOWN", "UNDEFINED")
             and event is not None
@@ -649,7 +656,9 @@ class RuleRuntime:
                     prev = st.actions.get(settings.name, act.INITIAL)
                     o = act.decide(settings, prev, status, st.repeat_count, now_ms, st.episode)
                     st.actions[settings.name] = o.state
-                    outcomes.append(ActionOutcome(settings.name, o.decision.value, o.countdown_ms))
+                    outcomes.append(
+                        ActionOutcome(settings.name, _DECISION_TEXT[o.decision], o.countdown_ms)
+                    )
         data_type, metric, window_entity, tag_items = wr.key
         rule = self.rule
         return TriggerSnapshot(
