@@ -8,10 +8,14 @@ possible:
 
 * count, countNaN, sum (compensated: TwoSum error terms), avg: O(1).
 * first, last: O(1) from a deque of the non-NaN values in order.
-* min, max: O(1) amortised from monotonic deques while samples arrive in time order.
-  A late (middle) insert breaks the monotonic-deque invariant, so the sequence then
-  switches to a ``SortedList`` and min/max become O(log n) until it empties. Windows of
-  rules that never ask for min()/max() keep no deque for it (see ``RunningStats``).
+* min, max: O(1) amortised while samples arrive in time order, as a queue made of two
+  stacks: the extreme of the values appended since the last rebuild is one running
+  float (one comparison per sample), the older values are a "front" of suffix extremes
+  read at a head index that moves one step per eviction, rebuilt from the window when
+  it runs out (each value enters a front once). A late (middle) insert breaks the
+  arrival order this relies on, so the sequence then switches to ordered storage and
+  min/max become O(log n) until it empties. Windows of rules that never ask for
+  min()/max() keep none of it (see ``RunningStats``).
 * percentile/median: O(log n) per update from ordered storage (see ``SortedValues``)
   kept from the window's creation for rules that read order statistics
   (``keep_order``), or built on the first percentile request otherwise; windows of
@@ -29,12 +33,14 @@ from array import array
 from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
+from itertools import accumulate, islice
 from typing import Any, TypeAlias
 
 from sortedcontainers import SortedList
 
 NAN = math.nan
+INF = math.inf
+_NO_FRONT: array[float] = array("d")  # shared, never mutated: fronts are replaced whole
 
 # Ordered storage of a window's non-NaN values (min/max after a late sample, and order
 # statistics) is the sorted-containers pattern: a plain sorted list while it is small,
@@ -93,10 +99,11 @@ class RunningStats:
     __slots__ = (
         "_all",
         "_comp",
-        "_maxh",
-        "_maxq",
-        "_minh",
-        "_minq",
+        "_fh",
+        "_hi",
+        "_hif",
+        "_lo",
+        "_lof",
         "_n_nan",
         "_nn",
         "_sorted",
@@ -118,16 +125,18 @@ class RunningStats:
         self._comp = 0.0  # accumulated rounding errors of _sum (TwoSum)
         self._track_min = track_min
         self._track_max = track_max
-        # Monotonic queues of values in arrival order: _maxq non-increasing, _minq
-        # non-decreasing, from the head index _maxh/_minh on; the head is the aggregate.
-        # Equal values are all kept, so when the oldest value leaves, it is the head
-        # exactly when it equals the head. Plain double arrays rather than deques of
-        # float objects: the comparisons then never touch the (long evicted from cache)
-        # float objects of earlier samples, which dominated the cost with many windows.
-        self._maxq: array[float] | None = array("d") if track_max else None
-        self._minq: array[float] | None = array("d") if track_min else None
-        self._maxh = 0
-        self._minh = 0
+        # max/min as two stacks (module docstring): _hi/_lo the extreme of the values
+        # appended since the fronts were built (-inf/+inf: none), _hif/_lof the suffix
+        # maxima/minima of the non-NaN values held at that time, oldest first, read at
+        # the shared head index _fh. An untracked extreme has no front and a NaN
+        # running value, which no comparison ever replaces. Ties go to the older value
+        # (front before running value, a new value only when strictly beyond), so the
+        # answer is the value max()/min() of the sequence would give.
+        self._fh = 0
+        self._hi = -INF if track_max else NAN
+        self._lo = INF if track_min else NAN
+        self._hif: array[float] | None = _NO_FRONT if track_max else None
+        self._lof: array[float] | None = _NO_FRONT if track_min else None
         self._sorted: SortedValues | None = None
         self._want_sorted = False  # order statistics are read: keep ordered storage
 
@@ -159,26 +168,10 @@ class RunningStats:
             else:
                 self._order_add(v)
             return
-        q = self._maxq
-        if q is not None:
-            m = len(q)
-            if m > self._maxh and q[m - 1] < v:  # drop the tail values below v
-                h = self._maxh
-                m -= 1
-                while m > h and q[m - 1] < v:
-                    m -= 1
-                del q[m:]
-            q.append(v)
-        q = self._minq
-        if q is not None:
-            m = len(q)
-            if m > self._minh and q[m - 1] > v:  # drop the tail values above v
-                h = self._minh
-                m -= 1
-                while m > h and q[m - 1] > v:
-                    m -= 1
-                del q[m:]
-            q.append(v)
+        if v > self._hi:
+            self._hi = v
+        if v < self._lo:
+            self._lo = v
 
     def insert(self, index: int, v: float) -> None:
         """Add ``v`` at position ``index`` of the full sequence (a late sample)."""
@@ -191,8 +184,8 @@ class RunningStats:
             index - sum(1 for x in islice(self._all, index) if x != x) if self._n_nan else index
         )
         if self._sorted is None:
-            # The monotonic deques rely on arrival order matching sequence order, which
-            # a middle insert breaks; ordered storage keeps min/max exact from here on.
+            # The min/max stacks rely on arrival order matching sequence order, which a
+            # middle insert breaks; ordered storage keeps min/max exact from here on.
             self._build_sorted()
         if v != v:
             if self._nn is None:
@@ -229,12 +222,13 @@ class RunningStats:
                 else:
                     self._order_remove(v)
             else:
-                q = self._maxq
-                if q is not None and q[self._maxh] == v:
-                    self._maxh = _advance(q, self._maxh)
-                q = self._minq
-                if q is not None and q[self._minh] == v:
-                    self._minh = _advance(q, self._minh)
+                front = self._hif if self._hif is not None else self._lof
+                if front is not None:
+                    h = self._fh
+                    if h < len(front):  # v was the front's oldest value
+                        self._fh = h + 1
+                    elif self._all:  # v came after the front: the rest becomes one
+                        self._build_fronts()
         if not self._all:
             self._reset_empty()
         return v
@@ -251,14 +245,16 @@ class RunningStats:
         self._n_nan = 0
         self._sum = 0.0
         self._comp = 0.0
+        self._fh = 0
         if self._want_sorted:
             self._sorted = []
-            self._maxq = self._minq = None
+            self._drop_fronts()
         else:
             self._sorted = None
-            self._maxq = array("d") if self._track_max else None
-            self._minq = array("d") if self._track_min else None
-        self._maxh = self._minh = 0
+            self._hi = -INF if self._track_max else NAN
+            self._lo = INF if self._track_min else NAN
+            self._hif = _NO_FRONT if self._track_max else None
+            self._lof = _NO_FRONT if self._track_min else None
 
     def _add_sum(self, x: float) -> None:
         s = self._sum
@@ -269,7 +265,27 @@ class RunningStats:
 
     def _build_sorted(self) -> None:
         self._sorted = sorted_values(self._all if self._nn is None else self._nn)
-        self._maxq = self._minq = None
+        self._drop_fronts()
+
+    def _drop_fronts(self) -> None:
+        self._hif = self._lof = None
+        self._hi = self._lo = NAN
+
+    def _build_fronts(self) -> None:
+        """Every held non-NaN value becomes the front; the running extremes restart."""
+        values = self._all if self._nn is None else self._nn
+        if self._hif is not None:
+            # Suffix maxima, newest first, then turned around; the older value wins ties.
+            hi = list(accumulate(reversed(values), _older_max))
+            hi.reverse()
+            self._hif = array("d", hi)
+            self._hi = -INF
+        if self._lof is not None:
+            lo = list(accumulate(reversed(values), _older_min))
+            lo.reverse()
+            self._lof = array("d", lo)
+            self._lo = INF
+        self._fh = 0
 
     def _order_add(self, v: float) -> None:
         so = self._sorted
@@ -328,8 +344,9 @@ class RunningStats:
             return NAN
         if self._sorted is not None:
             return self._sorted[0]
-        q = self._minq
-        return q[self._minh] if q is not None else min(nn)
+        if self._lof is None:
+            return min(nn)
+        return _older_min(self._lo, self._front_head(self._lof, INF))
 
     def max(self) -> float:
         nn = self._nn
@@ -339,8 +356,13 @@ class RunningStats:
             return NAN
         if self._sorted is not None:
             return self._sorted[-1]
-        q = self._maxq
-        return q[self._maxh] if q is not None else max(nn)
+        if self._hif is None:
+            return max(nn)
+        return _older_max(self._hi, self._front_head(self._hif, -INF))
+
+    def _front_head(self, front: array[float], none: float) -> float:
+        """The extreme of the front's values still held (``none`` when it ran out)."""
+        return front[self._fh] if self._fh < len(front) else none
 
     def first(self) -> float:
         nn = self._nn
@@ -365,14 +387,12 @@ class RunningStats:
         return self.percentile(50.0)
 
 
-def _advance(q: array[float], head: int) -> int:
-    """Drop the head of a monotonic queue; returns the new head index. The consumed
-    prefix is cut off once it is the larger half, so O(1) amortised."""
-    head += 1
-    if head >= 32 and head * 2 >= len(q):
-        del q[:head]
-        return 0
-    return head
+def _older_max(newer: float, older: float) -> float:
+    return older if older >= newer else newer
+
+
+def _older_min(newer: float, older: float) -> float:
+    return older if older <= newer else newer
 
 
 def describe(values: Iterable[float], times: Iterable[int] | None = None) -> dict[str, float]:
@@ -484,18 +504,20 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
         if aggregate == "max":
 
             def max_gt(w: RunningStats) -> bool:
-                q = w._maxq  # None in sorted mode
-                if q is not None and len(w._all) > w._n_nan:
-                    return q[w._maxh] > c
+                front = w._hif  # None in sorted mode
+                if front is not None and len(w._all) > w._n_nan:
+                    h = w._fh
+                    return w._hi > c or (h < len(front) and front[h] > c)
                 return w.max() > c
 
             return max_gt
     if op == "<" and aggregate == "min":
 
         def min_lt(w: RunningStats) -> bool:
-            q = w._minq  # None in sorted mode
-            if q is not None and len(w._all) > w._n_nan:
-                return q[w._minh] < c
+            front = w._lof  # None in sorted mode
+            if front is not None and len(w._all) > w._n_nan:
+                h = w._fh
+                return w._lo < c or (h < len(front) and front[h] < c)
             return w.min() < c
 
         return min_lt

@@ -376,26 +376,10 @@ class RuleRuntime:
                     b = x - ws
                     w._comp += (ws - (x - b)) + (v - b)
                     w._sum = x
-                    q = w._maxq
-                    if q is not None:
-                        m = len(q)
-                        if m > w._maxh and q[m - 1] < v:
-                            h = w._maxh
-                            m -= 1
-                            while m > h and q[m - 1] < v:
-                                m -= 1
-                            del q[m:]
-                        q.append(v)
-                    q = w._minq
-                    if q is not None:
-                        m = len(q)
-                        if m > w._minh and q[m - 1] > v:
-                            h = w._minh
-                            m -= 1
-                            while m > h and q[m - 1] > v:
-                                m -= 1
-                            del q[m:]
-                        q.append(v)
+                    if v > w._hi:
+                        w._hi = v
+                    if v < w._lo:
+                        w._lo = v
                 else:
                     removed = w.add(t, v, now_ms)  # type: ignore[call-arg]
                     if removed < 0:  # older than the window: nothing changed
