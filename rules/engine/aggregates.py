@@ -43,25 +43,27 @@ INF = math.inf
 _NO_FRONT: array[float] = array("d")  # shared, never mutated: fronts are replaced whole
 
 # Ordered storage of a window's non-NaN values (min/max after a late sample, and order
-# statistics) is the sorted-containers pattern: a plain sorted list while it is small,
-# where one C-level ``insort``/``bisect`` plus a memmove of at most a few kilobytes beats
-# any Python-level walk, and a ``SortedList`` (sorted blocks with a positional index,
-# O(log n) per update and per rank lookup) once it holds more than ``SMALL_ORDER_MAX``
-# values, back to a list below ``SMALL_ORDER_MIN`` (the gap keeps a window at the border
-# from switching on every sample). Both are indexed by rank, which is all that
-# ``percentile_r6`` and min/max need.
+# statistics) is the sorted-containers pattern: one sorted array of doubles while it is
+# small, where a C-level ``insort``/``bisect`` plus a memmove of at most a few kilobytes
+# beats any Python-level walk, and a ``SortedList`` (sorted blocks with a positional
+# index, O(log n) per update and per rank lookup) once it holds more than
+# ``SMALL_ORDER_MAX`` values, back to an array below ``SMALL_ORDER_MIN`` (the gap keeps a
+# window at the border from switching on every sample). Both are indexed by rank, which
+# is all that ``percentile_r6`` and min/max need. Doubles rather than a list of float
+# objects: a binary search then reads one contiguous buffer instead of the scattered
+# float objects of earlier samples, long out of cache when there are many windows.
 SMALL_ORDER_MAX = 2048
 SMALL_ORDER_MIN = 512
 # The functions that read a window's order statistics (without a selector): windows of
 # rules that call them keep ordered storage from their first sample.
 ORDER_STATISTIC_FUNCTIONS = frozenset({"percentile", "median"})
-SortedValues: TypeAlias = "list[float] | SortedList"
+SortedValues: TypeAlias = "array[float] | SortedList"
 
 
 def sorted_values(values: Iterable[float]) -> SortedValues:
     """Ordered storage holding ``values`` (non-NaN), in the form its size calls for."""
     ordered = sorted(values)
-    return ordered if len(ordered) <= SMALL_ORDER_MAX else SortedList(ordered)
+    return array("d", ordered) if len(ordered) <= SMALL_ORDER_MAX else SortedList(ordered)
 
 
 def percentile_r6(ordered: Sequence[float], p: float) -> float:
@@ -163,7 +165,7 @@ class RunningStats:
         self._sum = t
         so = self._sorted
         if so is not None:
-            if type(so) is list and len(so) < SMALL_ORDER_MAX:
+            if type(so) is array and len(so) < SMALL_ORDER_MAX:
                 insort(so, v)
             else:
                 self._order_add(v)
@@ -217,7 +219,7 @@ class RunningStats:
             self._sum = t
             so = self._sorted
             if so is not None:
-                if type(so) is list:
+                if type(so) is array:
                     del so[bisect_left(so, v)]
                 else:
                     self._order_remove(v)
@@ -247,7 +249,7 @@ class RunningStats:
         self._comp = 0.0
         self._fh = 0
         if self._want_sorted:
-            self._sorted = []
+            self._sorted = array("d")
             self._drop_fronts()
         else:
             self._sorted = None
@@ -301,7 +303,7 @@ class RunningStats:
         if isinstance(so, SortedList):
             so.remove(v)
             if len(so) < SMALL_ORDER_MIN:
-                self._sorted = list(so)
+                self._sorted = array("d", so)
         elif so is not None:
             # The value is held (it left the sequence): the leftmost equal one goes.
             del so[bisect_left(so, v)]
@@ -312,7 +314,11 @@ class RunningStats:
         queues are dropped)."""
         self._want_sorted = True
         if self._sorted is None:
-            self._build_sorted()
+            if self._all:
+                self._build_sorted()
+            else:  # a new window
+                self._sorted = array("d")
+                self._drop_fronts()
 
     # -- reads ---------------------------------------------------------------------
 
@@ -550,13 +556,13 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 def _percentile_comparison(
     p: float, compare: Callable[[float, float], bool], c: float
 ) -> WindowCheck:
-    """``percentile(p) op c``: ``percentile_r6`` read in place from a small ordered list
+    """``percentile(p) op c``: ``percentile_r6`` read in place from a small ordered array
     (one Python call per evaluation, the comparison a C function)."""
     fraction = p / 100.0  # percentile_r6's r = p / 100.0 * (n + 1), the same float
 
     def percentile_compare(w: RunningStats) -> bool:
         so = w._sorted
-        if type(so) is not list:  # not built yet, or a SortedList
+        if type(so) is not array:  # not built yet, or a SortedList
             return compare(w.percentile(p), c)
         n = len(so)
         if not n:

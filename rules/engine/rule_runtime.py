@@ -9,6 +9,8 @@ error log, ``rule_open``) through ``RuleHost``.
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import insort
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -21,7 +23,7 @@ from rules.contract.triggers import (
     TriggerSnapshot,
 )
 from rules.engine import actions as act
-from rules.engine.aggregates import ORDER_STATISTIC_FUNCTIONS, plan_evaluator
+from rules.engine.aggregates import ORDER_STATISTIC_FUNCTIONS, SMALL_ORDER_MAX, plan_evaluator
 from rules.engine.definition import (
     KIND_CONDITION,
     KIND_FILTER,
@@ -342,7 +344,7 @@ class RuleRuntime:
         windows = self.windows
         is_time = self.is_time
         cutoff = now_ms - self.duration_ms
-        capacity = self.spec.size
+        capacity = math.inf if is_time else self.spec.size
         check = self.window_check
         log = self.log_append
         for event in events:
@@ -353,55 +355,43 @@ class RuleRuntime:
                 continue
             w = wr.window
             v = event.value
-            if is_time:
-                ts = w._t
-                if (
-                    ts
-                    and t >= ts[-1]
-                    and ts[0] >= cutoff
-                    and v == v
-                    and w._nn is None
-                    and w._sorted is None
-                ):
-                    # TimeWindow.add for its most common case, inlined: an in-order,
-                    # non-NaN value into a window with nothing to prune and no NaN or
-                    # sorted storage. Keep in step with TimeWindow.add; the fast-path
-                    # tests compare the two on random streams.
-                    removed = 0
-                    w.max_time = t
-                    ts.append(t)
-                    w._all.append(v)
-                    ws = w._sum
-                    x = ws + v
-                    b = x - ws
-                    w._comp += (ws - (x - b)) + (v - b)
-                    w._sum = x
+            ts = w._t
+            if ts and t >= ts[-1] and v == v and w._nn is None and (not is_time or ts[0] >= cutoff):
+                # Window.add for its most common case, inlined: an in-order non-NaN value
+                # into a window holding no NaN and, for a time window, nothing to prune.
+                # Keep in step with TimeWindow.add/CountWindow.add and RunningStats
+                # append/popleft; the fast-path tests compare the two on random streams.
+                w.max_time = t
+                ts.append(t)
+                w._all.append(v)
+                ws = w._sum
+                x = ws + v
+                b = x - ws
+                w._comp += (ws - (x - b)) + (v - b)
+                w._sum = x
+                so = w._sorted
+                if so is None:
                     if v > w._hi:
                         w._hi = v
                     if v < w._lo:
                         w._lo = v
+                elif type(so) is array and len(so) < SMALL_ORDER_MAX:
+                    insort(so, v)
                 else:
-                    removed = w.add(t, v, now_ms)  # type: ignore[call-arg]
-                    if removed < 0:  # older than the window: nothing changed
-                        self._process_general(event, now_ms, out)  # logs the expired event
-                        continue
+                    w._order_add(v)
+                if len(ts) > capacity:  # a full count window: the oldest sample leaves
+                    ts.popleft()
+                    w.popleft()
+                    removed = 1
+                else:
+                    removed = 0
+            elif is_time:
+                removed = w.add(t, v, now_ms)  # type: ignore[call-arg]
+                if removed < 0:  # older than the window: nothing changed
+                    self._process_general(event, now_ms, out)  # logs the expired event
+                    continue
             else:
-                ts = w._t
-                if ts and t >= ts[-1]:
-                    # CountWindow.add for an in-order sample, inlined up to the values'
-                    # own bookkeeping (RunningStats.append/popleft). Keep in step with
-                    # CountWindow.add; the fast-path tests compare the two.
-                    w.max_time = t
-                    ts.append(t)
-                    w.append(v)
-                    if len(ts) > capacity:
-                        ts.popleft()
-                        w.popleft()
-                        removed = 1
-                    else:
-                        removed = 0
-                else:
-                    removed = w.add(t, v)  # type: ignore[call-arg]
+                removed = w.add(t, v)  # type: ignore[call-arg]
             st = wr.state
             if removed:
                 st.remove_time = now_ms
