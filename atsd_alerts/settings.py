@@ -388,6 +388,14 @@ ALERT_LOG_DIR = DATA_DIR / "logs"
 ALERT_LOG_MAX_BYTES = env_int("ALERT_LOG_MAX_BYTES", 10_000_000)
 ALERT_LOG_BACKUP_COUNT = env_int("ALERT_LOG_BACKUP_COUNT", 5)
 
+# --- Ingestion: listener processes --------------------------------------------------
+# TCP listener processes `make run` starts on TCP_LISTENER_PORT; more than one share the
+# port with SO_REUSEPORT (Linux spreads new connections across them), each supervised and
+# restarted on its own.
+TCP_LISTENERS = env_int("TCP_LISTENERS", 1)
+if TCP_LISTENERS < 1:
+    raise ValueError(f"environment variable TCP_LISTENERS={TCP_LISTENERS} is below 1")
+
 # --- Developer tools ---------------------------------------------------------------
 # Not product: the fake HipChat server and the benchmarks, installed for their
 # management commands (fake_hipchat, bench_*); it has no models and nothing imports it.
