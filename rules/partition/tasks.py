@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from rules.partition import inbox
 from rules.partition.worker import get_partition
 
 
@@ -23,6 +24,7 @@ def wake_partition(partition: int) -> int:
 
     Safe to lose or repeat: the inbox, not this message, holds the batches.
     """
+    inbox.take_wake(partition)
     return get_partition(partition).pump()
 
 
