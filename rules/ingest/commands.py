@@ -593,9 +593,11 @@ def _parse_general(line: str, receive_ms: int) -> list[Event]:
 # remembers each valid ``e:`` and ``t:`` field it has read (field → ("", lower-cased
 # entity) or (lower-cased tag name, value)) and each valid metric name as written
 # (→ lower-cased): a repeated field costs one dict lookup instead of a split, a check
-# and a lower(). Only fields valid on their own are remembered; each memo is emptied
-# when it reaches ``FIELD_MEMO_LIMIT`` entries, so it stays small under any input.
-FIELD_MEMO_LIMIT = 50_000
+# and a lower(). Only fields valid on their own and at most ``FIELD_MEMO_MAX_CHARS``
+# long are remembered; each memo is emptied when it reaches ``FIELD_MEMO_LIMIT``
+# entries, so it stays small (a few MB) under any input.
+FIELD_MEMO_LIMIT = 20_000
+FIELD_MEMO_MAX_CHARS = 128
 _known_fields: dict[str, tuple[str, str]] = {}
 _known_metrics: dict[str, str] = {}
 
@@ -615,9 +617,10 @@ def _learn_field(token: str) -> tuple[str, str] | None:
         known = (name.lower(), value)
     else:
         return None
-    if len(_known_fields) >= FIELD_MEMO_LIMIT:
-        _known_fields.clear()
-    _known_fields[token] = known
+    if len(token) <= FIELD_MEMO_MAX_CHARS:
+        if len(_known_fields) >= FIELD_MEMO_LIMIT:
+            _known_fields.clear()
+        _known_fields[token] = known
     return known
 
 
@@ -625,9 +628,11 @@ def _learn_metric(name: str) -> str | None:
     """The lower-cased form of a new metric name, or None when it is empty or unprintable."""
     if not (name and name.isprintable()):
         return None
-    if len(_known_metrics) >= FIELD_MEMO_LIMIT:
-        _known_metrics.clear()
-    lowered = _known_metrics[name] = name.lower()
+    lowered = name.lower()
+    if len(name) <= FIELD_MEMO_MAX_CHARS:
+        if len(_known_metrics) >= FIELD_MEMO_LIMIT:
+            _known_metrics.clear()
+        _known_metrics[name] = lowered
     return lowered
 
 

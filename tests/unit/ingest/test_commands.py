@@ -578,6 +578,16 @@ def test_remembered_fields_stay_bounded_and_read_the_same(monkeypatch):
     assert len(commands._known_metrics) <= 8
 
 
+def test_long_fields_are_read_but_not_remembered():
+    entity, tag, metric = "h" * 200, "v" * 200, "m" * 200
+    for _ in range(2):
+        [event] = parse(f"series e:{entity} m:{metric}=1 t:dc={tag}")
+        assert (event.entity, event.metric, event.tags) == (entity, metric, {"dc": tag})
+    assert f"e:{entity}" not in commands._known_fields
+    assert f"t:dc={tag}" not in commands._known_fields
+    assert metric not in commands._known_metrics
+
+
 def test_a_field_rejected_once_is_rejected_again():
     assert "U+0007" in reason("series e:a\x07 m:cpu=1")
     assert "U+0007" in reason("series e:a\x07 m:cpu=1")
