@@ -38,17 +38,18 @@ def append(batches: Iterable[tuple[int, bytes | str]]) -> list[int]:
     """Append (partition, rows JSON) batches in one round trip and one transaction (all
     or none, so a retried hand-off never repeats part of itself); returns the partitions
     to wake: those without a wake-up pending already (see ``take_wake``)."""
-    pipe = client().pipeline(transaction=True)
-    partitions: dict[int, None] = {}
-    for partition, payload in batches:
-        pipe.xadd(inbox_key(partition), {"rows": payload})
-        partitions[partition] = None
-    if not partitions:
+    batches = list(batches)
+    if not batches:
         return []
+    partitions = list(dict.fromkeys(partition for partition, _ in batches))
+    pipe = client().pipeline(transaction=True)
+    # The marks go first so that their answers lead the transaction's, whatever follows.
     for partition in partitions:
         # Expires in case the wake-up it stands for is lost; the tick covers until then.
         pipe.set(wake_key(partition), 1, nx=True, px=WAKE_PENDING_MS)
-    newly_set = pipe.execute()[-len(partitions) :]
+    for partition, payload in batches:
+        pipe.xadd(inbox_key(partition), {"rows": payload})
+    newly_set = pipe.execute()[: len(partitions)]
     return [partition for partition, woken in zip(partitions, newly_set, strict=True) if woken]
 
 
