@@ -296,6 +296,7 @@ _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "repeat_count": lambda s: s.trigger.repeat_count,
     "repeat_interval": lambda s: s.info.repeat_interval,
     "delay_expired": lambda s: s.trigger.delay_expired,
+    "flapping": lambda s: s.trigger.flapping,
     "min_interval_expired": lambda s: s.trigger.delay_expired,
     "metric": TriggerScope.metric_value,
     "entity": TriggerScope.entity_value,
