@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 from rules.contract.triggers import (
     ALERT_HISTORY_ACTION,
@@ -114,6 +114,29 @@ class FlapState:
         state.flapping = bool(data.get("flapping", False))
         state.last_change_ms = data.get("last_change_ms")
         return state
+
+
+class HoldsFlapState(Protocol):
+    flap: FlapState | None
+
+
+def observe(window: HoldsFlapState, settings: FlapSettings, status: str, now_ms: int) -> str:
+    """``FlapState.observe`` on the window state's flap state, made at its first use."""
+    if window.flap is None:
+        window.flap = FlapState()
+    return window.flap.observe(settings, status, now_ms)
+
+
+class FlapFields(TypedDict, total=False):
+    flap_changes: int
+    flap_period_ms: int
+
+
+def flap_fields(settings: FlapSettings | None) -> FlapFields:
+    """The ``TriggerSnapshot`` fields that name a rule's damping settings."""
+    if settings is None:
+        return {}
+    return {"flap_changes": settings.changes, "flap_period_ms": settings.period_ms}
 
 
 def is_message_action(name: str) -> bool:

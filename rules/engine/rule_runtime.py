@@ -31,7 +31,7 @@ from rules.engine.definition import (
     RuleDefinition,
 )
 from rules.engine.derived import derived_commands
-from rules.engine.flapping import FlapState, damp
+from rules.engine.flapping import damp, flap_fields, observe
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
 from rules.engine.logging_text import alert_text, template_for
 from rules.engine.overrides import (
@@ -565,11 +565,7 @@ class RuleRuntime:
                 return
         status = st.apply(result, now_ms)
         if status is not None:
-            flapping = FLAP_NONE
-            if self.rule.flap is not None:
-                if st.flap is None:
-                    st.flap = FlapState()
-                flapping = st.flap.observe(self.rule.flap, status, now_ms)
+            flapping = observe(st, self.rule.flap, status, now_ms) if self.rule.flap else FLAP_NONE
             snapshot = self.trigger(wr, status, now_ms, reason, variables, flapping=flapping)
             if self.rule.derived_command:
                 self.derive(wr, snapshot, scope, now_ms)
@@ -623,9 +619,6 @@ class RuleRuntime:
         outcomes: list[ActionOutcome] | None = None,
         flapping: str = FLAP_NONE,
     ) -> TriggerSnapshot:
-        """The snapshot of ``wr`` for ``status``, deciding each action unless
-        ``outcomes`` are given; ``flapping`` (a ``FLAP_*`` marking) damps the message
-        actions (rules.engine.flapping)."""
         st = wr.state
         w = wr.window
         ev = st.event
@@ -641,8 +634,7 @@ class RuleRuntime:
                     o = act.decide(settings, prev, status, st.repeat_count, now_ms, st.episode)
                     st.actions[settings.name] = o.state
                     outcomes.append(ActionOutcome(settings.name, o.decision.value, o.countdown_ms))
-                if flapping:
-                    outcomes = damp(actions, outcomes, flapping, st.actions)
+                outcomes = damp(actions, outcomes, flapping, st.actions)  # rules.engine.flapping
         data_type, metric, window_entity, tag_items = wr.key
         rule = self.rule
         return TriggerSnapshot(
@@ -704,6 +696,5 @@ class RuleRuntime:
             threshold=override.threshold if override is not None else "",
             instant=rule.instant_action,
             flapping=flapping,
-            flap_changes=rule.flap.changes if rule.flap is not None else 0,
-            flap_period_ms=rule.flap.period_ms if rule.flap is not None else 0,
+            **flap_fields(rule.flap),
         )
