@@ -397,3 +397,9 @@ INSTALLED_APPS += ["devtools"]
 # ModelAdmin[ApiToken], ModelForm[Rule], TextField[str, str]: the type arguments mypy's
 # disallow_any_generics asks for must also subscript at run time.
 django_stubs_ext.monkeypatch()
+
+# --- Acknowledge links in notifications (rules.contract.ack_links) --------------------
+# Hours a message's acknowledge link works; an acknowledged alert's REPEAT messages are
+# not sent unless ACK_SILENCES_REPEATS is false (ATSD: acknowledging only sets the flag).
+ACK_LINK_MAX_AGE_HOURS = env_int("ACK_LINK_MAX_AGE_HOURS", 72)
+ACK_SILENCES_REPEATS = env_bool("ACK_SILENCES_REPEATS", True)

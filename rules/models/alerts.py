@@ -131,3 +131,32 @@ class RuleErrorRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.error[:60]}"
+
+
+class AckLinkUse(models.Model):
+    """One opening of an acknowledge link from a notification: who (address, user agent,
+    the user when logged in), when, which alert episode and what came of it."""
+
+    class Outcome(models.TextChoices):
+        VIEWED = "VIEWED"  # the confirmation page was shown
+        ACKNOWLEDGED = "ACKNOWLEDGED"
+        ALREADY = "ALREADY"  # it was acknowledged before
+        CLOSED = "CLOSED"  # the episode's alert is no longer open
+        EXPIRED = "EXPIRED"
+        INVALID = "INVALID"  # altered or not ours
+
+    time = models.DateTimeField(auto_now_add=True, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    method = models.CharField(max_length=8)
+    rule = models.CharField(max_length=512, blank=True, db_index=True)
+    window_key = models.CharField(max_length=2048, blank=True)
+    episode = models.BigIntegerField(null=True)
+    address = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.rule} {self.address}"
