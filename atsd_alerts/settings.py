@@ -415,3 +415,5 @@ django_stubs_ext.monkeypatch()
 # not sent unless ACK_SILENCES_REPEATS is false (ATSD: acknowledging only sets the flag).
 ACK_LINK_MAX_AGE_HOURS = env_int("ACK_LINK_MAX_AGE_HOURS", 72)
 ACK_SILENCES_REPEATS = env_bool("ACK_SILENCES_REPEATS", True)
+# The log of link openings keeps at most this many rows (and none past the history's age).
+ACK_LINK_USES_KEPT = env_int("ACK_LINK_USES_KEPT", 100_000)

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from rules.alerts.retention import expire_records
 from rules.contract.ack_links import PATH_PREFIX, ack_token
 from rules.models import AckLinkUse, Alert
 from tests.factories import make_alert
@@ -110,3 +111,12 @@ def test_the_confirmation_post_needs_the_pages_csrf_token():
 def test_a_new_hipchat_room_message_carries_the_link(admin_client):
     page = admin_client.get(reverse("endpoint-create", args=["HIPCHAT"])).content.decode()
     assert "${ruleLink} ${ackLink}</textarea>" in page
+
+
+def test_the_log_of_openings_is_bounded(client, settings):
+    settings.ACK_LINK_USES_KEPT = 3
+    for _ in range(5):
+        client.get(f"{PATH_PREFIX}not-a-token/")
+    expire_records()
+    assert AckLinkUse.objects.count() == 3
+    assert set(AckLinkUse.objects.values_list("outcome", flat=True)) == {"INVALID"}
