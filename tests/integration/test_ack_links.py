@@ -120,3 +120,12 @@ def test_the_log_of_openings_is_bounded(client, settings):
     expire_records()
     assert AckLinkUse.objects.count() == 3
     assert set(AckLinkUse.objects.values_list("outcome", flat=True)) == {"INVALID"}
+
+
+def test_the_alert_page_lists_who_opened_its_link(operator_client):
+    alert = make_alert()
+    Client().post(_link(alert), HTTP_USER_AGENT=AGENT, REMOTE_ADDR="10.9.8.7")  # no login
+    page = operator_client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    table = page.split('id="alert-ack-link-uses"')[1].split("</table>")[0]
+    assert "<td>Acknowledged</td><td>POST</td><td>10.9.8.7</td>" in table
+    assert AGENT in table
