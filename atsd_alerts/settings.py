@@ -410,6 +410,11 @@ INSTALLED_APPS += ["devtools"]
 # disallow_any_generics asks for must also subscript at run time.
 django_stubs_ext.monkeypatch()
 
+# --- Pipeline stage profile (bench_pipeline --profile) ----------------------------------
+# Each process sums the time it spends in each pipeline stage and publishes the sums to
+# Redis (atsd_alerts.stage_timing); off by default, and then free.
+PIPELINE_PROFILE = env_bool("PIPELINE_PROFILE", False)
+
 # --- Acknowledge links in notifications (rules.contract.ack_links) --------------------
 # Hours a message's acknowledge link works; an acknowledged alert's REPEAT messages are
 # not sent unless ACK_SILENCES_REPEATS is false (ATSD: acknowledging only sets the flag).

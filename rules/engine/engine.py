@@ -40,7 +40,7 @@ from rules.engine.definition import (
     RuleDefinition,
     default_compiler,
 )
-from rules.engine.flapping import stable_outcomes
+from rules.engine.flapping import FlapSettings, mark, stable_outcomes
 from rules.engine.grouping import key_from_json
 from rules.engine.overrides import GroupMembership, no_groups, routed_actions
 from rules.engine.rule_errors import RuleError
@@ -234,7 +234,7 @@ class Engine:
                 for wr in rt.windows.values():
                     fs = wr.state.flap
                     if fs is not None and fs.settle(flap, now_ms):
-                        out.append(self._flap_ended(rt, wr, now_ms))
+                        out.append(self._flap_ended(rt, wr, flap, now_ms))
             if not rt.exit_checks:
                 continue
             cutoff = now_ms - rt.duration_ms
@@ -293,7 +293,9 @@ class Engine:
             delay_expired=True, outcomes=[ActionOutcome(action, o.decision.value)],
         )  # fmt: skip
 
-    def _flap_ended(self, rt: RuleRuntime, wr: WindowRuntime, now_ms: int) -> TriggerSnapshot:
+    def _flap_ended(
+        self, rt: RuleRuntime, wr: WindowRuntime, flap: FlapSettings, now_ms: int
+    ) -> TriggerSnapshot:
         """The one "stable again" trigger of a window that stopped flapping: its current
         status, told by the message actions and alert history."""
         st = wr.state
@@ -307,10 +309,11 @@ class Engine:
         if wr.override is not None or rt.overrides_only_actions:
             actions = tuple(routed_actions(actions, wr.override))
         outcomes = stable_outcomes(actions, st.actions, st.episode, is_active(st.status), now_ms)
-        return rt.trigger(
-            wr, st.status, now_ms, REASON_FLAP_STABLE, variables,
-            outcomes=outcomes, flapping=FLAP_ENDED,
-        )  # fmt: skip
+        snapshot = rt.trigger(
+            wr, st.status, now_ms, REASON_FLAP_STABLE, variables, outcomes=outcomes
+        )
+        mark(snapshot, flap, FLAP_ENDED)
+        return snapshot
 
     # -- services for rules and scopes ------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol
 
 from rules.contract.triggers import (
     ALERT_HISTORY_ACTION,
@@ -29,6 +29,7 @@ from rules.contract.triggers import (
     WEB_ACTION_PREFIX,
     ActionOutcome,
     Decision,
+    TriggerSnapshot,
 )
 from rules.engine.actions import ActionSettings, ActionState
 from rules.engine.status import CANCEL, OPEN
@@ -116,27 +117,40 @@ class FlapState:
         return state
 
 
-class HoldsFlapState(Protocol):
+class FlappingWindow(Protocol):
+    """The window state flap damping reads and writes (``WindowState``)."""
+
     flap: FlapState | None
+    actions: dict[str, ActionState]
 
 
-def observe(window: HoldsFlapState, settings: FlapSettings, status: str, now_ms: int) -> str:
+def observe(window: FlappingWindow, settings: FlapSettings, status: str, now_ms: int) -> str:
     """``FlapState.observe`` on the window state's flap state, made at its first use."""
     if window.flap is None:
         window.flap = FlapState()
     return window.flap.observe(settings, status, now_ms)
 
 
-class FlapFields(TypedDict, total=False):
-    flap_changes: int
-    flap_period_ms: int
+def mark(snapshot: TriggerSnapshot, settings: FlapSettings, marking: str) -> None:
+    """Put the flap marking and the rule's damping settings on ``snapshot``."""
+    snapshot.flapping = marking
+    snapshot.flap_changes = settings.changes
+    snapshot.flap_period_ms = settings.period_ms
 
 
-def flap_fields(settings: FlapSettings | None) -> FlapFields:
-    """The ``TriggerSnapshot`` fields that name a rule's damping settings."""
-    if settings is None:
-        return {}
-    return {"flap_changes": settings.changes, "flap_period_ms": settings.period_ms}
+def mark_flapping(
+    snapshot: TriggerSnapshot,
+    window: FlappingWindow,
+    settings: FlapSettings,
+    actions: Iterable[ActionSettings],
+    now_ms: int,
+) -> None:
+    """Flap damping for a trigger the engine just decided: the window's flap state
+    observes it, the snapshot gets its marking, and its message actions are damped."""
+    marking = observe(window, settings, snapshot.status, now_ms)
+    if marking:
+        mark(snapshot, settings, marking)
+        snapshot.actions = tuple(damp(actions, list(snapshot.actions), marking, window.actions))
 
 
 def is_message_action(name: str) -> bool:

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from atsd_alerts import stage_timing
 from rules.events import Event
 from rules.faults import describe, is_transient
 from rules.ingest.commands import CommandError, parse_command
@@ -248,6 +249,7 @@ class CommandListener:
         try:
             while True:
                 data = await self._read(reader, peer)
+                parsing = stage_timing.start()
                 lines = splitter.feed(data) if data else splitter.finish()
                 receive_ms = int(time.time() * 1000)
                 pending = self._pending
@@ -274,6 +276,7 @@ class CommandListener:
                     if self.disconnect_on_error:
                         log.info("closing %s after an invalid command (line %d)", peer, number)
                         return
+                stage_timing.stop("listener parse", parsing, len(lines))
                 if not data:
                     return
                 if len(self._pending) >= self.batch_size:
