@@ -388,6 +388,14 @@ ALERT_LOG_DIR = DATA_DIR / "logs"
 ALERT_LOG_MAX_BYTES = env_int("ALERT_LOG_MAX_BYTES", 10_000_000)
 ALERT_LOG_BACKUP_COUNT = env_int("ALERT_LOG_BACKUP_COUNT", 5)
 
+# --- Ingestion: listener processes --------------------------------------------------
+# TCP listener processes `make run` starts on TCP_LISTENER_PORT; more than one share the
+# port with SO_REUSEPORT (Linux spreads new connections across them), each supervised and
+# restarted on its own.
+TCP_LISTENERS = env_int("TCP_LISTENERS", 1)
+if TCP_LISTENERS < 1:
+    raise ValueError(f"environment variable TCP_LISTENERS={TCP_LISTENERS} is below 1")
+
 # --- Backtest on history (rule editor Test on history, /api/v1/rules/backtest) ----------
 # Every input of a backtest is bounded: the hours replayed (at most the history kept),
 # series read, samples replayed, windows a rule may hold, triggers kept, messages
@@ -419,3 +427,11 @@ django_stubs_ext.monkeypatch()
 # Each process sums the time it spends in each pipeline stage and publishes the sums to
 # Redis (atsd_alerts.stage_timing); off by default, and then free.
 PIPELINE_PROFILE = env_bool("PIPELINE_PROFILE", False)
+
+# --- Acknowledge links in notifications (rules.contract.ack_links) --------------------
+# Hours a message's acknowledge link works; an acknowledged alert's REPEAT messages are
+# not sent unless ACK_SILENCES_REPEATS is false (ATSD: acknowledging only sets the flag).
+ACK_LINK_MAX_AGE_HOURS = env_int("ACK_LINK_MAX_AGE_HOURS", 72)
+ACK_SILENCES_REPEATS = env_bool("ACK_SILENCES_REPEATS", True)
+# The log of link openings keeps at most this many rows (and none past the history's age).
+ACK_LINK_USES_KEPT = env_int("ACK_LINK_USES_KEPT", 100_000)

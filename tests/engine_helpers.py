@@ -27,6 +27,23 @@ def make_rule(name: str, metric: str, expression: str, window: str, **fields: An
     return rule
 
 
+@contextmanager
+def tcp_sender() -> Iterator[Callable[..., None]]:
+    """A TCP command listener on loopback and ``send(*lines)``, which writes the lines to
+    it on one connection; the listener stops on exit."""
+    listener = ListenerThread(CommandListener(hand_off, flush_ms=10))
+    listener.start()
+
+    def send(*lines: str) -> None:
+        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
+            sock.sendall("".join(line + "\n" for line in lines).encode())
+
+    try:
+        yield send
+    finally:
+        listener.stop()
+
+
 def poll(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -72,19 +89,3 @@ def database_url() -> str:
     host = settings["HOST"] or "127.0.0.1"
     port = settings["PORT"] or 5432
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
-
-
-@contextmanager
-def tcp_sender() -> Iterator[Callable[..., None]]:
-    """A TCP command listener on a free loopback port, and ``send(*lines)`` to it."""
-    listener = ListenerThread(CommandListener(hand_off, flush_ms=10))
-    listener.start()
-
-    def send(*lines: str) -> None:
-        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
-            sock.sendall("".join(line + "\n" for line in lines).encode())
-
-    try:
-        yield send
-    finally:
-        listener.stop()

@@ -122,7 +122,9 @@ def test_a_trigger_encoded_before_the_stage_times_still_decodes():
     old = decode_trigger(data)
     assert (old.status, old.value, old.received_time) == ("OPEN", 90.0, T0 + 1)
     assert (old.routed_time, old.evaluated_time) == (None, None)
-    assert encode_trigger(old) == {**data, "routed_time": None, "evaluated_time": None}
+    again = encode_trigger(old)  # what it said, plus the fields added since, unknown
+    assert {name: again[name] for name in data} == data
+    assert (again["routed_time"], again["evaluated_time"]) == (None, None)
 
 
 def test_stage_times_travel_through_the_codec():
