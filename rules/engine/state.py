@@ -45,7 +45,7 @@ class WindowState:
         "command_time",
         "is_exiting",
         "remove_time",
-        "actions",
+        "_actions",
         "before_status",
         "cancel_time",
         "change_time",
@@ -73,7 +73,21 @@ class WindowState:
         self.event: Event | None = None  # the last accepted command
         self.command_time: int | None = None
         self.is_exiting = False
-        self.actions: dict[str, ActionState] = {}
+        # Made on first use: most windows never trigger, and an empty dict per window is
+        # 64 bytes of a million-window partition's memory.
+        self._actions: dict[str, ActionState] | None = None
+
+    @property
+    def actions(self) -> dict[str, ActionState]:
+        """Each action's state in this window (rules.engine.actions), by action name."""
+        found = self._actions
+        if found is None:
+            found = self._actions = {}
+        return found
+
+    @actions.setter
+    def actions(self, value: dict[str, ActionState]) -> None:
+        self._actions = value or None
 
     def record_add(self, event: Event, now_ms: int) -> None:
         """Command fields and add/update times for an accepted insert."""
@@ -132,7 +146,7 @@ class WindowState:
             event=self.event.to_wire() if self.event is not None else None,
             command_time=self.command_time,
             is_exiting=self.is_exiting,
-            actions={name: st.to_dict() for name, st in self.actions.items()},
+            actions={name: st.to_dict() for name, st in (self._actions or {}).items()},
         )
         return data
 
