@@ -131,6 +131,7 @@ class Engine:
         if old is not None:
             if old.fingerprint == new.fingerprint:
                 new.windows = old.windows
+                new.changed = old.changed
                 new.window_limit_reported = old.window_limit_reported
             else:
                 out = self.drop_rule(rule.name, now_ms)
@@ -256,6 +257,7 @@ class Engine:
         wr = rt.find_window(key_from_json(key))
         if wr is None:
             return None
+        rt.changed.add(wr)
         st = wr.state
         prev = st.actions.get(action, act.INITIAL)
         o = act.decide_delayed_open(prev, st.status, st.episode, episode, now_ms)

@@ -143,6 +143,9 @@ class RuleRuntime:
         self.exit_checks = self.is_time and rule.check_on_exit
         # Keyed by _local_key (entity, or entity and tags), not the full WindowKey.
         self.windows: dict[Any, WindowRuntime] = {}
+        # Windows made or changed since the partition's last checkpoint, which writes
+        # only these (rules.partition.journal) and empties the set.
+        self.changed: set[WindowRuntime] = set()
         # Set when a new window was first refused for the windows limit: one Rule Error
         # while the rule keeps its windows, not one per dropped sample.
         self.window_limit_reported = False
@@ -236,6 +239,7 @@ class RuleRuntime:
             key, self.spec.new_window(track_min=self.track_min, track_max=self.track_max)
         )
         self.windows[local_key(key[2], key[3])] = wr
+        self.changed.add(wr)
         return wr
 
     def open_window(self, key: WindowKey, event: Event, now_ms: int) -> WindowRuntime | None:
@@ -333,12 +337,14 @@ class RuleRuntime:
         cutoff = now_ms - self.duration_ms
         check = self.window_check
         log = self.log_append
+        changed = self.changed.add
         for event in events:
             t = event.time_ms
             wr = windows.get(event.entity)
             if wr is None:
                 self._process_general(event, now_ms, out)  # creates the window
                 continue
+            changed(wr)
             w = wr.window
             v = event.value
             if is_time:
@@ -466,6 +472,7 @@ class RuleRuntime:
                 wr = self.open_window(key, event, now_ms)
                 if wr is None:
                     return
+        self.changed.add(wr)
         w = wr.window
         if self.discard_previous:
             mt = w.max_time
@@ -516,6 +523,8 @@ class RuleRuntime:
     def run_exits(self, wr: WindowRuntime, now_ms: int, out: list[TriggerSnapshot]) -> None:
         """Check On Exit: evaluate once per expired sample, oldest first (§3.3)."""
         removed = wr.window.expire(now_ms)  # type: ignore[union-attr]
+        if removed:
+            self.changed.add(wr)
         for t, _v in removed:
             wr.state.record_remove(t, now_ms)
             self.evaluate(wr, now_ms, out, REASON_EXIT)

@@ -150,6 +150,35 @@ class WindowState:
         )
         return data
 
+    def to_list(self) -> list[Any]:
+        """``to_dict`` without the field names (a window's checkpoint record, where a
+        million windows make every byte count); ``from_list`` reads it back."""
+        actions = self._actions
+        return [
+            self.status, self.before_status, self.repeat_count, self.episode,
+            self.open_time, self.repeat_time, self.cancel_time, self.change_time,
+            self.add_time, self.previous_add_time, self.remove_time, self.update_time,
+            None if math.isnan(self.open_value) else self.open_value,
+            self.command_time, self.is_exiting,
+            self.event.to_wire() if self.event is not None else None,
+            {name: st.to_dict() for name, st in actions.items()} if actions else None,
+        ]  # fmt: skip
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> WindowState:
+        st = cls()
+        (
+            st.status, st.before_status, st.repeat_count, st.episode,
+            st.open_time, st.repeat_time, st.cancel_time, st.change_time,
+            st.add_time, st.previous_add_time, st.remove_time, st.update_time,
+            open_value, st.command_time, st.is_exiting, event, actions,
+        ) = data  # fmt: skip
+        st.open_value = math.nan if open_value is None else open_value
+        st.event = Event.from_wire(event) if event is not None else None
+        if actions:
+            st._actions = {k: ActionState.from_dict(v) for k, v in actions.items()}
+        return st
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WindowState:
         st = cls()
