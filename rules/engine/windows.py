@@ -48,6 +48,20 @@ _MAX_DIGITS = 18
 # Samples a window keeps in arrays (see the module doc): removing the oldest then moves
 # at most 8 KB, about what a deque costs in allocation per sample.
 SMALL_WINDOW = 1024
+# Count windows up to this size reserve their arrays exactly (see ``_reserved``).
+_RESERVED_UP_TO = 63
+
+
+def _reserved(typecode: str, size: int) -> array:  # type: ignore[type-arg]
+    """An empty array with room for ``size`` items and no more. A count window holds at
+    most capacity + 1 samples (for an instant, before the eviction), so its arrays then
+    never grow, and never carry the slack an append leaves (6 items of 16 for a
+    ``length(10)``). It relies on CPython keeping an array's buffer when it shrinks by
+    fewer than 16 items: for memory only, the behaviour is the same either way."""
+    items = array(typecode, [0]) * size  # repetition allocates exactly
+    while items:
+        del items[max(0, len(items) - 15) :]
+    return items
 
 
 class WindowSpecError(ValueError):
@@ -156,10 +170,15 @@ class _Window(RunningStats):
 
     __slots__ = ("_t", "max_time")
 
-    def __init__(self, *, small: bool, track_min: bool = True, track_max: bool = True) -> None:
+    def __init__(
+        self, *, small: bool, reserve: int = 0, track_min: bool = True, track_max: bool = True
+    ) -> None:
         super().__init__(track_min=track_min, track_max=track_max)
         self._t: MutableSequence[int]
-        if small:
+        if reserve:
+            self._t = _reserved("q", reserve)
+            self._all = _reserved("d", reserve)  # type: ignore[assignment]
+        elif small:
             self._t = array("q")
             # RunningStats needs of its value sequence only what arrays and deques share.
             self._all = array("d")  # type: ignore[assignment]
@@ -225,7 +244,13 @@ class CountWindow(_Window):
     __slots__ = ("capacity",)
 
     def __init__(self, capacity: int, *, track_min: bool = True, track_max: bool = True) -> None:
-        super().__init__(small=capacity <= SMALL_WINDOW, track_min=track_min, track_max=track_max)
+        small = capacity <= SMALL_WINDOW
+        super().__init__(
+            small=small,
+            reserve=capacity + 1 if small and capacity <= _RESERVED_UP_TO else 0,
+            track_min=track_min,
+            track_max=track_max,
+        )
         if capacity < 1:
             raise ValueError("count window capacity must be at least 1")
         self.capacity = capacity
