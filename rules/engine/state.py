@@ -27,6 +27,11 @@ WINDOW_DATE_FIELDS = (
 )
 
 
+# What a new window holds in each position of ``WindowState.to_list``.
+_LIST_DEFAULTS: list[Any] = [CANCEL, None, None, None, None, False, None, CANCEL, 0, None,
+                             None, None, None, None, None, None]  # fmt: skip
+
+
 class WindowState:
     """Status and the window fields of one window.
 
@@ -151,30 +156,37 @@ class WindowState:
         return data
 
     def to_list(self) -> list[Any]:
-        """``to_dict`` without the field names (a window's checkpoint record, where a
-        million windows make every byte count); ``from_list`` reads it back."""
+        """``to_dict`` without the field names and the event (a window's checkpoint
+        record, where a million windows make every byte count), the fields set on every
+        sample first and trailing defaults left out; ``from_list`` reads it back."""
         actions = self._actions
-        return [
-            self.status, self.before_status, self.repeat_count, self.episode,
+        data = [
+            self.status, self.add_time, self.previous_add_time, self.update_time,
+            self.command_time, self.is_exiting, self.remove_time,
+            self.before_status, self.repeat_count, self.episode,
             self.open_time, self.repeat_time, self.cancel_time, self.change_time,
-            self.add_time, self.previous_add_time, self.remove_time, self.update_time,
             None if math.isnan(self.open_value) else self.open_value,
-            self.command_time, self.is_exiting,
-            self.event.to_wire() if self.event is not None else None,
             {name: st.to_dict() for name, st in actions.items()} if actions else None,
         ]  # fmt: skip
+        n = len(data)
+        while n > 1 and data[n - 1] == _LIST_DEFAULTS[n - 1]:
+            n -= 1
+        del data[n:]
+        return data
 
     @classmethod
-    def from_list(cls, data: list[Any]) -> WindowState:
+    def from_list(cls, data: list[Any], event: Event | None) -> WindowState:
+        """The state ``to_list`` gave, with ``event`` as the last accepted command."""
         st = cls()
         (
-            st.status, st.before_status, st.repeat_count, st.episode,
+            st.status, st.add_time, st.previous_add_time, st.update_time,
+            st.command_time, st.is_exiting, st.remove_time,
+            st.before_status, st.repeat_count, st.episode,
             st.open_time, st.repeat_time, st.cancel_time, st.change_time,
-            st.add_time, st.previous_add_time, st.remove_time, st.update_time,
-            open_value, st.command_time, st.is_exiting, event, actions,
-        ) = data  # fmt: skip
+            open_value, actions,
+        ) = data + _LIST_DEFAULTS[len(data) :]  # fmt: skip
         st.open_value = math.nan if open_value is None else open_value
-        st.event = Event.from_wire(event) if event is not None else None
+        st.event = event
         if actions:
             st._actions = {k: ActionState.from_dict(v) for k, v in actions.items()}
         return st
