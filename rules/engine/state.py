@@ -8,7 +8,7 @@ mutated after ingest), and serialises to plain JSON-able data for checkpoints.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from rules.engine.actions import ActionState
 from rules.engine.status import CANCEL, OPEN, REPEAT, next_status
@@ -27,9 +27,71 @@ WINDOW_DATE_FIELDS = (
 )
 
 
+T = TypeVar("T")
+
+
+class _Alerting:
+    """The fields of a window that only a status change writes (see ``WindowState``)."""
+
+    __slots__ = (
+        "_actions",
+        "before_status",
+        "cancel_time",
+        "change_time",
+        "episode",
+        "open_time",
+        "open_value",
+        "repeat_count",
+        "repeat_time",
+    )
+
+    def __init__(self) -> None:
+        self.before_status = CANCEL
+        self.repeat_count = 0
+        self.episode: int | None = None
+        self.open_time: int | None = None
+        self.repeat_time: int | None = None
+        self.cancel_time: int | None = None
+        self.change_time: int | None = None
+        self.open_value = math.nan
+        self._actions: dict[str, ActionState] | None = None
+
+
+class _AlertingField(Generic[T]):
+    """A ``WindowState`` attribute kept in its ``_Alerting``, made on the first write
+    (reads before it give the default)."""
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _AlertingField[T]: ...
+
+    @overload
+    def __get__(self, obj: WindowState, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: WindowState | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        fields = obj._alerting
+        return self.default if fields is None else getattr(fields, self.name)
+
+    def __set__(self, obj: WindowState, value: T) -> None:
+        fields = obj._alerting
+        if fields is None:
+            fields = obj._alerting = _Alerting()
+        setattr(fields, self.name, value)
+
+
 # What a new window holds in each position of ``WindowState.to_list``.
 _LIST_DEFAULTS: list[Any] = [CANCEL, None, None, None, None, False, None, CANCEL, 0, None,
                              None, None, None, None, None, None]  # fmt: skip
+# Its first fields, which every accepted sample writes; the rest are ``_Alerting``'s.
+_EVERY_SAMPLE = 7
 
 
 class WindowState:
@@ -37,6 +99,9 @@ class WindowState:
 
     Times are Unix ms (server clock for ``*_time`` date fields, command clock for
     ``command_time``); None means "never" and renders as ''.
+
+    The fields only a status change writes live in an ``_Alerting`` made on the first
+    such write: most windows never trigger, and a partition may hold a million.
     """
 
     # Written on every accepted sample first, so that they share the object's first
@@ -50,27 +115,22 @@ class WindowState:
         "command_time",
         "is_exiting",
         "remove_time",
-        "_actions",
-        "before_status",
-        "cancel_time",
-        "change_time",
-        "episode",
-        "open_time",
-        "open_value",
-        "repeat_count",
-        "repeat_time",
+        "_alerting",
     )
+
+    before_status = _AlertingField(CANCEL)
+    repeat_count = _AlertingField(0)
+    episode = _AlertingField[int | None](None)  # unique id of the current/last episode
+    open_time = _AlertingField[int | None](None)
+    repeat_time = _AlertingField[int | None](None)
+    cancel_time = _AlertingField[int | None](None)
+    change_time = _AlertingField[int | None](None)
+    open_value = _AlertingField(math.nan)
+    _actions = _AlertingField[dict[str, ActionState] | None](None)
 
     def __init__(self) -> None:
         self.status = CANCEL
-        self.before_status = CANCEL
-        self.repeat_count = 0
-        self.episode: int | None = None  # unique id of the current/last alert episode
-        self.open_time: int | None = None
-        self.repeat_time: int | None = None
-        self.cancel_time: int | None = None
-        self.change_time: int | None = None
-        self.open_value = math.nan
+        self._alerting: _Alerting | None = None
         self.add_time: int | None = None
         self.previous_add_time: int | None = None
         self.remove_time: int | None = None
@@ -78,13 +138,11 @@ class WindowState:
         self.event: Event | None = None  # the last accepted command
         self.command_time: int | None = None
         self.is_exiting = False
-        # Made on first use: most windows never trigger, and an empty dict per window is
-        # 64 bytes of a million-window partition's memory.
-        self._actions: dict[str, ActionState] | None = None
 
     @property
     def actions(self) -> dict[str, ActionState]:
-        """Each action's state in this window (rules.engine.actions), by action name."""
+        """Each action's state in this window (rules.engine.actions), by action name
+        (made on first use: most windows never trigger)."""
         found = self._actions
         if found is None:
             found = self._actions = {}
@@ -92,7 +150,8 @@ class WindowState:
 
     @actions.setter
     def actions(self, value: dict[str, ActionState]) -> None:
-        self._actions = value or None
+        if value or self._alerting is not None:
+            self._actions = value or None
 
     def record_add(self, event: Event, now_ms: int) -> None:
         """Command fields and add/update times for an accepted insert."""
@@ -178,17 +237,21 @@ class WindowState:
     def from_list(cls, data: list[Any], event: Event | None) -> WindowState:
         """The state ``to_list`` gave, with ``event`` as the last accepted command."""
         st = cls()
+        full = data + _LIST_DEFAULTS[len(data) :]
         (
             st.status, st.add_time, st.previous_add_time, st.update_time,
             st.command_time, st.is_exiting, st.remove_time,
-            st.before_status, st.repeat_count, st.episode,
-            st.open_time, st.repeat_time, st.cancel_time, st.change_time,
-            open_value, actions,
-        ) = data + _LIST_DEFAULTS[len(data) :]  # fmt: skip
-        st.open_value = math.nan if open_value is None else open_value
+        ) = full[:_EVERY_SAMPLE]  # fmt: skip
         st.event = event
-        if actions:
-            st._actions = {k: ActionState.from_dict(v) for k, v in actions.items()}
+        if len(data) > _EVERY_SAMPLE:  # the window has triggered
+            (
+                st.before_status, st.repeat_count, st.episode,
+                st.open_time, st.repeat_time, st.cancel_time, st.change_time,
+                open_value, actions,
+            ) = full[_EVERY_SAMPLE:]  # fmt: skip
+            st.open_value = math.nan if open_value is None else open_value
+            if actions:
+                st._actions = {k: ActionState.from_dict(v) for k, v in actions.items()}
         return st
 
     @classmethod
