@@ -99,6 +99,7 @@ def run(
 
     work = Path(tempfile.mkdtemp(prefix="atsd-bench-memory-"))
     server = RedisServer(work, socket_path=work / "redis.sock").start()
+    redis_url = settings.REDIS_URL
     try:
         settings.REDIS_URL = server.url
         engine = Engine()  # no windows limit: the layout decides how many a rule holds
@@ -164,5 +165,6 @@ def run(
             "incremental_s": inc_s,
         }
     finally:
+        settings.REDIS_URL = redis_url
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
