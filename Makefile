@@ -27,10 +27,11 @@ run: venv
 test: venv system-packages
 	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
 
-# The README's first-steps pictures, from the browser walkthrough test (1280x800 PNGs).
+# The README's pictures: first steps from the browser walkthrough test (1280x800 PNGs),
+# Test on history from the backtest's browser test.
 docs-screenshots: venv system-packages
 	DOCS_SCREENSHOTS=$(CURDIR)/docs/first-steps $(BIN)/python -m pytest -q -p no:cacheprovider \
-		tests/browser/test_walkthrough.py
+		tests/browser/test_walkthrough.py tests/browser/test_rule_backtest.py
 
 lint: venv
 	$(BIN)/ruff check .

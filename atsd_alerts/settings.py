@@ -388,6 +388,18 @@ ALERT_LOG_DIR = DATA_DIR / "logs"
 ALERT_LOG_MAX_BYTES = env_int("ALERT_LOG_MAX_BYTES", 10_000_000)
 ALERT_LOG_BACKUP_COUNT = env_int("ALERT_LOG_BACKUP_COUNT", 5)
 
+# --- Backtest on history (rule editor Test on history, /api/v1/rules/backtest) ----------
+# Every input of a backtest is bounded: the hours replayed (at most the history kept),
+# series read, samples replayed, windows a rule may hold, triggers kept, messages
+# rendered, and the seconds a replay may run before it stops and says so.
+BACKTEST_MAX_HOURS = env_int("BACKTEST_MAX_HOURS", SERIES_HISTORY_HOURS)
+BACKTEST_MAX_SERIES = env_int("BACKTEST_MAX_SERIES", 1000)
+BACKTEST_MAX_SAMPLES = env_int("BACKTEST_MAX_SAMPLES", 200_000)
+BACKTEST_MAX_WINDOWS = env_int("BACKTEST_MAX_WINDOWS", 1000)
+BACKTEST_MAX_TRIGGERS = env_int("BACKTEST_MAX_TRIGGERS", 2000)
+BACKTEST_MAX_MESSAGES = env_int("BACKTEST_MAX_MESSAGES", 100)
+BACKTEST_TIME_LIMIT_S = env_int("BACKTEST_TIME_LIMIT_S", 10)
+
 # --- Developer tools ---------------------------------------------------------------
 # Not product: the fake HipChat server and the benchmarks, installed for their
 # management commands (fake_hipchat, bench_*); it has no models and nothing imports it.

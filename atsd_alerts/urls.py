@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("rules.alerts.urls")),
     path("rules/<int:pk>/notifications/", include("notifications.bindings.urls")),
     path("rules/", include("rules.editor.urls")),
+    path("", include("rules.backtest.urls")),  # Test on history, /api/v1/rules/backtest
     path("notifications/", include("notifications.endpoints.urls")),
     path("", include("notifications.log.urls")),  # /api/v1/notifications/log
     # Data menu

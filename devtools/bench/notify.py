@@ -8,13 +8,26 @@ own SQLite database, migrated, and a private Redis), so the bench never writes
 into the configured database. Inside, everything is real except the service:
 
 * the kind's fake server (:mod:`devtools.fakes`; aiosmtpd for email) runs in-process
-  on loopback, HipChat's with its rate limits raised out of the way;
-* one real Celery notify worker (solo pool, queue ``notify``) runs in-process
-  in a thread against that Redis, as ``celery worker -Q notify`` would;
+  on loopback;
+* by default one real Celery notify worker (solo pool, queue ``notify``) runs
+  in-process in a thread against that Redis; ``--workers P --threads T`` starts P
+  ``celery worker -Q notify -P threads -c T`` processes instead, as production runs
+  them (several processes and threads sending to several rooms at once);
 * triggers are made by the real engine in-process and stored as TriggerRecord
   rows; the clock starts at the ``dispatch_triggers`` call and stops at the
   fake's receipt time of the request (for email: when the waiting bench thread is
   woken by the SMTP server's acceptance of the message).
+
+HipChat's limits (``hipchat-v2.md`` §1.6) are enforced by its fake and honoured by the
+client before sending (:mod:`notifications.channels.rate_budget`). ``--rooms R`` spreads
+the triggers over R rooms (the room is ``${tags.room}``, one endpoint and token).
+Under Cloud's documented limits (30 messages a minute per room, 500 requests per 5
+minutes per token) no client can send more than R/2 notifications/s, so the
+throughput run (``--limits raised``, the default) sets the fake to the raised limits a
+self-hosted Server advertises in its headers (token 1,000,000 per 5 minutes, room 600
+a minute) and prints them; ``--limits documented`` keeps Cloud's limits with the
+windows shortened to ``--minute`` seconds, to show the budget holding sends back
+before the service would answer 429 (the count of 429s is printed in every run).
 
 Figures: notifications/s for a burst of N triggers in distinct windows, and
 p50/p99 latency over triggers sent one at a time (a burst measures its own
@@ -24,6 +37,7 @@ HipChat's (the target is that none is over 2).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +93,31 @@ def in_fresh_environment() -> bool:
     return os.environ.get(INNER) == "1"
 
 
-def respawn(burst: int, samples: int, kinds: list[str]) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Options:
+    """How the bench runs: triggers in the burst, one-at-a-time samples, rooms (HipChat),
+    notify worker processes (0: one solo worker in-process) and threads in each, and
+    HipChat's limits (``raised`` or ``documented``, with ``minute_s`` seconds to a
+    documented minute)."""
+
+    burst: int = 500
+    samples: int = 200
+    rooms: int = 1
+    workers: int = 0
+    threads: int = 4
+    limits: str = "raised"
+    minute_s: float = 60.0
+
+    def arguments(self) -> list[str]:
+        return [
+            "--burst", str(self.burst), "--samples", str(self.samples),
+            "--rooms", str(self.rooms), "--workers", str(self.workers),
+            "--threads", str(self.threads), "--limits", self.limits,
+            "--minute", str(self.minute_s),
+        ]  # fmt: skip
+
+
+def respawn(options: Options, kinds: list[str]) -> subprocess.CompletedProcess[str]:
     """Run the bench in a child process with a fresh data directory (a migrated SQLite
     database) and a private Redis; its output holds the figures."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -94,7 +132,7 @@ def respawn(burst: int, samples: int, kinds: list[str]) -> subprocess.CompletedP
             [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
         )
         command = [sys.executable, "manage.py", "bench_notify"]
-        command += ["--burst", str(burst), "--samples", str(samples), "--kind", ",".join(kinds)]
+        command += [*options.arguments(), "--kind", ",".join(kinds)]
         return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     finally:
         redis.stop()
@@ -112,13 +150,18 @@ class BenchTarget:
     mail client) and ``bind``, which makes rule ``bench``'s binding.
 
     ``received`` counts what the service accepted; ``fake`` has ``wait_for`` (its log,
-    whose entries carry ``received_at`` and ``accepted``) and ``stop``.
+    whose entries carry ``received_at`` and ``accepted``) and ``stop``. ``rooms``: the
+    room tags the triggers cycle through (HipChat); ``notes``: lines saying how the
+    service was set up, printed with the figures.
     """
 
     kind: str
     fake: Any
     received: Callable[[], int]
     bind: Bind
+    rooms: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    refused: Callable[[], int] = lambda: 0
 
 
 def web_binding(text_key: str) -> Bind:
@@ -141,17 +184,55 @@ def _endpoint(kind: str, base_url: str, parameters: list[tuple[str, str, bool]])
     endpoint.save()
 
 
-def hipchat_target() -> BenchTarget:
-    fake = HipChatFake(token_limit=10**9, flood_limit=10**9).start()
-    room = fake.add_room("bench")
+#: What a self-hosted HipChat Server may advertise once its administrator raised the
+#: limits (hipchat-v2.md §1.6: "can be raised"): (token requests, per s), (room
+#: messages, per s).
+RAISED_LIMITS = ((1_000_000, 300.0), (600, 60.0))
+#: HipChat Cloud's documented limits, as (requests, per documented minutes).
+DOCUMENTED_LIMITS = ((500, 5.0), (30, 1.0))
+
+
+def hipchat_limits(options: Options) -> tuple[tuple[int, float], tuple[int, float], str]:
+    """The fake's (token limit, period), (room limit, period) and how to describe them."""
+    if options.limits == "documented":
+        (token, token_minutes), (room, room_minutes) = DOCUMENTED_LIMITS
+        token_limit = (token, token_minutes * options.minute_s)
+        room_limit = (room, room_minutes * options.minute_s)
+        why = f"HipChat Cloud's documented limits, a minute lasting {options.minute_s:g} s"
+    else:
+        token_limit, room_limit = RAISED_LIMITS
+        why = (
+            "raised limits a self-hosted HipChat Server advertises in its headers; Cloud's "
+            f"documented 30 a minute per room allow at most {options.rooms / 2:g} "
+            f"notifications/s over {options.rooms} rooms"
+        )
+    return token_limit, room_limit, why
+
+
+def hipchat_target(options: Options | None = None) -> BenchTarget:
+    options = options or Options()
+    (token_limit, token_s), (room_limit, room_s), why = hipchat_limits(options)
+    fake = HipChatFake(
+        token_limit=token_limit, token_period_s=token_s, flood_limit=room_limit,
+        flood_period_s=room_s,
+    ).start()  # fmt: skip
+    rooms = tuple(f"bench-{n}" for n in range(max(1, options.rooms)))
+    for room in rooms:
+        fake.add_room(room)
     token = fake.add_token()
     _endpoint(
         "HIPCHAT", fake.url,
-        [("auth_token", token, False), ("room", str(room.id), True), ("message", "", True)],
+        [("auth_token", token, False), ("room", "${tags.room}", True), ("message", "", True)],
     )  # fmt: skip
-    return BenchTarget(
-        "HIPCHAT", fake, lambda: len(fake.room_messages(room)), web_binding("message")
+    notes = (
+        f"limits: token {token_limit:,} per {token_s:g} s, room {room_limit:,} per "
+        f"{room_s:g} s ({why})",
+        f"rooms: {len(rooms)} rooms, one endpoint and token",
     )
+    return BenchTarget(
+        "HIPCHAT", fake, accepted_posts(fake), web_binding("message"), rooms, notes,
+        refused=lambda: sum(1 for r in fake.log if r.status == 429),
+    )  # fmt: skip
 
 
 def slack_target() -> BenchTarget:
@@ -371,7 +452,7 @@ TARGETS: dict[str, Callable[[], BenchTarget]] = {
 }
 
 
-def run_all(burst: int, samples: int, kinds: list[str]) -> list[str]:
+def run_all(options: Options, kinds: list[str]) -> list[str]:
     """Each of ``kinds`` in turn (a fresh endpoint, binding and rule each); their lines,
     then, when HipChat ran too, each kind's p99 as a multiple of HipChat's."""
     lines: list[str] = []
@@ -382,7 +463,8 @@ def run_all(burst: int, samples: int, kinds: list[str]) -> list[str]:
         Rule.objects.all().delete()
         MailClient.objects.all().delete()
         lines.append(f"kind: {kind}")
-        latencies = run(burst, samples, TARGETS[kind](), lines)
+        target = hipchat_target(options) if kind == "hipchat" else TARGETS[kind]()
+        latencies = run(options, target, lines)
         p99s[kind] = percentile(latencies, 99)
     if "hipchat" in p99s:
         lines += [
@@ -392,10 +474,62 @@ def run_all(burst: int, samples: int, kinds: list[str]) -> list[str]:
     return lines
 
 
-def run(burst: int, samples: int, target: BenchTarget, lines: list[str]) -> list[float]:
+@contextlib.contextmanager
+def notify_workers(options: Options) -> Iterator[str]:
+    """The notify workers of the run, stopped at the end; yields how they run.
+
+    ``workers`` 0: one solo worker in a thread of this process. Otherwise that many
+    ``celery worker -Q notify -P threads`` processes on this environment's database and
+    Redis, stopped with SIGTERM (a warm shutdown) at the end.
+    """
+    if options.workers <= 0:
+        with start_worker(
+            app, pool="solo", concurrency=1, queues=[NOTIFY_QUEUE], perform_ping_check=False,
+            loglevel="ERROR", shutdown_timeout=30,
+        ):  # fmt: skip
+            yield "in-process notify worker (solo)"
+        return
+    celery = [sys.executable, "-m", "celery", "-A", "atsd_alerts", "-q", "worker"]
+    command = [*celery, "-Q", NOTIFY_QUEUE, "-P", "threads", "-c", str(options.threads)]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "ERROR"]
+    # The bench's private Redis is a throw-away without an append-only file.
+    env = {**os.environ, "REDIS_CONFIG_CHECK": "false"}
+    processes = [
+        subprocess.Popen([*command, "-n", f"bench-notify-{n}@%h"], cwd=ROOT, env=env)
+        for n in range(options.workers)
+    ]
+    try:
+        yield f"{options.workers} notify worker processes x {options.threads} threads"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def accepted_posts(fake: HipChatFake) -> Callable[[], int]:
+    """Counts the room posts ``fake`` accepted, looking at each log entry once."""
+    seen = [0, 0]  # entries looked at, accepted room posts among them
+
+    def count() -> int:
+        log = fake.log
+        seen[1] += sum(1 for r in log[seen[0] :] if r.accepted and r.room is not None)
+        seen[0] = len(log)
+        return seen[1]
+
+    return count
+
+
+def run(options: Options, target: BenchTarget, lines: list[str]) -> list[float]:
     """Run the bench in this (fresh) environment: append its ``label: value unit`` lines
     to ``lines``; return the one-at-a-time latencies (ms)."""
+    burst, samples = options.burst, options.samples
     fake, received = target.fake, target.received
+    rooms = target.rooms
     action = target.bind("[${status}] ${rule} for ${entity} ${tags}. ${ruleLink}")
     engine = Engine(zone="UTC")
     engine.install(
@@ -413,7 +547,8 @@ def run(burst: int, samples: int, target: BenchTarget, lines: list[str]) -> list
         for _ in range(n):
             i = next(counter)
             event = Event(
-                kind=SERIES, entity=f"e{i}", metric="m", tags={}, time_ms=now,
+                kind=SERIES, entity=f"e{i}", metric="m",
+                tags={"room": rooms[i % len(rooms)]} if rooms else {}, time_ms=now,
                 receive_ms=now, value=1.0, line_values={"m": 1.0},
             )  # fmt: skip
             for trigger in engine.process(event, now):
@@ -428,14 +563,14 @@ def run(burst: int, samples: int, target: BenchTarget, lines: list[str]) -> list
         TriggerRecord.objects.bulk_create(rows)
         return [r.event_id for r in rows]
 
-    with start_worker(
-        app, pool="solo", concurrency=1, queues=[NOTIFY_QUEUE], perform_ping_check=False,
-        loglevel="ERROR", shutdown_timeout=30,
-    ):  # fmt: skip
+    with notify_workers(options) as workers:
         # Warm-up: connections, caches, templates.
         ids = store(20)
         dispatch_triggers(ids)
-        fake.wait_for(lambda log: received() >= 20, timeout=60)
+        warm = max(20, min(len(rooms), 400))  # every room's connection and first answer
+        ids = store(warm - 20)
+        dispatch_triggers(ids)
+        fake.wait_for(lambda log: received() >= warm, timeout=120)
 
         base = received()
         ids = store(burst)
@@ -458,9 +593,11 @@ def run(burst: int, samples: int, target: BenchTarget, lines: list[str]) -> list
             log = fake.wait_for(arrived, timeout=30)
             latencies.append((log[-1].received_at - t0) * 1000)
     fake.stop()
-    lines.append(f"mode: in-process fake {target.kind}, in-process notify worker (solo) on Redis")
+    lines.append(f"mode: in-process fake {target.kind}, {workers} on Redis")
+    lines += target.notes
     lines.append(f"notifications: {burst} notifications")
     lines.append(f"throughput: {rate:,.0f} notifications/s")
     lines.append(f"p50: {percentile(latencies, 50):.1f} ms")
     lines.append(f"p99: {percentile(latencies, 99):.1f} ms")
+    lines.append(f"429 answers: {target.refused()} answers")
     return latencies

@@ -65,6 +65,7 @@ class TransportError(Exception):
         response_text: str = "",
         elapsed_ms: float = 0.0,
         maybe_delivered: bool = False,
+        held: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -76,6 +77,9 @@ class TransportError(Exception):
         #: No answer came, but the request may have reached the service (read timeout,
         #: connection dropped mid-answer): sending it again blindly could duplicate it.
         self.maybe_delivered = maybe_delivered
+        #: Never sent: held back because a rate budget of the service is spent until
+        #: ``retry_after_s`` (:mod:`notifications.channels.rate_budget`).
+        self.held = held
 
     def __repr__(self) -> str:
         kind = "permanent" if self.permanent else "transient"
@@ -271,6 +275,10 @@ class HttpTransport(Transport):
         """
         return parse_retry_after(result.headers.get("Retry-After", ""), now)
 
+    def observe(self, result: HttpResult) -> None:
+        """Every answer passes here before it is judged: a channel whose service
+        announces its rate limits in headers keeps what they say."""
+
     def message_id(self, result: HttpResult) -> str:
         """The service's id of the message a 2xx ``result`` posted, or ``""``."""
         return ""
@@ -312,6 +320,7 @@ class HttpTransport(Transport):
                 elapsed_ms=exc.elapsed_ms,
                 maybe_delivered=exc.request_sent,
             ) from None
+        self.observe(result)
         error = self.classify(result)
         if error is not None:
             raise error

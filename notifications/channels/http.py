@@ -6,6 +6,11 @@ from :class:`HttpSettings`, never from the process environment, so what the
 administrator configured on the endpoint is what happens. Unit tests replace this
 module; integration tests point it at fake servers on loopback.
 
+Connections are kept alive and reused: every thread of a notify worker keeps one
+session per network configuration (:func:`pooled_session`), whose connection pool
+holds the open connections per host, so a burst of sends to one service pays for its
+TCP and TLS handshakes once, not once per notification.
+
 Secrets never leave this module in clear text: exception messages and log lines
 pass through :func:`redact`, which hides ``Authorization`` values, ``auth_token``
 query parameters, URL credentials and any secret string the caller registered.
@@ -14,10 +19,13 @@ query parameters, URL credentials and any secret string the caller registered.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -133,6 +141,26 @@ def new_session(settings: HttpSettings) -> requests.Session:
     return session
 
 
+_local = threading.local()
+
+
+def pooled_session(settings: HttpSettings) -> requests.Session:
+    """This thread's session for ``settings``: its connections stay open between
+    requests (keep-alive, one pool per host). Per thread and process: a forked child
+    never reuses its parent's sockets. Cookies are refused: what one endpoint's
+    service sets must not ride along to another endpoint with the same settings."""
+    pid = os.getpid()
+    sessions: dict[HttpSettings, requests.Session] | None = getattr(_local, "sessions", None)
+    if sessions is None or getattr(_local, "pid", None) != pid:
+        sessions = _local.sessions = {}
+        _local.pid = pid
+    session = sessions.get(settings)
+    if session is None:
+        session = sessions[settings] = new_session(settings)
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
 def _classify(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return "timeout"
@@ -177,7 +205,8 @@ class HttpClient:
     ) -> None:
         self.settings = settings
         self._secrets = (*settings.secrets(), *(s for s in secrets if s))
-        self._session = session or new_session(settings)
+        self._pooled = session is None
+        self._session = session or pooled_session(settings)
 
     def redact(self, text: str) -> str:
         """Redact ``text`` with this client's registered secrets."""
@@ -225,5 +254,7 @@ class HttpClient:
         )
 
     def close(self) -> None:
-        """Release pooled connections."""
-        self._session.close()
+        """Release the connections of a session given to this client; the thread's
+        pooled session stays open for the next request."""
+        if not self._pooled:
+            self._session.close()

@@ -94,8 +94,12 @@ def render_info(
     message_format: str,
     details_format: str,
     repeat_strategy: Mapping[str, Any] | None,
+    sandbox_reads: Any = None,
 ) -> RenderInfo:
-    """Server settings, registry labels, stored data and the binding's settings."""
+    """Server settings, registry labels, stored data and the binding's settings.
+
+    ``sandbox_reads``: a preview's ``StoreReads`` (rules.contract.previews), used instead
+    of the process's, with web queries off: a preview sends nothing anywhere."""
     entity = Entity.objects.filter(name=trigger.entity).first() if trigger.entity else None
     metric = Metric.objects.filter(name=trigger.metric).first()
     info = RenderInfo(
@@ -112,8 +116,12 @@ def render_info(
         properties=_command_properties(trigger),
         stores=shared_stores(),
         threshold=trigger.threshold,
-        store_reads=store_reads(),
-        web_queries=EndpointQueries() if settings.RULE_WEB_QUERIES_ENABLED else None,
+        store_reads=store_reads() if sandbox_reads is None else sandbox_reads,
+        web_queries=(
+            EndpointQueries()
+            if settings.RULE_WEB_QUERIES_ENABLED and sandbox_reads is None
+            else None
+        ),
     )
     return replace(info, alert_message=_alert_message(trigger, info))
 

@@ -13,8 +13,10 @@ outcome right after the answer (:class:`~notifications.delivery.journal.Journal`
 Requests already answered 2xx in an earlier attempt of the same delivery are not
 sent again on a retry, so a 5xx on the details file never duplicates the text;
 requests that left without a recorded answer are looked for in the room first
-(:mod:`notifications.delivery.recovery`). The caller owns the delivery's state;
-this stage only reports a :class:`SendOutcome`.
+(:mod:`notifications.delivery.recovery`). A request the service's rate budget holds
+back (``held``) never leaves and is no attempt: the send ends as a wait until the
+budget's window resets, which grows no back-off. The caller owns the delivery's
+state; this stage only reports a :class:`SendOutcome`.
 """
 
 from __future__ import annotations
@@ -178,6 +180,11 @@ def send(job: Job, message: Message, journal: Journal) -> SendOutcome:
         try:
             sent = request.send()
         except TransportError as exc:
+            if exc.held:  # never left: the rate budget says when it may
+                return SendOutcome(
+                    RETRY, exc.message, exc.retry_after_s, None, message.preview,
+                    message.rule_errors, failure=False,
+                )  # fmt: skip
             return failed(
                 job.delivery, request.name, journal, exc, message.preview, message.rule_errors
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -85,7 +86,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
         rule = form.save()
         _saved_messages(request, form, f"Rule {rule.name} created.")
         return redirect("rule-edit", pk=rule.pk)
-    return render(request, "rules/rule_form.html", {"form": form, "rule": None})
+    return _editor_page(request, form, None)
 
 
 @administrator_required
@@ -96,7 +97,13 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.save()
         _saved_messages(request, form, f"Rule {rule.name} saved.")
         return redirect("rule-edit", pk=rule.pk)
-    return render(request, "rules/rule_form.html", {"form": form, "rule": rule})
+    return _editor_page(request, form, rule)
+
+
+def _editor_page(request: HttpRequest, form: RuleForm, rule: Rule | None) -> HttpResponse:
+    """The editor, with Test on history (rules.backtest) under the form."""
+    context = {"form": form, "rule": rule, "backtest_max_hours": settings.BACKTEST_MAX_HOURS}
+    return render(request, "rules/rule_form.html", context)
 
 
 def _saved_messages(request: HttpRequest, form: RuleForm, text: str) -> None:

@@ -146,6 +146,32 @@ def test_rate_limits_and_outages_lose_nothing_and_keep_the_order(notify_worker, 
     assert len(hipchat_fake.log) == 11  # exactly once each: nothing sent twice
 
 
+def test_a_storm_into_one_room_keeps_its_flood_limit_without_a_429(notify_worker, hipchat_fake):
+    """Twelve notifications for a room that takes 5 a second (HipChat's 30 a minute on
+    a fast clock): the budget holds them back before sending, so none is answered 429,
+    and each window's CANCEL still follows its OPEN."""
+    hipchat_fake.flood_limit, hipchat_fake.flood_period_s = 5, 1.0
+    hipchat_endpoint(hipchat_fake)
+    binding()
+    run = engine_run()
+    entities = [f"host-{n}" for n in range(6)]
+    for entity in entities:
+        run.series(55, at(0), entity=entity)
+    for entity in entities:
+        run.series(20, at(0, 1), entity=entity)
+
+    hipchat_fake.wait_for(lambda log: sum(r.accepted for r in log) >= 12, timeout=60)
+
+    assert [r.status for r in hipchat_fake.log] == [204] * 12
+    texts = notifications(hipchat_fake)
+    for entity in entities:
+        mine = [t.split("]")[0] for t in texts if entity in t]
+        assert mine == ["[OPEN", "[CANCEL"], entity
+    poll(lambda: not Delivery.objects.filter(status__in=["PENDING", "SENDING"]).exists())
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
+    assert DeliveryAttempt.objects.exclude(response_code=204).count() == 0
+
+
 def test_a_401_is_logged_once_and_not_retried(notify_worker, hipchat_fake):
     hipchat_endpoint(hipchat_fake)
     binding()

@@ -5,6 +5,14 @@ Everything is sent the safest way the spec allows: a Bearer header (query
 tokens land in access logs), boolean ``notify``, ``%20`` in room names and
 messages cut to the documented limits.
 
+HipChat's limits (§1.6: per token, 500 requests per 5 minutes; per room, 30
+messages a minute) are honoured before sending: every request spends from the
+shared budget of its token, and one that posts into the room from the room's too
+(:mod:`notifications.channels.rate_budget`), which the ``X-Ratelimit-*`` and
+``X-FloodControl-*`` headers of every answer keep up to date. A request whose
+budget is spent does not leave: it is a transient error marked ``held``, to be
+sent when the window resets.
+
 The room's history (``GET /v2/room/{room}/history/latest``) answers whether a
 message whose answer was lost reached the room; its shape (items with ``id``,
 ``date``, ``type``, ``message``, ``file.name``; ``max-results`` up to 1000,
@@ -15,6 +23,7 @@ as the spec's §1.4 lists no history method.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -25,6 +34,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from notifications.channels import rate_budget
 from notifications.channels.base import (
     SINGLE_TARGET,
     Attachment,
@@ -52,6 +62,12 @@ RESET_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Ratelimit-Reset", "X-Ratelimit-Remaining"),
     ("X-FloodControl-Reset", "X-FloodControl-Remaining"),
 )
+#: The documented windows of the two limit families (hipchat-v2.md §1.6): a token's
+#: requests per 5 minutes, a room's messages per minute. The limits themselves are
+#: taken from the headers.
+TOKEN_PERIOD_S = 300.0
+FLOOD_PERIOD_S = 60.0
+TOKEN_FAMILY, FLOOD_FAMILY = "X-Ratelimit", "X-FloodControl"
 
 SEVERITY_COLORS: Mapping[str, str] = {
     "UNDEFINED": "gray",
@@ -169,6 +185,7 @@ class HipChatTransport(HttpTransport):
             raise TransportError("HipChat room is not set", permanent=True)
         super().__init__(client or HttpClient(config.http, secrets=config.secrets()), clock=clock)
         self.config = config
+        self._budgets: dict[str, rate_budget.Scope] = {}
 
     @classmethod
     def configure(
@@ -209,6 +226,57 @@ class HipChatTransport(HttpTransport):
         if error.get("field"):
             message += f" (field {error['field']})"
         return f"HTTP {result.status}: {message}"
+
+    # ------------------------------------------------------------ limits
+
+    def budgets(
+        self, headers: Mapping[str, str], *, posts_to_room: bool
+    ) -> dict[str, rate_budget.Scope]:
+        """The rate budgets a request with ``headers`` spends, by header family: its
+        token's, and the room's when it posts into the room. Named by a hash of the
+        host with the token or room, so no secret reaches Redis."""
+        host = self.config.base_url.rstrip("/")
+        token = headers.get("Authorization", "")
+        scopes = {
+            TOKEN_FAMILY: rate_budget.Scope(_scope_name("token", host, token), TOKEN_PERIOD_S)
+        }
+        if posts_to_room:
+            room = self.config.room.strip()
+            scopes[FLOOD_FAMILY] = rate_budget.Scope(
+                _scope_name("room", host, room), FLOOD_PERIOD_S
+            )
+        return scopes
+
+    def request(
+        self, method: str, url: str, *, footprint: Footprint | None = None, **kwargs: Any
+    ) -> Sent:
+        """Send one request when its token's and room's budgets allow it; otherwise
+        raise a transient :class:`TransportError` marked ``held``, nothing sent."""
+        self._budgets = self.budgets(
+            kwargs.get("headers") or {}, posts_to_room=footprint is not None
+        )
+        wait = rate_budget.take(list(self._budgets.values()), self._clock())
+        if wait > 0:
+            raise TransportError(
+                f"HipChat rate limit of this room or token reached; next request in {wait:.1f} s",
+                permanent=False,
+                retry_after_s=wait,
+                held=True,
+            )
+        return super().request(method, url, footprint=footprint, **kwargs)
+
+    def observe(self, result: HttpResult) -> None:
+        """Keep the limits the answer's headers announce for the budgets just spent."""
+        observed = []
+        for family, scope in self._budgets.items():
+            try:
+                limit = int(result.headers[f"{family}-Limit"])
+                remaining = int(result.headers[f"{family}-Remaining"])
+                reset = float(result.headers[f"{family}-Reset"])
+            except (KeyError, ValueError):
+                continue
+            observed.append(rate_budget.Observed(scope, limit, remaining, reset))
+        rate_budget.observe(observed, self._clock())
 
     def retry_after(self, result: HttpResult, now: float) -> float | None:
         """Rate-limit headers ride on every HipChat response; only a 429 means they bind."""
@@ -338,6 +406,11 @@ def item_date(item: Mapping[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo is not None else None
+
+
+def _scope_name(kind: str, host: str, value: str) -> str:
+    digest = hashlib.sha256(f"{host}\x1f{value}".encode()).hexdigest()[:32]
+    return f"hipchat:{kind}:{digest}"
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import threading
 
-from devtools.fakes.hipchat import HipChatFake
+import pytest
+from requests.adapters import HTTPAdapter
+
+from devtools.fakes.hipchat import HipChatFake, Reply
 from notifications.channels.http import (
     HttpClient,
     HttpSettings,
     NetworkError,
     new_session,
+    pooled_session,
     proxy_url_with_credentials,
     redact,
 )
@@ -91,3 +95,41 @@ def test_it_raises_a_redacted_network_error_through_an_unreachable_proxy() -> No
     assert "proxy-pw-1" not in caught.value.message
     assert "tok-xyz" not in caught.value.message
     assert caught.value.__cause__ is None
+
+
+def test_clients_of_one_thread_share_a_kept_alive_connection(hipchat_fake: HipChatFake) -> None:
+    settings = HttpSettings(read_timeout_s=7.5)  # settings of this test alone
+    url = hipchat_fake.url + "/v2/room/1/notification"
+
+    HttpClient(settings).request("POST", url, json={})
+    HttpClient(settings).close()  # a client's close leaves the thread's pool open
+    HttpClient(settings).request("POST", url, json={})
+
+    adapter = pooled_session(settings).adapters["http://"]
+    assert isinstance(adapter, HTTPAdapter)
+    pools = adapter.poolmanager.pools
+    [pool] = [pools[key] for key in pools.keys()]  # noqa: SIM118 - the container refuses iteration
+    assert pool.num_connections == 1
+    assert pool.num_requests == 2
+
+
+def test_each_thread_and_configuration_has_its_own_session() -> None:
+    settings = HttpSettings(read_timeout_s=8.5)
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(pooled_session(settings)))
+    thread.start()
+    thread.join()
+
+    assert pooled_session(settings) is pooled_session(settings)
+    assert pooled_session(settings) is not other[0]
+    assert pooled_session(settings) is not pooled_session(HttpSettings(read_timeout_s=9.5))
+
+
+def test_a_pooled_session_keeps_no_cookie(hipchat_fake: HipChatFake) -> None:
+    settings = HttpSettings(read_timeout_s=6.5)
+    hipchat_fake.script(Reply(status=200, headers={"Set-Cookie": "session=abc; Path=/"}))
+
+    result = HttpClient(settings).request("GET", hipchat_fake.url + "/v2/room/1")
+
+    assert "session=abc" in result.headers["Set-Cookie"]
+    assert len(pooled_session(settings).cookies) == 0  # never sent to another endpoint

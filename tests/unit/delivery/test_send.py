@@ -104,6 +104,24 @@ def test_a_request_answered_in_an_earlier_attempt_is_not_sent_again(hipchat_fake
     ]
 
 
+def test_a_spent_room_budget_holds_the_send_without_an_attempt(hipchat_fake):
+    hipchat_endpoint(hipchat_fake)
+    binding(open_details=True)
+    hipchat_fake.flood_limit = 1
+    job, message, journal = rendered(engine_run().series(55, at(0)))
+
+    outcome = send(job, message, journal)
+
+    assert outcome.status == RETRY
+    assert outcome.failure is False  # the room pacing us is nobody's failure
+    assert outcome.failed_attempt is None
+    assert 0 < (outcome.retry_after_s or 0) <= 61
+    assert [r.status for r in hipchat_fake.log] == [204]  # the file never left
+    assert [(a.request, a.status) for a in DeliveryAttempt.objects.all()] == [
+        ("notification", "OK")
+    ]
+
+
 def test_a_rate_limit_is_a_retry_after_the_servers_reset(hipchat_fake):
     hipchat_endpoint(hipchat_fake)
     binding()

@@ -211,7 +211,7 @@ def test_it_honours_retry_after_on_429(fake: HipChatFake) -> None:
     assert caught.value.retry_after_s == pytest.approx(120, abs=1)
 
 
-def test_it_hits_the_real_flood_limit_as_transient(fake: HipChatFake) -> None:
+def test_it_holds_back_a_message_past_the_flood_limit_before_sending(fake: HipChatFake) -> None:
     fake.flood_limit = 2
     hipchat = transport(fake)
     hipchat.send_text("1")
@@ -220,9 +220,66 @@ def test_it_hits_the_real_flood_limit_as_transient(fake: HipChatFake) -> None:
     with pytest.raises(TransportError) as caught:
         hipchat.send_text("3")
 
-    assert caught.value.status == 429
+    assert caught.value.held is True
+    assert caught.value.status is None
     assert caught.value.permanent is False
     assert 0 < (caught.value.retry_after_s or 0) <= 61
+    assert [r.status for r in fake.log] == [204, 204]  # the third never left: no 429
+
+
+def test_another_worker_shares_the_room_budget(fake: HipChatFake) -> None:
+    fake.flood_limit = 1
+    transport(fake).send_text("1")
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake).send_text("2")  # a transport of its own, as another worker has
+
+    assert caught.value.held is True
+    assert len(fake.log) == 1
+
+
+def test_the_token_budget_holds_back_posts_to_every_room(fake: HipChatFake) -> None:
+    fake.add_room("Other", room_id=8)
+    fake.token_limit = 1
+    transport(fake).send_text("1")
+
+    with pytest.raises(TransportError) as caught:
+        transport(fake, room="Other").send_text("2")
+
+    assert caught.value.held is True
+    assert len(fake.log) == 1
+
+
+def test_a_raised_limit_in_the_headers_is_used(fake: HipChatFake) -> None:
+    fake.flood_limit = 40  # a Server install advertising more than Cloud's 30
+    hipchat = transport(fake)
+
+    for n in range(35):
+        hipchat.send_text(str(n))
+
+    assert [r.status for r in fake.log] == [204] * 35
+
+
+def test_a_held_message_leaves_once_the_window_has_reset() -> None:
+    now = [1_700_000_000.0]
+    fake = HipChatFake(flood_limit=1, clock=lambda: now[0]).start()
+    try:
+        fake.add_room("Ops Alerts", room_id=7)
+        fake.add_token(TOKEN, scopes=["send_notification"])
+        hipchat = HipChatTransport(
+            HipChatConfig(room="Ops Alerts", base_url=fake.url, notification_token=TOKEN),
+            clock=lambda: now[0],
+        )
+        hipchat.send_text("1")
+        with pytest.raises(TransportError) as caught:
+            hipchat.send_text("2")
+        now[0] += caught.value.retry_after_s or 0
+
+        hipchat.send_text("2")
+
+        assert [r.status for r in fake.log] == [204, 204]
+    finally:
+        fake.stop()
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
