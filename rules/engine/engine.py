@@ -9,7 +9,9 @@ Pure Python with an explicit clock: no Django, no ORM, no network. The running e
   itself; ``Engine.process_batch`` does the same by (kind, metric) (the benchmark);
 * ``Engine.tick(now_ms)`` about once a second for Check On Exit expiry;
 * ``Engine.delayed_open(...)`` when a Delay-on-OPEN countdown expires (§3.8);
-* ``Engine.snapshot()`` / ``Engine.restore(data)`` to checkpoint window state;
+* ``Engine.snapshot()`` / ``Engine.restore(data)``: all window state as one JSON value
+  (the format partitions checkpointed in before they wrote a record per changed window,
+  rules.engine.window_codec; still read when found);
 * ``Engine.drain_errors()`` for the Rule Errors page.
 
 Each returns ``TriggerSnapshot`` objects (OPEN/REPEAT/CANCEL, rules.contract.triggers) to
