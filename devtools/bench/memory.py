@@ -19,8 +19,10 @@ the two processes that hold the windows: the partition's RSS and Redis's. Prints
   how long the partition was busy with it, then ``snapshot after N changed``: the next
   checkpoint after one more sample for a share of the windows.
 
-Imports only what the partition had before incremental snapshots, so that the same
-module measures an older checkout (run it with that checkout first on ``sys.path``).
+It reaches the partition only through ``Engine``, ``Partition._apply_rows`` and
+``Partition.checkpoint``, so that an older checkout is measured by the same code (with
+that checkout first on ``sys.path``; before the partition read raw inbox entries,
+``_apply_rows`` took the decoded rows).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _feed(part: Any, entities: range, rules: int, shared: bool, k: int) -> None:
     for first in range(entities.start, entities.stop, BATCH):
         now = START_MS + k * STEP_MS + first
         raw = orjson.dumps(_rows(first, min(first + BATCH, entities.stop), rules, shared, k, now))
-        part._apply_rows(f"{now}-0", orjson.loads(raw), now)
+        part._apply_rows(f"{now}-0", raw, now)  # the inbox entry as the partition reads it
 
 
 def _redis_used(redis: Any) -> int:

@@ -309,3 +309,12 @@ def test_records_staged_by_a_checkpoint_that_died_before_its_commit_are_not_read
     restarted.checkpoint()
     assert not part.redis.exists(part.keys.staged_windows("hot"))
     assert contents(fresh(Store())) == contents(part)
+
+
+def test_appends_while_a_wake_up_is_pending_ask_for_no_other_and_the_pump_applies_them(clean):
+    part = fresh(Store())
+    first = inbox.append([(0, json.dumps([row("e1", 60, 1000)]))])
+    later = inbox.append([(0, json.dumps([row("e2", 60, 1000)])), (1, json.dumps([]))])
+    assert (first, later) == ([0], [1])  # partition 1's flag was not set yet
+    assert part.pump() == 2
+    assert inbox.append([(0, json.dumps([row("e3", 60, 1000)]))]) == [0]
