@@ -11,6 +11,7 @@ import math
 from typing import Any, Generic, TypeVar, overload
 
 from rules.engine.actions import ActionState
+from rules.engine.flapping import FlapState
 from rules.engine.status import CANCEL, OPEN, REPEAT, next_status
 from rules.events import Event
 
@@ -39,6 +40,7 @@ class _Alerting:
         "cancel_time",
         "change_time",
         "episode",
+        "flap",
         "open_time",
         "open_value",
         "repeat_count",
@@ -55,6 +57,7 @@ class _Alerting:
         self.change_time: int | None = None
         self.open_value = math.nan
         self._actions: dict[str, ActionState] | None = None
+        self.flap: FlapState | None = None
 
 
 class _AlertingField(Generic[T]):
@@ -89,7 +92,7 @@ class _AlertingField(Generic[T]):
 
 # What a new window holds in each position of ``WindowState.to_list``.
 _LIST_DEFAULTS: list[Any] = [CANCEL, None, None, None, None, False, None, CANCEL, 0, None,
-                             None, None, None, None, None, None]  # fmt: skip
+                             None, None, None, None, None, None, None]  # fmt: skip
 # Its first fields, which every accepted sample writes; the rest are ``_Alerting``'s.
 _EVERY_SAMPLE = 7
 
@@ -127,6 +130,7 @@ class WindowState:
     change_time = _AlertingField[int | None](None)
     open_value = _AlertingField(math.nan)
     _actions = _AlertingField[dict[str, ActionState] | None](None)
+    flap = _AlertingField[FlapState | None](None)  # a rule with flap damping, once cancelled
 
     def __init__(self) -> None:
         self.status = CANCEL
@@ -212,6 +216,8 @@ class WindowState:
             is_exiting=self.is_exiting,
             actions={name: st.to_dict() for name, st in (self._actions or {}).items()},
         )
+        if self.flap is not None:
+            data["flap"] = self.flap.to_dict()
         return data
 
     def to_list(self) -> list[Any]:
@@ -226,6 +232,7 @@ class WindowState:
             self.open_time, self.repeat_time, self.cancel_time, self.change_time,
             None if math.isnan(self.open_value) else self.open_value,
             {name: st.to_dict() for name, st in actions.items()} if actions else None,
+            self.flap.to_dict() if self.flap is not None else None,
         ]  # fmt: skip
         n = len(data)
         while n > 1 and data[n - 1] == _LIST_DEFAULTS[n - 1]:
@@ -247,11 +254,13 @@ class WindowState:
             (
                 st.before_status, st.repeat_count, st.episode,
                 st.open_time, st.repeat_time, st.cancel_time, st.change_time,
-                open_value, actions,
+                open_value, actions, flap,
             ) = full[_EVERY_SAMPLE:]  # fmt: skip
             st.open_value = math.nan if open_value is None else open_value
             if actions:
                 st._actions = {k: ActionState.from_dict(v) for k, v in actions.items()}
+            if flap is not None:
+                st.flap = FlapState.from_dict(flap)
         return st
 
     @classmethod
@@ -270,4 +279,7 @@ class WindowState:
         st.command_time = data.get("command_time")
         st.is_exiting = data.get("is_exiting", False)
         st.actions = {k: ActionState.from_dict(v) for k, v in data.get("actions", {}).items()}
+        flap = data.get("flap")
+        if flap is not None:
+            st.flap = FlapState.from_dict(flap)
         return st
