@@ -71,9 +71,12 @@ def _member(delivery):
     return Member(delivery, None)
 
 
-def storm(fake, hosts: int, *, threshold: int = 3) -> EngineRun:
+READER = ("send_notification", "send_message", "view_messages")
+
+
+def storm(fake, hosts: int, *, threshold: int = 3, scopes=READER) -> EngineRun:
     """``hosts`` windows opening at once into a room that takes 2 messages a second."""
-    hipchat_endpoint(fake)
+    hipchat_endpoint(fake, scopes=scopes)
     binding(digest_enabled=True, digest_threshold=threshold)
     fake.flood_limit, fake.flood_period_s = 2, 1.0
     run = engine_run()
@@ -163,6 +166,34 @@ def test_the_digest_summary_is_not_sent_again_when_its_file_failed(hipchat_fake)
         ("file", "RETRY"),
         ("file", "OK"),
     ]
+
+
+def test_a_crash_after_the_digest_summary_left_sends_only_its_file(hipchat_fake):
+    """The summary left, the worker died before its answer was recorded: the next
+    attempt finds the summary in the room's history and sends only the file."""
+    storm(hipchat_fake, 6)
+    digest = Delivery.objects.get(trigger="DIGEST")
+    hipchat_fake.script(Reply(status=503, endpoint="share/file"))
+    poll(lambda: (due_now(), process_order_key(digest.order_key), _file_failed(digest))[-1])
+    # What a worker killed between the summary's request and its answer leaves behind.
+    DeliveryAttempt.objects.filter(delivery=digest, request="notification").update(
+        status="SENDING", response_code=0, message_id=""
+    )
+
+    send_due(digest.order_key)
+
+    summaries = [
+        r for r in hipchat_fake.room_messages(2) if r.json and "Alert storm" in r.json["message"]
+    ]
+    assert len(summaries) == 1
+    assert len([r for r in hipchat_fake.room_messages(2) if r.file]) == 1
+    summary = DeliveryAttempt.objects.get(delivery=digest, request="notification")
+    assert summary.status == "OK"  # found in the room, not sent again
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
+
+
+def _file_failed(digest: Delivery) -> bool:
+    return DeliveryAttempt.objects.filter(delivery=digest, request="file").exists()
 
 
 def test_fewer_waiting_than_the_threshold_wait_for_the_reset_singly(hipchat_fake):
