@@ -388,6 +388,14 @@ ALERT_LOG_DIR = DATA_DIR / "logs"
 ALERT_LOG_MAX_BYTES = env_int("ALERT_LOG_MAX_BYTES", 10_000_000)
 ALERT_LOG_BACKUP_COUNT = env_int("ALERT_LOG_BACKUP_COUNT", 5)
 
+# --- Ingestion: listener processes --------------------------------------------------
+# TCP listener processes `make run` starts on TCP_LISTENER_PORT; more than one share the
+# port with SO_REUSEPORT (Linux spreads new connections across them), each supervised and
+# restarted on its own.
+TCP_LISTENERS = env_int("TCP_LISTENERS", 1)
+if TCP_LISTENERS < 1:
+    raise ValueError(f"environment variable TCP_LISTENERS={TCP_LISTENERS} is below 1")
+
 # --- Backtest on history (rule editor Test on history, /api/v1/rules/backtest) ----------
 # Every input of a backtest is bounded: the hours replayed (at most the history kept),
 # series read, samples replayed, windows a rule may hold, triggers kept, messages
@@ -409,3 +417,8 @@ INSTALLED_APPS += ["devtools"]
 # ModelAdmin[ApiToken], ModelForm[Rule], TextField[str, str]: the type arguments mypy's
 # disallow_any_generics asks for must also subscript at run time.
 django_stubs_ext.monkeypatch()
+
+# --- Pipeline stage profile (bench_pipeline --profile) ----------------------------------
+# Each process sums the time it spends in each pipeline stage and publishes the sums to
+# Redis (atsd_alerts.stage_timing); off by default, and then free.
+PIPELINE_PROFILE = env_bool("PIPELINE_PROFILE", False)

@@ -66,6 +66,11 @@ class Event:
                      self.receive_ms, value]  # fmt: skip
         line_values = self.line_values
         if len(line_values) == 1 and self.metric in line_values:
+            # Most events: one metric and nothing else to say, so no extras to trim.
+            if (self.text is None and self.type is None and self.source is None
+                    and self.severity is None and not self.keys and self.persist
+                    and not self.derived_depth):  # fmt: skip
+                return row
             lv = None
         elif line_values:
             lv = {k: (None if v != v else v) for k, v in line_values.items()}

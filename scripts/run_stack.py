@@ -3,8 +3,8 @@
 Starts (unless REDIS_URL names a Redis) an embedded redis-server on a unix socket in
 the data directory, keeping an append-only file there, checks that the Redis keeps
 what it is given, migrates, creates the administrator on first start, then runs the
-web UI + API (gunicorn), the TCP command listener, one engine worker per partition,
-the notify worker and beat.
+web UI + API (gunicorn), the TCP command listener (``TCP_LISTENERS`` of them sharing
+its port), one engine worker per partition, the notify worker and beat.
 
 Every process is supervised: one that dies is logged with its exit code and started
 again after a back-off that doubles with each death in the last minute. The stack
@@ -60,6 +60,11 @@ def say(message: str) -> None:
     sys.stdout.flush()
 
 
+def listener_name(index: int, count: int) -> str:
+    """``listener`` when it is the only one, else ``listener.0``, ``listener.1``, ..."""
+    return "listener" if count == 1 else f"listener.{index}"
+
+
 def describe_exit(code: int) -> str:
     if code < 0:
         with contextlib.suppress(ValueError):
@@ -108,6 +113,7 @@ class Stack:
         # after SIGTERM (Redis briefly away): its phase waits that long and a little more.
         self.producer_grace_s = max(STOP_GRACE_S, int(env_str("TCP_STOP_TIMEOUT", "30")) + 5.0)
         self.partitions = int(env_str("ENGINE_PARTITIONS", "2"))
+        self.listeners = int(env_str("TCP_LISTENERS", "1"))
         self.appendfsync = env_str("REDIS_APPENDFSYNC", "everysec")
         self.children: list[Child] = []
         self.stopping = False
@@ -162,6 +168,8 @@ class Stack:
         for port, what in ((self.web_port, "web"), (self.tcp_port, "TCP listener")):
             if port_open("127.0.0.1", port):
                 sys.exit(f"port {port} for the {what} is in use: is another `make run` running?")
+        if self.listeners < 1:
+            sys.exit(f"TCP_LISTENERS must be at least 1, not {self.listeners}")
         if os.geteuid() == 0:
             say("running as root: Celery advises an unprivileged user for its workers")
         if not self.env.get("REDIS_URL"):
@@ -182,8 +190,11 @@ class Stack:
         self.add("web", [str(BIN / "gunicorn"), "atsd_alerts.wsgi", "-b", bind, "-w", "2",
                          "--threads", "4", "--graceful-timeout", "5", "--preload",
                          "--no-control-socket"], PRODUCERS)  # fmt: skip
-        self.add("listener", [PY, "manage.py", "listen_tcp", "--port", str(self.tcp_port)],
-                 PRODUCERS)  # fmt: skip
+        # TCP_LISTENERS > 1: that many listeners share the port (SO_REUSEPORT, see
+        # listen_tcp), each restarted on its own.
+        listen = [PY, "manage.py", "listen_tcp", "--port", str(self.tcp_port)]
+        for index in range(self.listeners):
+            self.add(listener_name(index, self.listeners), listen, PRODUCERS)
         for partition in range(self.partitions):
             self.add(f"engine.{partition}", [*celery, "worker", "-Q", f"engine.{partition}",
                      "-P", "solo", "-c", "1", "-n", f"engine{partition}@%h", *quiet],

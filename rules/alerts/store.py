@@ -270,11 +270,12 @@ def _store_together(partition: int, items: list[_Item]) -> list[str]:
                 ]
             )  # fmt: skip
             new_ids = [t.event_id for t in fresh]
-            history = []
-            for t in fresh:
-                _apply_alert(t, partition)
-                if ALERT_HISTORY_ACTION in t.snapshot.fired():
-                    history.append(_history(t.event_id, t.snapshot))
+            _apply_alerts(fresh, partition)
+            history = [
+                _history(t.event_id, t.snapshot)
+                for t in fresh
+                if ALERT_HISTORY_ACTION in t.snapshot.fired()
+            ]
             AlertHistory.objects.bulk_create(history)
             logged = [
                 (t.snapshot.alert_logger, t.snapshot.alert_text or history_text(t.snapshot))
@@ -305,18 +306,82 @@ def send_derived_commands(derived: list[tuple[str, list[str], int]]) -> None:
         current_app.send_task(INGEST_DERIVED_TASK, args=[rule, lines, depth], ignore_result=True)
 
 
-def _apply_alert(trigger: _Trigger, partition: int) -> None:
-    snapshot = trigger.snapshot
-    lookup = {"rule": snapshot.rule, "window_key": snapshot.window_key}
-    if snapshot.status == CANCEL:
-        Alert.objects.filter(**lookup).delete()
-        return
-    fields = _alert_fields(trigger, partition)
-    if snapshot.status == OPEN:
-        fields["acknowledged"] = False
-    updated = Alert.objects.filter(**lookup).update(**fields)
-    if not updated:
-        Alert.objects.create(**lookup, **fields)
+# Window keys per query: well under every database's limit of query parameters.
+_KEYS_PER_QUERY = 500
+
+_Window = tuple[str, str]  # (rule, window key): an alert's identity
+
+
+def _windows_by_rule(windows: Iterable[_Window]) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = {}
+    for rule, window_key in windows:
+        keys.setdefault(rule, []).append(window_key)
+    return keys
+
+
+def _matching(windows: Iterable[_Window]) -> Iterable[models.QuerySet[Alert]]:
+    """Querysets that together select the alerts of ``windows``."""
+    for rule, keys in _windows_by_rule(windows).items():
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            yield Alert.objects.filter(
+                rule=rule, window_key__in=keys[start : start + _KEYS_PER_QUERY]
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _AlertChange:
+    """What a window's triggers of one store call do to its alert row: the newest
+    trigger gives the fields; ``renewed``: a CANCEL came before it, so the row is made
+    anew as after a delete; ``reopened``: an OPEN came since, so it is unacknowledged."""
+
+    last: _Trigger
+    renewed: bool
+    reopened: bool
+
+
+def _apply_alerts(triggers: list[_Trigger], partition: int) -> None:
+    """Bring the open alerts up to date with ``triggers`` (in their order) in a few
+    queries, however many there are: a CANCEL deletes a window's alert, an OPEN or a
+    REPEAT creates or updates it (an OPEN also clears its acknowledgement). The rows
+    end as applying the triggers one by one would leave them."""
+    by_window: dict[_Window, list[_Trigger]] = {}
+    for trigger in triggers:
+        by_window.setdefault((trigger.snapshot.rule, trigger.snapshot.window_key), []).append(
+            trigger
+        )
+    deleted: list[_Window] = []
+    changes: dict[_Window, _AlertChange] = {}
+    for window, sequence in by_window.items():
+        statuses = [t.snapshot.status for t in sequence]
+        if statuses[-1] == CANCEL:
+            deleted.append(window)
+            continue
+        renewed = CANCEL in statuses
+        if renewed:
+            deleted.append(window)
+            statuses = statuses[len(statuses) - statuses[::-1].index(CANCEL) :]
+        changes[window] = _AlertChange(sequence[-1], renewed, OPEN in statuses)
+    for queryset in _matching(deleted):
+        queryset.delete()
+    existing: dict[_Window, int] = {}
+    for queryset in _matching(w for w, change in changes.items() if not change.renewed):
+        for rule, window_key, pk in queryset.values_list("rule", "window_key", "id"):
+            existing[(rule, window_key)] = pk
+    created: list[Alert] = []
+    updated: dict[bool, list[Alert]] = {False: [], True: []}
+    names: list[str] = []
+    for (rule, window_key), change in changes.items():
+        fields = _alert_fields(change.last, partition)
+        names = list(fields)
+        found = existing.get((rule, window_key))
+        if found is None:
+            created.append(Alert(rule=rule, window_key=window_key, **fields))
+        else:
+            updated[change.reopened].append(Alert(id=found, **fields))
+    Alert.objects.bulk_create(created)
+    for reopened, alerts in updated.items():
+        if alerts:
+            Alert.objects.bulk_update(alerts, [*names, "acknowledged"] if reopened else names)
 
 
 def _store_errors(errors: list[dict[str, Any]]) -> None:

@@ -114,16 +114,17 @@ def decide(
     * CANCEL: fire if enabled; with a delay, only if this episode's OPEN was sent [decision].
     """
     if status == OPEN:
-        fresh = ActionState(episode=episode)
         if not settings.on_open:
-            return Outcome(Decision.SUPPRESS, fresh)
+            return Outcome(Decision.SUPPRESS, ActionState(episode=episode))
         if settings.delay_ms > 0:
             return Outcome(
                 Decision.SCHEDULE,
-                replace(fresh, pending_episode=episode),
+                ActionState(episode=episode, pending_episode=episode),
                 countdown_ms=settings.delay_ms,
             )
-        return Outcome(Decision.FIRE, replace(fresh, open_sent=True, last_fired_ms=now_ms))
+        return Outcome(
+            Decision.FIRE, ActionState(episode=episode, open_sent=True, last_fired_ms=now_ms)
+        )
     if status == REPEAT:
         if state.episode != episode:
             # A window restored without its action state, or an action added mid-episode:
@@ -143,7 +144,9 @@ def decide(
         else:
             fire = False
         if fire:
-            return Outcome(Decision.FIRE, replace(state, last_fired_ms=now_ms))
+            # The constructor rather than dataclasses.replace: this runs on every REPEAT.
+            fired = ActionState(state.episode, state.open_sent, now_ms, state.pending_episode)
+            return Outcome(Decision.FIRE, fired)
         return Outcome(Decision.SUPPRESS, state)
     if status == CANCEL:
         done = replace(state, pending_episode=None)

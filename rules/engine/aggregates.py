@@ -8,13 +8,18 @@ possible:
 
 * count, countNaN, sum (compensated: TwoSum error terms), avg: O(1).
 * first, last: O(1) from a deque of the non-NaN values in order.
-* min, max: O(1) amortised from monotonic deques while samples arrive in time order.
-  A late (middle) insert breaks the monotonic-deque invariant, so the sequence then
-  switches to a ``SortedList`` and min/max become O(log n) until it empties. Windows of
-  rules that never ask for min()/max() keep no deque for it (see ``RunningStats``).
-* percentile/median: O(log n) per update from a ``SortedList`` that is built on the
-  first percentile request and maintained from then on (windows whose condition never
-  asks for a percentile never pay for it).
+* min, max: O(1) amortised while samples arrive in time order, as a queue made of two
+  stacks: the extreme of the values appended since the last rebuild is one running
+  float (one comparison per sample), the older values are a "front" of suffix extremes
+  read at a head index that moves one step per eviction, rebuilt from the window when
+  it runs out (each value enters a front once). A late (middle) insert breaks the
+  arrival order this relies on, so the sequence then switches to ordered storage and
+  min/max become O(log n) until it empties. Windows of rules that never ask for
+  min()/max() keep none of it (see ``RunningStats``).
+* percentile/median: O(log n) per update from ordered storage (see ``SortedValues``)
+  kept from the window's creation for rules that read order statistics
+  (``keep_order``), or built on the first percentile request otherwise; windows of
+  rules that never ask for one never pay for it.
 
 Out-of-order inserts themselves cost O(n) (a deque insert in the middle); they are the
 rare path by construction (ATSD collectors send in time order).
@@ -23,15 +28,42 @@ rare path by construction (ATSD collectors send in time order).
 from __future__ import annotations
 
 import math
+import operator
 from array import array
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
-from typing import Any
+from itertools import accumulate, islice
+from typing import Any, TypeAlias
 
 from sortedcontainers import SortedList
 
 NAN = math.nan
+INF = math.inf
+_NO_FRONT: array[float] = array("d")  # shared, never mutated: fronts are replaced whole
+
+# Ordered storage of a window's non-NaN values (min/max after a late sample, and order
+# statistics) is the sorted-containers pattern: one sorted array of doubles while it is
+# small, where a C-level ``insort``/``bisect`` plus a memmove of at most a few kilobytes
+# beats any Python-level walk, and a ``SortedList`` (sorted blocks with a positional
+# index, O(log n) per update and per rank lookup) once it holds more than
+# ``SMALL_ORDER_MAX`` values, back to an array below ``SMALL_ORDER_MIN`` (the gap keeps a
+# window at the border from switching on every sample). Both are indexed by rank, which
+# is all that ``percentile_r6`` and min/max need. Doubles rather than a list of float
+# objects: a binary search then reads one contiguous buffer instead of the scattered
+# float objects of earlier samples, long out of cache when there are many windows.
+SMALL_ORDER_MAX = 2048
+SMALL_ORDER_MIN = 512
+# The functions that read a window's order statistics (without a selector): windows of
+# rules that call them keep ordered storage from their first sample.
+ORDER_STATISTIC_FUNCTIONS = frozenset({"percentile", "median"})
+SortedValues: TypeAlias = "array[float] | SortedList"
+
+
+def sorted_values(values: Iterable[float]) -> SortedValues:
+    """Ordered storage holding ``values`` (non-NaN), in the form its size calls for."""
+    ordered = sorted(values)
+    return array("d", ordered) if len(ordered) <= SMALL_ORDER_MAX else SortedList(ordered)
 
 
 def percentile_r6(ordered: Sequence[float], p: float) -> float:
@@ -63,15 +95,17 @@ class RunningStats:
     ``track_min``/``track_max`` False skip the monotonic deque of that aggregate: the
     engine turns them off for rules whose expressions never call min()/max(), and a
     call then scans the values, O(n) (trigger snapshots and window summaries only).
+    ``keep_order`` switches to ordered storage for good (rules that read percentiles).
     """
 
     __slots__ = (
         "_all",
         "_comp",
-        "_maxh",
-        "_maxq",
-        "_minh",
-        "_minq",
+        "_fh",
+        "_hi",
+        "_hif",
+        "_lo",
+        "_lof",
         "_n_nan",
         "_nn",
         "_sorted",
@@ -93,18 +127,20 @@ class RunningStats:
         self._comp = 0.0  # accumulated rounding errors of _sum (TwoSum)
         self._track_min = track_min
         self._track_max = track_max
-        # Monotonic queues of values in arrival order: _maxq non-increasing, _minq
-        # non-decreasing, from the head index _maxh/_minh on; the head is the aggregate.
-        # Equal values are all kept, so when the oldest value leaves, it is the head
-        # exactly when it equals the head. Plain double arrays rather than deques of
-        # float objects: the comparisons then never touch the (long evicted from cache)
-        # float objects of earlier samples, which dominated the cost with many windows.
-        self._maxq: array[float] | None = array("d") if track_max else None
-        self._minq: array[float] | None = array("d") if track_min else None
-        self._maxh = 0
-        self._minh = 0
-        self._sorted: SortedList | None = None
-        self._want_sorted = False  # a percentile was asked for: keep the SortedList
+        # max/min as two stacks (module docstring): _hi/_lo the extreme of the values
+        # appended since the fronts were built (-inf/+inf: none), _hif/_lof the suffix
+        # maxima/minima of the non-NaN values held at that time, oldest first, read at
+        # the shared head index _fh. An untracked extreme has no front and a NaN
+        # running value, which no comparison ever replaces. Ties go to the older value
+        # (front before running value, a new value only when strictly beyond), so the
+        # answer is the value max()/min() of the sequence would give.
+        self._fh = 0
+        self._hi = -INF if track_max else NAN
+        self._lo = INF if track_min else NAN
+        self._hif: array[float] | None = _NO_FRONT if track_max else None
+        self._lof: array[float] | None = _NO_FRONT if track_min else None
+        self._sorted: SortedValues | None = None
+        self._want_sorted = False  # order statistics are read: keep ordered storage
 
     # -- updates -------------------------------------------------------------------
 
@@ -127,29 +163,17 @@ class RunningStats:
         b = t - s
         self._comp += (s - (t - b)) + (v - b)
         self._sum = t
-        if self._sorted is not None:
-            self._sorted.add(v)
+        so = self._sorted
+        if so is not None:
+            if type(so) is array and len(so) < SMALL_ORDER_MAX:
+                insort(so, v)
+            else:
+                self._order_add(v)
             return
-        q = self._maxq
-        if q is not None:
-            m = len(q)
-            if m > self._maxh and q[m - 1] < v:  # drop the tail values below v
-                h = self._maxh
-                m -= 1
-                while m > h and q[m - 1] < v:
-                    m -= 1
-                del q[m:]
-            q.append(v)
-        q = self._minq
-        if q is not None:
-            m = len(q)
-            if m > self._minh and q[m - 1] > v:  # drop the tail values above v
-                h = self._minh
-                m -= 1
-                while m > h and q[m - 1] > v:
-                    m -= 1
-                del q[m:]
-            q.append(v)
+        if v > self._hi:
+            self._hi = v
+        if v < self._lo:
+            self._lo = v
 
     def insert(self, index: int, v: float) -> None:
         """Add ``v`` at position ``index`` of the full sequence (a late sample)."""
@@ -162,8 +186,8 @@ class RunningStats:
             index - sum(1 for x in islice(self._all, index) if x != x) if self._n_nan else index
         )
         if self._sorted is None:
-            # The monotonic deques rely on arrival order matching sequence order, which
-            # a middle insert breaks; ordered storage keeps min/max exact from here on.
+            # The min/max stacks rely on arrival order matching sequence order, which a
+            # middle insert breaks; ordered storage keeps min/max exact from here on.
             self._build_sorted()
         if v != v:
             if self._nn is None:
@@ -175,7 +199,7 @@ class RunningStats:
         if self._nn is not None:
             self._nn.insert(nn_index, v)
         self._add_sum(v)
-        self._sorted.add(v)  # type: ignore[union-attr]
+        self._order_add(v)
 
     def popleft(self) -> float:
         """Remove and return the oldest value (NaN included). IndexError when empty."""
@@ -193,15 +217,20 @@ class RunningStats:
             b = t - s
             self._comp += (s - (t - b)) - (v + b)  # TwoSum of s + (-v)
             self._sum = t
-            if self._sorted is not None:
-                self._sorted.remove(v)
+            so = self._sorted
+            if so is not None:
+                if type(so) is array:
+                    del so[bisect_left(so, v)]
+                else:
+                    self._order_remove(v)
             else:
-                q = self._maxq
-                if q is not None and q[self._maxh] == v:
-                    self._maxh = _advance(q, self._maxh)
-                q = self._minq
-                if q is not None and q[self._minh] == v:
-                    self._minh = _advance(q, self._minh)
+                front = self._hif if self._hif is not None else self._lof
+                if front is not None:
+                    h = self._fh
+                    if h < len(front):  # v was the front's oldest value
+                        self._fh = h + 1
+                    elif self._all:  # v came after the front: the rest becomes one
+                        self._build_fronts()
         if not self._all:
             self._reset_empty()
         return v
@@ -218,14 +247,16 @@ class RunningStats:
         self._n_nan = 0
         self._sum = 0.0
         self._comp = 0.0
+        self._fh = 0
         if self._want_sorted:
-            self._sorted = SortedList()
-            self._maxq = self._minq = None
+            self._sorted = array("d")
+            self._drop_fronts()
         else:
             self._sorted = None
-            self._maxq = array("d") if self._track_max else None
-            self._minq = array("d") if self._track_min else None
-        self._maxh = self._minh = 0
+            self._hi = -INF if self._track_max else NAN
+            self._lo = INF if self._track_min else NAN
+            self._hif = _NO_FRONT if self._track_max else None
+            self._lof = _NO_FRONT if self._track_min else None
 
     def _add_sum(self, x: float) -> None:
         s = self._sum
@@ -235,8 +266,59 @@ class RunningStats:
         self._sum = t
 
     def _build_sorted(self) -> None:
-        self._sorted = SortedList(self._all if self._nn is None else self._nn)
-        self._maxq = self._minq = None
+        self._sorted = sorted_values(self._all if self._nn is None else self._nn)
+        self._drop_fronts()
+
+    def _drop_fronts(self) -> None:
+        self._hif = self._lof = None
+        self._hi = self._lo = NAN
+
+    def _build_fronts(self) -> None:
+        """Every held non-NaN value becomes the front; the running extremes restart."""
+        values = self._all if self._nn is None else self._nn
+        if self._hif is not None:
+            # Suffix maxima, newest first, then turned around; the older value wins ties.
+            hi = list(accumulate(reversed(values), _older_max))
+            hi.reverse()
+            self._hif = array("d", hi)
+            self._hi = -INF
+        if self._lof is not None:
+            lo = list(accumulate(reversed(values), _older_min))
+            lo.reverse()
+            self._lof = array("d", lo)
+            self._lo = INF
+        self._fh = 0
+
+    def _order_add(self, v: float) -> None:
+        so = self._sorted
+        if isinstance(so, SortedList):
+            so.add(v)
+        elif so is not None:
+            insort(so, v)
+            if len(so) > SMALL_ORDER_MAX:
+                self._sorted = SortedList(so)
+
+    def _order_remove(self, v: float) -> None:
+        so = self._sorted
+        if isinstance(so, SortedList):
+            so.remove(v)
+            if len(so) < SMALL_ORDER_MIN:
+                self._sorted = array("d", so)
+        elif so is not None:
+            # The value is held (it left the sequence): the leftmost equal one goes.
+            del so[bisect_left(so, v)]
+
+    def keep_order(self) -> None:
+        """Keep ordered storage from now on: percentiles and medians are O(log n) per
+        update from the first sample (min/max then read it too, and the monotonic
+        queues are dropped)."""
+        self._want_sorted = True
+        if self._sorted is None:
+            if self._all:
+                self._build_sorted()
+            else:  # a new window
+                self._sorted = array("d")
+                self._drop_fronts()
 
     # -- reads ---------------------------------------------------------------------
 
@@ -268,8 +350,9 @@ class RunningStats:
             return NAN
         if self._sorted is not None:
             return self._sorted[0]
-        q = self._minq
-        return q[self._minh] if q is not None else min(nn)
+        if self._lof is None:
+            return min(nn)
+        return _older_min(self._lo, self._front_head(self._lof, INF))
 
     def max(self) -> float:
         nn = self._nn
@@ -279,8 +362,13 @@ class RunningStats:
             return NAN
         if self._sorted is not None:
             return self._sorted[-1]
-        q = self._maxq
-        return q[self._maxh] if q is not None else max(nn)
+        if self._hif is None:
+            return max(nn)
+        return _older_max(self._hi, self._front_head(self._hif, -INF))
+
+    def _front_head(self, front: array[float], none: float) -> float:
+        """The extreme of the front's values still held (``none`` when it ran out)."""
+        return front[self._fh] if self._fh < len(front) else none
 
     def first(self) -> float:
         nn = self._nn
@@ -295,24 +383,22 @@ class RunningStats:
         return nn[-1] if nn else NAN
 
     def percentile(self, p: float) -> float:
-        """NIST R6 percentile of the non-NaN values; O(log n) once the SortedList exists."""
+        """NIST R6 percentile of the non-NaN values; O(log n) once ordered storage exists
+        (the first call builds it and ``keep_order`` keeps it)."""
         if self._sorted is None:
-            self._build_sorted()
-        self._want_sorted = True
+            self.keep_order()
         return percentile_r6(self._sorted, p)  # type: ignore[arg-type]
 
     def median(self) -> float:
         return self.percentile(50.0)
 
 
-def _advance(q: array[float], head: int) -> int:
-    """Drop the head of a monotonic queue; returns the new head index. The consumed
-    prefix is cut off once it is the larger half, so O(1) amortised."""
-    head += 1
-    if head >= 32 and head * 2 >= len(q):
-        del q[:head]
-        return 0
-    return head
+def _older_max(newer: float, older: float) -> float:
+    return older if older >= newer else newer
+
+
+def _older_min(newer: float, older: float) -> float:
+    return older if older <= newer else newer
 
 
 def describe(values: Iterable[float], times: Iterable[int] | None = None) -> dict[str, float]:
@@ -424,30 +510,26 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
         if aggregate == "max":
 
             def max_gt(w: RunningStats) -> bool:
-                q = w._maxq  # None in sorted mode
-                if q is not None and len(w._all) > w._n_nan:
-                    return q[w._maxh] > c
+                front = w._hif  # None in sorted mode
+                if front is not None and len(w._all) > w._n_nan:
+                    h = w._fh
+                    return w._hi > c or (h < len(front) and front[h] > c)
                 return w.max() > c
 
             return max_gt
     if op == "<" and aggregate == "min":
 
         def min_lt(w: RunningStats) -> bool:
-            q = w._minq  # None in sorted mode
-            if q is not None and len(w._all) > w._n_nan:
-                return q[w._minh] < c
+            front = w._lof  # None in sorted mode
+            if front is not None and len(w._all) > w._n_nan:
+                h = w._fh
+                return w._lo < c or (h < len(front) and front[h] < c)
             return w.min() < c
 
         return min_lt
-    read: Callable[[RunningStats], float]
     if isinstance(aggregate, tuple):
-        p = aggregate[1]
-
-        def read(w: RunningStats) -> float:
-            return w.percentile(p)
-
-    else:
-        read = _READERS[aggregate]
+        return _percentile_comparison(aggregate[1], _OPERATORS[op], c)
+    read = _READERS[aggregate]
     if op == ">":
         return lambda w: read(w) > c
     if op == ">=":
@@ -459,3 +541,39 @@ def _comparison(aggregate: str | tuple[str, float], op: str, c: float) -> Window
     if op == "==":
         return lambda w: read(w) == c
     return lambda w: read(w) != c
+
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _percentile_comparison(
+    p: float, compare: Callable[[float, float], bool], c: float
+) -> WindowCheck:
+    """``percentile(p) op c``: ``percentile_r6`` read in place from a small ordered array
+    (one Python call per evaluation, the comparison a C function)."""
+    fraction = p / 100.0  # percentile_r6's r = p / 100.0 * (n + 1), the same float
+
+    def percentile_compare(w: RunningStats) -> bool:
+        so = w._sorted
+        if type(so) is not array:  # not built yet, or a SortedList
+            return compare(w.percentile(p), c)
+        n = len(so)
+        if not n:
+            return compare(NAN, c)
+        r = fraction * (n + 1)
+        if r <= 1:
+            return compare(so[0], c)
+        if r >= n:
+            return compare(so[n - 1], c)
+        k = int(r)
+        lo = so[k - 1]
+        return compare(lo + (r - k) * (so[k] - lo), c)
+
+    return percentile_compare

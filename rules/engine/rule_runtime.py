@@ -9,6 +9,8 @@ error log, ``rule_open``) through ``RuleHost``.
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import insort
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -17,10 +19,11 @@ from rules.contract.triggers import (
     REASON_EVALUATION,
     REASON_EXIT,
     ActionOutcome,
+    Decision,
     TriggerSnapshot,
 )
 from rules.engine import actions as act
-from rules.engine.aggregates import plan_evaluator
+from rules.engine.aggregates import ORDER_STATISTIC_FUNCTIONS, SMALL_ORDER_MAX, plan_evaluator
 from rules.engine.definition import (
     KIND_CONDITION,
     KIND_FILTER,
@@ -92,6 +95,11 @@ class RuleHost(Protocol):
     ) -> None: ...
 
 
+# Decision members as the plain strings ActionOutcome carries (one dict lookup rather
+# than the enum's ``value`` descriptor, on every trigger).
+_DECISION_TEXT = {d: d.value for d in Decision}
+
+
 def _same_error(exc: Exception) -> Exception:
     return exc
 
@@ -102,6 +110,8 @@ class RuleRuntime:
     def __init__(self, rule: RuleDefinition, engine: RuleHost) -> None:
         self.rule = rule
         self.engine = engine
+        sev = rule.severity.upper()
+        self.severity = {"INFO": "NORMAL", "WARN": "WARNING", "ERROR": "CRITICAL"}.get(sev, sev)
         self.fingerprint = rule.fingerprint()
         self.spec: WindowSpec = parse_window_spec(rule.window, engine.window_limits)
         self.kind, self.metric = data_type_of(rule.metric)
@@ -189,6 +199,9 @@ class RuleRuntime:
             used.update(names)  # type: ignore[union-attr]
         self.track_min = used is None or "min" in used
         self.track_max = used is None or "max" in used
+        # Ordered storage from the first sample for rules that read percentiles; others
+        # build it only if something asks (RunningStats.percentile).
+        self.track_order = used is not None and not used.isdisjoint(ORDER_STATISTIC_FUNCTIONS)
         # The compiled closure itself when the compiler offers it (one call less per
         # sample); its exceptions then go through error_for, as evaluate() would raise.
         self.condition_eval: Callable[[Any], Any] = getattr(
@@ -220,8 +233,7 @@ class RuleRuntime:
 
     def severity_for(self, event: Event | None) -> str:
         """Rule severity; message rules with UNKNOWN/UNDEFINED take the message's (§3.10)."""
-        sev = self.rule.severity.upper()
-        sev = {"INFO": "NORMAL", "WARN": "WARNING", "ERROR": "CRITICAL"}.get(sev, sev)
+        sev = self.severity
         if (
             sev in ("UNKNOWN", "UNDEFINED")
             and event is not None
@@ -232,9 +244,10 @@ class RuleRuntime:
         return sev
 
     def new_window(self, key: WindowKey) -> WindowRuntime:
-        wr = WindowRuntime(
-            key, self.spec.new_window(track_min=self.track_min, track_max=self.track_max)
-        )
+        window = self.spec.new_window(track_min=self.track_min, track_max=self.track_max)
+        if self.track_order:
+            window.keep_order()
+        wr = WindowRuntime(key, window)
         self.windows[local_key(key[2], key[3])] = wr
         return wr
 
@@ -331,6 +344,7 @@ class RuleRuntime:
         windows = self.windows
         is_time = self.is_time
         cutoff = now_ms - self.duration_ms
+        capacity = math.inf if is_time else self.spec.size
         check = self.window_check
         log = self.log_append
         for event in events:
@@ -341,54 +355,41 @@ class RuleRuntime:
                 continue
             w = wr.window
             v = event.value
-            if is_time:
-                ts = w._t
-                if (
-                    ts
-                    and t >= ts[-1]
-                    and ts[0] >= cutoff
-                    and v == v
-                    and w._nn is None
-                    and w._sorted is None
-                ):
-                    # TimeWindow.add for its most common case, inlined: an in-order,
-                    # non-NaN value into a window with nothing to prune and no NaN or
-                    # sorted storage. Keep in step with TimeWindow.add; the fast-path
-                    # tests compare the two on random streams.
-                    removed = 0
-                    w.max_time = t
-                    ts.append(t)
-                    w._all.append(v)
-                    ws = w._sum
-                    x = ws + v
-                    b = x - ws
-                    w._comp += (ws - (x - b)) + (v - b)
-                    w._sum = x
-                    q = w._maxq
-                    if q is not None:
-                        m = len(q)
-                        if m > w._maxh and q[m - 1] < v:
-                            h = w._maxh
-                            m -= 1
-                            while m > h and q[m - 1] < v:
-                                m -= 1
-                            del q[m:]
-                        q.append(v)
-                    q = w._minq
-                    if q is not None:
-                        m = len(q)
-                        if m > w._minh and q[m - 1] > v:
-                            h = w._minh
-                            m -= 1
-                            while m > h and q[m - 1] > v:
-                                m -= 1
-                            del q[m:]
-                        q.append(v)
+            ts = w._t
+            if ts and t >= ts[-1] and v == v and w._nn is None and (not is_time or ts[0] >= cutoff):
+                # Window.add for its most common case, inlined: an in-order non-NaN value
+                # into a window holding no NaN and, for a time window, nothing to prune.
+                # Keep in step with TimeWindow.add/CountWindow.add and RunningStats
+                # append/popleft; the fast-path tests compare the two on random streams.
+                w.max_time = t
+                ts.append(t)
+                w._all.append(v)
+                ws = w._sum
+                x = ws + v
+                b = x - ws
+                w._comp += (ws - (x - b)) + (v - b)
+                w._sum = x
+                so = w._sorted
+                if so is None:
+                    if v > w._hi:
+                        w._hi = v
+                    if v < w._lo:
+                        w._lo = v
+                elif type(so) is array and len(so) < SMALL_ORDER_MAX:
+                    insort(so, v)
                 else:
-                    removed = w.add(t, v, now_ms)  # type: ignore[call-arg]
-                    if removed < 0:  # older than the window: nothing changed
-                        self._process_general(event, now_ms, out)  # logs the expired event
-                        continue
+                    w._order_add(v)
+                if len(ts) > capacity:  # a full count window: the oldest sample leaves
+                    ts.popleft()
+                    w.popleft()
+                    removed = 1
+                else:
+                    removed = 0
+            elif is_time:
+                removed = w.add(t, v, now_ms)  # type: ignore[call-arg]
+                if removed < 0:  # older than the window: nothing changed
+                    self._process_general(event, now_ms, out)  # logs the expired event
+                    continue
             else:
                 removed = w.add(t, v)  # type: ignore[call-arg]
             st = wr.state
@@ -629,7 +630,9 @@ class RuleRuntime:
                     prev = st.actions.get(settings.name, act.INITIAL)
                     o = act.decide(settings, prev, status, st.repeat_count, now_ms, st.episode)
                     st.actions[settings.name] = o.state
-                    outcomes.append(ActionOutcome(settings.name, o.decision.value, o.countdown_ms))
+                    outcomes.append(
+                        ActionOutcome(settings.name, _DECISION_TEXT[o.decision], o.countdown_ms)
+                    )
         data_type, metric, window_entity, tag_items = wr.key
         rule = self.rule
         return TriggerSnapshot(

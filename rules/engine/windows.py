@@ -280,28 +280,12 @@ class TimeWindow(_Window):
         self._comp += (s - (x - b)) + (v - b)
         self._sum = x
         if self._sorted is not None:
-            self._sorted.add(v)
+            self._order_add(v)
             return removed
-        q = self._maxq
-        if q is not None:
-            m = len(q)
-            if m > self._maxh and q[m - 1] < v:  # drop the tail values below v
-                h = self._maxh
-                m -= 1
-                while m > h and q[m - 1] < v:
-                    m -= 1
-                del q[m:]
-            q.append(v)
-        q = self._minq
-        if q is not None:
-            m = len(q)
-            if m > self._minh and q[m - 1] > v:  # drop the tail values above v
-                h = self._minh
-                m -= 1
-                while m > h and q[m - 1] > v:
-                    m -= 1
-                del q[m:]
-            q.append(v)
+        if v > self._hi:
+            self._hi = v
+        if v < self._lo:
+            self._lo = v
         return removed
 
     def expire(self, now_ms: int) -> list[tuple[int, float]]:

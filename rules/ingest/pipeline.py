@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from atsd_alerts import stage_timing
 from rules.events import SERIES, Event
 from rules.faults import describe, is_transient
 from rules.history.recorder import record as record_history
@@ -71,12 +72,16 @@ def hand_off(events: list[Event], commands: int | None = None) -> HandOffResult:
 
 
 def _deliver(events: list[Event]) -> int:
+    started = stage_timing.start()
     accepted = names.observe(entities.apply(events))
     # Stored before the engine sees them, so functions read what came with the event.
     properties.record(accepted)
     messages.record(accepted)
+    stage_timing.stop("registries", started, len(events))
     sent = submit(accepted)
+    started = stage_timing.start()
     record_history(accepted)
+    stage_timing.stop("chart history", started, len(accepted))
     return sent
 
 

@@ -14,6 +14,10 @@ fill and they wait, instead of the listener buffering without bound. On stop, wh
 been read is handed off before the listener returns (retried for up to
 ``stop_timeout_s``; what is still not handed off then is logged as lost).
 
+Scale-out. Several listener processes may serve one port (``SO_REUSEPORT``, see
+``start``): each hands off what its own connections send, so lines keep their order per
+connection, as they do with one process.
+
 Limits. Only clients whose address is in ``allowed_networks`` are served; at most
 ``max_connections`` at a time; a connection that sends nothing for ``idle_timeout_s``
 is closed (0 = never).
@@ -31,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from atsd_alerts import stage_timing
 from rules.events import Event
 from rules.faults import describe, is_transient
 from rules.ingest.commands import CommandError, parse_command
@@ -119,9 +124,15 @@ class CommandListener:
         """Events read and not yet handed off (waiting or being handed off)."""
         return len(self._pending) + self._in_flight
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen on ``host:port`` (0 = any free port); returns the bound port."""
-        self._server = await asyncio.start_server(self._serve_client, host, port, limit=READ_CHUNK)
+    async def start(self, host: str, port: int, *, reuse_port: bool = False) -> int:
+        """Listen on ``host:port`` (0 = any free port); returns the bound port.
+
+        ``reuse_port`` binds with ``SO_REUSEPORT``: several listener processes then
+        share the port and the kernel spreads new connections across them.
+        """
+        self._server = await asyncio.start_server(
+            self._serve_client, host, port, limit=READ_CHUNK, reuse_port=reuse_port or None
+        )
         self._ticker = asyncio.create_task(self._tick())
         return self._server.sockets[0].getsockname()[1]
 
@@ -248,6 +259,7 @@ class CommandListener:
         try:
             while True:
                 data = await self._read(reader, peer)
+                parsing = stage_timing.start()
                 lines = splitter.feed(data) if data else splitter.finish()
                 receive_ms = int(time.time() * 1000)
                 pending = self._pending
@@ -274,6 +286,7 @@ class CommandListener:
                     if self.disconnect_on_error:
                         log.info("closing %s after an invalid command (line %d)", peer, number)
                         return
+                stage_timing.stop("listener parse", parsing, len(lines))
                 if not data:
                     return
                 if len(self._pending) >= self.batch_size:

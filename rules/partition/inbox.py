@@ -6,6 +6,14 @@ travels in the Celery message: kombu's Redis transport pops a message before it
 records it as unacknowledged, so a worker killed in between would lose what the
 message carried. A lost or duplicated wake-up loses nothing here; the partition
 applies every stream entry after the last one it applied, exactly once.
+
+Wake-ups are coalesced: appending sets the partition's *wake-up flag* in the same
+transaction, and only the appender that set it sends a wake-up; the partition clears
+the flag before it reads its inbox. An entry appended while the flag is set is read by
+the pump that the flag's wake-up starts (it clears the flag after the entry was
+appended, then reads). A flag whose wake-up was lost (broker down, a worker killed
+holding it) delays the entries until the partition's next tick (every second), which
+pumps too; the flag also expires after ``WAKE_FLAG_TTL_S``.
 """
 
 from __future__ import annotations
@@ -17,23 +25,38 @@ from redis.exceptions import ResponseError
 from atsd_alerts.redis import client, key
 
 READ_COUNT = 20
+WAKE_FLAG_TTL_S = 10
 
 
 def inbox_key(partition: int) -> str:
     return key("engine", partition, "inbox")
 
 
+def wake_flag_key(partition: int) -> str:
+    return key("engine", partition, "wake")
+
+
 def append(batches: Iterable[tuple[int, bytes | str]]) -> list[int]:
     """Append (partition, rows JSON) batches in one round trip and one transaction (all
-    or none, so a retried hand-off never repeats part of itself); returns the partitions."""
+    or none, so a retried hand-off never repeats part of itself); returns the partitions
+    the caller must wake (those whose wake-up flag it set, see the module doc)."""
     pipe = client().pipeline(transaction=True)
-    partitions = []
+    partitions: list[int] = []
     for partition, payload in batches:
         pipe.xadd(inbox_key(partition), {"rows": payload})
-        partitions.append(partition)
-    if partitions:
-        pipe.execute()
-    return partitions
+        if partition not in partitions:
+            partitions.append(partition)
+    if not partitions:
+        return []
+    for partition in partitions:
+        pipe.set(wake_flag_key(partition), 1, nx=True, ex=WAKE_FLAG_TTL_S)
+    flags_set = pipe.execute()[-len(partitions) :]
+    return [partition for partition, was_set in zip(partitions, flags_set, strict=True) if was_set]
+
+
+def clear_wake_flag(partition: int) -> None:
+    """Before a read of the inbox: appends from now on send a wake-up again."""
+    client().delete(wake_flag_key(partition))
 
 
 def read_after(partition: int, last_id: str, count: int = READ_COUNT) -> list[tuple[str, bytes]]:

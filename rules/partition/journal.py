@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from atsd_alerts import stage_timing
 from atsd_alerts.redis import client, key
 from rules.alerts.published_windows import publish_windows
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
@@ -107,6 +108,7 @@ class Partition:
         self.pending: list[DelayedOpen] = []
         self.applied_id = "0"
         self.journal_entries = 0
+        self.outbox_waiting = True  # what a previous owner left is drained at recovery
         self.snapshot_at = time.monotonic()
         self.summaries_at = 0.0
 
@@ -148,7 +150,7 @@ class Partition:
                     found.gap = entry_id
                     self.applied_id = batches[-1]
                     break
-                self._apply_rows(entry_id, orjson.loads(rows), current)
+                self._apply_rows(entry_id, rows, current)
                 self.applied_id = entry_id
             else:
                 self._apply_tick(int(parts[0]))
@@ -162,25 +164,39 @@ class Partition:
     def emit(self, applied: Applied) -> None:
         """Commit triggers and rule errors made outside a batch or a tick (no journal
         line: they change no window) and store them."""
-        self._write(None, applied, None)
+        self._write([], [applied], None)
         self.drain()
 
     # -- work ----------------------------------------------------------------------
 
     def pump(self) -> int:
-        """Apply every inbox entry after the last applied one; returns triggers made."""
+        """Apply every inbox entry after the last applied one; returns triggers made.
+
+        The entries of one inbox read are committed together (one MULTI/EXEC of their
+        journal lines, outbox items and last applied id): a crash before it leaves none
+        of them committed, and the replay applies them all again.
+        """
         made = 0
+        inbox.clear_wake_flag(self.number)
         while True:
+            started = stage_timing.start()
             entries = inbox.read_after(self.number, self.applied_id)
+            stage_timing.stop("inbox read", started, len(entries))
             if not entries:
                 break
+            lines, results = [], []
             for entry_id, rows in entries:
                 current = now_ms()
-                applied = self._apply_rows(entry_id, orjson.loads(rows), current)
-                self._write(f"b {entry_id} {current}", applied, entry_id)
-                self.applied_id = entry_id
-                made += len(applied.triggers)
+                results.append(self._apply_rows(entry_id, rows, current))
+                lines.append(f"b {entry_id} {current}")
+            started = stage_timing.start()
+            self._write(lines, results, entries[-1][0])
+            stage_timing.stop("journal write", started, len(lines))
+            self.applied_id = entries[-1][0]
+            made += sum(len(applied.triggers) for applied in results)
+            started = stage_timing.start()
             self.drain()
+            stage_timing.stop("alert store", started)
         self.maybe_checkpoint()
         return made
 
@@ -193,7 +209,7 @@ class Partition:
         if not due and (next_exit is None or next_exit > current):
             return made
         applied = self._apply_tick(current)
-        self._write(f"t {current}", applied, None)
+        self._write([f"t {current}"], [applied], None)
         self.drain()
         self.maybe_checkpoint()
         return made + len(applied.triggers)
@@ -213,16 +229,22 @@ class Partition:
 
     # -- internals -------------------------------------------------------------------
 
-    def _apply_rows(self, entry_id: str, rows: list[list[Any]], current: int) -> Applied:
+    def _apply_rows(self, entry_id: str, payload: bytes, current: int) -> Applied:
+        started = stage_timing.start()
+        rows: list[list[Any]] = orjson.loads(payload)
+        decoded = [(Event.from_wire(wire), names) for wire, names in rows]
+        stage_timing.stop("decode", started, len(rows))
+        started = stage_timing.start()
         triggers: list[TriggerSnapshot] = []
         run: list[Event] = []
         run_names: list[str] | None = None
-        for wire, names in rows:
+        for event, names in decoded:
             if names != run_names:
                 self._apply_run(run, run_names, current, triggers)
                 run, run_names = [], names
-            run.append(Event.from_wire(wire))
+            run.append(event)
         self._apply_run(run, run_names, current, triggers)
+        stage_timing.stop("engine", started, len(rows))
         return self._finish(entry_id, triggers, current)
 
     def _apply_run(
@@ -270,14 +292,22 @@ class Partition:
         ids = [f"{self.number}:{entry_id}:{i}" for i in range(len(triggers))]
         return Applied(list(zip(ids, triggers, strict=True)), self.engine.drain_errors())
 
-    def _write(self, journal_line: str | None, applied: Applied, entry_id: str | None) -> None:
-        items = [orjson.dumps({"id": i, "trigger": encode_trigger(t)}) for i, t in applied.triggers]
-        items += [orjson.dumps({"error": e.to_dict()}) for e in applied.errors]
+    def _write(
+        self, journal_lines: list[str], results: list[Applied], entry_id: str | None
+    ) -> None:
+        """Commit journal lines, the outbox items of ``results`` and the last applied id
+        in one MULTI/EXEC, retried until Redis takes it."""
+        items = [
+            orjson.dumps(item)
+            for applied in results
+            for item in [{"id": i, "trigger": encode_trigger(t)} for i, t in applied.triggers]
+            + [{"error": e.to_dict()} for e in applied.errors]
+        ]
         while True:
             try:
                 pipe = self.redis.pipeline(transaction=True)
-                if journal_line is not None:
-                    pipe.rpush(self.keys.journal, journal_line)
+                if journal_lines:
+                    pipe.rpush(self.keys.journal, *journal_lines)
                 if items:
                     pipe.rpush(self.keys.outbox, *items)
                 if entry_id is not None:
@@ -285,16 +315,21 @@ class Partition:
                 pipe.execute()
                 break
             except Exception:
-                # Blocking the partition keeps order; nothing of this entry is committed.
+                # Blocking the partition keeps order; nothing of these entries is committed.
                 log.exception("partition %d: cannot write the journal; retrying", self.number)
                 time.sleep(1)
-        if journal_line is not None:
-            self.journal_entries += 1
+        self.journal_entries += len(journal_lines)
+        self.outbox_waiting = self.outbox_waiting or bool(items)
 
     def drain(self) -> None:
-        """Persist what the outbox holds; on failure it stays for the next call."""
+        """Persist what the outbox holds; on failure it stays for the next call. Only
+        this process writes the partition's outbox, so when it wrote nothing since the
+        last drain that emptied it, there is nothing to read."""
+        if not self.outbox_waiting:
+            return
         raw = self.redis.lrange(self.keys.outbox, 0, -1)
         if not raw:
+            self.outbox_waiting = False
             return
         try:
             self.store([orjson.loads(item) for item in raw])
@@ -302,15 +337,20 @@ class Partition:
             log.exception("partition %d: storing %d outbox items failed", self.number, len(raw))
             return
         self.redis.ltrim(self.keys.outbox, len(raw), -1)
+        self.outbox_waiting = False
 
     def maybe_checkpoint(self) -> None:
         elapsed = time.monotonic() - self.snapshot_at
         if self.journal_entries >= SNAPSHOT_EVERY_ENTRIES or (
             self.journal_entries and elapsed >= SNAPSHOT_EVERY_S
         ):
+            started = stage_timing.start()
             self.checkpoint()
+            stage_timing.stop("snapshot", started)
         if time.monotonic() - self.summaries_at >= SUMMARIES_EVERY_S:
+            started = stage_timing.start()
             self.publish_summaries()
+            stage_timing.stop("window summaries", started)
 
     def checkpoint(self) -> None:
         data = {

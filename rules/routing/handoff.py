@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import orjson
 from django.conf import settings
 
+from atsd_alerts import stage_timing
 from rules.events import Event
 from rules.faults import describe
 from rules.partition import inbox
@@ -41,17 +42,26 @@ def submit(events: Iterable[Event]) -> int:
     those partitions; returns the number of batches. When it returns, every event is
     in Redis, so an API may answer success. The batches are appended in one
     transaction: when it fails, none of them is in Redis."""
+    started = stage_timing.start()
     batch_size = settings.INGEST_BATCH_SIZE
     batches = []
+    routed = 0
     for partition, rows in sorted(route_table().route(events).items()):
+        routed += len(rows)
         for start in range(0, len(rows), batch_size):
             payload = orjson.dumps(rows[start : start + batch_size])
             batches.append((partition, payload))
-    for partition in sorted(set(inbox.append(batches))):
+    stage_timing.stop("routing", started, routed)
+    started = stage_timing.start()
+    appended = inbox.append(batches)
+    stage_timing.stop("inbox append", started, routed)
+    started = stage_timing.start()
+    for partition in sorted(set(appended)):
         try:
             wake_partition.apply_async(args=[partition], queue=engine_queue(partition))
         except Exception as exc:
             # The batches are in the inbox, so the hand-off has succeeded: the
             # partition's next tick applies them once the broker is back.
             log.warning("partition %d not woken: %s", partition, describe(exc))
+    stage_timing.stop("wake-up", started, routed)
     return len(batches)

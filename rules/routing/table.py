@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, Grouping
@@ -28,22 +28,24 @@ def _ignores_tags(grouping: Grouping) -> bool:
     return grouping.strategy == NO_TAGS or (grouping.strategy == DEFINED_TAGS and not grouping.tags)
 
 
-CACHE_LIMIT = 200_000  # entities cached per (data type, metric)
+CACHE_LIMIT = 200_000  # series (entity, or entity and tags) cached per (data type, metric)
 
 
 class RouteTable:
     """Rules indexed by (data type, metric) with their grouping, reloaded on change.
 
-    When no rule of a (data type, metric) groups by tags, an event's partitions depend
-    on its entity alone and are cached per entity: the common case costs a dict lookup.
+    An event's partitions depend on its entity and, when a rule of its (data type,
+    metric) groups by tags, on its tags: they are cached per entity, or per entity and
+    tags, so a series seen before costs a dict lookup instead of a window key and a
+    hash per rule.
     """
 
     def __init__(self, partitions: int) -> None:
         self.partitions = partitions
         self._index: dict[tuple[str, str], list[tuple[str, Grouping]]] = {}
         self._tagless: set[tuple[str, str]] = set()
-        # (data type, metric) of a tagless index entry → entity → its routes.
-        self._by_entity: dict[tuple[str, str], dict[str, list[tuple[int, list[str]]]]] = {}
+        # (data type, metric) → entity, or (entity, *tag items) → its routes.
+        self._cache: dict[tuple[str, str], dict[Hashable, list[tuple[int, list[str]]]]] = {}
         self._version: int | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -66,7 +68,7 @@ class RouteTable:
             self._tagless = {
                 k for k, targets in index.items() if all(_ignores_tags(g) for _, g in targets)
             }
-            self._by_entity = {}
+            self._cache = {}
             self._version = version
 
     def partition_of(self, rule: str, grouping: Grouping, event: Event, metric: str) -> int:
@@ -89,30 +91,29 @@ class RouteTable:
         """Partition → rows ``[event wire form, [rule names]]`` in arrival order."""
         self.refresh()
         index = self._index
-        tagless = self._tagless
-        cache = self._by_entity
         out: dict[int, list[list[Any]]] = {}
         kind = metric = None
         targets: list[tuple[str, Grouping]] | None = None
-        by_entity: dict[str, list[tuple[int, list[str]]]] | None = None
+        cache: dict[Hashable, list[tuple[int, list[str]]]] = {}
+        tagless = True
         for event in events:
             # Collectors send runs of one metric: (kind, metric) lookups only on change.
             if event.metric != metric or event.kind != kind:
                 kind, metric = event.kind, event.metric
                 targets = index.get((kind, metric))
-                by_entity = (
-                    cache.setdefault((kind, metric), {}) if (kind, metric) in tagless else None
-                )
+                if targets:
+                    cache = self._cache.setdefault((kind, metric), {})
+                    tagless = (kind, metric) in self._tagless
             if not targets:
                 continue
-            if by_entity is not None:
-                routes = by_entity.get(event.entity)
-                if routes is None:
-                    if len(by_entity) >= CACHE_LIMIT:
-                        by_entity.clear()
-                    routes = by_entity[event.entity] = self._targets(event, targets)
-            else:
-                routes = self._targets(event, targets)
+            series: Hashable = (
+                event.entity if tagless else (event.entity, *event_tags(event).items())
+            )
+            routes = cache.get(series)
+            if routes is None:
+                if len(cache) >= CACHE_LIMIT:
+                    cache.clear()
+                routes = cache[series] = self._targets(event, targets)
             wire = event.to_wire()
             for partition, names in routes:
                 rows = out.get(partition)

@@ -43,10 +43,15 @@ class Command(BaseCommand):
             idle_timeout_s=settings.TCP_IDLE_TIMEOUT,
             stop_timeout_s=settings.TCP_STOP_TIMEOUT,
         )
-        bound = await listener.start(host, port)
+        # More than one listener process (TCP_LISTENERS) share the port.
+        shared = settings.TCP_LISTENERS > 1
+        bound = await listener.start(host, port, reuse_port=shared)
         tune_for_throughput()
         networks = ", ".join(str(network) for network in listener.networks)
-        self.stdout.write(f"TCP command listener on {host}:{bound} for {networks}", ending="\n")
+        sharing = f", one of {settings.TCP_LISTENERS} sharing the port" if shared else ""
+        self.stdout.write(
+            f"TCP command listener on {host}:{bound} for {networks}{sharing}", ending="\n"
+        )
         self.stdout.flush()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -10,7 +10,7 @@ from rules.contract.triggers import encode_trigger
 from rules.engine.definition import RuleDefinition
 from rules.engine.engine import Engine
 from rules.events import SERIES, Event
-from rules.models import Alert, RuleErrorRecord, TriggerRecord
+from rules.models import Alert, AlertHistory, RuleErrorRecord, TriggerRecord
 from tests.db_refusals import refusing
 from tests.unit.delivery.factories import binding, engine_run
 
@@ -118,3 +118,59 @@ def test_alert_history_stores_the_logging_text_or_else_the_default_text():
     stored_logging((ActionSettings(ALERT_HISTORY_ACTION),), alert_texts=texts)
     rows = list(AlertHistory.objects.order_by("id").values_list("type", "alert"))
     assert rows == [("OPEN", "db1 is at 9"), ("CANCEL", "Cancel alert for db1, cpu, {}")]
+
+
+def window_triggers(values: dict[str, tuple[float, ...]]) -> list[dict]:
+    """Outbox items of a real engine for each entity's cpu values (rule: value > 5, so
+    9 opens or repeats and 1 cancels), interleaved across entities sample by sample."""
+    engine = Engine(zone="UTC")
+    engine.install(RuleDefinition("hot", "cpu", "value > 5", "length(1)"), T0)
+    items = []
+    for n in range(max(len(v) for v in values.values())):
+        for entity, series in values.items():
+            if n < len(series):
+                event = Event(SERIES, entity, "cpu", {}, T0 + n, T0 + n, series[n])
+                items.extend(
+                    {"id": f"0:{entity}{n}:{i}", "trigger": encode_trigger(t)}
+                    for i, t in enumerate(engine.process(event, T0 + n))
+                )
+    return items
+
+
+def alert_rows() -> dict:
+    return {
+        alert["entity"]: {k: v for k, v in alert.items() if k != "id"}
+        for alert in Alert.objects.values()
+    }
+
+
+def test_one_store_of_many_triggers_per_window_leaves_the_rows_of_one_store_per_trigger():
+    items = window_triggers({
+        "reopened": (9, 9, 1, 9, 9), "repeated": (9, 9, 9), "cancelled": (9, 1),
+        "opened": (9,),
+    })  # fmt: skip
+    for item in items:
+        store_items(0, [item])
+    one_by_one = alert_rows()
+    Alert.objects.all().delete()
+    TriggerRecord.objects.all().delete()
+    AlertHistory.objects.all().delete()
+    store_items(0, items)
+    assert alert_rows() == one_by_one
+    assert sorted(one_by_one) == ["opened", "reopened", "repeated"]
+    assert one_by_one["reopened"]["repeat_count"] == 1
+
+
+def test_a_repeat_keeps_the_acknowledgement_and_an_open_after_a_cancel_clears_it():
+    first, second, third = (
+        window_triggers({"db1": values}) for values in ((9,), (9, 9, 9), (9, 9, 9, 1, 9))
+    )
+    store_items(0, first)
+    Alert.objects.update(acknowledged=True)
+    store_items(0, second[1:])  # two REPEATs in one store
+    assert Alert.objects.get().acknowledged
+    assert Alert.objects.get().repeat_count == 2
+    store_items(0, third[3:])  # CANCEL then OPEN in one store
+    alert = Alert.objects.get()
+    assert not alert.acknowledged
+    assert alert.repeat_count == 0

@@ -7,7 +7,9 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sortedcontainers import SortedList
 
+from rules.engine import aggregates
 from rules.engine.aggregates import RunningStats, describe, percentile_r6
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
@@ -44,6 +46,23 @@ def _check(stats: RunningStats, naive: list[float]) -> None:
     assert _same(stats.last(), xs[-1] if xs else math.nan)
 
 
+def _apply(o: tuple, stats: RunningStats, naive: list[float]) -> bool:
+    """Apply an update op to both sides; False for a ``pct`` op (nothing to update)."""
+    if o[0] == "append":
+        stats.append(o[1])
+        naive.append(o[1])
+    elif o[0] == "insert":
+        idx = int(o[1] * len(naive))
+        stats.insert(idx, o[2])
+        naive.insert(idx, o[2])
+    elif o[0] == "pop":
+        if naive:
+            assert _same(stats.popleft(), naive.pop(0))
+    else:
+        return False
+    return True
+
+
 # Tracking off: min()/max() scan instead of keeping a monotonic queue (rules that never
 # ask for them); every answer must stay the same.
 TRACKING = [(True, True), (False, True), (True, False), (False, False)]
@@ -56,17 +75,7 @@ def test_every_statistic_matches_a_naive_recomputation(track_min, track_max, ops
     stats = RunningStats(track_min=track_min, track_max=track_max)
     naive: list[float] = []
     for o in ops:
-        if o[0] == "append":
-            stats.append(o[1])
-            naive.append(o[1])
-        elif o[0] == "insert":
-            idx = int(o[1] * len(naive))
-            stats.insert(idx, o[2])
-            naive.insert(idx, o[2])
-        elif o[0] == "pop":
-            if naive:
-                assert _same(stats.popleft(), naive.pop(0))
-        else:
+        if not _apply(o, stats, naive):
             xs = [v for v in naive if not math.isnan(v)]
             assert _same(stats.percentile(o[1]), _naive_pct(xs, o[1]), max(map(abs, xs or [1])))
         _check(stats, naive)
@@ -207,3 +216,46 @@ def test_the_compensated_sum_equals_neumaier_bit_for_bit(steps):
             assert s.sum() == _neumaier(terms)
         else:
             terms = []  # an emptied window restarts from an exact 0
+
+
+# Ordered storage switches between a plain sorted list and a SortedList at
+# SMALL_ORDER_MAX/SMALL_ORDER_MIN; small bounds here let random streams cross both ways.
+@settings(max_examples=300, deadline=None)
+@given(ops=st.lists(op, max_size=120), ps=st.lists(st.floats(0, 100), min_size=1, max_size=4))
+def test_order_statistics_match_a_sorted_copy_in_both_storage_forms(ops, ps):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(aggregates, "SMALL_ORDER_MAX", 6)
+        mp.setattr(aggregates, "SMALL_ORDER_MIN", 3)
+        stats = RunningStats(track_min=False, track_max=False)
+        stats.keep_order()
+        naive: list[float] = []
+        for o in ops:
+            _apply(o, stats, naive)
+            xs = sorted(v for v in naive if not math.isnan(v))
+            for p in ps:
+                assert _same(stats.percentile(p), percentile_r6(xs, p), max(map(abs, xs or [1])))
+            assert _same(stats.median(), percentile_r6(xs, 50), max(map(abs, xs or [1])))
+            _check(stats, naive)
+
+
+def test_ordered_storage_grows_into_a_sorted_list_and_shrinks_back():
+    s = RunningStats()
+    s.keep_order()
+    values = [float((i * 7919) % 5003) for i in range(aggregates.SMALL_ORDER_MAX + 1)]
+    for v in values:
+        s.append(v)
+    assert isinstance(s._sorted, SortedList)
+    assert s.percentile(90) == percentile_r6(sorted(values), 90)
+    while len(s) >= aggregates.SMALL_ORDER_MIN:
+        s.popleft()
+    assert not isinstance(s._sorted, SortedList)
+    assert s.median() == percentile_r6(sorted(values[-len(s) :]), 50)
+
+
+def test_windows_of_rules_without_order_statistics_keep_no_ordered_storage():
+    s = RunningStats()
+    for v in (3.0, 1.0, 2.0):
+        s.append(v)
+    assert s._sorted is None
+    assert s.median() == 2.0  # asking builds it, and it is kept from then on
+    assert list(s._sorted) == [1.0, 2.0, 3.0]

@@ -162,3 +162,15 @@ def test_like_bomb_in_a_condition_on_a_long_entity_cannot_stall_the_partition():
     assert fired(name, 90, 0) == [("prod", "OPEN")]
     assert fired(name + "prod", 1, 1) == [("prod", "OPEN"), ("other", "OPEN")]
     assert engine.drain_errors() == []
+
+
+def test_only_windows_of_rules_reading_order_statistics_keep_ordered_storage():
+    engine = Engine()
+    engine.install(RuleDefinition("p95", "cpu", "percentile(95) > 80", "length(10)"))
+    engine.install(RuleDefinition("mid", "cpu", "median() > 80 || min() < 1", "time(1 minute)"))
+    engine.install(RuleDefinition("avg", "cpu", "avg() > 80 || max() > 95", "length(10)"))
+    for i, v in enumerate((70.0, 90.0, 85.0)):
+        engine.process(series("e1", "cpu", v, i), i)
+    ordered = {name: rt.windows["e1"].window._sorted for name, rt in engine.rules.items()}
+    assert ordered["avg"] is None
+    assert list(ordered["p95"]) == list(ordered["mid"]) == [70.0, 85.0, 90.0]

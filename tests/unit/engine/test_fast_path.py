@@ -25,6 +25,7 @@ from tests.unit.engine.streams import START_MS, drive, outcome
 CONDITIONS = [
     "avg() > 10 || max() > 85",
     "percentile(95) > 80",
+    "median() < 50 || max() > 90",  # ordered storage answers max() too
     "min() < 2 && count() > 2",
     "value > 50",
     "avg()",  # not a boolean: a rule error

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rules.ingest import commands
 from rules.ingest.commands import (
     MAX_TIME_MS,
     CommandError,
@@ -565,6 +566,33 @@ def _outcome(parse_function, line):
         return [e.to_wire() for e in parse_function(line, RECEIVED)]
     except CommandError as exc:
         return exc.reason
+
+
+def test_remembered_fields_stay_bounded_and_read_the_same(monkeypatch):
+    monkeypatch.setattr(commands, "FIELD_MEMO_LIMIT", 8)
+    lines = [f"series e:Host-{i % 20} m:Cpu_{i % 12}=1 t:Dc=dc{i % 5} ms:{i}" for i in range(60)]
+    first = [_outcome(parse_command, line) for line in lines]
+    again = [_outcome(parse_command, line) for line in lines]
+    assert first == again == [_outcome(_parse_general, line) for line in lines]
+    assert len(commands._known_fields) <= 8
+    assert len(commands._known_metrics) <= 8
+
+
+def test_long_fields_are_read_but_not_remembered():
+    entity, tag, metric = "h" * 200, "v" * 200, "m" * 200
+    for _ in range(2):
+        [event] = parse(f"series e:{entity} m:{metric}=1 t:dc={tag}")
+        assert (event.entity, event.metric, event.tags) == (entity, metric, {"dc": tag})
+    assert f"e:{entity}" not in commands._known_fields
+    assert f"t:dc={tag}" not in commands._known_fields
+    assert metric not in commands._known_metrics
+
+
+def test_a_field_rejected_once_is_rejected_again():
+    assert "U+0007" in reason("series e:a\x07 m:cpu=1")
+    assert "U+0007" in reason("series e:a\x07 m:cpu=1")
+    assert "U+0009" in reason("series e:a m:c\tpu=1")
+    assert "U+0009" in reason("series e:a m:c\tpu=1")
 
 
 @given(st.lists(_fields, max_size=6))

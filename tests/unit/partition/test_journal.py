@@ -194,3 +194,12 @@ def test_a_batch_is_applied_as_event_by_event_processing_would_apply_it(clean):
         for runtime in expected.rules.values()
         for wr in runtime.windows.values()
     }
+
+
+def test_appends_while_a_wake_up_is_pending_ask_for_no_other_and_the_pump_applies_them(clean):
+    part = fresh(Store())
+    first = inbox.append([(0, json.dumps([row("e1", 60, 1000)]))])
+    later = inbox.append([(0, json.dumps([row("e2", 60, 1000)])), (1, json.dumps([]))])
+    assert (first, later) == ([0], [1])  # partition 1's flag was not set yet
+    assert part.pump() == 2
+    assert inbox.append([(0, json.dumps([row("e3", 60, 1000)]))]) == [0]

@@ -52,3 +52,15 @@ def test_interleaved_metrics_route_each_event_to_the_owners_of_its_windows(broke
 def test_events_no_rule_selects_are_not_routed(broker):
     make_rule("cpu_hot", "cpu", "value > 1", "length(3)")
     assert RouteTable(2).route([series("e1", "mem"), series("e2", "net")]) == {}
+
+
+def test_one_entity_with_many_tag_values_routes_each_series_to_its_own_owner(broker):
+    make_rule("disk_full", "disk", "value > 1", "length(3)", tags_grouping_strategy=ALL_TAGS)
+    rules = {"disk_full": ("disk", Grouping(ALL_TAGS))}
+    table = RouteTable(8)
+    events = [series("host", "disk", {"mount": f"/m{i % 16}", "dc": "eu"}) for i in range(64)]
+    events += [series("host", "disk", {"dc": "eu", "mount": f"/m{i}"}) for i in range(16)]
+    routed = table.route(events)
+    assert routed == expected(table, events, rules)
+    assert len(routed) > 1  # the series of one entity spread over partitions
+    assert table.route(events) == routed  # from the per-series cache
