@@ -118,11 +118,11 @@ def process_order_key(order_key: str, *, batch: int = BATCH, wake: Wake = _no_wa
             wait = (head.next_attempt_at - now).total_seconds()
             return wait if wait <= EARLY_WAKE_S else None
         if now >= head.deadline:
-            give_up(head, "given up: deadline passed before it could be sent", now)
+            _give_up(head, "given up: deadline passed before it could be sent", now, wake)
             continue
         cap = policy.max_attempts()
         if cap is not None and head.attempts >= cap:
-            give_up(head, f"given up after {head.attempts} attempts", now)
+            _give_up(head, f"given up after {head.attempts} attempts", now, wake)
             continue
         try:
             with claims.working_on(head.pk):
@@ -132,6 +132,15 @@ def process_order_key(order_key: str, *, batch: int = BATCH, wake: Wake = _no_wa
         if delay is not None:
             return delay
     return 0.0
+
+
+def _give_up(head: Delivery, reason: str, now: datetime, wake: Wake) -> None:
+    """Give ``head`` up; a digest's members end with it."""
+    with transaction.atomic():
+        give_up(head, reason, now)
+        members = digest.settle(head) if digest.is_digest(head) else []
+    for key in members:
+        wake(key, 0.0)
 
 
 class KeyTaken(Exception):

@@ -4,6 +4,7 @@ and what the digest says and attaches."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from devtools.fakes.hipchat import Reply
 from notifications.delivery import process_order_key
@@ -194,6 +195,26 @@ def test_a_crash_after_the_digest_summary_left_sends_only_its_file(hipchat_fake)
 
 def _file_failed(digest: Delivery) -> bool:
     return DeliveryAttempt.objects.filter(delivery=digest, request="file").exists()
+
+
+def test_a_digest_given_up_at_its_deadline_ends_its_members_and_frees_their_windows(
+    hipchat_fake,
+):
+    run = storm(hipchat_fake, 6)
+    digest = Delivery.objects.get(trigger="DIGEST")
+    Delivery.objects.filter(pk=digest.pk).update(deadline=timezone.now(), next_attempt_at=None)
+    cancel = Delivery.objects.get(event_id__in=run.series(20, at(0, 1), entity="host-5"))
+    woken = []
+
+    process_order_key(digest.order_key, wake=lambda key, wait: woken.append(key))
+
+    members = Delivery.objects.filter(folded_into=digest)
+    assert {(d.status, d.last_error[:26]) for d in members} == {
+        ("FAILED", "digest: given up: deadline")
+    }
+    assert cancel.order_key in woken
+    send_due(cancel.order_key)
+    assert hipchat_fake.room_messages(2)[-1].json["message"].startswith("[CANCEL] ")
 
 
 def test_fewer_waiting_than_the_threshold_wait_for_the_reset_singly(hipchat_fake):
