@@ -422,3 +422,11 @@ django_stubs_ext.monkeypatch()
 # Each process sums the time it spends in each pipeline stage and publishes the sums to
 # Redis (atsd_alerts.stage_timing); off by default, and then free.
 PIPELINE_PROFILE = env_bool("PIPELINE_PROFILE", False)
+
+# --- Acknowledge links in notifications (rules.contract.ack_links) --------------------
+# Hours a message's acknowledge link works; an acknowledged alert's REPEAT messages are
+# not sent unless ACK_SILENCES_REPEATS is false (ATSD: acknowledging only sets the flag).
+ACK_LINK_MAX_AGE_HOURS = env_int("ACK_LINK_MAX_AGE_HOURS", 72)
+ACK_SILENCES_REPEATS = env_bool("ACK_SILENCES_REPEATS", True)
+# The log of link openings keeps at most this many rows (and none past the history's age).
+ACK_LINK_USES_KEPT = env_int("ACK_LINK_USES_KEPT", 100_000)

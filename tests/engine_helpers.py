@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
 
 from atsd_alerts.redis import client
+from rules.ingest.pipeline import hand_off
+from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Rule
 from rules.partition import worker
 from rules.partition.versions import bump_version
@@ -21,6 +25,23 @@ def make_rule(name: str, metric: str, expression: str, window: str, **fields: An
     )
     bump_version()  # tests may run outside a transaction commit hook
     return rule
+
+
+@contextmanager
+def tcp_sender() -> Iterator[Callable[..., None]]:
+    """A TCP command listener on loopback and ``send(*lines)``, which writes the lines to
+    it on one connection; the listener stops on exit."""
+    listener = ListenerThread(CommandListener(hand_off, flush_ms=10))
+    listener.start()
+
+    def send(*lines: str) -> None:
+        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
+            sock.sendall("".join(line + "\n" for line in lines).encode())
+
+    try:
+        yield send
+    finally:
+        listener.stop()
 
 
 def poll(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:

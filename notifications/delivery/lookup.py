@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from notifications.delivery.outcome import SendOutcome, cancelled
 from notifications.models import Delivery, DeliveryStatus, Endpoint, RuleNotification
 from rules.contract.errors import report_rule_error
-from rules.contract.triggers import TriggerSnapshot
-from rules.models import TriggerRecord
+from rules.contract.triggers import FLAP_ENDED, TriggerSnapshot
+from rules.models import Alert, TriggerRecord
 
 SLOTS = ("open", "repeat", "cancel")
 
@@ -67,6 +69,19 @@ def resolve_parameters(endpoint: Endpoint, binding: RuleNotification, slot: str)
     return values
 
 
+def silenced_by_acknowledgement(trigger: TriggerSnapshot) -> bool:
+    """A REPEAT of an alert episode someone acknowledged (Open Alerts, the API or a
+    message's acknowledge link) is not sent, unless ``ACK_SILENCES_REPEATS`` is off."""
+    if not settings.ACK_SILENCES_REPEATS or trigger.status != "REPEAT":
+        return False
+    if trigger.flapping == FLAP_ENDED:
+        return False  # the one "stable again" message is not a repeat
+    return Alert.objects.filter(
+        rule=trigger.rule, window_key=trigger.window_key, episode=trigger.episode or 0,
+        acknowledged=True,
+    ).exists()  # fmt: skip
+
+
 def _sends(endpoint: Endpoint) -> bool:
     try:
         return endpoint.kind_info.sendable
@@ -80,6 +95,8 @@ def lookup(delivery: Delivery) -> Job | SendOutcome:
     if record is None:
         return SendOutcome(DeliveryStatus.FAILED, error="trigger record no longer exists")
     trigger = record.snapshot()
+    if silenced_by_acknowledgement(trigger):
+        return cancelled("alert acknowledged: repeat not sent")
     binding = RuleNotification.objects.filter(
         rule_name=delivery.rule_name, name=delivery.binding_name
     ).first()

@@ -35,6 +35,7 @@ from notifications.rendering import (
     history_alert_text,
     render_message,
 )
+from notifications.rendering.flapping import STABLE_PREFIX, flapping_template
 from notifications.rendering.scope import TriggerScope
 from notifications.rendering.template import OverlayScope
 from notifications.rendering.template import render as render_template
@@ -43,7 +44,7 @@ from notifications.screenshots.charts import Chart, requested_charts, trigger_ch
 from rules.contract.bindings import DEFAULT_DETAILS_FORMAT, DETAILS_FORMAT_KEY
 from rules.contract.store_reads import store_reads
 from rules.contract.stores import command_tags, shared_stores
-from rules.contract.triggers import TriggerSnapshot
+from rules.contract.triggers import FLAP_ENDED, FLAP_STARTED, TriggerSnapshot
 from rules.models import Entity, Metric, Rule
 
 PREVIEW_CHARS = 500
@@ -288,7 +289,12 @@ def render(job: Job, journal: Journal) -> Message | SendOutcome:
     if channel.renders_request:
         return request_message(job, channel, journal)
     renderer = _Renderer(job, binding_render_info(job, message_format))
-    text, cancel = renderer.render(job.parameters.get(channel.text_parameter, ""), message_format)
+    template = job.parameters.get(channel.text_parameter, "")
+    if job.trigger.flapping == FLAP_STARTED:
+        template = flapping_template(job.trigger)
+    text, cancel = renderer.render(template, message_format)
+    if text and job.trigger.flapping == FLAP_ENDED:
+        text = STABLE_PREFIX + text
     parameters = renderer.parameters(channel.rendered_parameters)
     if cancel or not text:
         reason = "cancelAction()" if cancel else "empty message text"

@@ -29,6 +29,7 @@ from notifications.rendering.links import (
     rule_url,
 )
 from notifications.rendering.times import format_server_time, format_utc_datetime
+from rules.contract.ack_links import ack_url
 from rules.expressions.datetime_value import DateTime
 from rules.expressions.errors import EvaluationError
 from rules.expressions.formatting import command_tags, format_duration, format_duration_interval
@@ -140,7 +141,8 @@ class TriggerScope:
         )
 
     def link(self, kind: str) -> LinkValue | None:
-        """Link field ``kind`` (rule, entity, chart, csvExport, htmlExport) with its label."""
+        """Link field ``kind`` (rule, entity, chart, csvExport, htmlExport, ack) with its
+        label."""
         t = self.trigger
         base = self.info.server_url
         entity = t.entity or ""
@@ -158,6 +160,13 @@ class TriggerScope:
             return LinkValue(csv_export_url(base, t.metric, entity), "CSV Export")
         if kind == "htmlExport":
             return LinkValue(html_export_url(base, t.metric, entity), "HTML Export")
+        if kind == "ack":
+            # An open alert only: a CANCEL has nothing left to acknowledge.
+            if t.status == "CANCEL" or t.episode is None:
+                return None
+            return LinkValue(
+                ack_url(base, t.rule, t.window_key, t.episode, t.now_ms), "Acknowledge"
+            )
         raise ValueError(f"unknown link kind {kind!r}")
 
     def alert_duration_seconds(self) -> int | None:
@@ -296,6 +305,7 @@ _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "repeat_count": lambda s: s.trigger.repeat_count,
     "repeat_interval": lambda s: s.info.repeat_interval,
     "delay_expired": lambda s: s.trigger.delay_expired,
+    "flapping": lambda s: s.trigger.flapping,
     "min_interval_expired": lambda s: s.trigger.delay_expired,
     "metric": TriggerScope.metric_value,
     "entity": TriggerScope.entity_value,
@@ -339,6 +349,7 @@ _FIELDS: dict[str, Callable[[TriggerScope], Any]] = {
     "chartLink": _link_field("chart"),
     "csvExportLink": _link_field("csvExport"),
     "htmlExportLink": _link_field("htmlExport"),
+    "ackLink": _link_field("ack"),
     "asciiDetailsTable": _details_field("ascii"),
     "markdownDetailsTable": _details_field("markdown"),
     "htmlDetailsTable": _details_field("html"),

@@ -31,7 +31,7 @@ from atsd_alerts.accounts import (
 from rules.alerts.filters import QueryError, name_q, parse_date, pattern_arg
 from rules.events import SEVERITY_NAMES
 from rules.expressions.formatting import format_duration_interval, round_significant
-from rules.models import Alert, AlertHistory, Entity, Rule, RuleErrorRecord
+from rules.models import AckLinkUse, Alert, AlertHistory, Entity, Rule, RuleErrorRecord
 from rules.wildcards import has_wildcards
 
 # The page stays usable with a flood of alerts; the count above the table says when
@@ -283,6 +283,9 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_acknowledge": can_acknowledge(request.user),
         "is_administrator": is_administrator(request.user),
         "next_url": request.get_full_path(),
+        "ack_link_uses": AckLinkUse.objects.filter(
+            rule=alert.rule, window_key=alert.window_key, episode=alert.episode
+        )[:20],
     }
     return render(request, "rules/alerts_detail.html", context)
 

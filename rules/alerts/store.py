@@ -28,6 +28,9 @@ from rules.contract.consumers import publish_triggers
 from rules.contract.triggers import (
     ALERT_HISTORY_ACTION,
     ALERT_LOG_ACTION,
+    FLAP_ENDED,
+    FLAP_ONGOING,
+    FLAP_STARTED,
     REASON_STATE_LOST,
     TriggerFormatError,
     TriggerSnapshot,
@@ -75,7 +78,17 @@ def text_value(trigger: TriggerSnapshot) -> str:
 
 
 def history_text(trigger: TriggerSnapshot) -> str:
-    """The default alert-history text (spec §8), used when no logging text renders."""
+    """The default alert-history text (spec §8), used when no logging text renders;
+    flap damping's start and end say so first."""
+    text = _history_text(trigger)
+    if trigger.flapping == FLAP_STARTED:
+        return f"Flapping: {text}"
+    if trigger.flapping == FLAP_ENDED:
+        return f"Stable again after flapping: {text}"
+    return text
+
+
+def _history_text(trigger: TriggerSnapshot) -> str:
     where = f"{trigger.entity}, {trigger.metric}, {format_value(trigger.tags)}"
     if trigger.status == CANCEL and trigger.reason == REASON_STATE_LOST:
         return f"Cancel alert for {where}: window state lost, closed without cancelling samples"
@@ -104,6 +117,7 @@ def _alert_fields(stored: _Trigger, partition: int) -> dict[str, Any]:
         "window": trigger.window,
         "expression": trigger.expression,
         "rule_filter": trigger.rule_filter,
+        "flapping": trigger.flapping in (FLAP_STARTED, FLAP_ONGOING),
         "snapshot": {
             k: data[k]
             for k in ("statistics", "variables", "window_tags", "command_time", "open_time")
@@ -133,6 +147,7 @@ def _history(event_id: str, trigger: TriggerSnapshot) -> AlertHistory:
         alert_duration=0 if status == OPEN or open_ms is None else trigger.now_ms - open_ms,
         alert_open_date=_dt(open_ms),
         received_date=_dt(trigger.received_time),
+        flapping=trigger.flapping,
     )
 
 
@@ -359,8 +374,12 @@ def _apply_alerts(triggers: list[_Trigger], partition: int) -> None:
         renewed = CANCEL in statuses
         if renewed:
             deleted.append(window)
-            statuses = statuses[len(statuses) - statuses[::-1].index(CANCEL) :]
-        changes[window] = _AlertChange(sequence[-1], renewed, OPEN in statuses)
+            sequence = sequence[len(statuses) - statuses[::-1].index(CANCEL) :]
+        # A new episode; the "stable again" message of an open window is not one.
+        reopened = any(
+            t.snapshot.status == OPEN and t.snapshot.flapping != FLAP_ENDED for t in sequence
+        )
+        changes[window] = _AlertChange(sequence[-1], renewed, reopened)
     for queryset in _matching(deleted):
         queryset.delete()
     existing: dict[_Window, int] = {}

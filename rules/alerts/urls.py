@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rules.alerts import api, pages, window_pages
+from rules.alerts import ack_links, api, pages, window_pages
 
 urlpatterns = [
     path("alerts/open/", pages.open_alerts, name="open-alerts"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("alerts/<int:pk>/", pages.alert_detail, name="alert-detail"),
     path("alerts/<int:pk>/acknowledge/", pages.alert_acknowledge, name="alert-acknowledge"),
     path("alerts/<int:pk>/delete/", pages.alert_delete, name="alert-delete"),
+    # rules.contract.ack_links.PATH_PREFIX: the link a notification carries, no login
+    path("alerts/ack/<str:token>/", ack_links.acknowledge_link, name="alert-ack-link"),
     path("alerts/history/", pages.alert_history, name="alert-history"),
     path("rules/windows/", window_pages.rule_windows, name="rule-windows"),
     path("rules/errors/", pages.rule_errors, name="rule-errors"),

@@ -26,6 +26,15 @@ REASON_EXIT = "exit"  # Check On Exit: a sample left a time window
 REASON_DELAYED_OPEN = "delayed_open"  # a Delay-on-OPEN countdown expired
 REASON_RULE_DROPPED = "rule_dropped"  # the rule was removed or changed (spec §3.9)
 REASON_STATE_LOST = "state_lost"  # a restarted partition did not get the window back
+REASON_FLAP_STABLE = "flap_stable"  # a flapping window has been stable for the period
+
+# Flap damping (``TriggerSnapshot.flapping``, rules.engine.flapping): the trigger that
+# made the window flapping, the triggers while it flaps (no messages) and the trigger
+# that says it is stable again.
+FLAP_NONE = ""
+FLAP_STARTED = "started"
+FLAP_ONGOING = "ongoing"
+FLAP_ENDED = "ended"
 
 # Action names the engine gives: alert history logging, one per web-notification
 # binding (``web:<binding name>``) and one per email binding (``email:<binding name>``).
@@ -129,6 +138,11 @@ class TriggerSnapshot:
     alert_text: str = ""
     # The alertLoggerName whose file log gets this trigger's text; "" for none.
     alert_logger: str = ""
+    # Flap damping: one of the ``FLAP_*`` markings; with it, the damping's settings
+    # (``flap_changes`` OPEN→CANCEL within ``flap_period_ms``) for the message to name.
+    flapping: str = FLAP_NONE
+    flap_changes: int = 0
+    flap_period_ms: int = 0
 
     def fired(self) -> list[str]:
         """Names of the actions that fire now."""
@@ -142,8 +156,11 @@ class TriggerSnapshot:
 _FIELDS = tuple(f.name for f in fields(TriggerSnapshot))
 # Fields data of the same version may lack (added with a default): their default then.
 _OPTIONAL = frozenset(
-    {"threshold", "instant", "derived_commands", "derived_depth", "alert_text", "alert_logger"}
-)
+    {
+        "threshold", "instant", "derived_commands", "derived_depth", "alert_text",
+        "alert_logger", "flapping", "flap_changes", "flap_period_ms",
+    }
+)  # fmt: skip
 
 
 def _finite(x: Any) -> Any:

@@ -217,6 +217,20 @@ class RuleForm(forms.ModelForm[Rule]):
         choices=[(u, u.lower()) for u in INTERVAL_UNITS], label="Time offset unit"
     )
 
+    flap_changes = forms.IntegerField(
+        min_value=1, max_value=10_000, required=False, label="Changes (N)",
+        help_text="More than N OPEN→CANCEL changes within the period: the window is flapping.",
+    )  # fmt: skip
+    flap_period_count = forms.IntegerField(
+        min_value=1, max_value=100_000, required=False, label="Period (M)",
+        help_text="Counted over the last M; stable again after M without a change.",
+    )  # fmt: skip
+    flap_period_unit = forms.ChoiceField(
+        choices=[(u, u.lower()) for u in ("SECOND", "MINUTE", "HOUR")],
+        required=False,
+        label="Period unit",
+    )
+
     class Meta:
         model = Rule
         fields = [
@@ -235,6 +249,10 @@ class RuleForm(forms.ModelForm[Rule]):
             "time_filter_unit",
             "discard_previous_values",
             "description",
+            "flap_damping",
+            "flap_changes",
+            "flap_period_count",
+            "flap_period_unit",
         ]
         labels = {
             "entity_filter": "Entity filter",
@@ -244,6 +262,7 @@ class RuleForm(forms.ModelForm[Rule]):
             "leaving_events": "Check On Exit",
             "expression": "Condition",
             "discard_previous_values": "Discard out-of-order values",
+            "flap_damping": "Damp flapping",
         }
         help_texts = {
             "metric": "Metric name, or 'message' / 'property' for those events.",
@@ -252,6 +271,10 @@ class RuleForm(forms.ModelForm[Rule]):
             "filter": "Applied before the window; statistical functions are not allowed.",
             "leaving_events": "Time windows: evaluate again when a sample expires.",
             "discard_previous_values": "Drop samples older than the newest one in the window.",
+            "flap_damping": (
+                "A flapping window sends one 'flapping' message instead of each OPEN and "
+                "CANCEL, then one message with its state once stable."
+            ),
         }
         widgets = {
             "entity_filter": forms.TextInput(),
@@ -313,6 +336,10 @@ class RuleForm(forms.ModelForm[Rule]):
             ),
         ),
         ("Condition", ("variables", "expression", "severity", "overrides")),
+        (
+            "Flap damping",
+            ("flap_damping", "flap_changes", "flap_period_count", "flap_period_unit"),
+        ),
     )
 
     def sections(self) -> list[tuple[str, list[tuple[forms.BoundField, list[str]]]]]:
@@ -328,6 +355,16 @@ class RuleForm(forms.ModelForm[Rule]):
         value = normalize_newlines(self.cleaned_data.get(name) or "")
         _xml_safe(value)
         return value
+
+    # Flap damping values left out of a post (older clients, scripts) keep the rule's.
+    def clean_flap_changes(self) -> int:
+        return self.cleaned_data.get("flap_changes") or self.instance.flap_changes
+
+    def clean_flap_period_count(self) -> int:
+        return self.cleaned_data.get("flap_period_count") or self.instance.flap_period_count
+
+    def clean_flap_period_unit(self) -> str:
+        return self.cleaned_data.get("flap_period_unit") or self.instance.flap_period_unit
 
     def clean_name(self) -> str:
         return self._text("name")

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from rules.engine import actions as act
 from rules.engine.active_hours import ActiveHours
+from rules.engine.flapping import FlapSettings
 from rules.engine.grouping import Grouping
 from rules.engine.overrides import OverrideRow
 from rules.expressions.compiler import compile_expression
@@ -78,10 +79,11 @@ class RuleDefinition:
     load_history: bool = False
     actions: tuple[act.ActionSettings, ...] = ()
     enabled: bool = True
+    flap: FlapSettings | None = None  # flap damping; None = off
 
     def fingerprint(self) -> str:
         """Hash of what decides window contents and status (all but actions, enabled,
-        instant_action, derived_command, alert_texts, alert_logger and
+        instant_action, derived_command, alert_texts, alert_logger, flap and
         load_history, which only fills windows yet
         to open): a change drops the rule's windows (§3.9); an actions-only change keeps
         them."""
@@ -93,5 +95,6 @@ class RuleDefinition:
         data.pop("alert_texts")
         data.pop("alert_logger")
         data.pop("load_history")
+        data.pop("flap")
         raw = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]

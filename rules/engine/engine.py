@@ -7,7 +7,8 @@ Pure Python with an explicit clock: no Django, no ORM, no network. The running e
 * ``Engine.process(event, now_ms)`` for one event; the partition worker, which knows
   each event's rules from routing, hands runs of events to ``RuleRuntime.process_run``
   itself; ``Engine.process_batch`` does the same by (kind, metric) (the benchmark);
-* ``Engine.tick(now_ms)`` about once a second for Check On Exit expiry;
+* ``Engine.tick(now_ms)`` about once a second for Check On Exit expiry and for flapping
+  windows that became stable (rules.engine.flapping);
 * ``Engine.delayed_open(...)`` when a Delay-on-OPEN countdown expires (§3.8);
 * ``Engine.snapshot()`` / ``Engine.restore(data)`` to checkpoint window state;
 * ``Engine.drain_errors()`` for the Rule Errors page.
@@ -24,7 +25,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rules.contract.triggers import (
+    FLAP_ENDED,
     REASON_DELAYED_OPEN,
+    REASON_FLAP_STABLE,
     REASON_RULE_DROPPED,
     ActionOutcome,
     TriggerSnapshot,
@@ -37,8 +40,9 @@ from rules.engine.definition import (
     RuleDefinition,
     default_compiler,
 )
+from rules.engine.flapping import FlapSettings, mark, stable_outcomes
 from rules.engine.grouping import key_from_json
-from rules.engine.overrides import GroupMembership, no_groups
+from rules.engine.overrides import GroupMembership, no_groups, routed_actions
 from rules.engine.rule_errors import RuleError
 from rules.engine.rule_filter import compile_patterns
 from rules.engine.rule_runtime import RuleRuntime
@@ -221,9 +225,16 @@ class Engine:
 
     def tick(self, now_ms: int) -> list[TriggerSnapshot]:
         """Check On Exit sweep: expire samples of time windows of rules with
-        ``check_on_exit`` and evaluate once per removed sample, oldest first."""
+        ``check_on_exit`` and evaluate once per removed sample, oldest first; then one
+        ``FLAP_ENDED`` trigger per flapping window stable for its rule's period."""
         out: list[TriggerSnapshot] = []
         for rt in self.rules.values():
+            flap = rt.rule.flap
+            if flap is not None:
+                for wr in rt.windows.values():
+                    fs = wr.state.flap
+                    if fs is not None and fs.settle(flap, now_ms):
+                        out.append(self._flap_ended(rt, wr, flap, now_ms))
             if not rt.exit_checks:
                 continue
             cutoff = now_ms - rt.duration_ms
@@ -237,6 +248,13 @@ class Engine:
         """Earliest ``now`` at which ``tick`` has work (None: nothing can expire)."""
         best: int | None = None
         for rt in self.rules.values():
+            flap = rt.rule.flap
+            if flap is not None:
+                for wr in rt.windows.values():
+                    fs = wr.state.flap
+                    due = fs.stable_at(flap) if fs is not None else None
+                    if due is not None and (best is None or due < best):
+                        best = due
             if rt.exit_checks:
                 for wr in rt.windows.values():
                     due = wr.window.next_expiry()  # type: ignore[union-attr]
@@ -257,6 +275,8 @@ class Engine:
         if wr is None:
             return None
         st = wr.state
+        if st.flap is not None and st.flap.flapping:
+            return None  # the flapping message stands for it
         prev = st.actions.get(action, act.INITIAL)
         o = act.decide_delayed_open(prev, st.status, st.episode, episode, now_ms)
         st.actions[action] = o.state
@@ -272,6 +292,28 @@ class Engine:
             wr, OPEN, now_ms, REASON_DELAYED_OPEN, variables,
             delay_expired=True, outcomes=[ActionOutcome(action, o.decision.value)],
         )  # fmt: skip
+
+    def _flap_ended(
+        self, rt: RuleRuntime, wr: WindowRuntime, flap: FlapSettings, now_ms: int
+    ) -> TriggerSnapshot:
+        """The one "stable again" trigger of a window that stopped flapping: its current
+        status, told by the message actions and alert history."""
+        st = wr.state
+        variables: dict[str, Any] = {}
+        if rt.variable_exprs:
+            try:
+                variables = rt.scope.bind(wr, now_ms).all_variables()
+            except Exception as exc:  # tell the stable state without variables
+                rt.record_failure(wr, now_ms, f"{type(exc).__name__}: {exc}", rt.rule.expression)
+        actions = rt.rule.actions
+        if wr.override is not None or rt.overrides_only_actions:
+            actions = tuple(routed_actions(actions, wr.override))
+        outcomes = stable_outcomes(actions, st.actions, st.episode, is_active(st.status), now_ms)
+        snapshot = rt.trigger(
+            wr, st.status, now_ms, REASON_FLAP_STABLE, variables, outcomes=outcomes
+        )
+        mark(snapshot, flap, FLAP_ENDED)
+        return snapshot
 
     # -- services for rules and scopes ------------------------------------------------------------
 

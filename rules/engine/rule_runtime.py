@@ -33,6 +33,7 @@ from rules.engine.definition import (
     RuleDefinition,
 )
 from rules.engine.derived import derived_commands
+from rules.engine.flapping import mark_flapping
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
 from rules.engine.logging_text import alert_text, template_for
 from rules.engine.overrides import (
@@ -565,6 +566,8 @@ class RuleRuntime:
         status = st.apply(result, now_ms)
         if status is not None:
             snapshot = self.trigger(wr, status, now_ms, reason, variables)
+            if self.rule.flap is not None:
+                mark_flapping(snapshot, st, self.rule.flap, self.rule.actions, now_ms)
             if self.rule.derived_command:
                 self.derive(wr, snapshot, scope, now_ms)
             if any(self.rule.alert_texts):

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from rules.engine.actions import ActionState
+from rules.engine.flapping import FlapState
 from rules.engine.status import CANCEL, OPEN, REPEAT, next_status
 from rules.events import Event
 
@@ -54,6 +55,7 @@ class WindowState:
         "open_value",
         "repeat_count",
         "repeat_time",
+        "flap",
     )
 
     def __init__(self) -> None:
@@ -74,6 +76,7 @@ class WindowState:
         self.command_time: int | None = None
         self.is_exiting = False
         self.actions: dict[str, ActionState] = {}
+        self.flap: FlapState | None = None  # a rule with flap damping, once it cancelled
 
     def record_add(self, event: Event, now_ms: int) -> None:
         """Command fields and add/update times for an accepted insert."""
@@ -134,6 +137,8 @@ class WindowState:
             is_exiting=self.is_exiting,
             actions={name: st.to_dict() for name, st in self.actions.items()},
         )
+        if self.flap is not None:
+            data["flap"] = self.flap.to_dict()
         return data
 
     @classmethod
@@ -152,4 +157,6 @@ class WindowState:
         st.command_time = data.get("command_time")
         st.is_exiting = data.get("is_exiting", False)
         st.actions = {k: ActionState.from_dict(v) for k, v in data.get("actions", {}).items()}
+        flap = data.get("flap")
+        st.flap = FlapState.from_dict(flap) if flap is not None else None
         return st

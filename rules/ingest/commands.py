@@ -2,9 +2,9 @@
 
 ``parse_command`` has two paths that must agree:
 
-* a fast path for the common ``series`` line without quotes, built on
-  ``str.split(' ')``; it never reports errors itself: on anything unusual or
-  invalid it gives up and lets the general path decide;
+* a fast path for the common ``series`` line without quotes
+  (:mod:`rules.ingest.series_fast`); it never reports errors itself: on anything
+  unusual or invalid it gives up and lets the general path decide;
 * the general path: a quote-aware scanner that turns the line into fields,
   then one builder per command that applies every rule and names the field
   at fault when it rejects the line.
@@ -15,156 +15,28 @@ dicts; consumers treat events as read-only.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
-from functools import lru_cache
 from typing import NamedTuple
 
-from rules.columns import (
-    KEY_MAX_BYTES,
-    NAME_MAX_CHARS,
-    key_bytes,
-    key_too_long,
-    name_too_long,
-    tag_key_bytes,
-    utf8_len,
-)
-from rules.events import (
-    ENTITY,
-    MESSAGE,
-    PROPERTY,
-    SERIES,
-    SEVERITY_ALIASES,
-    SEVERITY_NAMES,
-    Event,
+from rules.columns import key_bytes, key_too_long, name_too_long, tag_key_bytes, utf8_len
+from rules.events import ENTITY, MESSAGE, PROPERTY, SERIES, Event
+from rules.ingest.series_fast import series_fast
+from rules.ingest.values import (
+    MAX_LINE_BYTES,
+    MAX_TAGS,
+    NAN,
+    CommandError,
+    parse_bool,
+    parse_epoch,
+    parse_iso_time,
+    parse_number,
+    parse_severity,
 )
 
-MAX_LINE_BYTES = 128 * 1024
-MAX_TAGS = 1024
-MAX_TIME_MS = 4_294_969_199_999  # 2106-02-07T06:59:59.999Z
-_MAX_TIME_TEXT = "2106-02-07T06:59:59.999Z"
-
-_NAN = math.nan
 # A line this short cannot exceed the byte limit even at 4 bytes per character.
 _SHORT_LINE_CHARS = MAX_LINE_BYTES // 4
-# Nor can a line this short hold a name or series key the database cannot store
-# (rules.columns): lower-casing at most doubles a name's characters (U+0130) and
-# multiplies its UTF-8 bytes by 1.5, and a key is shorter than the fields it comes from.
-_UNCHECKED_LINE_CHARS = NAME_MAX_CHARS // 2
 # How much of a field is quoted back in an error message.
 _FIELD_ECHO_CHARS = 80
-
-
-class CommandError(ValueError):
-    """A command line was rejected; ``reason`` says why, naming the field at fault."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-# --------------------------------------------------------------------------
-# Values: numbers, booleans, times, severities
-
-
-_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_INTEGER_RE = re.compile(r"[+-]?[0-9]+")
-_ISO_RE = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]+))?(?:(Z)|([+-])([0-9]{2}):?([0-9]{2}))"
-)
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-
-
-def parse_number(text: str) -> float:
-    """Parse an ATSD number (spec §1.2 rule 8): sign, digits, fraction, exponent or ``NaN``.
-
-    Raises ``ValueError`` with a short reason; grouping, hex, ``Infinity`` and
-    values beyond the double range are refused.
-    """
-    if text == "NaN":
-        return _NAN
-    if not _NUMBER_RE.fullmatch(text):
-        raise ValueError(f"{text!r} is not a number")
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text!r} is out of the double range")
-    return value
-
-
-def _parse_bool(text: str) -> bool:
-    lowered = text.lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
-    raise ValueError(f"{text!r} is not a boolean (true or false)")
-
-
-_SEVERITY_CODES = {name: code for code, name in enumerate(SEVERITY_NAMES)} | SEVERITY_ALIASES
-_SEVERITY_CODES |= {str(code): code for code in range(len(SEVERITY_NAMES))}
-
-
-def parse_severity(text: str) -> int:
-    """Severity code for a code ``0``-``7`` or a name, case-insensitive (spec §1.3)."""
-    code = _SEVERITY_CODES.get(text.upper())
-    if code is None:
-        raise ValueError(f"{text!r} is not a severity (0-7 or UNDEFINED ... FATAL)")
-    return code
-
-
-def _check_time_range(time_ms: int, written: str) -> int:
-    if time_ms < 0:
-        raise CommandError(f"time {written} is before 1970-01-01")
-    if time_ms > MAX_TIME_MS:
-        raise CommandError(f"time {written} is after {_MAX_TIME_TEXT}")
-    return time_ms
-
-
-@lru_cache(maxsize=4096)
-def parse_iso_time(text: str) -> int:
-    """Unix milliseconds of ``yyyy-MM-ddTHH:mm:ss[.S…](Z|±hh:mm|±hhmm)``.
-
-    Cached because a batch usually repeats a handful of timestamps. Fractions
-    below a millisecond are truncated. Raises ``CommandError``.
-    """
-    match = _ISO_RE.fullmatch(text)
-    if match is None:
-        raise CommandError(
-            f"time {text}: not an ISO-8601 time (yyyy-MM-ddTHH:mm:ss[.SSS] with Z or ±hh:mm)"
-        )
-    year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
-    fraction, zulu, sign, off_hours, off_minutes = match.group(7, 8, 9, 10, 11)
-    if year < 1:
-        raise CommandError(f"time {text}: year {year} out of range")
-    if not 1 <= month <= 12:
-        raise CommandError(f"time {text}: month {month} out of range")
-    try:
-        ordinal = dt.date(year, month, day).toordinal()
-    except ValueError:
-        raise CommandError(f"time {text}: day {day} out of range") from None
-    limits = (("hour", hour, 23), ("minute", minute, 59), ("second", second, 59))
-    for label, number, limit in limits:
-        if number > limit:
-            raise CommandError(f"time {text}: {label} {number} out of range")
-    offset_ms = 0
-    if not zulu:
-        if int(off_hours) > 18 or int(off_minutes) > 59:
-            offset = f"{sign}{off_hours}:{off_minutes}"
-            raise CommandError(f"time {text}: zone offset {offset} out of range")
-        offset_ms = (int(off_hours) * 60 + int(off_minutes)) * 60_000
-        if sign == "-":
-            offset_ms = -offset_ms
-    millis = int((fraction or "0")[:3].ljust(3, "0"))
-    seconds = (ordinal - _EPOCH_ORDINAL) * 86_400 + hour * 3600 + minute * 60 + second
-    return _check_time_range(seconds * 1000 + millis - offset_ms, text)
-
-
-def _parse_epoch(text: str, unit: str, scale: int) -> int:
-    if not _INTEGER_RE.fullmatch(text):
-        raise CommandError(f"time {text} {unit}: not a whole number")
-    return _check_time_range(int(text) * scale, f"{text} {unit}")
 
 
 # --------------------------------------------------------------------------
@@ -339,9 +211,9 @@ class _Common:
         if prefix == "e":
             self.entity_field = field  # checked at the end: a later e: wins
         elif prefix == "ms":
-            self.time_ms = _parse_epoch(field.value, "ms", 1)
+            self.time_ms = parse_epoch(field.value, "ms", 1)
         elif prefix == "s":
-            self.time_ms = _parse_epoch(field.value, "s", 1000)
+            self.time_ms = parse_epoch(field.value, "s", 1000)
         elif prefix == "d":
             self.time_ms = parse_iso_time(field.value)
         elif prefix == "p":
@@ -364,7 +236,7 @@ def _field_error(command: str, field: Field, detail: str) -> CommandError:
 
 def _parse_bool_field(command: str, field: Field) -> bool:
     try:
-        return _parse_bool(field.value)
+        return parse_bool(field.value)
     except ValueError as exc:
         raise _field_error(command, field, str(exc)) from None
 
@@ -457,7 +329,7 @@ def _build_series(fields: list[Field], receive_ms: int) -> list[Event]:
             tags=tags,
             time_ms=common.time_ms,
             receive_ms=receive_ms,
-            value=_NAN if value is None else value,
+            value=NAN if value is None else value,
             text=texts.get(name),
             line_values=line_values,
         )
@@ -587,147 +459,6 @@ def _parse_general(line: str, receive_ms: int) -> list[Event]:
 
 
 # --------------------------------------------------------------------------
-# Fast path: unquoted series lines
-
-# Collectors repeat the same entity and tag fields line after line, so the fast path
-# remembers each valid ``e:`` and ``t:`` field it has read (field → ("", lower-cased
-# entity) or (lower-cased tag name, value)) and each valid metric name as written
-# (→ lower-cased): a repeated field costs one dict lookup instead of a split, a check
-# and a lower(). Only fields valid on their own and at most ``FIELD_MEMO_MAX_CHARS``
-# long are remembered; each memo is emptied when it reaches ``FIELD_MEMO_LIMIT``
-# entries, so it stays small (a few MB) under any input.
-FIELD_MEMO_LIMIT = 20_000
-FIELD_MEMO_MAX_CHARS = 128
-_known_fields: dict[str, tuple[str, str]] = {}
-_known_metrics: dict[str, str] = {}
-
-
-def _learn_field(token: str) -> tuple[str, str] | None:
-    """("", entity) or (tag name, value) of a new ``e:``/``t:`` field, or None when the
-    fast path cannot take it (other prefixes, empty names or values, unprintable text)."""
-    prefix, _, payload = token.partition(":")
-    if not token.isprintable():
-        return None
-    if prefix == "e" and payload:
-        known = ("", payload.lower())
-    elif prefix == "t":
-        name, _, value = payload.partition("=")
-        if not (name and value):
-            return None
-        known = (name.lower(), value)
-    else:
-        return None
-    if len(token) <= FIELD_MEMO_MAX_CHARS:
-        if len(_known_fields) >= FIELD_MEMO_LIMIT:
-            _known_fields.clear()
-        _known_fields[token] = known
-    return known
-
-
-def _learn_metric(name: str) -> str | None:
-    """The lower-cased form of a new metric name, or None when it is empty or unprintable."""
-    if not (name and name.isprintable()):
-        return None
-    lowered = name.lower()
-    if len(name) <= FIELD_MEMO_MAX_CHARS:
-        if len(_known_metrics) >= FIELD_MEMO_LIMIT:
-            _known_metrics.clear()
-        _known_metrics[name] = lowered
-    return lowered
-
-
-def _fits(entity: str, values: dict[str, float], tags: dict[str, str]) -> bool:
-    """Whether every name of a fast-path line and its window keys can be stored."""
-    if len(entity) > NAME_MAX_CHARS or len(max(values, key=len)) > NAME_MAX_CHARS:
-        return False
-    largest = 0
-    for name, value in tags.items():
-        if len(name) > NAME_MAX_CHARS:
-            return False
-        largest = max(largest, tag_key_bytes(name, value))
-    metric = max(values, key=utf8_len)
-    return key_bytes(SERIES, metric, entity, largest) <= KEY_MAX_BYTES
-
-
-def _series_fast(line: str, receive_ms: int) -> list[Event] | None:
-    """Events of a plain ``series`` line, or ``None`` to defer to the general path.
-
-    ``line`` has no quotes. Handles ``e:``, ``m:``, ``t:``, ``ms:`` and ``d:`` fields
-    of printable text; any other field, and any value the general path might reject,
-    defers to the general path, which owns the errors.
-    """
-    tokens = line.split(" ")
-    if tokens[0] != SERIES or len(tokens) > MAX_TAGS:
-        return None
-    del tokens[0]
-    entity = None
-    time_ms = receive_ms
-    tags: dict[str, str] = {}
-    values: dict[str, float] = {}
-    known_fields = _known_fields
-    known_metrics = _known_metrics
-    metric = ""
-    value = _NAN
-    for token in tokens:
-        known = known_fields.get(token)
-        if known is None:
-            prefix, _, payload = token.partition(":")
-            if prefix == "m":
-                written, _, text = payload.partition("=")
-                try:
-                    value = float(text)  # also fails for a field without '='
-                except ValueError:
-                    return None
-                # float() also takes '1_0', 'inf', 'nan', non-ASCII digits and
-                # surrounding whitespace; the spec does not. Finite printable ASCII
-                # without '_' is exactly the spec's grammar.
-                if value - value != 0.0 or "_" in text or not text.isascii():
-                    if text != "NaN":
-                        return None
-                elif not text.isprintable():
-                    return None
-                known_metric = known_metrics.get(written) or _learn_metric(written)
-                if known_metric is None:
-                    return None
-                metric = known_metric
-                values[metric] = value
-                continue
-            if prefix == "ms":
-                if not (payload.isdigit() and payload.isascii()):
-                    return None
-                time_ms = int(payload)
-                if time_ms > MAX_TIME_MS:
-                    return None
-                continue
-            if prefix == "d":
-                try:
-                    time_ms = parse_iso_time(payload)
-                except CommandError:
-                    return None
-                continue
-            if not token:
-                continue  # two spaces in a row
-            known = _learn_field(token)
-            if known is None:
-                return None  # s:, x:, a:, unknown prefixes, text without a prefix
-        tag, text = known
-        if tag:
-            tags[tag] = text
-        else:
-            entity = text
-    if entity is None or not values:
-        return None
-    if len(line) > _UNCHECKED_LINE_CHARS and not _fits(entity, values, tags):
-        return None
-    if len(values) == 1:  # most lines: the one metric is the last one read
-        return [Event(SERIES, entity, metric, tags, time_ms, receive_ms, value, None, values)]
-    return [
-        Event(SERIES, entity, name, tags, time_ms, receive_ms, value, None, values)
-        for name, value in values.items()
-    ]
-
-
-# --------------------------------------------------------------------------
 
 
 def parse_command(line: str, receive_ms: int) -> list[Event]:
@@ -748,7 +479,7 @@ def parse_command(line: str, receive_ms: int) -> list[Event]:
         if size > MAX_LINE_BYTES:
             raise CommandError(f"line is {size} bytes, the limit is {MAX_LINE_BYTES}")
     if '"' not in line:
-        events = _series_fast(line, receive_ms)
+        events = series_fast(line, receive_ms)
         if events is not None:
             return events
     return _parse_general(line, receive_ms)

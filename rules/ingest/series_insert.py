@@ -18,7 +18,7 @@ from typing import Any
 
 from rules.columns import key_bytes, key_too_long, name_too_long, tag_key_bytes
 from rules.events import SERIES, Event
-from rules.ingest.commands import MAX_TIME_MS, CommandError, parse_iso_time
+from rules.ingest.values import MAX_TIME_MS, CommandError, parse_iso_time
 
 _LONG_MAX = 2**63 - 1
 _TYPES = ("HISTORY", "FORECAST")

@@ -2,7 +2,15 @@
 
 from django.db import models
 
-from rules.contract.triggers import TriggerSnapshot, decode_trigger
+from rules.contract.triggers import (
+    FLAP_ENDED,
+    FLAP_ONGOING,
+    FLAP_STARTED,
+    TriggerSnapshot,
+    decode_trigger,
+)
+
+FLAP_LABELS = {FLAP_STARTED: "flapping", FLAP_ONGOING: "flapping, not sent", FLAP_ENDED: "stable"}
 
 
 class Alert(models.Model):
@@ -29,6 +37,8 @@ class Alert(models.Model):
     rule_filter = models.TextField(blank=True)
     # The latest trigger snapshot (window fields, statistics, variables) for details views.
     snapshot = models.JSONField(default=dict, blank=True)
+    # The window is flapping (rules.engine.flapping): its messages are held back.
+    flapping = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-open_date", "id"]
@@ -64,6 +74,8 @@ class AlertHistory(models.Model):
     alert_duration = models.BigIntegerField(default=0)  # ms since open
     alert_open_date = models.DateTimeField(null=True)
     received_date = models.DateTimeField(null=True)
+    # Flap damping marking of the trigger (``FLAP_*`` of rules.contract.triggers).
+    flapping = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -71,6 +83,11 @@ class AlertHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.rule} {self.entity}"
+
+    @property
+    def flapping_label(self) -> str:
+        """How history shows the flap marking: the start, the quiet changes, the end."""
+        return FLAP_LABELS.get(self.flapping, "")
 
 
 class TriggerRecord(models.Model):
@@ -114,3 +131,32 @@ class RuleErrorRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.error[:60]}"
+
+
+class AckLinkUse(models.Model):
+    """One opening of an acknowledge link from a notification: who (address, user agent,
+    the user when logged in), when, which alert episode and what came of it."""
+
+    class Outcome(models.TextChoices):
+        VIEWED = "VIEWED"  # the confirmation page was shown
+        ACKNOWLEDGED = "ACKNOWLEDGED"
+        ALREADY = "ALREADY"  # it was acknowledged before
+        CLOSED = "CLOSED"  # the episode's alert is no longer open
+        EXPIRED = "EXPIRED"
+        INVALID = "INVALID"  # altered or not ours
+
+    time = models.DateTimeField(auto_now_add=True, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    method = models.CharField(max_length=8)
+    rule = models.CharField(max_length=512, blank=True, db_index=True)
+    window_key = models.CharField(max_length=2048, blank=True)
+    episode = models.BigIntegerField(null=True)
+    address = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.rule} {self.address}"

@@ -128,6 +128,14 @@ class Rule(models.Model):
     derived_command_enabled = models.BooleanField(default=False)
     derived_command_strategy = models.JSONField(default=default_strategy)
 
+    # --- flap damping (ours; rules.xml <flapDamping>, rules.engine.flapping) ----
+    # More than flap_changes OPEN→CANCEL within the period: one "flapping" message
+    # instead of each change, one more when stable for the period.
+    flap_damping = models.BooleanField(default=False)
+    flap_changes = models.PositiveIntegerField(default=5)
+    flap_period_count = models.PositiveIntegerField(default=10)
+    flap_period_unit = models.CharField(max_length=16, default="MINUTE")
+
     # --- raw XML kept for re-export -------------------------------------------
     date_filter_xml = models.TextField(blank=True)  # "" = absent ("always")
     rule_table_xml = models.TextField(blank=True)  # "" = no override rows (<ruleTable/>)

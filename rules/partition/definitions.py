@@ -18,6 +18,7 @@ from rules.contract.triggers import (
 from rules.engine.actions import ActionSettings, RepeatStrategy
 from rules.engine.active_hours import ActiveHours
 from rules.engine.definition import RuleDefinition
+from rules.engine.flapping import FlapSettings
 from rules.engine.grouping import Grouping
 from rules.engine.overrides import OverrideRow
 from rules.engine.windows import UNIT_MS
@@ -79,6 +80,19 @@ def time_filter_ms(rule: Rule) -> int:
     if rule.time_filter_count <= 0:
         return 0
     return rule.time_filter_count * UNIT_MS[rule.time_filter_unit.lower()]
+
+
+def flap_of(rule: Rule) -> FlapSettings | None:
+    """The rule's flap damping, None when off (or stored out of range: the editor and
+    import refuse such values)."""
+    if not rule.flap_damping:
+        return None
+    try:
+        period_ms = rule.flap_period_count * UNIT_MS[rule.flap_period_unit.lower()]
+        return FlapSettings(rule.flap_changes, period_ms)
+    except (KeyError, ValueError):
+        log.warning("rule %s: flap damping settings out of range, damping off", rule.name)
+        return None
 
 
 def _action(
@@ -201,6 +215,7 @@ def definition_of(rule: Rule, extra_actions: Iterable[ActionSettings] = ()) -> R
         load_history=rule.load_history,
         actions=tuple(actions),
         enabled=rule.enabled,
+        flap=flap_of(rule),
     )
 
 

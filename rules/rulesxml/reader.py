@@ -21,6 +21,7 @@ from rules.rulesxml.document import parse_rules_document
 from rules.rulesxml.email_notifications import read_email_notification
 from rules.rulesxml.errors import ImportFailure, RulesImportError
 from rules.rulesxml.fidelity import fidelity_notes, unknown_functions_note
+from rules.rulesxml.flap_damping import read_flap_damping
 from rules.rulesxml.overrides import read_rule_table_element
 from rules.rulesxml.schema import BY_XML, ELEMENTS, Element, Kind
 from rules.rulesxml.spec import RuleSpec
@@ -181,6 +182,9 @@ class _RuleReader:
             if not empty:
                 read_rule_table_element(element)  # ValueError names the bad row
             self.values[spec.field] = "" if empty else _raw(element)
+            return
+        if kind is Kind.FLAP_DAMPING:
+            self.values.update(read_flap_damping(element))
             return
         if kind is Kind.TIME_FILTER:
             parts = _children(element, {"intervalCount", "intervalUnit"})

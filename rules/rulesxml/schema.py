@@ -28,6 +28,10 @@ class Kind(Enum):
     RULE_TABLE = "rule_table"
     RAW = "raw"  # one element kept as raw XML
     RAW_LIST = "raw_list"  # repeated element kept as raw XML, in order
+    # Ours, not ATSD's: <flapDamping> with enabled, changes, intervalCount, intervalUnit
+    # (rules.rulesxml.flap_damping); written only when set, so untouched rules export
+    # exactly as ATSD writes them.
+    FLAP_DAMPING = "flap_damping"
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ ELEMENTS: tuple[Element, ...] = (
     Element("derivedCommandStrategy", "derived_command_strategy", Kind.STRATEGY),
     Element("emailNotification", "email_notifications_xml", Kind.RAW_LIST),
     Element("webNotification", "web_notifications_xml", Kind.RAW_LIST),
+    Element("flapDamping", "flap_damping", Kind.FLAP_DAMPING),
 )
 
 BY_XML: dict[str, Element] = {e.xml: e for e in ELEMENTS}
@@ -104,6 +109,9 @@ BY_XML: dict[str, Element] = {e.xml: e for e in ELEMENTS}
 # timeFilter owns two fields.
 XML_BY_FIELD: dict[str, str] = {e.field: e.xml for e in ELEMENTS} | {
     "time_filter_unit": "timeFilter",
+    "flap_changes": "flapDamping",
+    "flap_period_count": "flapDamping",
+    "flap_period_unit": "flapDamping",
     "raw_extra": "rule",
     "empty_elements": "rule",
 }

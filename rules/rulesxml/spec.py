@@ -66,6 +66,10 @@ class RuleSpec:
     derived_command: str = ""
     derived_command_enabled: bool = False
     derived_command_strategy: dict[str, Any] = field(default_factory=default_strategy)
+    flap_damping: bool = False
+    flap_changes: int = 5
+    flap_period_count: int = 10
+    flap_period_unit: str = "MINUTE"
     date_filter_xml: str = ""
     rule_table_xml: str = ""
     email_notifications_xml: list[str] = field(default_factory=list)

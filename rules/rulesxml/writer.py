@@ -18,6 +18,8 @@ from lxml import etree
 
 from atsd_alerts.safe_xml import make_parser
 from rules.models.rule import Rule
+from rules.rulesxml.flap_damping import DEFAULTS as FLAP_DEFAULTS
+from rules.rulesxml.flap_damping import flap_damping_element
 from rules.rulesxml.schema import ELEMENTS, Element, Kind
 from rules.rulesxml.secrets import mask_secret_parameters
 from rules.rulesxml.spec import RuleSpec
@@ -72,6 +74,9 @@ def _children_for(element: Element, spec: RuleSpec) -> list[etree._Element]:
         return [_parse_raw(value)] if value else []
     if kind is Kind.RULE_TABLE:
         return [_parse_raw(value) if value else etree.Element("ruleTable")]
+    if kind is Kind.FLAP_DAMPING:
+        block = flap_damping_element({name: getattr(spec, name) for name in FLAP_DEFAULTS})
+        return [block] if block is not None else []
     if kind is Kind.TIME_FILTER:
         return [
             _block(

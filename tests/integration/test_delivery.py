@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import re
 import signal
-import socket
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -22,9 +21,7 @@ from django.conf import settings
 from devtools.fakes.hipchat import Reply
 from notifications.models import Delivery, DeliveryAttempt, RuleNotification
 from notifications.tasks import NOTIFY_QUEUE, sweep
-from rules.ingest.pipeline import hand_off
-from rules.ingest.tcp import CommandListener, ListenerThread
-from tests.engine_helpers import database_url, make_rule, poll
+from tests.engine_helpers import database_url, make_rule, poll, tcp_sender
 from tests.factories import bindings_xml
 from tests.services import celery_worker_process
 from tests.unit.delivery.factories import (
@@ -53,15 +50,8 @@ def server_settings(settings):
 
 @pytest.fixture
 def tcp(engine_worker, notify_worker):
-    listener = ListenerThread(CommandListener(hand_off, flush_ms=10))
-    listener.start()
-
-    def send(*lines: str) -> None:
-        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
-            sock.sendall("".join(line + "\n" for line in lines).encode())
-
-    yield send
-    listener.stop()
+    with tcp_sender() as send:
+        yield send
 
 
 def notifications(fake) -> list[str]:

@@ -1,21 +1,18 @@
 """The engine on Celery: real worker, real Redis, real database, commands over TCP."""
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
 
 from rules.engine.grouping import Grouping
 from rules.events import Event
-from rules.ingest.pipeline import hand_off
 from rules.ingest.tasks import emit_timer
-from rules.ingest.tcp import CommandListener, ListenerThread
 from rules.models import Alert, AlertHistory, Rule, RuleErrorRecord
 from rules.partition.tasks import tick_partition
 from rules.routing.table import RouteTable
 from rules.rulesxml import import_rules
-from tests.engine_helpers import make_rule, poll, window_sizes
+from tests.engine_helpers import make_rule, poll, tcp_sender, window_sizes
 
 pytestmark = pytest.mark.integration
 
@@ -24,15 +21,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rulesxml"
 
 @pytest.fixture
 def tcp(engine_worker):
-    listener = ListenerThread(CommandListener(hand_off, flush_ms=10))
-    listener.start()
-
-    def send(*lines: str) -> None:
-        with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
-            sock.sendall("".join(line + "\n" for line in lines).encode())
-
-    yield send
-    listener.stop()
+    with tcp_sender() as send:
+        yield send
 
 
 def alert_of(rule: str):

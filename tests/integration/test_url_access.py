@@ -1,6 +1,7 @@
 """A walk over every URL pattern for each role.
 
-Anonymous users are sent to the login page (401 on the APIs); users without a role
+Anonymous users are sent to the login page (401 on the APIs), the login page and the
+signed acknowledge link excepted; users without a role
 and collectors read nothing, and collectors may only post to the ingestion APIs;
 operators read every page but reach no editing view or editing API; administrators
 reach everything.
@@ -38,7 +39,9 @@ def _url(route: str) -> str:
 
 
 ROUTES = sorted(_walk(urlpatterns), key=lambda item: item[0])
-PUBLIC = {"login/", "logout/"}
+# The acknowledge link of a notification: its signed token is the permission, for one
+# action on one alert (rules.alerts.ack_links; tests/integration/test_ack_links.py).
+PUBLIC = {"login/", "logout/", "alerts/ack/<str:token>/"}
 
 
 def _is_api(route: str) -> bool:

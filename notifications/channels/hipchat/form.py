@@ -47,6 +47,11 @@ def _notify() -> forms.Field:
     )
 
 
+# A new room's message: spec §7.4's documented text, with the acknowledge link of an
+# open alert (empty for a CANCEL).
+DEFAULT_MESSAGE = "[${status}] ${rule} for ${entity} ${tags}. ${ruleLink} ${ackLink}"
+
+
 def _message() -> forms.Field:
     return forms.CharField(
         label="Message",
@@ -89,7 +94,7 @@ class HipChatEndpointForm(EndpointForm):
         ParameterSpec("from", _bot_username),
         ParameterSpec("message_format", _message_format, default="text"),
         ParameterSpec("notify", _notify),
-        ParameterSpec("message", _message, editable=True),
+        ParameterSpec("message", _message, editable=True, default=DEFAULT_MESSAGE),
         ParameterSpec("add_links_to_portals", _add_links, default="false"),
     )
 

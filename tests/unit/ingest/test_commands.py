@@ -6,14 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.ingest import commands
-from rules.ingest.commands import (
-    MAX_TIME_MS,
-    CommandError,
-    _parse_general,
-    parse_command,
-)
+from rules.ingest import series_fast
+from rules.ingest.commands import _parse_general, parse_command
 from rules.ingest.lines import split_lines
+from rules.ingest.values import MAX_TIME_MS, CommandError
 
 RECEIVED = 1_700_000_000_000
 
@@ -569,13 +565,13 @@ def _outcome(parse_function, line):
 
 
 def test_remembered_fields_stay_bounded_and_read_the_same(monkeypatch):
-    monkeypatch.setattr(commands, "FIELD_MEMO_LIMIT", 8)
+    monkeypatch.setattr(series_fast, "FIELD_MEMO_LIMIT", 8)
     lines = [f"series e:Host-{i % 20} m:Cpu_{i % 12}=1 t:Dc=dc{i % 5} ms:{i}" for i in range(60)]
     first = [_outcome(parse_command, line) for line in lines]
     again = [_outcome(parse_command, line) for line in lines]
     assert first == again == [_outcome(_parse_general, line) for line in lines]
-    assert len(commands._known_fields) <= 8
-    assert len(commands._known_metrics) <= 8
+    assert len(series_fast._known_fields) <= 8
+    assert len(series_fast._known_metrics) <= 8
 
 
 def test_long_fields_are_read_but_not_remembered():
@@ -583,9 +579,9 @@ def test_long_fields_are_read_but_not_remembered():
     for _ in range(2):
         [event] = parse(f"series e:{entity} m:{metric}=1 t:dc={tag}")
         assert (event.entity, event.metric, event.tags) == (entity, metric, {"dc": tag})
-    assert f"e:{entity}" not in commands._known_fields
-    assert f"t:dc={tag}" not in commands._known_fields
-    assert metric not in commands._known_metrics
+    assert f"e:{entity}" not in series_fast._known_fields
+    assert f"t:dc={tag}" not in series_fast._known_fields
+    assert metric not in series_fast._known_metrics
 
 
 def test_a_field_rejected_once_is_rejected_again():
