@@ -4,6 +4,7 @@ and what the digest says and attaches."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from devtools.fakes.hipchat import Reply
@@ -167,6 +168,18 @@ def test_the_digest_summary_is_not_sent_again_when_its_file_failed(hipchat_fake)
         ("file", "RETRY"),
         ("file", "OK"),
     ]
+
+
+def test_the_notification_log_shows_the_digest_requests_as_a_storm_digest(
+    hipchat_fake, admin_client
+):
+    storm(hipchat_fake, 6)
+    send_due(Delivery.objects.get(trigger="DIGEST").order_key)
+
+    page = admin_client.get(reverse("notification-log")).content.decode()
+
+    assert page.count("<em>storm digest</em>") == 2  # its summary and its file
+    assert '<option value=""></option>' not in page
 
 
 def test_a_crash_after_the_digest_summary_left_sends_only_its_file(hipchat_fake):
