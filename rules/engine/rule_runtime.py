@@ -35,6 +35,7 @@ from rules.engine.definition import (
 from rules.engine.derived import derived_commands
 from rules.engine.flapping import mark_flapping
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
+from rules.engine.history_prefill import prefill_window
 from rules.engine.logging_text import alert_text, template_for
 from rules.engine.overrides import (
     GroupMembership,
@@ -55,10 +56,9 @@ from rules.engine.rule_filter import (
 )
 from rules.engine.scope import EntityLookup, FilterScope, MetricLookup, WindowScope, event_tags
 from rules.engine.status import CANCEL
-from rules.engine.stored_history import stored_commands
 from rules.engine.window_runtime import WindowRuntime, local_key
 from rules.engine.windows import WindowLimits, WindowSpec, parse_window_spec
-from rules.events import MESSAGE, PROPERTY, SERIES, SEVERITY_NAMES, Event
+from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 from rules.expressions.stores import DataStores
 
 
@@ -264,7 +264,7 @@ class RuleRuntime:
         if cap is None or len(self.windows) < cap:
             wr = self.new_window(key)
             if self.rule.load_history:
-                self.load_history(wr, event, now_ms)
+                prefill_window(self, wr, event, now_ms)
             return wr
         if self.log_append is not None:
             self.log_append((event.time_ms, event.entity, event.metric, STEP_WINDOW_LIMIT))
@@ -277,41 +277,6 @@ class RuleRuntime:
                 self.rule.window, event, display_key(key),
             )  # fmt: skip
         return None
-
-    def load_history(self, wr: WindowRuntime, event: Event, now_ms: int) -> None:
-        """``loadHistory`` (§3.3): fill a new window with the stored commands older than
-        ``event`` that it would hold (the last N, or those within the window's duration),
-        without evaluating. Series come from the series history (the engine's
-        ``store_reads``), messages and properties from its ``stores``
-        (rules.engine.stored_history); a read that fails is a Rule Error and the window
-        starts empty."""
-        w = wr.window
-        start = now_ms - self.duration_ms if self.is_time else 0
-        limit = None if self.is_time else self.spec.size
-        try:
-            if self.kind == SERIES:
-                reads = self.engine.store_reads
-                if reads is None:
-                    return
-                points = reads.window_points(
-                    self.metric, wr.key[2], dict(wr.key[3]), start, event.time_ms - 1
-                )
-                if limit is not None:
-                    points = points[-limit:]
-            else:
-                points = stored_commands(
-                    self.engine.stores, self.filter, not self.trivial_filter, self.grouping,
-                    wr.key, event, start, limit,
-                )  # fmt: skip
-        except Exception as exc:  # a store that cannot answer must not stop the partition
-            self.record_failure(wr, now_ms, f"loadHistory: {exc}", self.rule.window)
-            return
-        if self.is_time:
-            for t, v in points:
-                w.add(t, v, now_ms)  # type: ignore[call-arg]
-        else:
-            for t, v in points:
-                w.add(t, v)  # type: ignore[call-arg]
 
     def find_window(self, key: WindowKey) -> WindowRuntime | None:
         """The window with this full key, if any."""
