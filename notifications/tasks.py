@@ -38,9 +38,16 @@ NORMAL_PRIORITY = 6
 )
 def notify(order_key: str) -> None:
     """Send the due deliveries of one order key (one rule window and endpoint), in order."""
-    delay = process_order_key(order_key)
+    delay = process_order_key(order_key, wake=_wake)
     if delay is not None:
         enqueue(order_key, countdown=delay)
+
+
+def _wake(order_key: str, countdown: float) -> None:
+    """Schedule a key another one made due: a storm digest, or the windows its end
+    released. Ahead of the queued sends, which are mostly tasks of a storm's folded
+    windows that find nothing to do until the digest is sent."""
+    enqueue(order_key, countdown=countdown, instant=True)
 
 
 def enqueue(order_key: str, countdown: float = 0.0, *, instant: bool = False) -> None:

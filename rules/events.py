@@ -8,6 +8,7 @@ command (spec §1.4). Events travel to Celery workers as plain lists (see
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,11 @@ SEVERITY_NAMES = (
     "FATAL",
 )
 SEVERITY_ALIASES = {"INFO": 2, "WARN": 3, "ERROR": 6}
+# One string object per kind for events read from the wire (see ``Event.from_wire``).
+_KINDS = {SERIES: SERIES, MESSAGE: MESSAGE, PROPERTY: PROPERTY, ENTITY: ENTITY}
+# The empty tags and keys of such events: one dict for all of them, as events from one
+# series line share theirs (events are never mutated once made).
+_NONE: dict[str, str] = {}
 
 
 @dataclass(slots=True)
@@ -85,12 +91,19 @@ class Event:
 
     @classmethod
     def from_wire(cls, row: list[Any]) -> Event:
-        """Inverse of ``to_wire``."""
+        """Inverse of ``to_wire``.
+
+        Kind and metric names are shared strings, and empty tags and keys a shared
+        dict, rather than the decoder's copies: the engine keeps each window's last
+        event, a million of them in a big partition.
+        """
         if len(row) == 7:  # the common case: one metric, no text, defaults elsewhere
             kind, entity, metric, tags, time_ms, receive_ms, value = row
+            kind = _KINDS.get(kind, kind)
+            metric = sys.intern(metric)
             value = math.nan if value is None else value
-            return cls(kind, entity, metric, tags, time_ms, receive_ms, value, None,
-                       {metric: value} if kind == SERIES else {})  # fmt: skip
+            return cls(kind, entity, metric, tags or _NONE, time_ms, receive_ms, value, None,
+                       {metric: value} if kind == SERIES else {}, keys=_NONE)  # fmt: skip
         kind, entity, metric, tags, time_ms, receive_ms, value = row[:7]
         extras = row[7:] + [None] * (15 - len(row))
         text, lv, type_, source, severity, keys, persist, depth = extras

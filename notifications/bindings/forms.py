@@ -51,6 +51,7 @@ PARAM_LABELS = {
     "username": "Bot Username",
     "chat_id": "Chat ID",
 }
+DIGEST_THRESHOLD = RuleNotification._meta.get_field("digest_threshold").default
 TRIGGER_TITLES = {"open": "On Open", "repeat": "On Repeat", "cancel": "On Cancel"}
 REPEAT_CHOICES = [
     ("ALL", "All"),
@@ -194,6 +195,19 @@ class BindingForm(forms.Form):
         label="Use in Overrides Only",
         help_text="Fire only when an override row names this binding.",
     )
+    digest_enabled = forms.BooleanField(
+        required=False,
+        label="Storm Digest",
+        help_text="When the room's rate limit is reached, fold the waiting messages into "
+        "one digest message with the full list attached.",
+    )
+    digest_threshold = forms.IntegerField(
+        required=False,
+        min_value=1,
+        initial=DIGEST_THRESHOLD,
+        label="Digest Threshold",
+        help_text="Fold only when at least this many messages wait for the endpoint.",
+    )
     open_enabled = forms.BooleanField(required=False, label="Enabled")
     open_delay_count = forms.IntegerField(min_value=0, initial=0, label="Delay")
     open_delay_unit = forms.ChoiceField(
@@ -286,6 +300,7 @@ class BindingForm(forms.Form):
                 "open_enabled": True,
                 "endpoint": endpoint_name,
                 "repeat_count": RepeatInterval().count,
+                "digest_threshold": DIGEST_THRESHOLD,
             }
         default = RepeatInterval()
         strategy = instance.repeat_strategy or {}
@@ -294,6 +309,8 @@ class BindingForm(forms.Form):
             "enabled": instance.enabled,
             "endpoint": instance.endpoint_name,
             "use_in_threshold_only": instance.use_in_threshold_only,
+            "digest_enabled": instance.digest_enabled,
+            "digest_threshold": instance.digest_threshold,
             "open_delay_count": instance.open_delay_count,
             "open_delay_unit": instance.open_delay_unit,
             "details_format": instance.details_format or DEFAULT_DETAILS_FORMAT,
@@ -331,7 +348,8 @@ class BindingForm(forms.Form):
     # --------------------------------------------------------- presentation
 
     def general_fields(self) -> list[forms.BoundField]:
-        return [self[n] for n in ("enabled", "name", "endpoint", "use_in_threshold_only")]
+        names = ("enabled", "name", "endpoint", "use_in_threshold_only")
+        return [self[n] for n in (*names, "digest_enabled", "digest_threshold")]
 
     def trigger_blocks(self) -> list[TriggerBlock]:
         """The On Open / On Repeat / On Cancel blocks in page order (§7.2 editor)."""
@@ -432,6 +450,8 @@ class BindingForm(forms.Form):
         row.enabled = data["enabled"]
         row.endpoint_name = data["endpoint"]
         row.use_in_threshold_only = data["use_in_threshold_only"]
+        row.digest_enabled = data["digest_enabled"]
+        row.digest_threshold = data["digest_threshold"] or DIGEST_THRESHOLD
         row.open_delay_count = data["open_delay_count"]
         row.open_delay_unit = data["open_delay_unit"]
         row.repeat_strategy = {

@@ -16,8 +16,10 @@ class SendOutcome:
 
     ``status``: a final ``DeliveryStatus`` or :data:`RETRY`. ``retry_after_s``: the
     server's rate-limit reset for a 429, or how long to wait before asking whether
-    a request arrived. ``failed_attempt``: the log row of the request that failed,
-    so the worker can mark it ERROR when it gives up. ``failure`` False: a wait
+    a request arrived. ``held``: the rate budget held the request back (nothing
+    left), which may fold the delivery into a storm digest. ``failed_attempt``: the
+    log row of the request that failed, so the worker can mark it ERROR when it
+    gives up. ``failure`` False: a wait
     that is nobody's failure, which grows no back-off.
     """
 
@@ -28,6 +30,7 @@ class SendOutcome:
     preview: str = ""
     rule_errors: list[str] = field(default_factory=list)
     failure: bool = True
+    held: bool = False
 
 
 def cancelled(reason: str, preview: str = "", rule_errors: list[str] | None = None) -> SendOutcome:

@@ -183,7 +183,7 @@ def send(job: Job, message: Message, journal: Journal) -> SendOutcome:
             if exc.held:  # never left: the rate budget says when it may
                 return SendOutcome(
                     RETRY, exc.message, exc.retry_after_s, None, message.preview,
-                    message.rule_errors, failure=False,
+                    message.rule_errors, failure=False, held=True,
                 )  # fmt: skip
             return failed(
                 job.delivery, request.name, journal, exc, message.preview, message.rule_errors

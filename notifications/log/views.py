@@ -166,7 +166,8 @@ def notification_log(request: HttpRequest) -> HttpResponse:
         },
         "errors": errors,
         "statuses": STATUSES,
-        "rules": Delivery.objects.order_by("rule_name")
+        "rules": Delivery.objects.exclude(rule_name="")  # storm digests name no rule
+        .order_by("rule_name")
         .values_list("rule_name", flat=True)
         .distinct(),
         "endpoints": Delivery.objects.order_by("endpoint_name")

@@ -49,6 +49,11 @@ class RuleNotification(models.Model):
     open_portal_ids = models.CharField(max_length=256, blank=True)
     repeat_portal_ids = models.CharField(max_length=256, blank=True)
     cancel_portal_ids = models.CharField(max_length=256, blank=True)
+    # Storm digests: when the room's rate budget is spent and at least
+    # ``digest_threshold`` messages wait for the endpoint, they fold into one digest
+    # message (notifications.delivery.digest).
+    digest_enabled = models.BooleanField(default=False)
+    digest_threshold = models.PositiveIntegerField(default=10)
     # Elements of the <webNotification> we keep but do not model, re-exported as they are.
     raw_extra = models.JSONField(default=list, blank=True)
 

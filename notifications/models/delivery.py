@@ -17,6 +17,7 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "DELIVERED"
     FAILED = "FAILED"  # permanent error or retries exhausted
     CANCELLED = "CANCELLED"  # cancelAction(), empty text, disabled endpoint
+    FOLDED = "FOLDED"  # sent as part of the digest ``folded_into``; its window waits for it
 
 
 class AttemptStatus(models.TextChoices):
@@ -65,6 +66,11 @@ class Delivery(models.Model):
     finished = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True)
     message_preview = models.TextField(blank=True)
+    # The storm digest this delivery is sent in (notifications.delivery.digest); a
+    # digest is itself a delivery, of trigger ``DIGEST``.
+    folded_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="folded"
+    )
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -203,7 +203,9 @@ class RunningStats:
 
     def popleft(self) -> float:
         """Remove and return the oldest value (NaN included). IndexError when empty."""
-        v = self._all.popleft()
+        values = self._all
+        v = values[0]
+        del values[0]  # a deque, or an array for small windows (rules.engine.windows)
         if v != v:
             self._n_nan -= 1
             if not self._n_nan:

@@ -10,7 +10,9 @@ Pure Python with an explicit clock: no Django, no ORM, no network. The running e
 * ``Engine.tick(now_ms)`` about once a second for Check On Exit expiry and for flapping
   windows that became stable (rules.engine.flapping);
 * ``Engine.delayed_open(...)`` when a Delay-on-OPEN countdown expires (§3.8);
-* ``Engine.snapshot()`` / ``Engine.restore(data)`` to checkpoint window state;
+* ``Engine.snapshot()`` / ``Engine.restore(data)``: all window state as one JSON value
+  (the format partitions checkpointed in before they wrote a record per changed window,
+  rules.engine.window_codec; still read when found);
 * ``Engine.drain_errors()`` for the Rule Errors page.
 
 Each returns ``TriggerSnapshot`` objects (OPEN/REPEAT/CANCEL, rules.contract.triggers) to
@@ -135,6 +137,7 @@ class Engine:
         if old is not None:
             if old.fingerprint == new.fingerprint:
                 new.windows = old.windows
+                new.changed = old.changed
                 new.window_limit_reported = old.window_limit_reported
             else:
                 out = self.drop_rule(rule.name, now_ms)
@@ -234,6 +237,7 @@ class Engine:
                 for wr in rt.windows.values():
                     fs = wr.state.flap
                     if fs is not None and fs.settle(flap, now_ms):
+                        rt.changed.add(wr)
                         out.append(self._flap_ended(rt, wr, flap, now_ms))
             if not rt.exit_checks:
                 continue
@@ -274,6 +278,7 @@ class Engine:
         wr = rt.find_window(key_from_json(key))
         if wr is None:
             return None
+        rt.changed.add(wr)
         st = wr.state
         if st.flap is not None and st.flap.flapping:
             return None  # the flapping message stands for it

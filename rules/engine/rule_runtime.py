@@ -35,6 +35,7 @@ from rules.engine.definition import (
 from rules.engine.derived import derived_commands
 from rules.engine.flapping import mark_flapping
 from rules.engine.grouping import DEFINED_TAGS, NO_TAGS, WindowKey, display_key
+from rules.engine.history_prefill import prefill_window
 from rules.engine.logging_text import alert_text, template_for
 from rules.engine.overrides import (
     GroupMembership,
@@ -55,10 +56,9 @@ from rules.engine.rule_filter import (
 )
 from rules.engine.scope import EntityLookup, FilterScope, MetricLookup, WindowScope, event_tags
 from rules.engine.status import CANCEL
-from rules.engine.stored_history import stored_commands
 from rules.engine.window_runtime import WindowRuntime, local_key
 from rules.engine.windows import WindowLimits, WindowSpec, parse_window_spec
-from rules.events import MESSAGE, PROPERTY, SERIES, SEVERITY_NAMES, Event
+from rules.events import MESSAGE, PROPERTY, SEVERITY_NAMES, Event
 from rules.expressions.stores import DataStores
 
 
@@ -154,6 +154,9 @@ class RuleRuntime:
         self.exit_checks = self.is_time and rule.check_on_exit
         # Keyed by _local_key (entity, or entity and tags), not the full WindowKey.
         self.windows: dict[Any, WindowRuntime] = {}
+        # Windows made or changed since the partition's last checkpoint, which writes
+        # only these (rules.partition.journal) and empties the set.
+        self.changed: set[WindowRuntime] = set()
         # Set when a new window was first refused for the windows limit: one Rule Error
         # while the rule keeps its windows, not one per dropped sample.
         self.window_limit_reported = False
@@ -250,6 +253,7 @@ class RuleRuntime:
             window.keep_order()
         wr = WindowRuntime(key, window)
         self.windows[local_key(key[2], key[3])] = wr
+        self.changed.add(wr)
         return wr
 
     def open_window(self, key: WindowKey, event: Event, now_ms: int) -> WindowRuntime | None:
@@ -260,7 +264,7 @@ class RuleRuntime:
         if cap is None or len(self.windows) < cap:
             wr = self.new_window(key)
             if self.rule.load_history:
-                self.load_history(wr, event, now_ms)
+                prefill_window(self, wr, event, now_ms)
             return wr
         if self.log_append is not None:
             self.log_append((event.time_ms, event.entity, event.metric, STEP_WINDOW_LIMIT))
@@ -273,41 +277,6 @@ class RuleRuntime:
                 self.rule.window, event, display_key(key),
             )  # fmt: skip
         return None
-
-    def load_history(self, wr: WindowRuntime, event: Event, now_ms: int) -> None:
-        """``loadHistory`` (§3.3): fill a new window with the stored commands older than
-        ``event`` that it would hold (the last N, or those within the window's duration),
-        without evaluating. Series come from the series history (the engine's
-        ``store_reads``), messages and properties from its ``stores``
-        (rules.engine.stored_history); a read that fails is a Rule Error and the window
-        starts empty."""
-        w = wr.window
-        start = now_ms - self.duration_ms if self.is_time else 0
-        limit = None if self.is_time else self.spec.size
-        try:
-            if self.kind == SERIES:
-                reads = self.engine.store_reads
-                if reads is None:
-                    return
-                points = reads.window_points(
-                    self.metric, wr.key[2], dict(wr.key[3]), start, event.time_ms - 1
-                )
-                if limit is not None:
-                    points = points[-limit:]
-            else:
-                points = stored_commands(
-                    self.engine.stores, self.filter, not self.trivial_filter, self.grouping,
-                    wr.key, event, start, limit,
-                )  # fmt: skip
-        except Exception as exc:  # a store that cannot answer must not stop the partition
-            self.record_failure(wr, now_ms, f"loadHistory: {exc}", self.rule.window)
-            return
-        if self.is_time:
-            for t, v in points:
-                w.add(t, v, now_ms)  # type: ignore[call-arg]
-        else:
-            for t, v in points:
-                w.add(t, v)  # type: ignore[call-arg]
 
     def find_window(self, key: WindowKey) -> WindowRuntime | None:
         """The window with this full key, if any."""
@@ -348,12 +317,14 @@ class RuleRuntime:
         capacity = math.inf if is_time else self.spec.size
         check = self.window_check
         log = self.log_append
+        changed = self.changed.add
         for event in events:
             t = event.time_ms
             wr = windows.get(event.entity)
             if wr is None:
                 self._process_general(event, now_ms, out)  # creates the window
                 continue
+            changed(wr)
             w = wr.window
             v = event.value
             ts = w._t
@@ -381,7 +352,7 @@ class RuleRuntime:
                 else:
                     w._order_add(v)
                 if len(ts) > capacity:  # a full count window: the oldest sample leaves
-                    ts.popleft()
+                    del ts[0]  # an array or a deque (rules.engine.windows)
                     w.popleft()
                     removed = 1
                 else:
@@ -468,6 +439,7 @@ class RuleRuntime:
                 wr = self.open_window(key, event, now_ms)
                 if wr is None:
                     return
+        self.changed.add(wr)
         w = wr.window
         if self.discard_previous:
             mt = w.max_time
@@ -518,6 +490,8 @@ class RuleRuntime:
     def run_exits(self, wr: WindowRuntime, now_ms: int, out: list[TriggerSnapshot]) -> None:
         """Check On Exit: evaluate once per expired sample, oldest first (§3.3)."""
         removed = wr.window.expire(now_ms)  # type: ignore[union-attr]
+        if removed:
+            self.changed.add(wr)
         for t, _v in removed:
             wr.state.record_remove(t, now_ms)
             self.evaluate(wr, now_ms, out, REASON_EXIT)

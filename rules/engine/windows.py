@@ -4,13 +4,22 @@ Both windows keep samples ordered by time (a late sample lands at its time posit
 after samples with an equal time) and implement ``rules.expressions.context.SampleWindow``
 by inheriting the incremental aggregates of ``RunningStats``. They know nothing about
 rules, status or clocks other than the ``now_ms`` they are handed.
+
+Memory: a partition may hold a million windows, most of them small. A window of up to
+``SMALL_WINDOW`` samples keeps its times and values in two machine arrays (8 bytes a
+sample, no object per sample); evicting the oldest moves at most that many bytes. A
+larger window keeps deques, where eviction is O(1) whatever the size: count windows
+over ``SMALL_WINDOW`` from the start, time windows from the first time they are found
+holding more (the arrays are converted on the next insert that prunes or lands early).
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from collections import deque
+from collections.abc import MutableSequence
 from dataclasses import dataclass
 
 from rules.engine.aggregates import RunningStats
@@ -35,6 +44,24 @@ _COUNT_ARG_RE = re.compile(r"[0-9]+\Z", re.ASCII)
 _TIME_ARG_RE = re.compile(r"([0-9]+)\s*([A-Za-z]+)\Z", re.ASCII)
 # Longer numbers are refused before int() (which refuses above 4,300 digits anyway).
 _MAX_DIGITS = 18
+
+# Samples a window keeps in arrays (see the module doc): removing the oldest then moves
+# at most 8 KB, about what a deque costs in allocation per sample.
+SMALL_WINDOW = 1024
+# Count windows up to this size reserve their arrays exactly (see ``_reserved``).
+_RESERVED_UP_TO = 63
+
+
+def _reserved(typecode: str, size: int) -> array:  # type: ignore[type-arg]
+    """An empty array with room for ``size`` items and no more. A count window holds at
+    most capacity + 1 samples (for an instant, before the eviction), so its arrays then
+    never grow, and never carry the slack an append leaves (6 items of 16 for a
+    ``length(10)``). It relies on CPython keeping an array's buffer when it shrinks by
+    fewer than 16 items: for memory only, the behaviour is the same either way."""
+    items = array(typecode, [0]) * size  # repetition allocates exactly
+    while items:
+        del items[max(0, len(items) - 15) :]
+    return items
 
 
 class WindowSpecError(ValueError):
@@ -138,13 +165,25 @@ def parse_window_spec(text: str, limits: WindowLimits = NO_LIMITS) -> WindowSpec
 
 
 class _Window(RunningStats):
-    """Samples in time order: ``_t`` holds times beside the values kept by RunningStats."""
+    """Samples in time order: ``_t`` holds times beside the values kept by RunningStats,
+    both arrays (``small``) or both deques (see the module doc)."""
 
     __slots__ = ("_t", "max_time")
 
-    def __init__(self, *, track_min: bool = True, track_max: bool = True) -> None:
+    def __init__(
+        self, *, small: bool, reserve: int = 0, track_min: bool = True, track_max: bool = True
+    ) -> None:
         super().__init__(track_min=track_min, track_max=track_max)
-        self._t: deque[int] = deque()
+        self._t: MutableSequence[int]
+        if reserve:
+            self._t = _reserved("q", reserve)
+            self._all = _reserved("d", reserve)  # type: ignore[assignment]
+        elif small:
+            self._t = array("q")
+            # RunningStats needs of its value sequence only what arrays and deques share.
+            self._all = array("d")  # type: ignore[assignment]
+        else:
+            self._t = deque()
         # Largest time accepted so far; the out-of-order filter compares against it and it
         # survives eviction, as spec §3.1 step 10 speaks of times "this window has seen".
         self.max_time: int | None = None
@@ -179,9 +218,22 @@ class _Window(RunningStats):
         return pos
 
     def _pop_oldest(self) -> tuple[int, float]:
-        return self._t.popleft(), self.popleft()
+        ts = self._t
+        t = ts[0]
+        del ts[0]
+        return t, self.popleft()
+
+    def _use_deques(self) -> None:
+        """Move the samples of a window grown past ``SMALL_WINDOW`` into deques."""
+        self._t = deque(self._t)
+        self._all = deque(self._all)
 
     def clear(self) -> None:
+        if isinstance(self._t, array):
+            self._t = array("q")
+            self._all = array("d")  # type: ignore[assignment]
+            self._reset_empty()
+            return
         super().clear()
         self._t.clear()
 
@@ -192,7 +244,13 @@ class CountWindow(_Window):
     __slots__ = ("capacity",)
 
     def __init__(self, capacity: int, *, track_min: bool = True, track_max: bool = True) -> None:
-        super().__init__(track_min=track_min, track_max=track_max)
+        small = capacity <= SMALL_WINDOW
+        super().__init__(
+            small=small,
+            reserve=capacity + 1 if small and capacity <= _RESERVED_UP_TO else 0,
+            track_min=track_min,
+            track_max=track_max,
+        )
         if capacity < 1:
             raise ValueError("count window capacity must be at least 1")
         self.capacity = capacity
@@ -228,7 +286,7 @@ class TimeWindow(_Window):
     __slots__ = ("duration_ms",)
 
     def __init__(self, duration_ms: int, *, track_min: bool = True, track_max: bool = True) -> None:
-        super().__init__(track_min=track_min, track_max=track_max)
+        super().__init__(small=True, track_min=track_min, track_max=track_max)
         if duration_ms < 1:
             raise ValueError("time window duration must be at least 1 ms")
         self.duration_ms = duration_ms
@@ -253,9 +311,12 @@ class TimeWindow(_Window):
         ts = self._t
         removed = 0
         if ts and ts[0] < cutoff:
+            if len(ts) > SMALL_WINDOW and isinstance(ts, array):
+                self._use_deques()
+                ts = self._t
             popleft = self.popleft
             while ts and ts[0] < cutoff:
-                ts.popleft()
+                del ts[0]
                 popleft()
                 removed += 1
         if not ts or t < ts[-1]:
@@ -292,6 +353,9 @@ class TimeWindow(_Window):
         """Remove samples older than ``now - D``; returns them oldest first (Check On Exit)."""
         cutoff = now_ms - self.duration_ms
         ts = self._t
+        if len(ts) > SMALL_WINDOW and isinstance(ts, array):
+            self._use_deques()
+            ts = self._t
         removed: list[tuple[int, float]] = []
         while ts and ts[0] < cutoff:
             removed.append(self._pop_oldest())

@@ -10,8 +10,17 @@ Exactly-once application of every batch (design invariant 2):
   (Check On Exit, delayed OPENs) are journaled the same way.
 * The outbox is drained into the database with idempotent writes keyed by
   deterministic event ids, then trimmed.
-* Every so often the whole engine state is written as a **snapshot** with the
-  last-applied id; the journal is cleared and the inbox trimmed up to it.
+* Every so often the partition writes a **snapshot**: the windows made or changed
+  since the last one (one record each, rules.engine.window_codec) and a small head
+  with the last-applied id, the rules' fingerprints and the pending delayed OPENs.
+  Each rule's records live in a Redis hash of their own. The changed records are
+  first written in pipelined chunks to a staging hash per rule, which no recovery
+  reads; then one MULTI/EXEC merges each staging hash into its rule's hash (a rule
+  whose windows were replaced, by a drop or a change or a restore short of its
+  windows limit, gets the staging hash as its whole hash instead; a rule gone loses
+  its hash), sets the head, clears the journal and trims the inbox up to that id. A
+  checkpoint's work is the windows that changed, and neither Redis nor the partition
+  holds more than a chunk of them at a time beyond the records themselves.
 * On start a partition loads the snapshot and replays the journal, reading each
   journaled entry from the inbox and applying it with its recorded clock (the engine
   is deterministic given its inputs and clock), drains what the outbox still holds,
@@ -21,10 +30,13 @@ Exactly-once application of every batch (design invariant 2):
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -35,11 +47,16 @@ from atsd_alerts.redis import client, key
 from rules.alerts.published_windows import publish_windows
 from rules.contract.triggers import Decision, TriggerSnapshot, encode_trigger
 from rules.engine.engine import Engine
+from rules.engine.grouping import key_from_json
 from rules.engine.rule_errors import RuleError
+from rules.engine.rule_runtime import RuleRuntime
+from rules.engine.status import CANCEL
+from rules.engine.window_codec import decode_window, encode_window, window_field
+from rules.engine.window_runtime import WindowRuntime
 from rules.events import Event
 from rules.partition import inbox
 from rules.partition.monitoring import window_count_key
-from rules.partition.window_summaries import summarize
+from rules.partition.window_summaries import active_windows, still_active, summarize
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +64,27 @@ SNAPSHOT_EVERY_S = 30.0
 SNAPSHOT_EVERY_ENTRIES = 500
 SUMMARIES_EVERY_S = 5.0
 SUMMARY_LIMIT = 5000
+# Window records per HSET command of a checkpoint, and per HSCAN page of a recovery:
+# Redis serves other clients between commands.
+RECORDS_PER_COMMAND = 1000
+# Merges a staging hash (KEYS[1]) into a rule's hash (KEYS[2]) a page at a time, then
+# removes it; runs inside the checkpoint's MULTI/EXEC.
+MERGE_STAGED = """
+local cursor = "0"
+repeat
+  local page = redis.call("HSCAN", KEYS[1], cursor, "COUNT", 1000)
+  cursor = page[1]
+  local pairs = page[2]
+  for i = 1, #pairs, 200 do
+    redis.call("HSET", KEYS[2], unpack(pairs, i, math.min(i + 199, #pairs)))
+  end
+until cursor == "0"
+redis.call("UNLINK", KEYS[1])
+return 0
+"""
+# The snapshot head's format; version 1 was the whole engine state in one JSON value
+# under the same key, still read (Engine.restore) so that an upgrade loses no window.
+SNAPSHOT_VERSION = 2
 
 
 def now_ms() -> int:
@@ -99,10 +137,27 @@ class Applied:
 
 class PartitionKeys:
     def __init__(self, partition: int) -> None:
+        self.partition = partition
         self.snapshot = key("engine", partition, "snapshot")
         self.journal = key("engine", partition, "journal")
         self.outbox = key("engine", partition, "outbox")
         self.applied = key("engine", partition, "applied")
+
+    def rule_windows(self, rule: str) -> str:
+        """The hash of ``rule``'s window records (named by a digest: rule names are
+        free text)."""
+        digest = hashlib.sha1(rule.encode(), usedforsecurity=False).hexdigest()[:20]
+        return key("engine", self.partition, "snapshot", digest)
+
+    def staged_windows(self, rule: str) -> str:
+        """Where a checkpoint writes ``rule``'s changed records before it commits."""
+        return self.rule_windows(rule) + ":staged"
+
+
+def _chunks(items: Iterable[WindowRuntime], size: int) -> Iterator[list[WindowRuntime]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class Partition:
@@ -124,6 +179,15 @@ class Partition:
         self.outbox_waiting = True  # what a previous owner left is drained at recovery
         self.snapshot_at = time.monotonic()
         self.summaries_at = 0.0
+        # The windows dict each rule's records in Redis were written from. A rule whose
+        # dict is another one now (dropped and installed again, or changed: the engine
+        # keeps the dict only for the same fingerprint) gets its hash rewritten whole.
+        self.saved: dict[str, dict[Any, WindowRuntime]] = {}
+        # Rules with a hash of window records in Redis (removed when the rule is gone).
+        self.stored: set[str] = set()
+        # Windows that triggers made OPEN/REPEAT (some may be CANCEL again), for the
+        # window summaries; None until the first publication scans for them.
+        self.active: set[tuple[str, WindowRuntime]] | None = None
 
     # -- start ---------------------------------------------------------------------
 
@@ -139,14 +203,19 @@ class Partition:
         raw = self.redis.get(self.keys.snapshot)
         if raw:
             data = orjson.loads(raw)
-            self.engine.restore(data["engine"])
+            if data.get("version") == SNAPSHOT_VERSION:
+                found.fingerprints = data["rules"]
+                self.stored = set(found.fingerprints)
+                self._load_windows(found.fingerprints)
+            else:  # the whole-state format: rewritten whole at the next checkpoint
+                self.engine.restore(data["engine"])
+                found.fingerprints = {
+                    name: rule["fingerprint"] for name, rule in data["engine"]["rules"].items()
+                }
             self.pending = [DelayedOpen(*row) for row in data.get("pending", [])]
             heapq.heapify(self.pending)
             self.applied_id = data.get("applied_id", "0")
             found.snapshot = True
-            found.fingerprints = {
-                name: rule["fingerprint"] for name, rule in data["engine"]["rules"].items()
-            }
         lines: list[bytes] = self.redis.lrange(self.keys.journal, 0, -1)  # type: ignore[assignment]
         batches = [line.decode().split(" ")[1] for line in lines if line.startswith(b"b ")]
         for line in lines:
@@ -173,6 +242,28 @@ class Partition:
             log.info("partition %d replayed %d journal entries", self.number, found.replayed)
         self.drain()
         return found
+
+    def _load_windows(self, fingerprints: dict[str, str]) -> None:
+        """Read each installed rule's window records, if its fingerprint is the one they
+        were written under (otherwise the rule change dropped them, spec §3.9)."""
+        cap = self.engine.max_windows
+        for name, fingerprint in fingerprints.items():
+            runtime = self.engine.rules.get(name)
+            if runtime is None or runtime.fingerprint != fingerprint:
+                continue
+            complete = True
+            for record_name, record in self.redis.hscan_iter(
+                self.keys.rule_windows(name), count=RECORDS_PER_COMMAND
+            ):
+                if cap is not None and len(runtime.windows) >= cap:
+                    # A lowered limit holds across a restart; the partition closes the
+                    # alerts of windows left out (rules.partition.lost_windows).
+                    complete = False
+                    break
+                decode_window(runtime, record_name, record)
+            runtime.changed.clear()  # as in Redis
+            if complete:
+                self.saved[name] = runtime.windows
 
     def emit(self, applied: Applied) -> None:
         """Commit triggers and rule errors made outside a batch or a tick (no journal
@@ -292,7 +383,13 @@ class Partition:
         return self._finish(f"t{current}", triggers, current)
 
     def _finish(self, entry_id: str, triggers: list[TriggerSnapshot], current: int) -> Applied:
+        active = self.active
         for trigger in triggers:
+            if active is not None and trigger.status != CANCEL:
+                runtime = self.engine.rules.get(trigger.rule)
+                wr = runtime.find_window(key_from_json(trigger.key)) if runtime else None
+                if wr is not None:
+                    active.add((trigger.rule, wr))
             for outcome in trigger.actions:
                 if outcome.decision == Decision.SCHEDULE:
                     heapq.heappush(
@@ -376,24 +473,66 @@ class Partition:
             stage_timing.stop("window summaries", started)
 
     def checkpoint(self) -> None:
-        data = {
-            "engine": self.engine.snapshot(),
+        """Stage the windows changed since the last checkpoint, then commit them with the
+        snapshot head, clear the journal and trim the inbox (see the module doc)."""
+        commit = self.redis.pipeline(transaction=True)
+        fingerprints: dict[str, str] = {}
+        for name, runtime in self.engine.rules.items():
+            fingerprints[name] = runtime.fingerprint
+            self._stage_windows(commit, name, runtime)
+        for name in self.stored - fingerprints.keys():
+            commit.unlink(self.keys.rule_windows(name))
+        head = {
+            "version": SNAPSHOT_VERSION,
+            "rules": fingerprints,
             "pending": [item.to_list() for item in self.pending],
             "applied_id": self.applied_id,
         }
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self.keys.snapshot, orjson.dumps(data))
-        pipe.delete(self.keys.journal)
+        commit.set(self.keys.snapshot, orjson.dumps(head))
+        commit.delete(self.keys.journal)
         if self.applied_id != "0":
             # Entries up to the snapshot are no longer needed for a replay.
-            pipe.xtrim(inbox.inbox_key(self.number), minid=self.applied_id, approximate=False)
-        pipe.execute()
+            commit.xtrim(inbox.inbox_key(self.number), minid=self.applied_id, approximate=False)
+        commit.execute()
+        self.saved = {}
+        for name, runtime in self.engine.rules.items():
+            runtime.changed.clear()
+            self.saved[name] = runtime.windows
+        self.stored = set(fingerprints)
         self.journal_entries = 0
         self.snapshot_at = time.monotonic()
 
+    def _stage_windows(self, commit: Any, name: str, runtime: RuleRuntime) -> None:
+        """Write the records of ``runtime``'s changed windows, or of all of them when
+        the hash was written from another windows dict, to the rule's staging hash,
+        and queue on ``commit`` what makes them the rule's records."""
+        live, staged = self.keys.rule_windows(name), self.keys.staged_windows(name)
+        whole = self.saved.get(name) is not runtime.windows
+        windows: Iterable[WindowRuntime] = runtime.windows.values() if whole else runtime.changed
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.unlink(staged)  # what a checkpoint that died before its commit left
+        written = 0
+        for chunk in _chunks(windows, RECORDS_PER_COMMAND):
+            pipe.hset(staged, mapping={window_field(wr): encode_window(wr) for wr in chunk})
+            written += len(chunk)
+            if len(pipe) >= 8:
+                pipe.execute()
+        pipe.execute()
+        if whole:
+            commit.unlink(live)
+            if written:
+                commit.rename(staged, live)
+        elif written:
+            commit.eval(MERGE_STAGED, 2, staged, live)
+
     def publish_summaries(self) -> None:
         self.summaries_at = time.monotonic()
-        publish_windows(self.number, summarize(self.engine, self.number, SUMMARY_LIMIT))
+        if self.active is None:
+            self.active = active_windows(self.engine)
+        self.active = still_active(self.engine, self.active)
+        publish_windows(
+            self.number, summarize(self.engine, self.number, SUMMARY_LIMIT, self.active)
+        )
         self.redis.set(window_count_key(self.number), self.window_count())
 
     def window_count(self) -> int:

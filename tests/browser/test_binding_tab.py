@@ -1,5 +1,5 @@
 """The rule's Web Notifications tab in a real browser: add a HipChat binding with the
-seed's three messages and see it in the row and in the rule's XML."""
+seed's three messages and a storm digest, and see it in the row and in the rule's XML."""
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -37,7 +37,7 @@ def _type(browser, element_id: str, text: str) -> None:
     field.send_keys(text)
 
 
-def test_add_a_hipchat_binding_with_three_messages_and_a_screenshot(
+def test_add_a_hipchat_binding_with_three_messages_a_screenshot_and_a_storm_digest(
     browser, wait, live_server, administrator
 ):
     _endpoints()
@@ -84,6 +84,9 @@ def test_add_a_hipchat_binding_with_three_messages_and_a_screenshot(
         if not checkbox.is_selected():
             checkbox.click()
         assert checkbox.is_selected()
+    # A storm folds this binding's waiting messages into one digest from 25 on.
+    browser.find_element(By.ID, "id_digest_enabled").click()
+    _type(browser, "id_digest_threshold", "25")
     browser.find_element(By.ID, "save-binding").click()
 
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "tr.binding-row")))
@@ -99,6 +102,7 @@ def test_add_a_hipchat_binding_with_three_messages_and_a_screenshot(
     assert row.cancel_params["message"] == LATER
     assert (row.open_enabled, row.repeat_enabled, row.cancel_enabled) == (True, True, True)
     assert row.open_screenshot is True
+    assert (row.digest_enabled, row.digest_threshold) == (True, 25)
 
     rule.refresh_from_db()
     [xml] = rule.web_notifications_xml

@@ -209,6 +209,26 @@ def test_editing_keeps_the_row_and_its_id_in_step_with_later_rule_saves(admin_cl
     ) == [row.pk]
 
 
+def test_the_storm_digest_setting_is_saved_and_kept_by_later_rule_saves(admin_client):
+    _endpoint()
+    rule = _walkthrough()
+    row = RuleNotification.objects.get(rule_name=WALKTHROUGH)
+    url = reverse("rule-notification-edit", args=[rule.pk, row.pk])
+    form = admin_client.get(url).content.decode()
+    assert 'name="digest_enabled"' in form
+    assert 'name="digest_threshold" value="10"' in form
+    data = _post(name=row.name, digest_enabled="on", digest_threshold="25")
+    assert admin_client.post(url, data).status_code == 302
+    rule.refresh_from_db()
+    rule.description = "saved by the rule editor"
+    rule.save()
+    row.refresh_from_db()
+    assert (row.digest_enabled, row.digest_threshold) == (True, 25)
+    bad = admin_client.post(url, _post(name=row.name, digest_threshold="0"))
+    assert bad.status_code == 400
+    assert 'id="form-errors"' in bad.content.decode()
+
+
 def test_deleting_a_binding_removes_it_from_the_rule_xml(admin_client):
     _endpoint()
     rule = _walkthrough()

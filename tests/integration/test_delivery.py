@@ -12,6 +12,7 @@ import itertools
 import re
 import signal
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,50 @@ def test_a_storm_into_one_room_keeps_its_flood_limit_without_a_429(notify_worker
     poll(lambda: not Delivery.objects.filter(status__in=["PENDING", "SENDING"]).exists())
     assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
     assert DeliveryAttempt.objects.exclude(response_code=204).count() == 0
+
+
+STORM = 1000
+
+
+def test_a_storm_folds_into_digests_within_the_rooms_limit_naming_each_alert_once(
+    notify_worker, hipchat_fake
+):
+    """A thousand windows opening at once into a room that takes 30 messages a "minute"
+    (two seconds here, the fake's setting; the product learns it from the headers):
+    what the budget cannot send singly folds into digests, the room never gets more
+    than 30 messages in one of its minutes, and each alert is named once, in a
+    message of its own or in a digest's attached list."""
+    hipchat_fake.flood_limit, hipchat_fake.flood_period_s = 30, 2.0
+    hipchat_endpoint(hipchat_fake)
+    binding(digest_enabled=True, digest_threshold=10)
+    entities = [f"host-{n:04d}" for n in range(STORM)]
+
+    engine_run().series_at_once(55, at(0), entities)
+
+    poll(
+        lambda: Delivery.objects.filter(trigger="OPEN", status="DELIVERED").count() == STORM,
+        timeout=120,
+        what="every alert delivered",
+    )
+    log = hipchat_fake.log
+    assert all(r.status != 429 for r in log)
+    floods = sorted(r.received_at for r in log if r.accepted and r.endpoint == "notification")
+    started, used = -1e9, 0
+    for t in floods:  # the fake's fixed windows: each starts with its first message
+        if t >= started + hipchat_fake.flood_period_s:
+            started, used = t, 0
+        used += 1
+        assert used <= 30
+    room = hipchat_fake.room_messages(2)
+    singles = [r.json["message"] for r in room if r.json and r.json["message"].startswith("[")]
+    summaries = [r.json["message"] for r in room if r.json and "Alert storm" in r.json["message"]]
+    files = [r.file.data.decode() for r in room if r.file]
+    digests = Delivery.objects.filter(trigger="DIGEST")
+    assert len(summaries) == len(files) == digests.filter(status="DELIVERED").count() >= 1
+    named = Counter(re.findall(r"host-\d{4}", " ".join(singles + files)))
+    assert named == Counter(entities)  # each one, once
+    assert len(singles) + sum(f.count("host-") for f in files) == STORM
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
 
 
 def test_a_401_is_logged_once_and_not_retried(notify_worker, hipchat_fake):

@@ -100,13 +100,21 @@ class EngineRun:
     def __post_init__(self) -> None:
         self.engine.install(self.definition, T0)
 
-    def series(self, value: float, now_ms: int, entity: str = "br-1905", **tags: str) -> list[str]:
+    def sample(self, value: float, now_ms: int, entity: str, tags: dict[str, str]) -> Event:
         metric = self.definition.metric
-        event = Event(
+        return Event(
             kind=SERIES, entity=entity, metric=metric, tags=dict(tags), time_ms=now_ms,
             receive_ms=now_ms, value=value, line_values={metric: value},
         )  # fmt: skip
-        return self.store(self.engine.process(event, now_ms))
+
+    def series(self, value: float, now_ms: int, entity: str = "br-1905", **tags: str) -> list[str]:
+        return self.store(self.engine.process(self.sample(value, now_ms, entity, tags), now_ms))
+
+    def series_at_once(self, value: float, now_ms: int, entities: list[str]) -> list[str]:
+        """One sample per entity at ``now_ms``, their triggers stored in one transaction
+        (as one engine batch is)."""
+        events = [self.sample(value, now_ms, entity, {}) for entity in entities]
+        return self.store([t for e in events for t in self.engine.process(e, now_ms)])
 
     def message(self, text: str, now_ms: int, entity: str, severity: int, **tags: str) -> list[str]:
         event = Event(

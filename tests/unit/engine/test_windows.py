@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import random
 import re
+from array import array
 from bisect import bisect_right
+from collections import deque
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rules.engine import windows
 from rules.engine.windows import (
     CountWindow,
     TimeWindow,
@@ -213,3 +217,35 @@ def test_add_reports_removed_samples_and_leaves_an_expired_sample_out_untouched(
     c = CountWindow(2)
     assert [c.add(t, 1.0) for t in (10, 20, 30, 5)] == [0, 0, 1, 1]
     assert c.times() == [20, 30]
+
+
+@pytest.mark.parametrize("track", [True, False])
+def test_windows_past_the_array_size_keep_their_samples_exactly_in_deques(track, monkeypatch):
+    """Small windows keep arrays, larger ones deques (a time window switches when it
+    first prunes past the size): the contents and aggregates are the same either way."""
+    monkeypatch.setattr(windows, "SMALL_WINDOW", 4)
+    rng = random.Random(7)
+    count, time_w = (
+        CountWindow(6, track_min=track, track_max=track),
+        TimeWindow(40, track_min=track, track_max=track),
+    )
+    in_count: list[tuple[int, float]] = []
+    in_time: list[tuple[int, float]] = []
+    now = 100
+    for _ in range(400):
+        now += rng.choice((0, 1, 2, 5))
+        t = now - rng.choice((0, 0, 0, 3, 30))  # mostly in order, some late samples
+        v = math.nan if rng.random() < 0.05 else rng.uniform(-10, 10)
+        count.insert_sample(t, v)
+        _naive_insert(in_count, t, v)
+        del in_count[:-6]
+        if rng.random() < 0.1:
+            time_w.expire(now)
+        elif time_w.insert_sample(t, v, now):
+            _naive_insert(in_time, t, v)
+        in_time = [s for s in in_time if s[0] >= now - 40]
+        _assert_window_matches(count, in_count)
+        _assert_window_matches(time_w, in_time)
+    assert isinstance(count._t, deque)
+    assert isinstance(time_w._t, deque)
+    assert isinstance(CountWindow(4)._t, array)
