@@ -187,7 +187,7 @@ def _endpoint(kind: str, base_url: str, parameters: list[tuple[str, str, bool]])
 #: What a self-hosted HipChat Server may advertise once its administrator raised the
 #: limits (hipchat-v2.md §1.6: "can be raised"): (token requests, per s), (room
 #: messages, per s).
-RAISED_LIMITS = ((1_000_000, 300.0), (600, 60.0))
+RAISED_LIMITS = ((1_000_000, 300.0), (60_000, 60.0))
 #: HipChat Cloud's documented limits, as (requests, per documented minutes).
 DOCUMENTED_LIMITS = ((500, 5.0), (30, 1.0))
 
